@@ -1,0 +1,62 @@
+// System calls and macros Swift cannot reach, one function each, no logic.
+// Every function returns 0 (or a non-negative result) on success and -errno
+// on failure: errno is read here, in C, because ARC traffic in Swift can
+// clobber it between the call and the read.
+#ifndef UMCGTOP_UMCG_SHIMS_H
+#define UMCGTOP_UMCG_SHIMS_H
+#include <stdint.h>
+#include <sys/types.h>
+
+/// gettid(2).
+int32_t umcg_shim_gettid(void);
+
+/// FUTEX_WAIT_PRIVATE on *addr while it equals expected. timeout_ns < 0 waits
+/// forever, otherwise a relative CLOCK_MONOTONIC timeout in nanoseconds.
+/// 0 when woken (or spuriously), -EAGAIN when *addr != expected, -ETIMEDOUT, -EINTR.
+int umcg_shim_futex_wait(uint32_t *addr, uint32_t expected, int64_t timeout_ns);
+
+/// FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME with an absolute
+/// CLOCK_REALTIME deadline in nanoseconds (0 = forever).
+int umcg_shim_futex_wait_abs_realtime(uint32_t *addr, uint32_t expected, uint64_t deadline_ns);
+
+/// FUTEX_WAKE_PRIVATE: wakes up to count waiters; returns how many woke or -errno.
+int umcg_shim_futex_wake(uint32_t *addr, int32_t count);
+
+/// The raw 6-argument syscall(2). Returns the result or -errno.
+/// Never call this with a number that has not passed the UMCG detection rule.
+int64_t umcg_shim_syscall6(int64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                           uint64_t a4, uint64_t a5, uint64_t a6);
+
+/// Pins thread tid (0 = caller) to one CPU with sched_setaffinity (CPU_SET is a macro).
+int umcg_shim_pin_to_cpu(int32_t tid, int32_t cpu);
+
+/// Lets thread tid (0 = caller) run on every CPU the process may use.
+int umcg_shim_unpin(int32_t tid);
+
+/// Number of CPUs in the caller's affinity mask, or -errno.
+int umcg_shim_affinity_cpu_count(void);
+
+/// sched_getcpu(3): the CPU the caller runs on now, or -errno.
+int umcg_shim_getcpu(void);
+
+/// CLOCK_MONOTONIC in nanoseconds.
+uint64_t umcg_shim_monotonic_ns(void);
+
+/// CLOCK_REALTIME in nanoseconds.
+uint64_t umcg_shim_realtime_ns(void);
+
+/// CLOCK_THREAD_CPUTIME_ID of the caller, in nanoseconds.
+uint64_t umcg_shim_thread_cputime_ns(void);
+
+/// CLOCK_PROCESS_CPUTIME_ID, in nanoseconds.
+uint64_t umcg_shim_process_cputime_ns(void);
+
+/// The x86 PAUSE / arm64 YIELD spin hint.
+void umcg_shim_cpu_relax(void);
+
+/// sched_yield(2).
+int umcg_shim_sched_yield(void);
+
+/// isatty(fd) as 1/0.
+int umcg_shim_isatty(int fd);
+#endif

@@ -1,0 +1,94 @@
+#define _GNU_SOURCE
+#include "umcg_shims.h"
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int32_t umcg_shim_gettid(void) { return (int32_t)syscall(SYS_gettid); }
+
+int umcg_shim_futex_wait(uint32_t *addr, uint32_t expected, int64_t timeout_ns) {
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000LL;
+        ts.tv_nsec = timeout_ns % 1000000000LL;
+        tp = &ts;
+    }
+    long r = syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, tp, NULL, 0);
+    return r == -1 ? -errno : 0;
+}
+
+int umcg_shim_futex_wait_abs_realtime(uint32_t *addr, uint32_t expected, uint64_t deadline_ns) {
+    struct timespec ts, *tp = NULL;
+    if (deadline_ns != 0) {
+        ts.tv_sec = (time_t)(deadline_ns / 1000000000ULL);
+        ts.tv_nsec = (long)(deadline_ns % 1000000000ULL);
+        tp = &ts;
+    }
+    long r = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME,
+                     expected, tp, NULL, FUTEX_BITSET_MATCH_ANY);
+    return r == -1 ? -errno : 0;
+}
+
+int umcg_shim_futex_wake(uint32_t *addr, int32_t count) {
+    long r = syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+    return r == -1 ? -errno : (int)r;
+}
+
+int64_t umcg_shim_syscall6(int64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                           uint64_t a4, uint64_t a5, uint64_t a6) {
+    long r = syscall(nr, a1, a2, a3, a4, a5, a6);
+    return r == -1 ? -(int64_t)errno : (int64_t)r;
+}
+
+int umcg_shim_pin_to_cpu(int32_t tid, int32_t cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(tid, sizeof set, &set) == -1 ? -errno : 0;
+}
+
+int umcg_shim_unpin(int32_t tid) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == -1) return -errno;
+    long n = sysconf(_SC_NPROCESSORS_CONF);
+    CPU_ZERO(&set);
+    for (long i = 0; i < n && i < CPU_SETSIZE; i++) CPU_SET(i, &set);
+    return sched_setaffinity(tid, sizeof set, &set) == -1 ? -errno : 0;
+}
+
+int umcg_shim_affinity_cpu_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == -1) return -errno;
+    return CPU_COUNT(&set);
+}
+
+int umcg_shim_getcpu(void) {
+    int c = sched_getcpu();
+    return c == -1 ? -errno : c;
+}
+
+static uint64_t clock_ns(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t umcg_shim_monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t umcg_shim_realtime_ns(void) { return clock_ns(CLOCK_REALTIME); }
+uint64_t umcg_shim_thread_cputime_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+uint64_t umcg_shim_process_cputime_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
+
+void umcg_shim_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+int umcg_shim_sched_yield(void) { return sched_yield() == -1 ? -errno : 0; }
+
+int umcg_shim_isatty(int fd) { return isatty(fd) ? 1 : 0; }

@@ -1,0 +1,40 @@
+import Synchronization
+
+/// The set of rings of one traced process: producers get a ring each, one consumer drains them all.
+///
+/// Threading rule: `makeRing` from any thread (it takes a lock; not a hot path);
+/// `drain` from one consumer thread at a time.
+public final class TraceHub: Sendable {
+    private let rings = Mutex<[TraceRing]>([])
+    /// Slots per ring.
+    public let ringCapacity: Int
+
+    /// Creates a hub whose rings hold `ringCapacity` events each.
+    public init(ringCapacity: Int = 1 << 16) {
+        self.ringCapacity = ringCapacity
+    }
+
+    /// Creates and registers a ring for one producing thread.
+    public func makeRing(label: String) -> TraceRing {
+        let ring = TraceRing(minimumCapacity: ringCapacity, label: label)
+        rings.withLock { $0.append(ring) }
+        return ring
+    }
+
+    /// All rings made so far.
+    public var allRings: [TraceRing] { rings.withLock { $0 } }
+
+    /// Total events dropped by every ring.
+    public var dropped: UInt64 { allRings.reduce(0) { $0 &+ $1.dropped } }
+
+    /// Drains up to `limitPerRing` events from each ring into `body`. Consumer only.
+    /// Events of one ring arrive in order; rings are not merged by time.
+    @discardableResult
+    public func drain(limitPerRing: Int = .max, _ body: (TraceEvent) throws -> Void) rethrows -> Int {
+        var total = 0
+        for ring in allRings {
+            total += try ring.drain(limit: limitPerRing, body)
+        }
+        return total
+    }
+}

@@ -1,0 +1,8 @@
+import UMCGTop
+
+@main
+struct UMCGTopMain {
+    static func main() async {
+        await UMCGTopCommand.main()
+    }
+}
