@@ -18,8 +18,17 @@ extension Engine {
         ctx.followServerCPU()
         let workload = configuration.workload
         do throws(Errno) {
-            while !isStopping {
-                try workload.step(&ctx)
+            let limit = configuration.stressSteps
+            if limit > 0 {
+                var steps = 0
+                while steps < limit && !isStopping {
+                    try Workload.stressStep(&ctx)
+                    steps += 1
+                }
+            } else {
+                while !isStopping {
+                    try workload.step(&ctx)
+                }
             }
         } catch {
             workerRows.set(w, WF.failed, 1)

@@ -151,6 +151,12 @@ struct ServerScheduler {
         guard id >= 1, id <= workerCount, let type = ev.type else { return }
         let w = id - 1
         srv.add(index, SF.events, 1)
+        // Events of one worker may be handled by two servers out of order (a handed-off worker's
+        // queued WAIT); the displayed state never leaves EXITED.
+        if type != .exit, rows.get(w, WF.state) == UInt64(WorkerState.exited.rawValue) {
+            setCountersOnly(type, w)
+            return
+        }
         switch type {
         case .block:
             rows.add(w, WF.blocks, 1)
@@ -200,6 +206,19 @@ struct ServerScheduler {
             rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
             trace(.preempt, at: t, worker: w, arg: t &- min(t, rows.get(w, WF.switchedInAt)))
             makeRunnable(w, since: t)
+        }
+    }
+
+    /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
+    mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
+        let t = Clock.monotonicNanos()
+        switch type {
+        case .block: rows.add(w, WF.blocks, 1); trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
+        case .wake: rows.add(w, WF.wakes, 1); trace(.wake, at: t, worker: w, arg: 0)
+        case .wait: rows.add(w, WF.waits, 1); trace(.wait, at: t, worker: w, arg: 0)
+        case .timeout: rows.add(w, WF.timeouts, 1); trace(.timeout, at: t, worker: w, arg: 0)
+        case .preempt: rows.add(w, WF.preemptions, 1); trace(.preempt, at: t, worker: w, arg: 0)
+        case .exit: break
         }
     }
 

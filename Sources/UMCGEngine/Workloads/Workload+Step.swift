@@ -47,4 +47,24 @@ extension Workload {
             }
         }
     }
+
+    /// The stress mix of the tests: mostly yields, short blocking sections, timed WAITs, handoffs.
+    static func stressStep(_ ctx: inout WorkerContext) throws(Errno) {
+        let roll = ctx.rng.percent()
+        switch roll {
+        case 0..<65:
+            try ctx.yield()
+        case 65..<75:
+            try ctx.sleep(nanos: ctx.rng.next(in: 1_000...100_000))
+        case 75..<82:
+            try ctx.readTimer(nanos: ctx.rng.next(in: 1_000...100_000))
+        case 82..<90:
+            try ctx.timedWait(nanos: ctx.rng.next(in: 50_000...500_000))
+        case 90..<95:
+            let n = ctx.engine.configuration.workers
+            try ctx.handoff(to: Int(ctx.rng.next() % UInt64(n)))
+        default:
+            try ctx.compute(nanos: ctx.rng.next(in: 1_000...50_000))
+        }
+    }
 }
