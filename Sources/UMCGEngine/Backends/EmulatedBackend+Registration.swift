@@ -77,6 +77,7 @@ extension EmulatedBackend {
         guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
             throw .EINVAL
         }
+        // Relaxed: own fields, stable while RUNNING.
         let si = w.server.pointee.load(ordering: .relaxed)
         let tid = w.tid.pointee.load(ordering: .relaxed)
         let index = workerIndex(w)

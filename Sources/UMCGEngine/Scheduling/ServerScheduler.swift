@@ -138,6 +138,12 @@ struct ServerScheduler {
         }
         let t1 = Clock.monotonicNanos()
         srv.add(index, SF.idleNanos, t1 &- t0)
+        // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
+        let c = CPU.current()
+        if c >= 0 {
+            cpu = UInt16(truncatingIfNeeded: c)
+            srv.set(index, SF.cpu, UInt64(c + 1))
+        }
         if got {
             idle = false
             trace(.serverWake, at: t1, worker: -1, arg: t1 &- idleSince)

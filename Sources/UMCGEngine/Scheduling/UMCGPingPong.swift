@@ -55,10 +55,12 @@ public enum UMCGPingPong {
                 while !shared.stop.load(ordering: .relaxed) {
                     try backend.ctl(.wait)
                 }
+                // Relaxed: read after join(), which orders it.
                 shared.workerCPUNanos.store(Clock.threadCPUNanos() &- cpu0, ordering: .relaxed)
                 shared.workerCPU.store(CPU.current(), ordering: .relaxed)
                 try backend.ctl(.unregister)
             } catch {
+                // Relaxed: read after join() (or polled by the server as a hint).
                 shared.workerError.store(error.rawValue, ordering: .relaxed)
             }
         }
