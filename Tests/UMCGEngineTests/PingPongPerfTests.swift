@@ -122,7 +122,7 @@ import UMCGTrace
     }
 
     @Test func handoffRates() throws {
-        let seconds = 1.0
+        let seconds = getenv("UMCG_PERF_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1.0
         var rows: [String: [Double]] = [:]
         for _ in 0..<3 {
             rows["futex-plain same", default: []].append(try Self.plainFutex(placement: .sameCPU, seconds: seconds))
@@ -139,6 +139,10 @@ import UMCGTrace
                     try UMCGPingPong.run(handoff: .futex, placement: .crossCPU, seconds: seconds).cyclesPerSecond)
                 rows["umcg-adaptive cross traced", default: []].append(
                     try Self.traced(.adaptive, .crossCPU, seconds: seconds))
+                rows["umcg-adaptive cross traced-undrained", default: []].append(
+                    try UMCGPingPong.run(
+                        handoff: .adaptive, placement: .crossCPU, seconds: seconds, hub: TraceHub(ringCapacity: 1 << 16)
+                    ).cyclesPerSecond)
             }
             rows["umcg-futex same traced", default: []].append(try Self.traced(.futex, .sameCPU, seconds: seconds))
         }
