@@ -9,7 +9,7 @@ import UMCGTrace
 
 /// Handoff measurements, printed not asserted (the machine is noisy). Runs only with UMCG_PERF=1:
 /// `UMCG_PERF=1 swift test -c release --filter PingPongPerfTests`.
-@Suite(.enabled(if: getenv("UMCG_PERF") != nil)) struct PingPongPerfTests {
+@Suite(.serialized, .enabled(if: getenv("UMCG_PERF") != nil)) struct PingPongPerfTests {
     /// The plain futex ping-pong of the Nanos test (the reference the UMCG handoff is compared to).
     static func plainFutex(placement: Placement, seconds: Double) throws -> Double {
         let cpus = CPU.count
@@ -119,6 +119,24 @@ import UMCGTrace
             drainer.join()
         }
         return try UMCGPingPong.run(handoff: handoff, placement: placement, seconds: seconds, hub: hub).cyclesPerSecond
+    }
+
+    /// Engine throughput: servers × workers running the pingpong (yield) workload, traced or not.
+    @Test(arguments: [(2, 8, false), (2, 8, true), (1, 2, false), (2, 1000, false)])
+    func engineSwitchRate(servers: Int, workers: Int, traced: Bool) throws {
+        let hub = traced ? TraceHub(ringCapacity: 1 << 20) : nil
+        let engine = try Engine(
+            EngineConfiguration(servers: servers, workers: workers, workload: .pingpong, backend: .emulated, hub: hub))
+        try engine.start()
+        _ = waitUntil(seconds: 10) { engine.snapshot().workers.allSatisfy { $0.switches > 0 } }
+        let a = engine.snapshot()
+        var word: UInt32 = 0
+        _ = try? Futex.wait(&word, expected: 0, timeout: 1_000_000_000)  // measure over ~1 s
+        let b = engine.snapshot()
+        engine.stop()
+        let switches = b.servers.reduce(0) { $0 + $1.switches } - a.servers.reduce(0) { $0 + $1.switches }
+        let rate = Double(switches) * 1e9 / Double(b.timestamp - a.timestamp)
+        print("PERF engine pingpong servers=\(servers) workers=\(workers) traced=\(traced): \(Int(rate)) switches/s")
     }
 
     @Test func handoffRates() throws {

@@ -182,7 +182,8 @@ public final class Engine: @unchecked Sendable {
     /// Whether `stop()` was called.
     public var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Worker threads whose workload failed or could not register (0 in a healthy run).
+    /// Threads that failed: a worker whose workload threw or that could not register, or a server
+    /// that could not register (0 in a healthy run).
     public var failedWorkers: Int { failures.load(ordering: .relaxed) }
 
     /// Workers that sent EXIT so far.
