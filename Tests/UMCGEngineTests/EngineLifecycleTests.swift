@@ -40,8 +40,9 @@ import UMCGTrace
 
     @Test func entitiesAreNamedAndCarryTids() throws {
         let engine = try Engine(Self.config(.io, workers: 3, servers: 2))
+        #expect(engine.entities.allSatisfy { $0.tid == 0 })
         try engine.start()
-        #expect(waitUntil(seconds: 10) { engine.entities.allSatisfy { $0.tid != 0 } })
+        #expect(engine.entities.allSatisfy { $0.tid != 0 })  // start() returns once tids are known
         let names = engine.entities.map(\.name)
         engine.stop()
         #expect(names == ["srv0", "srv1", "io-0", "io-1", "io-2"])

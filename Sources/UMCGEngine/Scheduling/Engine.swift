@@ -32,7 +32,8 @@ public final class Engine: @unchecked Sendable {
     let exitedWorkers = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let threads = Mutex<(servers: [OSThread], workers: [OSThread])>(([], []))
-    /// Futex words: [0] worker threads finished, [1] server threads finished.
+    /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
+    /// published their tid.
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
 
     /// Most servers the engine runs (the emulation's idle mask is 64 bits).
@@ -73,9 +74,8 @@ public final class Engine: @unchecked Sendable {
         for i in 0..<configuration.servers {
             (runQueues + i).initialize(to: EventQueue.allocate(minimumCapacity: configuration.workers + 16))
         }
-        finished = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 2)
-        finished.initialize(to: Atomic(0))
-        (finished + 1).initialize(to: Atomic(0))
+        finished = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 3)
+        for i in 0..<3 { (finished + i).initialize(to: Atomic(0)) }
         rings = (0..<configuration.servers).map { configuration.hub?.makeRing(label: "srv\($0)") }
         for w in 0..<configuration.workers {
             workerRows.set(w, WF.state, UInt64(WorkerState.unregistered.rawValue))
@@ -89,12 +89,13 @@ public final class Engine: @unchecked Sendable {
         runQueues.deallocate()
         workerRows.deallocate()
         serverRows.deallocate()
-        finished.deinitialize(count: 2)
+        finished.deinitialize(count: 3)
         finished.deallocate()
     }
 
-    /// Starts the server and worker threads. Throws `EngineError` when started twice or a thread
-    /// cannot be created (the threads already started are stopped first).
+    /// Starts the server and worker threads and returns once each published its tid (so call
+    /// `runInfo()` after `start()` for a trace header with tids). Throws `EngineError` when started
+    /// twice or a thread cannot be created (the threads already started are stopped first).
     public func start() throws {
         // AcquiringAndReleasing: one caller moves 0 → 1.
         guard phase.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else {
@@ -120,6 +121,10 @@ public final class Engine: @unchecked Sendable {
             stopThreads(timeout: 30)
             throw EngineError("cannot start threads: \(error)")
         }
+        // Every thread publishes its tid first thing: once they all did, `entities` and `runInfo()`
+        // carry real tids (bounded wait; a slow start only leaves some tids 0).
+        let total = configuration.servers + configuration.workers
+        _ = waitFinished(2, count: total, deadline: Clock.monotonicNanos() &+ 5_000_000_000) {}
     }
 
     /// Stops the engine: every worker finishes at its next checkpoint or yield and unregisters,
@@ -157,7 +162,8 @@ public final class Engine: @unchecked Sendable {
         return workersDone && serversDone
     }
 
-    /// Counts a finished thread (kind 0 worker, 1 server) and wakes `stop`.
+    /// Counts a finished thread (kind 0 worker, 1 server; 2 = a thread published its tid) and wakes
+    /// the waiter.
     func threadFinished(_ kind: Int) {
         // Releasing: pairs with waitFinished's acquiring load; the thread's last writes are visible.
         (finished + kind).pointee.add(1, ordering: .releasing)
