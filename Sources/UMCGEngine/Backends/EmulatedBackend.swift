@@ -177,6 +177,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     // MARK: umcg_ctl
 
+    /// `umcg_ctl` emulated: see UMCG-ABI.md and the type comment.
     public func ctl(
         flags: UInt64, cmd: UMCGCommand, nextTid: Int32, absTimeout: UInt64,
         events: UnsafeMutablePointer<UInt64>?, eventCount: Int32

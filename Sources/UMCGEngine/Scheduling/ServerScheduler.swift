@@ -46,6 +46,7 @@ struct ServerScheduler {
             engine.failures.add(1, ordering: .relaxed)
             return
         }
+        // SAFETY: this thread's event array, freed when the loop ends; the backend writes ≤ eventSlots.
         let events = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(Self.eventSlots))
         defer {
             events.deallocate()
