@@ -95,7 +95,8 @@ extension EmulatedBackend {
                             expected: s, desired: s | UMCGWorkerState.timeoutBit, ordering: .acquiringAndReleasing
                         ).exchanged {
                             // Relaxed: own id, set at registration.
-                            post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.timeout.rawValue,
+                            post(
+                                w.id.pointee.load(ordering: .relaxed) | UMCGEventType.timeout.rawValue,
                                 to: chooseServer(for: w))
                         }
                         continue

@@ -43,11 +43,15 @@ public final class Engine: @unchecked Sendable {
 
     /// Validates the configuration and selects the backend. Throws `EngineError` with one line.
     public init(_ configuration: EngineConfiguration) throws {
-        guard configuration.servers >= 1 else { throw EngineError("servers must be at least 1 (got \(configuration.servers))") }
+        guard configuration.servers >= 1 else {
+            throw EngineError("servers must be at least 1 (got \(configuration.servers))")
+        }
         guard configuration.servers <= Self.maxServers else {
             throw EngineError("servers must be at most \(Self.maxServers) (got \(configuration.servers))")
         }
-        guard configuration.workers >= 1 else { throw EngineError("workers must be at least 1 (got \(configuration.workers))") }
+        guard configuration.workers >= 1 else {
+            throw EngineError("workers must be at least 1 (got \(configuration.workers))")
+        }
         guard configuration.workers <= Self.maxWorkers else {
             throw EngineError("workers must be at most \(Self.maxWorkers) (got \(configuration.workers))")
         }

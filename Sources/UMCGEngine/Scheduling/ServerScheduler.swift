@@ -274,8 +274,12 @@ struct ServerScheduler {
     mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
         let t = Clock.monotonicNanos()
         switch type {
-        case .block: rows.add(w, WF.blocks, 1); trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
-        case .wake: rows.add(w, WF.wakes, 1); trace(.wake, at: t, worker: w, arg: 0)
+        case .block:
+            rows.add(w, WF.blocks, 1)
+            trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
+        case .wake:
+            rows.add(w, WF.wakes, 1)
+            trace(.wake, at: t, worker: w, arg: 0)
         case .wait:
             rows.add(w, WF.waits, 1)
             trace(.wait, at: t, worker: w, arg: 0)
@@ -285,8 +289,12 @@ struct ServerScheduler {
                 trace(.handoff, at: t, worker: w, arg: target - 1)
                 handoffSwitch(to: Int(target - 1), at: t)
             }
-        case .timeout: rows.add(w, WF.timeouts, 1); trace(.timeout, at: t, worker: w, arg: 0)
-        case .preempt: rows.add(w, WF.preemptions, 1); trace(.preempt, at: t, worker: w, arg: 0)
+        case .timeout:
+            rows.add(w, WF.timeouts, 1)
+            trace(.timeout, at: t, worker: w, arg: 0)
+        case .preempt:
+            rows.add(w, WF.preemptions, 1)
+            trace(.preempt, at: t, worker: w, arg: 0)
         case .exit: break
         }
     }

@@ -72,7 +72,7 @@ struct WorkerContext {
         rows.set(index, WF.timedWait, 1)
         do throws(Errno) {
             try backend.ctl(.wait, absTimeout: Clock.realtimeNanos() &+ nanos)
-        } catch where error == .ETIMEDOUT {
+        } catch  where error == .ETIMEDOUT {
         }
         rows.set(index, WF.timedWait, 0)
         followServerCPU()
@@ -87,7 +87,7 @@ struct WorkerContext {
         rows.set(index, WF.handoffAt, Clock.monotonicNanos())
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
-        } catch where error == .EINVAL || error == .ESRCH {
+        } catch  where error == .EINVAL || error == .ESRCH {
             rows.set(index, WF.handoffTarget, 0)
             return try yield()
         }
