@@ -141,3 +141,12 @@ import Testing
         #expect(a.next() == b.next())  // deterministic per seed
     }
 }
+
+@Suite struct CPUTests {
+    @Test func allowedCPUsMatchTheCount() {
+        let ids = CPU.allowed()
+        #expect(ids.count == CPU.count)
+        #expect(ids == ids.sorted())
+        #expect(CPU.current() >= 0)
+    }
+}

@@ -27,11 +27,13 @@ public enum UMCGPingPong {
         handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil
     ) throws -> PingPongResult {
         guard seconds > 0, seconds <= 3600 else { throw Errno.EINVAL }
-        let cpus = CPU.count
+        let allowed = CPU.allowed()
+        let cpus = allowed.count
+        let last = allowed[allowed.count - 1]
         let (serverCPU, workerCPU): (Int?, Int?) =
             switch placement {
-            case .sameCPU: (cpus - 1, cpus - 1)
-            case .crossCPU: cpus >= 2 ? (0, 1) : (0, 0)
+            case .sameCPU: (last, last)
+            case .crossCPU: cpus >= 2 ? (allowed[0], allowed[1]) : (allowed[0], allowed[0])
             case .unpinned: (nil, nil)
             }
         if placement == .crossCPU && cpus < 2 {
