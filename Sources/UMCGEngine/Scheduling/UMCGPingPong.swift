@@ -33,7 +33,8 @@ public enum UMCGPingPong {
         let (serverCPU, workerCPU): (Int?, Int?) =
             switch placement {
             case .sameCPU: (last, last)
-            case .crossCPU: cpus >= 2 ? (allowed[0], allowed[1]) : (allowed[0], allowed[0])
+            // The last two CPUs (like the baselines' CPUPlan): engine servers start at the first.
+            case .crossCPU: cpus >= 2 ? (allowed[cpus - 2], last) : (last, last)
             case .unpinned: (nil, nil)
             }
         if placement == .crossCPU && cpus < 2 {
