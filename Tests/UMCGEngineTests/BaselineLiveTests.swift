@@ -104,6 +104,16 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
         #expect(live.counters().map(\.method) == [.futex])
     }
 
+    @Test func defaultRotationRunsAllThreeIncludingTheEngineUMCG() async throws {
+        let live = try LiveBaselines(configuration: .init(sliceSeconds: 0.02))
+        try live.start()
+        defer { live.stop() }
+        #expect(live.counters().map(\.method) == [.futex, .condvar, .umcg])
+        let all = await eventually { live.counters().allSatisfy { $0.cycles > 0 && $0.activeNanos > 0 } }
+        #expect(all, "failures: \(live.failures())")
+        #expect(live.failures().isEmpty)
+    }
+
     @Test func invalidConfigurationsThrow() {
         #expect(throws: BaselineError.invalidDuration(0)) { try LiveBaselines(configuration: .init(sliceSeconds: 0)) }
         #expect(throws: BaselineError.noSuchCPU(9999, available: CPUPlan.usableCount)) {

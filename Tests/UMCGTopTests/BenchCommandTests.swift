@@ -156,12 +156,10 @@ import UMCGTrace
         #expect(process.terminationStatus == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
-        let skipped = try #require(object["skipped"] as? [[String: Any]])
         let methods = Set(results.compactMap { $0["method"] as? String })
-        // TEMPORARY until the engine branch is merged: UMCG may be listed as skipped (ENOSYS).
-        let skippedMethods = Set(skipped.compactMap { $0["method"] as? String })
-        #expect(methods.union(skippedMethods) == ["condvar", "futex", "umcg"])
-        #expect(methods.isSuperset(of: ["condvar", "futex"]))
+        #expect(methods == ["condvar", "futex", "umcg"], "skipped: \(object["skipped"] ?? "none")")
+        let handoffs = Set(results.filter { $0["method"] as? String == "umcg" }.compactMap { $0["handoff"] as? String })
+        #expect(handoffs == ["futex", "adaptive"])
         #expect(results.allSatisfy { ($0["cycles"] as? Int ?? 0) > 0 })
     }
 }

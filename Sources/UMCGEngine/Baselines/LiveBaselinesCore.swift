@@ -33,7 +33,7 @@ final class LiveBaselinesCore: Sendable {
     private let hub: TraceHub?
     private let control = PingPongControl()
     private let state: Mutex<State>
-    private let thread = Mutex<(started: Bool, thread: BaselineThread?)>((false, nil))
+    private let thread = Mutex<(started: Bool, thread: OSThread?)>((false, nil))
     // word32(0): runState (running / paused / stopping), the word the controller sleeps on.
     // word32(1): parked — 1 while the controller runs no slice (not started, paused, stopped).
     private let words = PaddedWords(words32: 2, words64: 0)
@@ -57,7 +57,7 @@ final class LiveBaselinesCore: Sendable {
     }
 
     func start() throws(BaselineError) {
-        try thread.withLock { (t: inout (started: Bool, thread: BaselineThread?)) throws(BaselineError) in
+        try thread.withLock { (t: inout (started: Bool, thread: OSThread?)) throws(BaselineError) in
             guard !t.started else { return }
             t.started = true
             t.thread = try BaselineThread.start { [self] in controllerLoop() }

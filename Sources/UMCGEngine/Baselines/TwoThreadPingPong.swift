@@ -56,7 +56,7 @@ enum TwoThreadPingPong {
             record.peerCPU = umcg_shim_getcpu()
         }
 
-        let main: BaselineThread
+        let main: OSThread
         do {
             main = try BaselineThread.start {
                 if let cpu = plan.main {

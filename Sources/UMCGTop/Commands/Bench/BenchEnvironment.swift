@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import UMCGEngine
 
 /// Facts printed with every bench result: backend, kernel, CPUs.
@@ -28,17 +24,7 @@ public struct BenchEnvironment: Sendable, Equatable {
     public static func current() -> BenchEnvironment {
         BenchEnvironment(
             backend: "emulated", backendReason: "stock Linux: no UMCG syscall known for this kernel",
-            kernel: kernelName(), cpus: CPUPlan.usableCount)
-    }
-
-    /// `uname -sr`, or "unknown".
-    static func kernelName() -> String {
-        var u = utsname()
-        guard uname(&u) == 0 else { return "unknown" }
-        func field<T>(_ value: inout T) -> String {
-            withUnsafeBytes(of: &value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        }
-        return "\(field(&u.sysname)) \(field(&u.release))"
+            kernel: HostInfo.current().kernel, cpus: CPUPlan.usableCount)
     }
 }
 
