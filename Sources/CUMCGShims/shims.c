@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/timerfd.h>
 
 int32_t umcg_shim_gettid(void) { return (int32_t)syscall(SYS_gettid); }
 
@@ -137,4 +138,14 @@ int umcg_shim_uname(char *sysname, char *release, char *nodename, uint64_t len) 
     strncpy(release, u.release, len - 1); release[len - 1] = 0;
     strncpy(nodename, u.nodename, len - 1); nodename[len - 1] = 0;
     return 0;
+}
+
+int umcg_shim_timerfd_create(void) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+    return fd == -1 ? -errno : fd;
+}
+
+int umcg_shim_timerfd_arm(int fd, uint64_t ns) {
+    struct itimerspec its = {{0, 0}, {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)}};
+    return timerfd_settime(fd, 0, &its, NULL) == -1 ? -errno : 0;
 }

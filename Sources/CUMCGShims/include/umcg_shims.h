@@ -85,4 +85,10 @@ int umcg_shim_nanosleep(uint64_t ns);
 
 /// uname(2): copies sysname, release and nodename (each NUL-terminated, truncated to len). 0 or -errno.
 int umcg_shim_uname(char *sysname, char *release, char *nodename, uint64_t len);
+
+/// timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC): the fd or -errno.
+int umcg_shim_timerfd_create(void);
+
+/// Arms a timerfd to expire once after ns nanoseconds (ns > 0): 0 or -errno.
+int umcg_shim_timerfd_arm(int fd, uint64_t ns);
 #endif

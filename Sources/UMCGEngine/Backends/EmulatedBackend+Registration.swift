@@ -78,13 +78,15 @@ extension EmulatedBackend {
             throw .EINVAL
         }
         let si = w.server.pointee.load(ordering: .relaxed)
-        // Releasing: a server that later looks the tid up sees EXITED (claim's acquiring CAS).
-        w.state.pointee.store(UMCGWorkerState.exited, ordering: .releasing)
-        postStop(w, type: .exit, server: si)
         let tid = w.tid.pointee.load(ordering: .relaxed)
         let index = workerIndex(w)
+        // Releasing: a server that still finds the block sees EXITED (claim's acquiring CAS).
+        w.state.pointee.store(UMCGWorkerState.exited, ordering: .releasing)
+        // Gone from the table before EXIT is posted (a server that got EXIT then sees ESRCH), but the
+        // slot is recycled only after postStop has read the block.
+        registry.withLock { _ in table.remove(tid) }
+        postStop(w, type: .exit, server: si)
         registry.withLock { reg in
-            table.remove(tid)
             reg.freeWorkers.append(index)
             reg.liveWorkers -= 1
         }
