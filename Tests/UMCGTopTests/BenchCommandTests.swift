@@ -20,7 +20,8 @@ import UMCGTrace
     @Test(arguments: [
         ["--seconds", "0"], ["--seconds", "-1"], ["--seconds", "61"], ["--seconds", "nan"],
         ["--rounds", "0"], ["--rounds", "101"], ["--placement", "sideways"], ["--methods", "futex,spin"],
-        ["--methods", ","], ["--handoffs", "busy"],
+        ["--methods", ","], ["--handoffs", "busy"], ["--backend", "magic"], ["--backend", "kernel"],
+        ["--backend", "kernel", "--umcg-syscall", "450"],
     ])
     func badValuesAreValidationErrors(args: [String]) throws {
         let e = try #require(parseError(args))
@@ -41,6 +42,10 @@ import UMCGTrace
         #expect(c.json)
         let d = try BenchCommand.parse([]).plan
         #expect(d == BenchPlan())
+        // Stock Linux: auto falls back to the emulation with a reason, without probing any number.
+        let auto = try BenchCommand.parse(["--backend", "auto", "--umcg-syscall", "450"]).selection
+        #expect(auto.kind == "emulated")
+        #expect(auto.reason.contains("not probed"))
     }
 
     @Test func nanosLinesMatchTheNanosTest() {

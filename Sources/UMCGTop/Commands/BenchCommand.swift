@@ -43,7 +43,29 @@ public struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Also run UMCG with a trace hub attached and report the tracing on/off ratio.")
     public var tracing = false
 
+    /// Backend choice.
+    @Option(help: "UMCG backend: auto, emulated or kernel (kernel fails unless umcg_ctl is detected).")
+    public var backend: String = "auto"
+
+    /// Explicit syscall number.
+    @Option(name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
+    public var umcgSyscall: Int?
+
     public init() {}
+
+    /// The backend the flags select (the engine's detection rule; never probes a number Linux uses).
+    public var selection: BackendSelection {
+        get throws {
+            guard let choice = BackendChoice(rawValue: backend) else {
+                throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
+            }
+            do {
+                return try BackendSelector().select(choice, explicitSyscall: umcgSyscall)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
 
     /// The plan the flags describe (valid after `validate()`).
     public var plan: BenchPlan {
@@ -66,11 +88,12 @@ public struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--rounds must be between 1 and 100 (got \(rounds))")
         }
         _ = try plan
+        _ = try selection
     }
 
     public func run() async throws {
         let plan = try plan
-        let env = BenchEnvironment.current()
+        let env = BenchEnvironment.current(selection: try selection)
         let showProgress = umcg_shim_isatty(2) == 1
         let report = BenchHarness.run(plan, runner: StandardBenchRunner()) { p in
             guard showProgress else { return }

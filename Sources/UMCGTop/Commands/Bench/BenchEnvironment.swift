@@ -20,11 +20,16 @@ public struct BenchEnvironment: Sendable, Equatable {
         self.cpus = cpus
     }
 
-    /// The facts of this machine and process.
-    public static func current() -> BenchEnvironment {
-        BenchEnvironment(
-            backend: "emulated", backendReason: "stock Linux: no UMCG syscall known for this kernel",
-            kernel: HostInfo.current().kernel, cpus: CPUPlan.usableCount)
+    /// The facts of this machine and process under `selection`.
+    public static func current(selection: BackendSelection) -> BenchEnvironment {
+        var reason = selection.reason
+        if selection.kind == "kernel" {
+            // UMCGPingPong always drives the emulation; say so instead of implying the kernel ran it.
+            reason += "; the UMCG ping-pong itself runs on the emulation"
+        }
+        return BenchEnvironment(
+            backend: selection.kind, backendReason: reason, kernel: HostInfo.current().kernel,
+            cpus: CPUPlan.usableCount)
     }
 }
 
