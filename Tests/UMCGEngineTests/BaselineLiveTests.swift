@@ -114,6 +114,26 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
         #expect(live.failures().isEmpty)
     }
 
+    @Test func concurrentPauseResumeFromManyThreadsNeverHangs() async throws {
+        let live = try LiveBaselines(configuration: .init(methods: [.futex, .condvar], sliceSeconds: 0.005))
+        try live.start()
+        let t0 = umcg_shim_monotonic_ns()
+        await withTaskGroup(of: Void.self) { group in
+            for k in 0..<3 {
+                group.addTask {
+                    for i in 0..<100 {
+                        if (i + k) % 2 == 0 { live.pause() } else { live.resume() }
+                    }
+                }
+            }
+        }
+        live.resume()
+        let before = live.counters()
+        #expect(await eventually { total(live.counters(), .futex) > total(before, .futex) })
+        live.stop()
+        #expect(umcg_shim_monotonic_ns() - t0 < 30_000_000_000)
+    }
+
     @Test func invalidConfigurationsThrow() {
         #expect(throws: BaselineError.invalidDuration(0)) { try LiveBaselines(configuration: .init(sliceSeconds: 0)) }
         #expect(throws: BaselineError.noSuchCPU(9999, available: CPUPlan.usableCount)) {

@@ -72,8 +72,14 @@ final class LiveBaselinesCore: Sendable {
             expected: Self.running, desired: Self.paused, ordering: .sequentiallyConsistent)
         control.requestStop()
         BaselineFutex.wake(runState, count: Int32.max)
-        while parked.pointee.load(ordering: .sequentiallyConsistent) == 0 {
-            BaselineFutex.wait(parked, expected: 0)
+        // Also give up once someone else resumed (or stopped): the controller then never parks
+        // for us. resume() wakes us; the 10 ms timeout covers a resume that lands between our
+        // check of runState and the futex wait (that wait only re-checks `parked`).
+        while parked.pointee.load(ordering: .sequentiallyConsistent) == 0,
+            runState.pointee.load(ordering: .sequentiallyConsistent) == Self.paused
+        {
+            _ = umcg_shim_futex_wait(
+                UnsafeMutableRawPointer(parked).assumingMemoryBound(to: UInt32.self), 0, 10_000_000)
         }
     }
 
@@ -82,6 +88,7 @@ final class LiveBaselinesCore: Sendable {
         _ = runState.pointee.compareExchange(
             expected: Self.paused, desired: Self.running, ordering: .sequentiallyConsistent)
         BaselineFutex.wake(runState, count: Int32.max)
+        BaselineFutex.wake(parked, count: Int32.max)  // pause() callers re-check runState
     }
 
     func stop() {
@@ -134,6 +141,7 @@ final class LiveBaselinesCore: Sendable {
         let ring = hub?.makeRing(label: "baselines")
         var next = 0
         while true {
+            // Sequentially consistent: pairs with pause()/resume()/stop() (see pause()).
             let run = runState.pointee.load(ordering: .sequentiallyConsistent)
             if run == Self.stopping { break }
             if run == Self.paused {
@@ -157,12 +165,14 @@ final class LiveBaselinesCore: Sendable {
                     UnsafeMutableRawPointer(runState).assumingMemoryBound(to: UInt32.self), Self.running, restNanos)
             }
         }
+        // Sequentially consistent: pause() callers read it (see pause()).
         parked.pointee.store(1, ordering: .sequentiallyConsistent)
         BaselineFutex.wake(parked, count: Int32.max)
     }
 
     /// Marks the controller parked, wakes pause() callers, sleeps while runState == `value`.
     private func park(while value: UInt32) {
+        // Sequentially consistent, both: the Dekker pair with pause() (see there).
         parked.pointee.store(1, ordering: .sequentiallyConsistent)
         BaselineFutex.wake(parked, count: Int32.max)
         if runState.pointee.load(ordering: .sequentiallyConsistent) == value {
