@@ -40,6 +40,8 @@ import UMCGTrace
             seconds: 0.5, rounds: 4, placements: [.crossCPU], methods: [.umcg, .futex], handoffs: [.adaptive],
             tracing: true))
         #expect(c.json)
+        #expect(try BenchCommand.parse(["--placement", "unpinned"]).plan.placements == [.unpinned])
+        #expect(try BenchCommand.parse(["--placement", "all"]).plan.placements == [.sameCPU, .crossCPU])
         let d = try BenchCommand.parse([]).plan
         #expect(d == BenchPlan())
         // Stock Linux: auto falls back to the emulation with a reason, without probing any number.

@@ -28,7 +28,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public var json = false
 
     /// Placement selection.
-    @Option(help: "Where the two threads run: same-cpu, cross-cpu or all.")
+    @Option(help: "Where the two threads run: same-cpu, cross-cpu, all (both) or unpinned (bimodal; not in all).")
     public var placement: String = "all"
 
     /// Method subset.
@@ -119,7 +119,8 @@ public struct BenchCommand: AsyncParsableCommand {
         case "all": return [.sameCPU, .crossCPU]
         case Placement.sameCPU.rawValue: return [.sameCPU]
         case Placement.crossCPU.rawValue: return [.crossCPU]
-        default: throw ValidationError("--placement must be same-cpu, cross-cpu or all (got '\(value)')")
+        case Placement.unpinned.rawValue: return [.unpinned]
+        default: throw ValidationError("--placement must be same-cpu, cross-cpu, all or unpinned (got '\(value)')")
         }
     }
 
