@@ -67,6 +67,7 @@ extension EmulatedBackend {
         }
         let w = worker(try result.get())
         umcg_shim_tls_set(w.raw)
+        armThreadExit(w)
         post(UMCGEvent(workerID: id, type: .wake).rawValue, to: chooseServer(for: w))
         try waitToRun(w, deadline: 0, interruptible: false)
     }
@@ -77,6 +78,7 @@ extension EmulatedBackend {
         guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
             throw .EINVAL
         }
+        // Relaxed: own fields, stable while RUNNING.
         let si = w.server.pointee.load(ordering: .relaxed)
         let tid = w.tid.pointee.load(ordering: .relaxed)
         let index = workerIndex(w)
@@ -90,6 +92,7 @@ extension EmulatedBackend {
             reg.freeWorkers.append(index)
             reg.liveWorkers -= 1
         }
+        disarmThreadExit()
         umcg_shim_tls_set(nil)
     }
 

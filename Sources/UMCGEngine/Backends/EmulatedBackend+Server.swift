@@ -54,6 +54,7 @@ extension EmulatedBackend {
             if ev != 0 { break }
             _ = s.parker.park(spinNanos: spin)
         }
+        // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)
         events[0] = ev
         _ = fill(events, from: 1, count: count, server: Int(si))

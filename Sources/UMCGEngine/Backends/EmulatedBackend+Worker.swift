@@ -22,6 +22,7 @@ extension EmulatedBackend {
         guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
             throw .EINVAL
         }
+        // Relaxed: own fields (the server wrote `server` before publishing RUNNING, which we acquired).
         let si = w.server.pointee.load(ordering: .relaxed)
         w.deadline.pointee.store(deadline, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS.
@@ -82,6 +83,7 @@ extension EmulatedBackend {
                     let old = w.flags.pointee.bitwiseAnd(~WorkerBlock.flagInterrupt, ordering: .acquiringAndReleasing)
                         .oldValue
                     if old & WorkerBlock.flagInterrupt != 0 {
+                        // Relaxed: own flag, read back by this thread only.
                         w.flags.pointee.bitwiseOr(WorkerBlock.flagInterruptedWait, ordering: .relaxed)
                         throw .EINTR
                     }
@@ -92,6 +94,7 @@ extension EmulatedBackend {
                         if w.state.pointee.compareExchange(
                             expected: s, desired: s | UMCGWorkerState.timeoutBit, ordering: .acquiringAndReleasing
                         ).exchanged {
+                            // Relaxed: own id, set at registration.
                             post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.timeout.rawValue,
                                 to: chooseServer(for: w))
                         }

@@ -72,6 +72,7 @@ struct EventQueue {
             } else if diff < 0 {
                 return false
             } else {
+                // Relaxed: another producer took the ticket; reload it.
                 pos = tail.pointee.load(ordering: .relaxed)
             }
         }
@@ -96,9 +97,11 @@ struct EventQueue {
             let seq = cell.pointee.load(ordering: .acquiring)
             let diff = Int64(bitPattern: seq &- (pos &+ 1))
             if diff == 0 {
+                // Relaxed: claims the ticket; the cell sequence orders the value.
                 let (done, current) = head.pointee.compareExchange(
                     expected: pos, desired: pos &+ 1, ordering: .relaxed)
                 if done {
+                    // Relaxed: made visible by the acquiring sequence load above.
                     let value = (cell + 1).pointee.load(ordering: .relaxed)
                     // Releasing: pairs with enqueue's acquiring load; the cell is free for lap + 1.
                     cell.pointee.store(pos &+ mask &+ 1, ordering: .releasing)
@@ -108,6 +111,7 @@ struct EventQueue {
             } else if diff < 0 {
                 return nil
             } else {
+                // Relaxed: another consumer took the ticket; reload it.
                 pos = head.pointee.load(ordering: .relaxed)
             }
         }

@@ -64,6 +64,8 @@ enum WF {
     /// Server index + 1 whose CPU the worker thread is pinned to, 0 = none.
     static let pinnedServer = 7
     static let failed = 8
+    /// When it handed its server to another worker (CLOCK_MONOTONIC).
+    static let handoffAt = 9
 
     static let state = 16
     static let server = 17

@@ -32,6 +32,7 @@ extension Engine {
             }
         } catch {
             workerRows.set(w, WF.failed, 1)
+            // Relaxed: a statistic.
             failures.add(1, ordering: .relaxed)
         }
         ctx.close()

@@ -15,6 +15,8 @@ struct ServerScheduler {
     var lastTimestamp: UInt64 = 0
     var idleSince: UInt64 = 0
     var idle = false
+    /// Start of the CTX_SWITCH whose events are being handled (0 outside one).
+    var switchStart: UInt64 = 0
 
     static let eventSlots: Int32 = 16
 
@@ -79,6 +81,7 @@ struct ServerScheduler {
         rows.field(w, WF.queued).pointee.store(0, ordering: .releasing)
         let tid = Int32(truncatingIfNeeded: rows.get(w, WF.tid))
         let previousState = rows.get(w, WF.state)
+        let previousSwitchIn = rows.get(w, WF.switchedInAt)
         let t0 = Clock.monotonicNanos()
         rows.set(w, WF.state, UInt64(WorkerState.running.rawValue))
         rows.set(w, WF.server, UInt64(index))
@@ -92,6 +95,8 @@ struct ServerScheduler {
             // Relaxed: best-effort restore of the displayed state.
             _ = rows.field(w, WF.state).pointee.compareExchange(
                 expected: UInt64(WorkerState.running.rawValue), desired: previousState, ordering: .relaxed)
+            _ = rows.field(w, WF.switchedInAt).pointee.compareExchange(
+                expected: t0, desired: previousSwitchIn, ordering: .relaxed)
             srv.add(index, SF.staleSwitches, 1)
             srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
             srv.set(index, SF.current, 0)
@@ -101,13 +106,17 @@ struct ServerScheduler {
         let waited = t0 &- min(t0, rows.get(w, WF.runnableSince))
         rows.add(w, WF.switches, 1)
         rows.add(w, WF.runnableNanos, waited)
-        rows.add(w, WF.runNanos, t1 &- t0)
         srv.add(index, SF.switches, 1)
         srv.add(index, SF.busyNanos, t1 &- t0)
         srv.set(index, SF.current, 0)
         srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
         trace(.switchTo, at: t0, worker: w, arg: waited)
-        process(events, at: t1)
+        // The queued events (handoff WAITs among them) first, then the stop event in slot 0, so a
+        // chain of handoffs is accounted in the order it happened.
+        switchStart = t0
+        process(events + 1, count: Self.eventSlots - 1, at: t1)
+        process(events, count: 1, at: t1)
+        switchStart = 0
     }
 
     mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {
@@ -129,16 +138,22 @@ struct ServerScheduler {
         }
         let t1 = Clock.monotonicNanos()
         srv.add(index, SF.idleNanos, t1 &- t0)
+        // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
+        let c = CPU.current()
+        if c >= 0 {
+            cpu = UInt16(truncatingIfNeeded: c)
+            srv.set(index, SF.cpu, UInt64(c + 1))
+        }
         if got {
             idle = false
             trace(.serverWake, at: t1, worker: -1, arg: t1 &- idleSince)
-            process(events, at: t1)
+            process(events, count: Self.eventSlots, at: t1)
         }
     }
 
-    mutating func process(_ events: UnsafeMutablePointer<UInt64>, at t: UInt64) {
+    mutating func process(_ events: UnsafeMutablePointer<UInt64>, count: Int32, at t: UInt64) {
         var i = 0
-        while i < Int(Self.eventSlots) {
+        while i < Int(count) {
             let ev = events[i]
             if ev == 0 { break }
             handle(UMCGEvent(rawValue: ev), at: t)
@@ -159,6 +174,7 @@ struct ServerScheduler {
         }
         switch type {
         case .block:
+            endRun(w, at: t)
             rows.add(w, WF.blocks, 1)
             rows.set(w, WF.state, UInt64(WorkerState.blocked.rawValue))
             trace(.block, at: rows.get(w, WF.blockedAt), worker: w, arg: rows.get(w, WF.blockReason))
@@ -181,15 +197,24 @@ struct ServerScheduler {
         case .wait:
             rows.add(w, WF.waits, 1)
             rows.set(w, WF.state, UInt64(WorkerState.waiting.rawValue))
-            rows.set(w, WF.runnableSince, t)
-            trace(.wait, at: t, worker: w, arg: t &- min(t, rows.get(w, WF.switchedInAt)))
             let target = rows.get(w, WF.handoffTarget)
-            if target != 0 {
+            if target != 0, target <= UInt64(workerCount) {
+                // A queued WAIT of a worker that handed its server to `target` at `h`.
                 rows.set(w, WF.handoffTarget, 0)
-                trace(.handoff, at: t, worker: w, arg: target - 1)
+                let h = min(t, max(rows.get(w, WF.handoffAt), rows.get(w, WF.switchedInAt)))
+                let ran = endRun(w, at: h)
+                rows.set(w, WF.runnableSince, h)
+                trace(.wait, at: h, worker: w, arg: ran)
+                trace(.handoff, at: h, worker: w, arg: target - 1)
+                handoffSwitch(to: Int(target - 1), at: h)
+            } else {
+                let ran = endRun(w, at: t)
+                rows.set(w, WF.runnableSince, t)
+                trace(.wait, at: t, worker: w, arg: ran)
             }
             if rows.get(w, WF.timedWait) == 0 { enqueue(w) }
         case .exit:
+            endRun(w, at: t)
             rows.set(w, WF.state, UInt64(WorkerState.exited.rawValue))
             let reason = rows.get(w, WF.failed) != 0 ? ExitReason.workloadFailed : .unregistered
             trace(.exit, at: t, worker: w, arg: reason.rawValue)
@@ -202,11 +227,45 @@ struct ServerScheduler {
             trace(.timeout, at: t, worker: w, arg: 0)
             makeRunnable(w, since: t)
         case .preempt:
+            let ran = endRun(w, at: t)
             rows.add(w, WF.preemptions, 1)
             rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
-            trace(.preempt, at: t, worker: w, arg: t &- min(t, rows.get(w, WF.switchedInAt)))
+            trace(.preempt, at: t, worker: w, arg: ran)
             makeRunnable(w, since: t)
         }
+    }
+
+    /// Adds the run interval that ends at `t` to `w`'s run time and returns its length. A worker
+    /// that was switched in by a handoff this server has not accounted yet counts from the start of
+    /// the current CTX_SWITCH at most.
+    @discardableResult
+    func endRun(_ w: Int, at t: UInt64) -> UInt64 {
+        var start = rows.get(w, WF.switchedInAt)
+        if switchStart != 0 && start < switchStart { start = switchStart }
+        let ran = t &- min(t, start)
+        rows.add(w, WF.runNanos, ran)
+        return ran
+    }
+
+    /// Accounts the switch a handoff made: `w` started running at `h` on this server.
+    mutating func handoffSwitch(to w: Int, at h: UInt64) {
+        let waited = h &- min(h, rows.get(w, WF.runnableSince))
+        rows.add(w, WF.switches, 1)
+        rows.add(w, WF.runnableNanos, waited)
+        srv.add(index, SF.switches, 1)
+        // Relaxed max: a later switch of `w` by another server must not be overwritten.
+        var cur = rows.get(w, WF.switchedInAt)
+        while cur < h {
+            let (done, now) = rows.field(w, WF.switchedInAt).pointee.compareExchange(
+                expected: cur, desired: h, ordering: .relaxed)
+            if done { break }
+            cur = now
+        }
+        if rows.get(w, WF.state) != UInt64(WorkerState.exited.rawValue) {
+            rows.set(w, WF.state, UInt64(WorkerState.running.rawValue))
+            rows.set(w, WF.server, UInt64(index))
+        }
+        trace(.switchTo, at: h, worker: w, arg: waited)
     }
 
     /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
@@ -215,7 +274,15 @@ struct ServerScheduler {
         switch type {
         case .block: rows.add(w, WF.blocks, 1); trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
         case .wake: rows.add(w, WF.wakes, 1); trace(.wake, at: t, worker: w, arg: 0)
-        case .wait: rows.add(w, WF.waits, 1); trace(.wait, at: t, worker: w, arg: 0)
+        case .wait:
+            rows.add(w, WF.waits, 1)
+            trace(.wait, at: t, worker: w, arg: 0)
+            let target = rows.get(w, WF.handoffTarget)
+            if target != 0, target <= UInt64(workerCount) {
+                rows.set(w, WF.handoffTarget, 0)
+                trace(.handoff, at: t, worker: w, arg: target - 1)
+                handoffSwitch(to: Int(target - 1), at: t)
+            }
         case .timeout: rows.add(w, WF.timeouts, 1); trace(.timeout, at: t, worker: w, arg: 0)
         case .preempt: rows.add(w, WF.preemptions, 1); trace(.preempt, at: t, worker: w, arg: 0)
         case .exit: break

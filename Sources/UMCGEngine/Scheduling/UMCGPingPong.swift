@@ -55,10 +55,12 @@ public enum UMCGPingPong {
                 while !shared.stop.load(ordering: .relaxed) {
                     try backend.ctl(.wait)
                 }
+                // Relaxed: read after join(), which orders it.
                 shared.workerCPUNanos.store(Clock.threadCPUNanos() &- cpu0, ordering: .relaxed)
                 shared.workerCPU.store(CPU.current(), ordering: .relaxed)
                 try backend.ctl(.unregister)
             } catch {
+                // Relaxed: read after join() (or polled by the server as a hint).
                 shared.workerError.store(error.rawValue, ordering: .relaxed)
             }
         }
@@ -106,15 +108,18 @@ public enum UMCGPingPong {
             var now = start
             var cycles: UInt64 = 0
             let myCPU = UInt16(truncatingIfNeeded: max(0, CPU.current()))
+            // Traced: one clock read per cycle; the WAIT and the next switch share it.
+            var stamp = ring == nil ? 0 : Clock.monotonicNanos()
             while true {
                 if let ring {
-                    ring.push(TraceEvent(timestamp: Clock.monotonicNanos(), kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
+                    ring.push(TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
                 }
                 try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)
                 guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
                 cycles &+= 1
                 if let ring {
-                    ring.push(TraceEvent(timestamp: Clock.monotonicNanos(), kind: .wait, server: 0, worker: 0, cpu: myCPU))
+                    stamp = Clock.monotonicNanos()
+                    ring.push(TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU))
                 }
                 if cycles & 63 == 0 {
                     now = Clock.monotonicNanos()

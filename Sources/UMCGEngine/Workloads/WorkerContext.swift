@@ -84,6 +84,7 @@ struct WorkerContext {
         let tid = Int32(truncatingIfNeeded: rows.get(other, WF.tid))
         guard tid != 0, other != index else { return try yield() }
         rows.set(index, WF.handoffTarget, UInt64(other + 1))
+        rows.set(index, WF.handoffAt, Clock.monotonicNanos())
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
         } catch where error == .EINVAL || error == .ESRCH {
