@@ -1,15 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 import Testing
 import UMCGTrace
 
 @testable import UMCGEngine
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Handoff measurements, printed not asserted (the machine is noisy). Runs only with UMCG_PERF=1:
 /// `UMCG_PERF=1 swift test -c release --filter PingPongPerfTests`.
-@Suite(.enabled(if: getenv("UMCG_PERF") != nil)) struct PingPongPerfTests {
+@Suite(.serialized, .enabled(if: getenv("UMCG_PERF") != nil)) struct PingPongPerfTests {
     /// The plain futex ping-pong of the Nanos test (the reference the UMCG handoff is compared to).
     static func plainFutex(placement: Placement, seconds: Double) throws -> Double {
         let cpus = CPU.count
@@ -33,7 +34,8 @@ import UMCGTrace
             try? CPU.pin(b)
             // Relaxed: the stop flag is a hint; the final wake below ends the wait.
             while !words.stop.pointee.load(ordering: .relaxed) {
-                while words.atom.pointee.load(ordering: .acquiring) == 0 && !words.stop.pointee.load(ordering: .relaxed) {
+                while words.atom.pointee.load(ordering: .acquiring) == 0 && !words.stop.pointee.load(ordering: .relaxed)
+                {
                     _ = try? Futex.wait(words.addr, expected: 0)
                 }
                 words.atom.pointee.store(0, ordering: .releasing)
@@ -49,7 +51,9 @@ import UMCGTrace
             while true {
                 words.atom.pointee.store(1, ordering: .releasing)
                 _ = try? Futex.wake(words.addr)
-                while words.atom.pointee.load(ordering: .acquiring) == 1 { _ = try? Futex.wait(words.addr, expected: 1) }
+                while words.atom.pointee.load(ordering: .acquiring) == 1 {
+                    _ = try? Futex.wait(words.addr, expected: 1)
+                }
                 cycles += 1
                 if cycles & 63 == 0 && Clock.monotonicNanos() >= end { break }
             }
@@ -77,7 +81,10 @@ import UMCGTrace
             try? CPU.pin(1)
             while true {
                 var v: UInt32 = 0
-                repeat { v = w.word.pointee.load(ordering: .acquiring); CPU.relax() } while v == 0
+                repeat {
+                    v = w.word.pointee.load(ordering: .acquiring)
+                    CPU.relax()
+                } while v == 0
                 if v == 2 { return }
                 w.word.pointee.store(0, ordering: .releasing)
             }
@@ -121,8 +128,26 @@ import UMCGTrace
         return try UMCGPingPong.run(handoff: handoff, placement: placement, seconds: seconds, hub: hub).cyclesPerSecond
     }
 
+    /// Engine throughput: servers × workers running the pingpong (yield) workload, traced or not.
+    @Test(arguments: [(2, 8, false), (2, 8, true), (1, 2, false), (2, 1000, false)])
+    func engineSwitchRate(servers: Int, workers: Int, traced: Bool) throws {
+        let hub = traced ? TraceHub(ringCapacity: 1 << 20) : nil
+        let engine = try Engine(
+            EngineConfiguration(servers: servers, workers: workers, workload: .pingpong, backend: .emulated, hub: hub))
+        try engine.start()
+        _ = waitUntil(seconds: 10) { engine.snapshot().workers.allSatisfy { $0.switches > 0 } }
+        let a = engine.snapshot()
+        var word: UInt32 = 0
+        _ = try? Futex.wait(&word, expected: 0, timeout: 1_000_000_000)  // measure over ~1 s
+        let b = engine.snapshot()
+        engine.stop()
+        let switches = b.servers.reduce(0) { $0 + $1.switches } - a.servers.reduce(0) { $0 + $1.switches }
+        let rate = Double(switches) * 1e9 / Double(b.timestamp - a.timestamp)
+        print("PERF engine pingpong servers=\(servers) workers=\(workers) traced=\(traced): \(Int(rate)) switches/s")
+    }
+
     @Test func handoffRates() throws {
-        let seconds = 1.0
+        let seconds = getenv("UMCG_PERF_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1.0
         var rows: [String: [Double]] = [:]
         for _ in 0..<3 {
             rows["futex-plain same", default: []].append(try Self.plainFutex(placement: .sameCPU, seconds: seconds))
@@ -132,13 +157,18 @@ import UMCGTrace
                 try UMCGPingPong.run(handoff: .adaptive, placement: .sameCPU, seconds: seconds).cyclesPerSecond)
             if CPU.count >= 2 {
                 rows["spin-plain cross", default: []].append(try Self.plainSpin(seconds: seconds))
-                rows["futex-plain cross", default: []].append(try Self.plainFutex(placement: .crossCPU, seconds: seconds))
+                rows["futex-plain cross", default: []].append(
+                    try Self.plainFutex(placement: .crossCPU, seconds: seconds))
                 rows["umcg-adaptive cross", default: []].append(
                     try UMCGPingPong.run(handoff: .adaptive, placement: .crossCPU, seconds: seconds).cyclesPerSecond)
                 rows["umcg-futex cross", default: []].append(
                     try UMCGPingPong.run(handoff: .futex, placement: .crossCPU, seconds: seconds).cyclesPerSecond)
                 rows["umcg-adaptive cross traced", default: []].append(
                     try Self.traced(.adaptive, .crossCPU, seconds: seconds))
+                rows["umcg-adaptive cross traced-undrained", default: []].append(
+                    try UMCGPingPong.run(
+                        handoff: .adaptive, placement: .crossCPU, seconds: seconds, hub: TraceHub(ringCapacity: 1 << 16)
+                    ).cyclesPerSecond)
             }
             rows["umcg-futex same traced", default: []].append(try Self.traced(.futex, .sameCPU, seconds: seconds))
         }
@@ -149,8 +179,12 @@ import UMCGTrace
         print("PERF ratio umcg-futex/futex-plain same-cpu: \(mean("umcg-futex same") / mean("futex-plain same"))")
         print("PERF ratio traced/untraced umcg-futex same: \(mean("umcg-futex same traced") / mean("umcg-futex same"))")
         if CPU.count >= 2 {
-            print("PERF ratio umcg-adaptive cross/spin-plain cross: \(mean("umcg-adaptive cross") / mean("spin-plain cross"))")
-            print("PERF ratio traced/untraced adaptive cross: \(mean("umcg-adaptive cross traced") / mean("umcg-adaptive cross"))")
+            print(
+                "PERF ratio umcg-adaptive cross/spin-plain cross: \(mean("umcg-adaptive cross") / mean("spin-plain cross"))"
+            )
+            print(
+                "PERF ratio traced/untraced adaptive cross: \(mean("umcg-adaptive cross traced") / mean("umcg-adaptive cross"))"
+            )
         }
     }
 }

@@ -87,6 +87,7 @@ public enum UMCGPingPong {
         backend: EmulatedBackend, shared: Shared, cpu: Int?, duration: UInt64, ring: TraceRing?
     ) -> Result<PingPongResult, Errno> {
         if let cpu { try? CPU.pin(cpu) }
+        // SAFETY: the event array lives for this function; the backend writes at most 4 slots.
         let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 4)
         defer { events.deallocate() }
         do throws(Errno) {
