@@ -146,6 +146,23 @@ import UMCGTrace
         print("PERF engine pingpong servers=\(servers) workers=\(workers) traced=\(traced): \(Int(rate)) switches/s")
     }
 
+    /// What the default live scenario does per second (mixed, one server per CPU, 8 workers).
+    @Test func mixedProfile() throws {
+        let hub = TraceHub(ringCapacity: 1 << 20)
+        let engine = try Engine(EngineConfiguration(workload: .mixed, backend: .emulated, hub: hub))
+        try engine.start()
+        var word: UInt32 = 0
+        _ = try? Futex.wait(&word, expected: 0, timeout: 2_000_000_000)
+        let snap = engine.snapshot()
+        engine.stop()
+        var kinds: [String: Int] = [:]
+        hub.drain { kinds[$0.kind.description, default: 0] += 1 }
+        let busy = snap.servers.reduce(0) { $0 + $1.busyNanos }
+        let idle = snap.servers.reduce(0) { $0 + $1.idleNanos }
+        print("PERF mixed 2 s: events \(kinds.sorted { $0.key < $1.key }) dropped \(hub.dropped)")
+        print("PERF mixed 2 s: server busy \(busy / 1_000_000) ms idle \(idle / 1_000_000) ms")
+    }
+
     @Test func handoffRates() throws {
         let seconds = getenv("UMCG_PERF_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1.0
         var rows: [String: [Double]] = [:]

@@ -21,6 +21,8 @@ public final class Engine: @unchecked Sendable {
     public let host: HostInfo
     /// The backend all threads call.
     public let backend: any UMCGBackend
+    /// CPU ids servers are pinned to (server i on `allowedCPUs[i % count]`), never empty.
+    public let allowedCPUs: [Int]
 
     let workerRows: CounterSlab
     let serverRows: CounterSlab
@@ -57,6 +59,7 @@ public final class Engine: @unchecked Sendable {
         }
         guard configuration.sliceNanos >= 1_000 else { throw EngineError("slice must be at least 1 µs") }
         self.configuration = configuration
+        allowedCPUs = CPU.allowed()
         host = configuration.selector?.host ?? HostInfo.current()
         let selector = configuration.selector ?? BackendSelector(host: host)
         do {

@@ -31,7 +31,8 @@ struct ServerScheduler {
 
     mutating func run() {
         if engine.configuration.pinThreads {
-            try? CPU.pin(index % max(1, engine.host.cpus))
+            let allowed = engine.allowedCPUs
+            try? CPU.pin(allowed[index % allowed.count])
         }
         let c = CPU.current()
         cpu = c < 0 ? TraceEvent.noCPU : UInt16(truncatingIfNeeded: c)

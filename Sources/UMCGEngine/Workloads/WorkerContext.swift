@@ -16,7 +16,8 @@ public struct SplitMix64: Sendable {
     }
     /// A value in `range`.
     public mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound &+ next() % (range.upperBound &- range.lowerBound &+ 1)
+        let span = range.upperBound &- range.lowerBound &+ 1
+        return span == 0 ? next() : range.lowerBound &+ next() % span  // span 0: the full UInt64 range
     }
     /// A percentage roll 0..<100.
     public mutating func percent() -> Int { Int(next() % 100) }
