@@ -173,13 +173,14 @@ public final class TracePump: Sendable {
     /// Drains everything, turns drops no marker announced into a gap, final keyframe, end record, close.
     private func finalPass(_ s: inout PumpState) {
         // Bounded: producers that keep pushing cannot hold stop() forever.
-        for _ in 0..<64 where drainRings(&s, limit: .max) > 0 {}
+        for _ in 0..<64 {
+            if drainRings(&s, limit: .max) == 0 { break }
+        }
         for (i, ring) in hub.allRings.enumerated() where i < s.marked.count {
-            let unannounced = ring.dropped &- s.marked[i]
-            if ring.dropped > s.marked[i] {
-                s.marked[i] = ring.dropped
-                handle(
-                    TraceEvent(timestamp: s.lastTimestamp, kind: .dropped, arg: unannounced), &s)
+            let dropped = ring.dropped
+            if dropped > s.marked[i] {
+                handle(TraceEvent(timestamp: s.lastTimestamp, kind: .dropped, arg: dropped - s.marked[i]), &s)
+                s.marked[i] = dropped
             }
         }
         if s.writing {
