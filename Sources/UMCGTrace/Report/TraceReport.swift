@@ -3,14 +3,23 @@
 public struct TraceReport: Sendable {
     /// One worker's line.
     public struct WorkerRow: Sendable, Equatable {
+        /// Dense worker id.
         public var id: UInt32
+        /// Name from the header (or "w<id>" / "srv<id>").
         public var name: String
+        /// Switches to it (worker) / by it (server).
         public var switches: UInt64 = 0
+        /// Blocking sections entered.
         public var blocks: UInt64 = 0
+        /// Times it became runnable.
         public var wakes: UInt64 = 0
+        /// Yields (UMCG_WAIT).
         public var waits: UInt64 = 0
+        /// Preemptions.
         public var preemptions: UInt64 = 0
+        /// Timeouts.
         public var timeouts: UInt64 = 0
+        /// Direct handoffs to another worker.
         public var handoffs: UInt64 = 0
         /// ns between a switch to the worker and the event that ended that run (wait, block, preempt, handoff, exit).
         public var runNanos: UInt64 = 0
@@ -20,9 +29,13 @@ public struct TraceReport: Sendable {
 
     /// One server's line.
     public struct ServerRow: Sendable, Equatable {
+        /// Dense server id.
         public var id: UInt16
+        /// Name from the header (or "w<id>" / "srv<id>").
         public var name: String
+        /// Switches to it (worker) / by it (server).
         public var switches: UInt64 = 0
+        /// Times it went idle.
         public var idles: UInt64 = 0
         /// ns idle, from server-wake events' `arg`.
         public var idleNanos: UInt64 = 0
