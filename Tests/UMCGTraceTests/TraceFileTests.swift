@@ -116,6 +116,18 @@ import Glibc
         #expect(try TraceReader.open(path: path).summary.events == 0)
     }
 
+    @Test func openErrorsAreTypedOneLiners() {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: ENOENT)) {
+            try TraceWriter(path: "/nonexistent-dir/t.umcgtrace", info: Fixture.info())
+        }
+        #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: EISDIR)) {
+            try TraceReader.open(path: "/tmp")
+        }
+        let error = TraceFileError.system(operation: "write", path: "/x", errno: EFBIG)
+        #expect(error.isFileTooLarge && error.description == "/x: write failed: File too large (EFBIG)")
+        #expect(TraceFileError.system(operation: "open", path: "/x", errno: EACCES).isPermissionDenied)
+    }
+
     @Test func diskFullBecomesATypedErrorAndLeavesAReadableFile() throws {
         // /dev/full fails every write with ENOSPC.
         #expect(throws: TraceFileError.system(operation: "write", path: "/dev/full", errno: ENOSPC)) {
