@@ -10,6 +10,9 @@ struct FakeExportInput: ExportInput {
     var records: [ExportInputRecord]
     var eventCount: UInt64
     var truncationWarning: String?
+    /// Reading stops with this warning after `stopAfter` records.
+    var stopAfter: Int?
+    var stopWarning = "stopped reading: crc mismatch at offset 999"
 
     init(switches: Int = 1000, claimedEvents: UInt64? = nil, truncationWarning: String? = nil) {
         info = RunInfo(
@@ -35,8 +38,12 @@ struct FakeExportInput: ExportInput {
         self.truncationWarning = truncationWarning
     }
 
-    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) {
-        for record in records { try body(record) }
+    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) -> String? {
+        for (index, record) in records.enumerated() {
+            if let stopAfter, index == stopAfter { return stopWarning }
+            try body(record)
+        }
+        return nil
     }
 }
 
@@ -117,6 +124,15 @@ final class CapturedConsole: @unchecked Sendable {
             input: input, format: .perfetto, outputPath: path, force: false, console: captured.console())
         #expect(stats.switches == 200)
         #expect(captured.err == ["umcgtop: warning: file cut short: 123 bytes lost at offset 4567"])
+
+        var stopping = FakeExportInput(switches: 100)
+        stopping.stopAfter = 11
+        let late = CapturedConsole()
+        let partial = try ExportRunner.run(
+            input: stopping, format: .chromeJSON, outputPath: Self.temporaryPath("late.json"), force: false,
+            console: late.console())
+        #expect(partial.events == 11)
+        #expect(late.err == ["umcgtop: warning: stopped reading: crc mismatch at offset 999"])
     }
 
     @Test func progressOnlyOnATerminal() throws {

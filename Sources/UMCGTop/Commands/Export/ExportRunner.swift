@@ -15,8 +15,9 @@ protocol ExportInput {
     var eventCount: UInt64 { get }
     /// A one-line note when the file was cut short or corrupt at the end, else nil.
     var truncationWarning: String? { get }
-    /// Calls `body` with every readable record in order.
-    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure)
+    /// Calls `body` with every readable record in order. Returns a one-line warning when
+    /// reading stopped early at a bad record (what came before it was exported), else nil.
+    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) -> String?
 }
 
 /// Where the export command prints: the summary, warnings and the progress line.
@@ -45,17 +46,18 @@ enum ExportRunner {
         }
         var file = try ExportFileSink(path: outputPath, force: force)
         let stats: ExportStats
+        var readWarning: String?
         do throws(ExportFailure) {
             switch format {
             case .perfetto:
                 var exporter = PerfettoExporter(info: input.info, output: file)
                 defer { file = exporter.sink }
-                try pump(input, into: &exporter, console: console)
+                readWarning = try pump(input, into: &exporter, console: console)
                 stats = exporter.stats
             case .chromeJSON:
                 var exporter = ChromeTraceExporter(info: input.info, output: file)
                 defer { file = exporter.sink }
-                try pump(input, into: &exporter, console: console)
+                readWarning = try pump(input, into: &exporter, console: console)
                 stats = exporter.stats
             }
             do throws(ExportError) { try file.close() } catch { throw ExportFailure(error) }
@@ -63,17 +65,20 @@ enum ExportRunner {
             file.discard()
             throw error
         }
-        if let warning = input.truncationWarning { console.err("umcgtop: warning: \(warning)") }
+        for warning in [input.truncationWarning, readWarning].compactMap({ $0 }) {
+            console.err("umcgtop: warning: \(warning)")
+        }
         return stats
     }
 
-    /// Feeds every record to `exporter` and finishes it, updating the progress line.
+    /// Feeds every record to `exporter` and finishes it, updating the progress line;
+    /// returns the input's warning if reading stopped early.
     static func pump<E: TraceExporter>(
         _ input: some ExportInput, into exporter: inout E, console: ExportConsole
-    ) throws(ExportFailure) {
+    ) throws(ExportFailure) -> String? {
         var records = 0
         let total = max(input.eventCount, 1)
-        try input.forEachRecord { (record: ExportInputRecord) throws(ExportFailure) in
+        let warning = try input.forEachRecord { (record: ExportInputRecord) throws(ExportFailure) in
             do throws(ExportError) {
                 switch record {
                 case .event(let event): try exporter.add(event)
@@ -91,5 +96,6 @@ enum ExportRunner {
         }
         do throws(ExportError) { try exporter.finish() } catch { throw ExportFailure(error) }
         console.progress?("")
+        return warning
     }
 }

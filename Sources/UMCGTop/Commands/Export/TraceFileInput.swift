@@ -11,5 +11,5 @@ struct TraceFileInput: ExportInput {
         throw .unreadableInput("\(path): reading .umcgtrace files needs the trace reader, which is not merged yet")
     }
 
-    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) {}
+    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) -> String? { nil }
 }
