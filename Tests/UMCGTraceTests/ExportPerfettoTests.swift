@@ -240,19 +240,39 @@ struct DecodedPerfetto {
         let info = ExportScenario.info(servers: 1, workers: 1)
         var exporter = PerfettoExporter(info: info, output: MemoryByteSink())
         let t = ExportScenario.start
+        let second: UInt64 = 1_000_000_000
         try exporter.add(TraceEvent(timestamp: t, kind: .switchTo, server: 0, worker: 77))
         try exporter.add(TraceEvent(timestamp: t + 1, kind: .switchTo, server: 60_000, worker: 1))
         try exporter.add(TraceEvent(timestamp: t + 2, kind: .switchTo, server: 0))
         try exporter.add(TraceEvent(timestamp: t + 3, kind: .handoff, server: 0, worker: 77, arg: .max))
         try exporter.add(TraceEvent(timestamp: t + 4, kind: .baselineSample, worker: 200, arg: .max))
         try exporter.add(TraceEvent(timestamp: t + 5, kind: .block, worker: .max - 1, arg: .max))
-        try exporter.add(TraceEvent(timestamp: 1, kind: .switchTo, server: 0, worker: UInt32.max - 1))
+        try exporter.add(TraceEvent(timestamp: t + second, kind: .switchTo, server: 0, worker: 0))
+        try exporter.add(TraceEvent(timestamp: t + 2 * second, kind: .serverWake, server: 0))
+        // Later than the reorder window: it cannot be sorted back, so its lane clamps it.
+        try exporter.add(TraceEvent(timestamp: t + 6, kind: .switchTo, server: 0, worker: UInt32.max - 1))
         try exporter.finish()
         let decoded = try DecodedPerfetto(exporter.sink.bytes)
         #expect(exporter.stats.ignoredEvents == 2)
         #expect(exporter.stats.clampedTimestamps == 1)
         #expect(decoded.threads.contains { $0.tid == ExportThreadTable.syntheticPid(77) && $0.name == "worker-77" })
-        #expect(decoded.switches.map(\.timestamp) == [t, t + 3, t + 3])
+        #expect(decoded.switches.map(\.timestamp) == [t, t + 3, t + second, t + second])
+        #expect(decoded.switches.last?.nextPid == ExportThreadTable.syntheticPid(UInt32.max - 1))
+    }
+
+    @Test func eventsOutOfOrderWithinTheWindowAreSorted() throws {
+        let info = ExportScenario.info(servers: 1, workers: 3)
+        var exporter = PerfettoExporter(info: info, output: MemoryByteSink())
+        let t = ExportScenario.start
+        // The server's ring drained first, then the worker's: the block (t+20) comes after t+30.
+        try exporter.add(TraceEvent(timestamp: t + 10, kind: .switchTo, server: 0, worker: 0))
+        try exporter.add(TraceEvent(timestamp: t + 30, kind: .switchTo, server: 0, worker: 1))
+        try exporter.add(TraceEvent(timestamp: t + 20, kind: .block, server: 0, worker: 0, arg: BlockReason.sleep.rawValue))
+        try exporter.finish()
+        let decoded = try DecodedPerfetto(exporter.sink.bytes)
+        let lane = decoded.switches.map { "\($0.prevPid)>\($0.nextPid):\($0.prevState)@\($0.timestamp - t)" }
+        #expect(lane == ["0>2000:0@10", "2000>0:1@20", "0>2001:0@30"])
+        #expect(exporter.stats.clampedTimestamps == 0)
     }
 
     @Test func outputStreamsInBoundedChunks() throws {

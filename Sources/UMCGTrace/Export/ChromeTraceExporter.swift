@@ -24,8 +24,7 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
 
     private let info: RunInfo
     private var threads: ExportThreadTable
-    private var timeline = ExportTimeline()
-    private var meter = SwitchRateMeter()
+    private var pipeline = ExportPipeline()
     private var namedLanes: Set<UInt16> = []
     private var json = JSONWriter()
     private var transitions: [ExportTransition] = []
@@ -44,11 +43,7 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
     public mutating func add(_ event: TraceEvent) throws(ExportError) {
         try begin()
         stats.events += 1
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        meter.advance(to: event.timestamp, into: &samples)
-        if event.kind == .baselineSample { meter.baselineSample(event, into: &samples) }
-        timeline.apply(event, into: &transitions)
+        pipeline.push(.event(event))
         try drain()
     }
 
@@ -56,31 +51,24 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
     public mutating func add(_ snapshot: Snapshot) throws(ExportError) {
         try begin()
         stats.snapshots += 1
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        meter.snapshot(snapshot, into: &samples)
-        timeline.apply(snapshot, into: &transitions)
+        pipeline.push(.snapshot(snapshot))
         try drain()
     }
 
     /// Adds a gap record.
     public mutating func addGap(timestamp: UInt64, count: UInt64) throws(ExportError) {
         try begin()
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        timeline.applyGap(timestamp: timestamp, count: count, into: &transitions)
+        pipeline.push(.gap(timestamp: timestamp, count: count))
         try drain()
     }
 
     /// Closes open run slices at the last timestamp, writes the trailer and flushes. Call once.
     public mutating func finish() throws(ExportError) {
         try begin()
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        meter.finish(into: &samples)
+        pipeline.finish()
         try drain()
-        let end = timeline.lastTimestamp
-        for open in timeline.openSlices {
+        let end = pipeline.timeline.lastTimestamp
+        for open in pipeline.timeline.openSlices {
             slice(server: open.server, worker: open.worker, from: open.since, to: max(end, open.since), end: "open")
         }
         json.raw("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{")
@@ -117,11 +105,17 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
     }
 
     private mutating func drain() throws(ExportError) {
+        // Swap the pipeline's output out so both arrays keep their buffers (no copy-on-write).
+        swap(&transitions, &pipeline.transitions)
+        swap(&samples, &pipeline.samples)
+        defer {
+            transitions.removeAll(keepingCapacity: true)
+            samples.removeAll(keepingCapacity: true)
+        }
         for index in transitions.indices {
             switch transitions[index] {
             case .laneSwitch(let change):
                 stats.switches += 1
-                meter.countSwitch()
                 nameLane(change.server)
                 if let prev = change.prev {
                     slice(server: change.server, worker: prev, from: change.prevSince, to: change.timestamp, end: change.leave.label)
@@ -144,8 +138,8 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
             let value = sample.value.isFinite && abs(sample.value) < 9e18 ? Int64(sample.value.rounded()) : 0
             json.raw(",\"args\":{\"value\":\(value)}}")
         }
-        stats.ignoredEvents = timeline.ignoredEvents
-        stats.clampedTimestamps = timeline.clampedTimestamps
+        stats.ignoredEvents = pipeline.timeline.ignoredEvents
+        stats.clampedTimestamps = pipeline.timeline.clampedTimestamps
         try flush(force: false)
     }
 

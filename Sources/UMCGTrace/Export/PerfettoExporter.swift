@@ -31,8 +31,7 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
 
     private let info: RunInfo
     private var threads: ExportThreadTable
-    private var timeline = ExportTimeline()
-    private var meter = SwitchRateMeter()
+    private var pipeline = ExportPipeline()
     private var bundles: [ProtoWriter] = []
     private var bundleEvents: [Int] = []
     private var output = ProtoWriter(capacity: 64 * 1024)
@@ -52,11 +51,7 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     public mutating func add(_ event: TraceEvent) throws(ExportError) {
         try begin()
         stats.events += 1
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        meter.advance(to: event.timestamp, into: &samples)
-        if event.kind == .baselineSample { meter.baselineSample(event, into: &samples) }
-        timeline.apply(event, into: &transitions)
+        pipeline.push(.event(event))
         try drain()
     }
 
@@ -64,28 +59,21 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     public mutating func add(_ snapshot: Snapshot) throws(ExportError) {
         try begin()
         stats.snapshots += 1
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        meter.snapshot(snapshot, into: &samples)
-        timeline.apply(snapshot, into: &transitions)
+        pipeline.push(.snapshot(snapshot))
         try drain()
     }
 
     /// Adds a gap record.
     public mutating func addGap(timestamp: UInt64, count: UInt64) throws(ExportError) {
         try begin()
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
-        timeline.applyGap(timestamp: timestamp, count: count, into: &transitions)
+        pipeline.push(.gap(timestamp: timestamp, count: count))
         try drain()
     }
 
     /// Flushes every lane's bundle, the last counter bucket and the output. Call once.
     public mutating func finish() throws(ExportError) {
         try begin()
-        samples.removeAll(keepingCapacity: true)
-        meter.finish(into: &samples)
-        transitions.removeAll(keepingCapacity: true)
+        pipeline.finish()
         try drain()
         for lane in bundles.indices { flushBundle(lane) }
         try flushOutput(force: true)
@@ -189,10 +177,16 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
 
     /// Encodes the pending transitions and counter samples, then flushes full buffers.
     private mutating func drain() throws(ExportError) {
+        // Swap the pipeline's output out so both arrays keep their buffers (no copy-on-write).
+        swap(&transitions, &pipeline.transitions)
+        swap(&samples, &pipeline.samples)
+        defer {
+            transitions.removeAll(keepingCapacity: true)
+            samples.removeAll(keepingCapacity: true)
+        }
         for index in transitions.indices {
             switch transitions[index] {
             case .laneSwitch(let change):
-                meter.countSwitch()
                 writeSwitch(change)
             case .waking(let timestamp, let worker, let lane, let target):
                 writeWaking(timestamp: timestamp, worker: worker, lane: lane, target: target)
@@ -220,8 +214,8 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
                 }
             }
         }
-        stats.ignoredEvents = timeline.ignoredEvents
-        stats.clampedTimestamps = timeline.clampedTimestamps
+        stats.ignoredEvents = pipeline.timeline.ignoredEvents
+        stats.clampedTimestamps = pipeline.timeline.clampedTimestamps
         try flushOutput(force: false)
     }
 
