@@ -44,9 +44,9 @@ public struct ExportStats: Sendable, Equatable {
     public var snapshots: UInt64 = 0
     /// Gaps (drop markers or gap records) seen.
     public var gaps: UInt64 = 0
-    /// Context switches written (Perfetto `sched_switch`; Chrome: run slices ended).
+    /// Lane context switches (Perfetto `sched_switch`; in Chrome they end and start run slices).
     public var switches: UInt64 = 0
-    /// Wake-ups written (Perfetto `sched_waking`).
+    /// Wake-ups (Perfetto `sched_waking`; Chrome shows them as instants).
     public var wakings: UInt64 = 0
     /// Counter values written.
     public var counterSamples: UInt64 = 0

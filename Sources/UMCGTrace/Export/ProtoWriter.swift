@@ -12,8 +12,8 @@ public enum ProtoWireType: UInt8, Sendable {
 
 /// A hand-written protobuf wire-format encoder: appends fields to a byte array.
 ///
-/// Nested messages are encoded into a scratch writer and copied in with their length,
-/// so the caller never computes sizes. Not thread-safe (a value type; each owner has its own).
+/// Nested messages are encoded in place and their length filled in afterwards, so the caller
+/// never computes sizes. A value type: each owner has its own.
 public struct ProtoWriter: Sendable {
     /// The encoded bytes so far.
     public private(set) var bytes: [UInt8]
@@ -91,10 +91,20 @@ public struct ProtoWriter: Sendable {
         bytes.append(contentsOf: encoded)
     }
 
-    /// Writes an embedded message built by `build`.
+    /// Writes an embedded message built by `build`, in place: a one-byte length is reserved
+    /// and widened afterwards only when the message reached 128 bytes (a single tail move).
     public mutating func message(_ field: UInt32, _ build: (inout ProtoWriter) -> Void) {
-        var nested = ProtoWriter()
-        build(&nested)
-        bytesField(field, nested.bytes)
+        appendKey(field, .lengthDelimited)
+        let lengthAt = bytes.count
+        bytes.append(0)
+        build(&self)
+        let length = bytes.count - lengthAt - 1
+        if length < 0x80 {
+            bytes[lengthAt] = UInt8(length)
+        } else {
+            var prefix = ProtoWriter()
+            prefix.appendVarint(UInt64(length))
+            bytes.replaceSubrange(lengthAt..<lengthAt + 1, with: prefix.bytes)
+        }
     }
 }
