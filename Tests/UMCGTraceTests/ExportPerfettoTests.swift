@@ -20,6 +20,8 @@ struct DecodedPerfetto {
     var tracks: [(uuid: UInt64, name: String?, isCounter: Bool)] = []
     var counters: [Counter] = []
     var instants: [(timestamp: UInt64, name: String)] = []
+    /// Every ftrace event's (cpu, timestamp), in file order.
+    var ftraceOrder: [(cpu: UInt32, timestamp: UInt64)] = []
 
     init(_ bytes: [UInt8]) throws {
         let trace = try ProtoMessage(decoding: bytes)
@@ -34,6 +36,7 @@ struct DecodedPerfetto {
                     let event = try eventField.message()
                     let ts = try #require(event.first(PF.FtraceEvent.timestamp)).scalar
                     let pid = UInt32(try #require(event.first(PF.FtraceEvent.pid)).scalar)
+                    ftraceOrder.append((cpu, ts))
                     if let s = try event.message(PF.FtraceEvent.schedSwitch) {
                         for n in 1...7 { #expect(s.has(UInt32(n)), "sched_switch field \(n) present") }
                         switches.append(Switch(
@@ -138,6 +141,9 @@ struct DecodedPerfetto {
                 #expect(a.timestamp <= b.timestamp)
             }
             for s in lane where s.prevPid == 0 { #expect(s.prevComm == "swapper/\(cpu)" && s.prevState == 0) }
+            // Switches and wakings together never go back in time on one CPU (Perfetto's ftrace importer expects it).
+            let stamps = decoded.ftraceOrder.filter { $0.cpu == cpu }.map(\.timestamp)
+            #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 <= $1 })
         }
     }
 
