@@ -174,4 +174,14 @@ final class CapturedConsole: @unchecked Sendable {
         }
         #expect(FileManager.default.fileExists(atPath: "/dev/full"))
     }
+
+    @Test func neverWritesOverTheInput() throws {
+        let path = Self.temporaryPath("run.umcgtrace")
+        try Data("recorded".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ExportFailure.cannotCreate(path, "it is the input file")) {
+            try ExportCommand.export(
+                file: path, format: .perfetto, output: path, force: true, console: CapturedConsole().console())
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("recorded".utf8))
+    }
 }

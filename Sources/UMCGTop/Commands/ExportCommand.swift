@@ -61,6 +61,7 @@ public struct ExportCommand: AsyncParsableCommand {
         file: String, format: ExportFormat, output: String, force: Bool,
         policy: ExportSizePolicy = ExportSizePolicy(), console: ExportConsole
     ) throws(ExportFailure) -> ExportStats {
+        if ExportFileSink.sameFile(file, output) { throw .cannotCreate(output, "it is the input file") }
         let input = try TraceFileInput(path: file)
         let stats = try ExportRunner.run(
             input: input, format: format, outputPath: output, force: force, policy: policy, console: console)

@@ -74,6 +74,14 @@ struct ExportFileSink: ExportByteSink {
         if created { _ = unlink(path) }
     }
 
+    /// Whether `a` and `b` name the same existing file (same device and inode).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var first = stat()
+        var second = stat()
+        guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
+        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+    }
+
     /// strerror text for `code`, e.g. "No space left on device".
     static func reason(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }
