@@ -162,7 +162,8 @@ final class CapturedConsole: @unchecked Sendable {
             #expect(error.exitCode == 73)
         }
         // /dev/full accepts open and fails every write with ENOSPC; it is never unlinked.
-        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let device = try? FileManager.default.attributesOfItem(atPath: "/dev/full")[.type] as? FileAttributeType
+        guard device == .typeCharacterSpecial else { return }
         do {
             try ExportRunner.run(
                 input: FakeExportInput(), format: .chromeJSON, outputPath: "/dev/full", force: true, console: captured.console())
@@ -172,7 +173,8 @@ final class CapturedConsole: @unchecked Sendable {
             #expect(error.exitCode == 74)
             #expect(!"\(error)".contains("\n"))
         }
-        #expect(FileManager.default.fileExists(atPath: "/dev/full"))
+        let after = try? FileManager.default.attributesOfItem(atPath: "/dev/full")[.type] as? FileAttributeType
+        #expect(after == .typeCharacterSpecial)
     }
 
     @Test func neverWritesOverTheInput() throws {

@@ -7,8 +7,8 @@ enum ExportRecord {
     case gap(timestamp: UInt64, count: UInt64)
 }
 
-/// A deterministic pseudo-random generator (SplitMix64).
-struct SplitMix64 {
+/// A deterministic pseudo-random generator (ExportRNG).
+struct ExportRNG {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -60,7 +60,7 @@ struct ExportScenario {
     /// Simulates `steps` scheduling steps on `servers` servers and `workers` workers.
     static func simulated(servers: Int = 3, workers: Int = 6, steps: Int = 3000, seed: UInt64 = 42) -> ExportScenario {
         var sc = ExportScenario(info: info(servers: servers, workers: workers))
-        var rng = SplitMix64(state: seed)
+        var rng = ExportRNG(state: seed)
         var t = start
         var runnable: [UInt32] = []
         var blocked: [(worker: UInt32, until: UInt64, timeout: Bool)] = []

@@ -5,7 +5,7 @@ import Testing
     @Test func reorderBufferSortsWithinItsWindowAndStaysBounded() {
         var buffer = ReorderBuffer()
         var out: [ExportItem] = []
-        var rng = SplitMix64(state: 3)
+        var rng = ExportRNG(state: 3)
         let base: UInt64 = 10_000_000_000
         // Timestamps jittered by up to 1 ms around a rising clock: all within the window.
         for i in 0..<UInt64(100_000) {
