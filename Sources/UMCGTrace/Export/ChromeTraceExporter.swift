@@ -1,6 +1,6 @@
 /// Streams a recorded run into Chrome trace JSON (`{"traceEvents": [...]}`), which
 /// chrome://tracing, Perfetto's UI and speedscope-like viewers open. Meant for small traces:
-/// JSON costs about 150 bytes per event.
+/// JSON costs about 100 bytes per event.
 ///
 /// Layout: process 1 "umcgtop servers" has one thread per server lane carrying an "X"
 /// (complete) event per worker run slice; process 2 "umcgtop workers" has one thread per
