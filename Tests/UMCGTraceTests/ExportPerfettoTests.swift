@@ -19,7 +19,9 @@ struct DecodedPerfetto {
     var processes: [(pid: Int32, cmdline: [String])] = []
     var tracks: [(uuid: UInt64, name: String?, isCounter: Bool)] = []
     var counters: [Counter] = []
-    var instants: [(timestamp: UInt64, name: String)] = []
+    var instants: [(timestamp: UInt64, name: String, track: UInt64)] = []
+    /// Thread tracks: uuid → (pid, tid, name).
+    var threadTracks: [UInt64: (pid: Int32, tid: Int32, name: String)] = [:]
     /// Every ftrace event's (cpu, timestamp), in file order.
     var ftraceOrder: [(cpu: UInt32, timestamp: UInt64)] = []
 
@@ -65,8 +67,13 @@ struct DecodedPerfetto {
                 }
             }
             if let track = try packet.message(PF.Packet.trackDescriptor) {
-                tracks.append((try #require(track.first(PF.Track.uuid)).scalar, track.first(PF.Track.name)?.string,
-                               track.has(PF.Track.counter)))
+                let uuid = try #require(track.first(PF.Track.uuid)).scalar
+                tracks.append((uuid, track.first(PF.Track.name)?.string, track.has(PF.Track.counter)))
+                if let thread = try track.message(PF.Track.thread) {
+                    threadTracks[uuid] = (
+                        thread.first(PF.Track.threadPid)?.int32 ?? -1, thread.first(PF.Track.threadTid)?.int32 ?? -1,
+                        thread.first(PF.Track.threadName)?.string ?? "")
+                }
             }
             if let event = try packet.message(PF.Packet.trackEvent) {
                 let ts = try #require(packet.first(PF.Packet.timestamp)).scalar
@@ -78,7 +85,7 @@ struct DecodedPerfetto {
                     counters.append(Counter(uuid: uuid, timestamp: ts, value: value.double))
                 } else {
                     #expect(type == PF.TrackEvent.typeInstant)
-                    instants.append((ts, event.first(PF.TrackEvent.name)?.string ?? ""))
+                    instants.append((ts, event.first(PF.TrackEvent.name)?.string ?? "", uuid))
                 }
             }
         }
@@ -182,6 +189,13 @@ struct DecodedPerfetto {
         let decoded = try DecodedPerfetto(exporter.sink.bytes)
         let outs = decoded.switches.filter { $0.nextPid == 0 }
         #expect(outs.map(\.prevState) == [2, 1, 0, 0, 16])  // D, S, R, R, X
+        // Why each worker stopped is also an instant on its thread track (a yield is not).
+        #expect(decoded.instants.map(\.name) == ["block (io)", "block (sleep)", "preempt", "exit"])
+        let owners = try decoded.instants.map { try #require(decoded.threadTracks[$0.track]) }
+        #expect(owners.map(\.name) == ["mixed-0", "mixed-1", "mixed-3", "mixed-0"])
+        #expect(owners.map(\.tid) == [2000, 2001, ExportThreadTable.syntheticPid(3), 2000])
+        #expect(owners.allSatisfy { $0.pid == ExportThreadTable.processPid })
+        #expect(decoded.threadTracks.count == 3)
     }
 
     @Test func countersGiveSwitchesPerSecond() throws {
@@ -236,6 +250,7 @@ struct DecodedPerfetto {
         try exporter.finish()
         let decoded = try DecodedPerfetto(exporter.sink.bytes)
         #expect(decoded.instants.map(\.name) == ["dropped 5 events", "dropped 2 events"])
+        #expect(decoded.instants.allSatisfy { $0.track == PerfettoExporter<MemoryByteSink>.processTrackUuid })
         #expect(exporter.stats.gaps == 2)
         let tids: [Int32] = [2000, 2001, ExportThreadTable.syntheticPid(2)]
         let lanes = decoded.switches.map { "\($0.cpu):\($0.prevPid)>\($0.nextPid)@\($0.timestamp - t)" }

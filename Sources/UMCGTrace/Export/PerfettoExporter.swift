@@ -6,13 +6,16 @@
 ///   and `sched_waking`, so Perfetto builds its CPU and thread-state tracks.
 /// - Workers are threads of one process "umcgtop" (a `ProcessTree` packet), named by entity.
 /// - Counter tracks (TrackDescriptor + TrackEvent TYPE_COUNTER): UMCG, futex and condvar switches/s.
+/// - Why a worker stopped or woke (block with its reason, preempt, timeout, exit) is an
+///   instant event on the worker's thread track, which Perfetto merges with its thread state.
 /// - Gaps are instant events on the process track.
 /// - Clock: packets use the default trace clock (BOOTTIME domain) holding the trace's
 ///   CLOCK_MONOTONIC ns unchanged; a `ClockSnapshot` says BOOTTIME = MONOTONIC and maps
 ///   them to REALTIME through the header's anchors, so the UI can show wall-clock time.
 ///
-/// Memory is bounded: ftrace events wait in a per-lane bundle of at most `bundleBytes`,
-/// output in a buffer of at most `flushBytes`; everything else is written as it comes.
+/// Memory is bounded: records wait in the pipeline's reorder buffer (at most 65,536), ftrace
+/// events in a per-lane bundle of at most `bundleBytes`, output in a buffer of at most
+/// `flushBytes`; everything else is written as it comes.
 /// One thread at a time (a value type).
 public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     /// A bundle is flushed into its own packet at this size.
@@ -23,6 +26,8 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     static var sequenceId: UInt64 { 1 }
     /// The uuid of the process track; counter tracks follow it.
     static var processTrackUuid: UInt64 { 0x756D_6367_0001 }  // "umcg" + 1
+    /// Thread track uuids are this plus the thread's pid.
+    static var threadTrackBase: UInt64 { 0x7468_7264_0000_0000 }  // "thrd"
 
     /// The sink; read it after `finish()` (e.g. a `MemoryByteSink`'s bytes).
     public private(set) var sink: Sink
@@ -37,6 +42,7 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     private var output = ProtoWriter(capacity: 64 * 1024)
     private var transitions: [ExportTransition] = []
     private var samples: [CounterSample] = []
+    private var threadTracks: Set<Int32> = []
     private var started = false
     private var finished = false
 
@@ -200,8 +206,8 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
                         e.string(PF.TrackEvent.name, "dropped \(count) events")
                     }
                 }
-            case .instant:
-                break  // Perfetto shows these as thread states already.
+            case .instant(let timestamp, let kind, let worker, _, let arg):
+                writeInstant(timestamp: timestamp, kind: kind, worker: worker, arg: arg)
             }
         }
         for sample in samples {
@@ -247,6 +253,43 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
                 s.string(PF.SchedSwitch.nextComm, next.comm)
                 s.int32(PF.SchedSwitch.nextPid, next.pid)
                 s.int32(PF.SchedSwitch.nextPrio, 120)
+            }
+        }
+    }
+
+    /// An instant on the worker's thread track: why it stopped or woke (wake itself is a sched_waking).
+    private mutating func writeInstant(timestamp: UInt64, kind: TraceEventKind, worker: UInt32, arg: UInt64) {
+        let name: String
+        switch kind {
+        case .block: name = "block (\(BlockReason(rawValue: arg) ?? .other))"
+        case .preempt, .timeout, .exit: name = kind.description
+        default: return
+        }
+        let (thread, isNew) = threads.worker(worker)
+        if isNew {
+            packet { p in
+                p.message(PF.Packet.processTree) { tree in Self.encodeThread(thread, into: &tree) }
+            }
+        }
+        let uuid = Self.threadTrackBase + UInt64(UInt32(bitPattern: thread.pid))
+        if threadTracks.insert(thread.pid).inserted {
+            packet { p in
+                p.message(PF.Packet.trackDescriptor) { track in
+                    track.uint(PF.Track.uuid, uuid)
+                    track.message(PF.Track.thread) { t in
+                        t.int32(PF.Track.threadPid, ExportThreadTable.processPid)
+                        t.int32(PF.Track.threadTid, thread.pid)
+                        t.string(PF.Track.threadName, thread.name)
+                    }
+                }
+            }
+        }
+        stats.instants += 1
+        packet(timestamp: timestamp) { p in
+            p.message(PF.Packet.trackEvent) { e in
+                e.uint(PF.TrackEvent.type, PF.TrackEvent.typeInstant)
+                e.uint(PF.TrackEvent.trackUuid, uuid)
+                e.string(PF.TrackEvent.name, name)
             }
         }
     }

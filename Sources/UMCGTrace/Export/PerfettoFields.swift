@@ -10,6 +10,7 @@
 //   protos/perfetto/trace/ftrace/sched.proto                   (SchedSwitchFtraceEvent, SchedWakingFtraceEvent)
 //   protos/perfetto/trace/track_event/track_descriptor.proto   (TrackDescriptor)
 //   protos/perfetto/trace/track_event/process_descriptor.proto (ProcessDescriptor)
+//   protos/perfetto/trace/track_event/thread_descriptor.proto  (ThreadDescriptor)
 //   protos/perfetto/trace/track_event/counter_descriptor.proto (CounterDescriptor)
 //   protos/perfetto/trace/track_event/track_event.proto        (TrackEvent)
 // Cross-checked against the generated `perfetto_trace_pb2` of the `perfetto` PyPI package
@@ -135,7 +136,7 @@ enum PF {
         static let targetCpu: UInt32 = 5
     }
 
-    /// `message TrackDescriptor`, `ProcessDescriptor`, `CounterDescriptor`.
+    /// `message TrackDescriptor`, `ProcessDescriptor`, `ThreadDescriptor`, `CounterDescriptor`.
     enum Track {
         /// `TrackDescriptor.uuid = 1` (uint64).
         static let uuid: UInt32 = 1
@@ -143,14 +144,20 @@ enum PF {
         static let name: UInt32 = 2
         /// `TrackDescriptor.process = 3` (ProcessDescriptor).
         static let process: UInt32 = 3
-        /// `TrackDescriptor.parent_uuid = 5` (uint64).
-        static let parentUuid: UInt32 = 5
+        /// `TrackDescriptor.thread = 4` (ThreadDescriptor).
+        static let thread: UInt32 = 4
         /// `TrackDescriptor.counter = 8` (CounterDescriptor).
         static let counter: UInt32 = 8
         /// `ProcessDescriptor.pid = 1` (int32).
         static let processPid: UInt32 = 1
         /// `ProcessDescriptor.process_name = 6` (string).
         static let processName: UInt32 = 6
+        /// `ThreadDescriptor.pid = 1` (int32).
+        static let threadPid: UInt32 = 1
+        /// `ThreadDescriptor.tid = 2` (int32).
+        static let threadTid: UInt32 = 2
+        /// `ThreadDescriptor.thread_name = 5` (string).
+        static let threadName: UInt32 = 5
         /// `CounterDescriptor.unit = 3` (enum Unit).
         static let counterUnit: UInt32 = 3
         /// `CounterDescriptor.Unit.UNIT_COUNT = 2`.
