@@ -6,6 +6,8 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadableInput(String)
     /// The input is not a usable trace: bad header, wrong magic, corrupt (65, EX_DATAERR).
     case badInput(String)
+    /// Reading the input failed after it was opened (74, EX_IOERR).
+    case readFailed(String)
     /// The output exists and `--force` was not given (73, EX_CANTCREAT).
     case outputExists(String)
     /// The output could not be created (73, EX_CANTCREAT).
@@ -19,6 +21,7 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unreadableInput(let reason): reason
         case .badInput(let reason): reason
+        case .readFailed(let reason): reason
         case .outputExists(let path): "\(path) exists; pass --force to overwrite it"
         case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
         case .write(let reason): "write failed: \(reason)"
@@ -33,7 +36,7 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadableInput: 66
         case .badInput: 65
         case .outputExists, .cannotCreate: 73
-        case .write: 74
+        case .write, .readFailed: 74
         case .tooLarge: 1
         }
     }

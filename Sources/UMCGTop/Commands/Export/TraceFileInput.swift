@@ -13,9 +13,14 @@ struct TraceFileInput: ExportInput {
         do {
             reader = try TraceReader.open(path: path)
         } catch {
-            // A failed system call (ENOENT, EACCES, EISDIR…) names the path already.
-            if error.errno != nil { throw .unreadableInput(error.description) }
-            throw .badInput("\(path): \(error.description)")
+            // As `umcgtop report`: open/stat failures 66, other system errors 74, data errors 65.
+            // A system error's description names the path already.
+            switch error {
+            case .system(let operation, _, _) where operation == "open" || operation == "stat":
+                throw .unreadableInput(error.description)
+            case .system: throw .readFailed(error.description)
+            case .invalid, .closed: throw .badInput("\(path): \(error.description)")
+            }
         }
     }
 
