@@ -4,6 +4,7 @@ import UMCGTrace
 /// `umcgtop export FILE (--perfetto OUT | --chrome-json OUT) [--force]`: converts a recorded
 /// trace for Perfetto's UI (ui.perfetto.dev) or Chrome's trace viewer. See docs/Export.md.
 public struct ExportCommand: AsyncParsableCommand {
+    /// Name, abstract and discussion for `--help`.
     public static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Convert a recorded .umcgtrace to Perfetto (.pftrace) or Chrome trace JSON.",
@@ -29,8 +30,10 @@ public struct ExportCommand: AsyncParsableCommand {
     @Flag(help: "Overwrite OUT if it exists, and write Chrome JSON past its size limit.")
     public var force = false
 
+    /// Creates the command (ArgumentParser fills the options).
     public init() {}
 
+    /// Requires exactly one of `--perfetto` and `--chrome-json`.
     public func validate() throws {
         switch (perfettoOutput, chromeOutput) {
         case (nil, nil): throw ValidationError("give one output: --perfetto OUT.pftrace or --chrome-json OUT.json")
@@ -45,6 +48,7 @@ public struct ExportCommand: AsyncParsableCommand {
         return (.perfetto, perfettoOutput ?? "")
     }
 
+    /// Exports, printing `umcgtop: error: …` and exiting non-zero on failure.
     public func run() async throws {
         let console = ExportConsole.standard()
         do {

@@ -5,6 +5,7 @@ public enum ExportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `add` or `finish` was called after `finish`.
     case alreadyFinished
 
+    /// The one-line reason.
     public var description: String {
         switch self {
         case .write(let reason): reason

@@ -17,6 +17,7 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
     /// Too many events for Chrome JSON without `--force` (1).
     case tooLarge(events: UInt64, limit: UInt64)
 
+    /// The one-line message printed after `umcgtop: error: `.
     public var description: String {
         switch self {
         case .unreadableInput(let reason): reason
