@@ -169,3 +169,45 @@ final class FakeClock: Sendable {
         #expect(pump.bytesWritten == 0)
     }
 }
+
+@Suite struct TracePumpFileTests {
+    /// The file on disk at any moment of a recording is what a kill -9 would leave: it opens, up to its last
+    /// complete record, as truncated; after stop() it is clean and holds every event.
+    @Test func fileMidRecordingOpensLikeAfterACrash() throws {
+        let path = "/tmp/umcgtrace-pump-\(getpid()).umcgtrace"
+        defer { unlink(path) }
+        let hub = TraceHub(ringCapacity: 1 << 14)
+        let ring = hub.makeRing(label: "srv0")
+        let writer = try TraceWriter(path: path, info: Fixture.info(), chunkBytes: 4096)
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
+            tapCapacity: 1 << 10, keyframeInterval: .milliseconds(20))
+        var pushed: UInt64 = 0
+        var midRun: TraceReader?
+        let deadline = TracePump.monotonicNanoseconds() + 30_000_000_000
+        while TracePump.monotonicNanoseconds() < deadline {
+            for _ in 0..<100 {
+                while ring.count > ring.capacity / 2 { sched_yield() }
+                ring.push(TraceEvent(timestamp: pushed, kind: .switchTo, server: 0, worker: UInt32(pushed % 8), cpu: 0, arg: pushed))
+                pushed += 1
+            }
+            if pump.bytesWritten > 40_000 {
+                midRun = try TraceReader.open(path: path)
+                break
+            }
+        }
+        let early = try #require(midRun)
+        #expect(early.summary.truncated && !early.summary.cleanEnd)
+        var n: UInt64 = 0
+        try early.forEachRecord { record in
+            if case .event(let e) = record {
+                #expect(e.timestamp == n)
+                n += 1
+            }
+        }
+        #expect(n == early.summary.events && n > 0)
+        #expect(pump.stop() == nil)
+        let done = try TraceReader.open(path: path)
+        #expect(done.summary.cleanEnd && done.summary.events == pushed && done.summary.dropped == 0)
+    }
+}

@@ -97,24 +97,40 @@ struct ReportFold {
         if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
             servers[e.server] != nil || servers.count < Self.maxRows
         {
-            var row = servers[e.server] ?? TraceReport.ServerRow(id: e.server, name: serverNames[UInt32(e.server)] ?? "srv\(e.server)")
-            switch e.kind {
-            case .switchTo: row.switches += 1
-            case .serverIdle: row.idles += 1
-            default: row.idleNanos &+= e.arg
-            }
-            servers[e.server] = row
+            let name = serverNames[UInt32(e.server)]
+            // In place (the default subscript's modify accessor): no copy of the row per event.
+            Self.apply(e, to: &servers[e.server, default: TraceReport.ServerRow(id: e.server, name: name ?? "srv\(e.server)")])
         }
         guard e.worker != TraceEvent.noWorker, e.kind != .baselineSample, e.kind != .serverIdle,
             e.kind != .serverWake, e.kind != .keyframe,
             workers[e.worker] != nil || workers.count < Self.maxRows
         else { return }
-        var row = workers[e.worker] ?? TraceReport.WorkerRow(id: e.worker, name: workerNames[e.worker] ?? "w\(e.worker)")
+        var runEnded: UInt64?
+        switch e.kind {
+        case .switchTo: runStart[e.worker] = e.timestamp
+        case .block, .wait, .preempt, .handoff, .exit:
+            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start { runEnded = e.timestamp - start }
+        default: break
+        }
+        let name = workerNames[e.worker]
+        // In place: a copied row would copy its latency samples on every event.
+        Self.apply(
+            e, runNanos: runEnded, to: &workers[e.worker, default: TraceReport.WorkerRow(id: e.worker, name: name ?? "w\(e.worker)")])
+    }
+
+    private static func apply(_ e: TraceEvent, to row: inout TraceReport.ServerRow) {
+        switch e.kind {
+        case .switchTo: row.switches += 1
+        case .serverIdle: row.idles += 1
+        default: row.idleNanos &+= e.arg
+        }
+    }
+
+    private static func apply(_ e: TraceEvent, runNanos: UInt64?, to row: inout TraceReport.WorkerRow) {
         switch e.kind {
         case .switchTo:
             row.switches += 1
             if e.arg > 0 { row.wakeToRun.add(e.arg) }
-            runStart[e.worker] = e.timestamp
         case .block: row.blocks += 1
         case .wake: row.wakes += 1
         case .wait: row.waits += 1
@@ -123,13 +139,6 @@ struct ReportFold {
         case .handoff: row.handoffs += 1
         default: break
         }
-        switch e.kind {
-        case .block, .wait, .preempt, .handoff, .exit:
-            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start {
-                row.runNanos &+= e.timestamp - start
-            }
-        default: break
-        }
-        workers[e.worker] = row
+        if let runNanos { row.runNanos &+= runNanos }
     }
 }
