@@ -69,8 +69,11 @@ public struct ExportCommand: AsyncParsableCommand {
         let input = try TraceFileInput(path: file)
         let stats = try ExportRunner.run(
             input: input, format: format, outputPath: output, force: force, policy: policy, console: console)
+        var notes = ""
+        if stats.clampedTimestamps > 0 { notes += "; \(stats.clampedTimestamps) late timestamps clamped" }
+        if stats.ignoredEvents > 0 { notes += "; \(stats.ignoredEvents) events without a usable server or worker skipped" }
         console.out(
-            "exported \(stats.events) events (\(stats.switches) switches, \(stats.gaps) gaps) to \(output) (\(stats.bytes) bytes)")
+            "exported \(stats.events) events (\(stats.switches) switches, \(stats.gaps) gaps) to \(output) (\(stats.bytes) bytes)\(notes)")
         return stats
     }
 }
