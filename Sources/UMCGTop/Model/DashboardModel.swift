@@ -1,0 +1,95 @@
+import UMCGTrace
+
+/// Everything the views draw: plain data folded by the `Aggregator` plus the user's UI state.
+public struct DashboardModel: Equatable, Sendable {
+    /// Live or replay.
+    public var mode: DashboardMode
+    /// Drawing and refresh options.
+    public var options: DashboardOptions
+    /// Status-line facts.
+    public var status: DashboardStatus
+    /// One row per server id in the entity table.
+    public var servers: [ServerRow]
+    /// One row per worker id in the entity table.
+    public var workers: [WorkerRow]
+    /// UMCG / futex / condvar cycles per second.
+    public var rates: SwitchRates
+    /// Selection, sort, filter, overlays, pause.
+    public var ui = UIState()
+
+    /// Creates an empty model for the entities of `info`.
+    public init(info: RunInfo, mode: DashboardMode, options: DashboardOptions) {
+        self.mode = mode
+        self.options = options
+        status = DashboardStatus(backend: info.backend, backendReason: info.backendReason, scenario: info.scenario)
+        let cap = options.historyCapacity
+        let serverEntities = info.entities.filter { $0.kind == .server && $0.id < UInt32(Aggregator.maxServers) }
+        let workerEntities = info.entities.filter { $0.kind == .worker && $0.id < UInt32(Aggregator.maxWorkers) }
+        let serverCount = (serverEntities.map { Int($0.id) }.max() ?? -1) + 1
+        let workerCount = (workerEntities.map { Int($0.id) }.max() ?? -1) + 1
+        servers = (0..<serverCount).map { ServerRow(id: UInt16($0), name: "srv\($0)", historyCapacity: cap) }
+        workers = (0..<workerCount).map { WorkerRow(id: UInt32($0), name: "w\($0)", historyCapacity: cap) }
+        for e in serverEntities { servers[Int(e.id)].name = e.name }
+        for e in workerEntities { workers[Int(e.id)].name = e.name }
+        rates = SwitchRates(historyCapacity: cap)
+    }
+
+    /// Whether the given dense ids exist.
+    public func hasWorker(_ id: UInt32) -> Bool { Int(id) < workers.count }
+
+    /// The server's name, or "-" for none / out of range.
+    public func serverName(_ id: UInt16) -> String {
+        Int(id) < servers.count ? servers[Int(id)].name : "-"
+    }
+
+    /// The worker's name, or "-" for none / out of range.
+    public func workerName(_ id: UInt32) -> String {
+        Int(id) < workers.count ? workers[Int(id)].name : "-"
+    }
+
+    /// Whether a worker passes the applied filter (case-insensitive substring of name, state or server).
+    public func matchesFilter(_ row: WorkerRow) -> Bool {
+        let f = ui.filter.lowercased()
+        if f.isEmpty { return true }
+        if row.name.lowercased().contains(f) { return true }
+        if row.state.description.contains(f) { return true }
+        return serverName(row.server).lowercased().contains(f)
+    }
+
+    /// Indices into `workers` of the rows to show: filtered, sorted, ties broken by ascending id.
+    public var visibleWorkerIndices: [Int] {
+        var idx = workers.indices.filter { matchesFilter(workers[$0]) }
+        let col = ui.sortColumn
+        let desc = ui.sortDescending
+        idx.sort { a, b in
+            let ra = workers[a]
+            let rb = workers[b]
+            let order = Self.compare(ra, rb, by: col)
+            if order != 0 { return desc ? order > 0 : order < 0 }
+            return ra.id < rb.id
+        }
+        return idx
+    }
+
+    /// -1, 0 or 1 comparing two rows by a column.
+    static func compare(_ a: WorkerRow, _ b: WorkerRow, by col: WorkerSortColumn) -> Int {
+        func cmp<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
+        switch col {
+        case .id: return cmp(a.id, b.id)
+        case .name: return cmp(a.name, b.name)
+        case .state: return cmp(a.state.rawValue, b.state.rawValue)
+        case .server: return cmp(a.server, b.server)
+        case .switchRate: return cmp(a.switchesPerSecond, b.switchesPerSecond)
+        case .run: return cmp(a.split.run, b.split.run)
+        case .blocked: return cmp(a.split.blocked, b.split.blocked)
+        case .p50: return cmp(a.wakeToRun.percentile(0.5) ?? 0, b.wakeToRun.percentile(0.5) ?? 0)
+        case .p99: return cmp(a.wakeToRun.percentile(0.99) ?? 0, b.wakeToRun.percentile(0.99) ?? 0)
+        }
+    }
+
+    /// The worker shown in the detail view, if any and in range.
+    public var detailRow: WorkerRow? {
+        guard let id = ui.detailWorker, Int(id) < workers.count else { return nil }
+        return workers[Int(id)]
+    }
+}
