@@ -23,7 +23,7 @@ enum ModelFixtures {
     /// A run of `seconds` seconds with one tick per 250 ms: every worker cycles through
     /// wake → switch → (block | wait | preempt), with per-worker rates and latencies, plus baselines.
     static func aggregator(
-        seconds: Int = 12, mode: DashboardMode = .live, options: DashboardOptions = DashboardOptions(), workers: Int = 8,
+        seconds: Int = 12, mode: DashboardMode = .live, options: DashboardOptions = DashboardOptions(refreshMillis: 250), workers: Int = 8,
         snapshots: Bool = true
     ) -> Aggregator {
         let info = info(workers: workers)
@@ -38,11 +38,13 @@ enum ModelFixtures {
         var futexCycles: UInt64 = 0
         var condvarCycles: UInt64 = 0
         var umcgCycles: UInt64 = 0
+        var serverSwitches: [UInt64] = [0, 0]
         for q in (from * 4)..<((from + seconds) * 4) {
             let base = t0 + UInt64(q) * quarter
             for w in 0..<workers {
                 let rounds = 2 + (w % 4) * 3 + (q % 3)
                 let server = UInt16(w % 2)
+                serverSwitches[Int(server) % 2] += UInt64(rounds)
                 for r in 0..<rounds {
                     let ts = base + UInt64(w) * 1_000_000 + UInt64(r) * 10_000_000
                     agg.ingest(TraceEvent(timestamp: ts, kind: .wake, server: server, worker: UInt32(w), arg: 50_000))
@@ -62,16 +64,31 @@ enum ModelFixtures {
             futexCycles += 110_000 + UInt64((q % 4) * 2_000)
             condvarCycles += 60_000 + UInt64((q % 5) * 1_500)
             umcgCycles += 170_000 + UInt64((q % 6) * 3_000)
+            for s in 0..<2 {
+                agg.ingest(TraceEvent(timestamp: base + 200_000_000 + UInt64(s), kind: .serverIdle, server: UInt16(s)))
+            }
             if snapshots {
                 let ts = base + quarter - 1
+                let servers = (0..<2).map { s in
+                    var c = ServerCounters(id: UInt16(s), state: .idle)
+                    c.switches = serverSwitches[s]
+                    c.runQueueDepth = UInt32((q + s) % 3)
+                    c.busyNanos = UInt64(q + 1) * (120_000_000 + UInt64(s) * 40_000_000)
+                    return c
+                }
                 let baselines = [
                     BaselineCounters(method: .futex, cycles: futexCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
                     BaselineCounters(method: .condvar, cycles: condvarCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
                     BaselineCounters(method: .umcg, cycles: umcgCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
                 ]
-                agg.ingest(snapshot: Snapshot(timestamp: ts, servers: [], workers: [], baselines: baselines))
+                agg.ingest(snapshot: Snapshot(timestamp: ts, servers: servers, workers: [], baselines: baselines))
             }
             agg.tick(now: base + quarter)
         }
+        // Leave two workers running so the Servers panel shows current workers.
+        let end = t0 + UInt64((from + seconds) * 4) * quarter
+        agg.ingest(TraceEvent(timestamp: end + 1_000, kind: .switchTo, server: 0, worker: 2, arg: 3_000))
+        agg.ingest(TraceEvent(timestamp: end + 2_000, kind: .switchTo, server: 1, worker: 1, arg: 5_000))
+        agg.tick(now: end + 100_000_000)
     }
 }

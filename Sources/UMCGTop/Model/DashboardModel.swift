@@ -47,13 +47,14 @@ public struct DashboardModel: Equatable, Sendable {
         Int(id) < workers.count ? workers[Int(id)].name : "-"
     }
 
-    /// Whether a worker passes the applied filter (case-insensitive substring of name, state or server).
+    /// Whether a worker passes the applied filter: a case-insensitive substring of its name,
+    /// or exactly its state ("blocked") or its server's name ("srv1").
     public func matchesFilter(_ row: WorkerRow) -> Bool {
         let f = ui.filter.lowercased()
         if f.isEmpty { return true }
         if row.name.lowercased().contains(f) { return true }
-        if row.state.description.contains(f) { return true }
-        return serverName(row.server).lowercased().contains(f)
+        if row.state.description == f { return true }
+        return serverName(row.server).lowercased() == f
     }
 
     /// Indices into `workers` of the rows to show: filtered, sorted, ties broken by ascending id.

@@ -86,19 +86,19 @@ enum DetailView {
         }
         for (i, e) in events.enumerated() where i < rows - 1 {
             let age = newest >= e.timestamp ? newest - e.timestamp : 0
-            let when = Format.right("-" + Format.nanos(age, ascii: ascii), 9)
+            let when = Format.right(age == 0 ? "now" : "-" + Format.nanos(age, ascii: ascii), 7)
             let srv = e.server == TraceEvent.noServer ? "" : model.serverName(e.server)
             let detail = argText(e, model: model, ascii: ascii)
-            let line = " \(when) " + Format.left(e.kind.description, 8) + " " + Format.left(srv, 6) + " " + detail
+            let line = " \(when) " + Format.left(e.kind.description, 7) + " " + Format.left(srv, 5, ascii: ascii) + " " + detail
             buffer.put(line, x: x, y: y + 1 + i, style: CellStyle(color: color(of: e.kind)), maxWidth: width)
         }
     }
 
     static func argText(_ e: RecentEvent, model: DashboardModel, ascii: Bool) -> String {
         switch e.kind {
-        case .switchTo: e.arg > 0 ? "waited " + Format.nanos(e.arg, ascii: ascii) : ""
+        case .switchTo: e.arg > 0 ? (ascii ? "w>r " : "w→r ") + Format.nanos(e.arg, ascii: ascii) : ""
         case .block: BlockReason(rawValue: e.arg)?.description ?? "other"
-        case .wake: e.arg > 0 ? "blocked " + Format.nanos(e.arg, ascii: ascii) : ""
+        case .wake: e.arg > 0 ? "blk " + Format.nanos(e.arg, ascii: ascii) : ""
         case .wait, .preempt: e.arg > 0 ? "ran " + Format.nanos(e.arg, ascii: ascii) : ""
         case .handoff: "to " + (e.arg < UInt64(UInt32.max) ? model.workerName(UInt32(e.arg)) : "-")
         case .exit: ExitReason(rawValue: e.arg).map { "\($0)" } ?? ""

@@ -5,26 +5,24 @@ enum HelpOverlay {
     /// (key, meaning) lines for a mode.
     static func lines(_ model: DashboardModel) -> [(String, String)] {
         let ascii = model.options.ascii
+        let arrows = ascii ? "Up Dn PgUp PgDn" : "↑ ↓ PgUp PgDn"
         var l: [(String, String)] = [
             ("q  Ctrl-C", "quit (q closes help / detail first)"),
             ("?  h", "this help"),
-            ("space", model.mode.isReplay ? "play / pause" : "pause the view (sources keep draining)"),
-            (ascii ? "Up Down" : "↑ ↓", "move selection"),
-            ("PgUp PgDn", "move a page"),
+            ("space", model.mode.isReplay ? "play / pause" : "pause view (sources keep draining)"),
+            (arrows, "move selection"),
             ("Home End", "first / last worker"),
-            ("Enter", "worker detail (Esc / Enter / q back)"),
+            ("Enter", "worker detail (Esc/Enter/q back)"),
             ("/", "filter workers (Enter apply, Esc clear)"),
-            ("< >", "sort column"),
-            ("i", "invert sort"),
+            ("< >  i", "sort column, invert sort"),
             ("Ctrl-L", "redraw"),
         ]
         if model.mode.isReplay {
             l += [
                 ("+ -", "speed " + (ascii ? "x2 / x0.5 (0.25x-64x)" : "×2 / ×½ (0.25×–64×)")),
                 (ascii ? "Left Right" : "← →", "seek -1 s / +1 s"),
-                ("[ ]  S-" + (ascii ? "Left/Right" : "←/→"), "seek -10 s / +10 s"),
-                ("g G", "start / end"),
-                (".", "step one event"),
+                (ascii ? "[ ] S-Lt S-Rt" : "[ ]  S-← S-→", "seek -10 s / +10 s"),
+                ("g G  .", "start / end, step one event"),
             ]
         } else {
             l.append(("+ -", "refresh faster / slower (250 ms-5 s)"))
@@ -38,11 +36,18 @@ enum HelpOverlay {
         let keyWidth = items.map { $0.0.unicodeScalars.count }.max() ?? 0
         var body = items.map { Format.left($0.0, keyWidth) + "  " + $0.1 }
         let cpu = model.status.uiCPUPercent.map { Format.fixed($0, 1) + "%" } ?? "-"
-        body.append("")
+        let extra = [
+            "states: " + stateLegend(ascii: ascii, from: 0),
+            "        " + stateLegend(ascii: ascii, from: 3),
+        ]
+        // The state legend only when there is room; the UI CPU line always.
+        let available = buffer.height - 2
+        let roomForLegend = body.count + 2 + extra.count <= available
+        if roomForLegend { body.append("") }
         body.append("UI CPU: \(cpu)   refresh \(model.options.refreshMillis) ms")
-        body.append("glyphs: " + stateLegend(ascii: ascii))
-        let innerWidth = min(buffer.width - 4, max(40, body.map { $0.unicodeScalars.count }.max() ?? 0))
-        let height = min(buffer.height - 2, body.count + 2)
+        if roomForLegend { body += extra }
+        let innerWidth = min(buffer.width - 4, max(40, 2 + (body.map { $0.unicodeScalars.count }.max() ?? 0)))
+        let height = min(buffer.height, body.count + 2)
         let x0 = max(0, (buffer.width - innerWidth - 2) / 2)
         let y0 = max(0, (buffer.height - height) / 2)
         let border = CellStyle(color: .accent, bold: true)
@@ -69,11 +74,11 @@ enum HelpOverlay {
         buffer.put(bl + String(repeating: h, count: innerWidth) + br, x: x0, y: y0 + height - 1, style: border)
     }
 
-    static func stateLegend(ascii: Bool) -> String {
+    static func stateLegend(ascii: Bool, from: Int) -> String {
         let states: [(WorkerState, String)] = [
             (.running, "run"), (.runnable, "runnable"), (.waiting, "wait"), (.blocked, "blocked"), (.exited, "exit"),
             (.unknown, "unknown"),
         ]
-        return states.map { Glyphs.state($0.0, ascii: ascii) + " " + $0.1 }.joined(separator: "  ")
+        return states[from..<min(from + 3, states.count)].map { Glyphs.state($0.0, ascii: ascii) + " " + $0.1 }.joined(separator: "  ")
     }
 }

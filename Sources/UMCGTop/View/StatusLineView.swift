@@ -42,24 +42,44 @@ enum StatusLineView {
             segs.append(("every " + Format.fixed(Double(model.options.refreshMillis) / 1000, 2) + "s", CellStyle(color: .dim)))
         }
 
-        let end = buffer.putSegments(segs, x: 0, y: 0, maxX: buffer.width)
-        // Right side: the warning if any (it wins), else the backend reason.
-        let right: (String, CellStyle)? =
-            if let w = s.warning { ((ascii ? "! " : "⚠ ") + w, CellStyle(color: .warn, bold: true)) } else if !s.backendReason.isEmpty {
-                (s.backendReason, CellStyle(color: .dim))
-            } else { nil }
-        if let (text, style) = right {
-            let room = buffer.width - end - 3
-            if room >= 12 {
-                let t = Format.left(text, min(room, text.unicodeScalars.count), ascii: ascii)
-                buffer.put(t, x: buffer.width - t.unicodeScalars.count - 1, y: 0, style: style)
-            } else if s.warning != nil {
-                // No room beside the rest: the warning replaces the tail of the line.
-                let t = Format.left(text, min(buffer.width / 2, text.unicodeScalars.count), ascii: ascii)
-                let x = buffer.width - t.unicodeScalars.count
-                buffer.fill(x: x - 1, y: 0, width: t.unicodeScalars.count + 1)
-                buffer.put(t, x: x, y: 0, style: style)
+        let essential = model.mode.isReplay ? 2 : 1
+        if let warning = s.warning {
+            // The warning must show: keep the mode (and replay position), then non-zero drops,
+            // then the warning, then whatever else fits before it.
+            let text = (ascii ? "! " : "⚠ ") + warning
+            let style = CellStyle(color: .warn, bold: true)
+            var left = Array(segs.prefix(essential))
+            let dropSegs: [(String, CellStyle)] = s.droppedTotal > 0 ? [sep, (drops, dropStyle)] : []
+            let rest = Array(segs.dropFirst(essential)).filter { $0.0 != drops }
+            let width = buffer.width
+            func length(_ x: [(String, CellStyle)]) -> Int { x.reduce(0) { $0 + $1.0.unicodeScalars.count } }
+            left += dropSegs
+            let minWarning = min(text.unicodeScalars.count, 16)
+            // Add the optional segments (in pairs: separator + value) while the full warning still fits.
+            var i = 0
+            while i + 1 < rest.count {
+                let candidate = left + [rest[i], rest[i + 1]]
+                if length(candidate) + 2 + text.unicodeScalars.count > width { break }
+                left = candidate
+                i += 2
             }
+            let end = buffer.putSegments(left, x: 0, y: 0, maxX: width)
+            let room = width - end - 2
+            if room >= minWarning || room >= 8 {
+                let t = Format.left(text, min(room, text.unicodeScalars.count), ascii: ascii)
+                buffer.put(t, x: width - t.unicodeScalars.count, y: 0, style: style)
+            } else {
+                let t = Format.left(text, min(width, text.unicodeScalars.count), ascii: ascii)
+                buffer.fill(x: 0, y: 0, width: width)
+                buffer.put(t, x: 0, y: 0, style: style)
+            }
+            return
+        }
+        let end = buffer.putSegments(segs, x: 0, y: 0, maxX: buffer.width)
+        let room = buffer.width - end - 3
+        if !s.backendReason.isEmpty, room >= 12 {
+            let t = Format.left(s.backendReason, min(room, s.backendReason.unicodeScalars.count), ascii: ascii)
+            buffer.put(t, x: buffer.width - t.unicodeScalars.count - 1, y: 0, style: CellStyle(color: .dim))
         }
     }
 

@@ -60,6 +60,14 @@ enum WorkersPanel {
                     [(Format.count(r.totals.preemptions), .normal)]
                 })
         }
+        let used = cols.reduce(0) { $0 + 1 + $1.width }
+        let historyWidth = width - used - 2
+        if wide, historyWidth >= 8 {
+            cols.append(
+                Column(header: "HISTORY", width: historyWidth, rightAligned: false, sort: nil) { r, _ in
+                    [(Graphs.sparkline(r.history.values, width: historyWidth, ascii: ascii), .accent)]
+                })
+        }
         return cols
     }
 
@@ -110,7 +118,11 @@ enum WorkersPanel {
             let row = model.workers[visible[pos]]
             let y = layout.workersY + 1 + line
             let selected = row.id == model.ui.selectedWorker
-            if selected { buffer.fill(x: 0, y: y, width: buffer.width, style: CellStyle(reverse: true)) }
+            if selected {
+                buffer.fill(x: 0, y: y, width: buffer.width, style: CellStyle(reverse: true))
+                // A visible cursor too, for monochrome terminals and text snapshots.
+                buffer.put(ascii ? ">" : "▸", x: 0, y: y, style: CellStyle(color: .accent, bold: true, reverse: true))
+            }
             var x = 0
             for c in cols {
                 x += 1
