@@ -66,11 +66,11 @@ extension Aggregator {
         eventsWindow.push(time: now, total: eventsTotal)
         let dropsTotal = max(snapshotDropped, markerDropped)
         dropsWindow.push(time: now, total: dropsTotal)
-        model.status.droppedTotal = dropsTotal
-        model.status.droppedRecent = dropsWindow.delta()?.value ?? 0
-        model.status.eventsPerSecond = eventsWindow.ratePerSecond() ?? 0
-        model.status.eventsTotal = eventsTotal
-        model.status.nowNanos = now
+        folded.droppedTotal = dropsTotal
+        folded.droppedRecent = dropsWindow.delta()?.value ?? 0
+        folded.eventsPerSecond = eventsWindow.ratePerSecond() ?? 0
+        folded.eventsTotal = eventsTotal
+        folded.nowNanos = now
     }
 
     /// Baseline counters win over samples; UMCG falls back to the engine's switches / 2.
@@ -98,6 +98,11 @@ extension Aggregator {
         model.workers = workerRows
         model.servers = serverRows
         model.rates = rates
+        model.status.droppedTotal = folded.droppedTotal
+        model.status.droppedRecent = folded.droppedRecent
+        model.status.eventsPerSecond = folded.eventsPerSecond
+        model.status.eventsTotal = folded.eventsTotal
+        model.status.nowNanos = folded.nowNanos
         model.ensureSelection()
         model.keepSelectionVisible()
     }

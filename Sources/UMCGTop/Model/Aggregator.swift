@@ -29,6 +29,8 @@ public final class Aggregator {
     var markerDropped: UInt64 = 0
     var dropsWindow = CounterWindow()
     var lastTick: UInt64 = 0
+    /// Status numbers computed at the last tick, published with the tables.
+    var folded = FoldedStatus()
     var lastHistorySample: UInt64 = 0
     var latestTimestamp: UInt64 = 0
 
@@ -68,6 +70,7 @@ public final class Aggregator {
         markerDropped = 0
         dropsWindow = CounterWindow()
         lastTick = 0
+        folded = FoldedStatus()
         lastHistorySample = 0
         latestTimestamp = 0
     }
@@ -236,4 +239,13 @@ public final class Aggregator {
             }
         }
     }
+}
+
+/// The status numbers the aggregator computes (published together with the tables).
+struct FoldedStatus: Sendable {
+    var eventsPerSecond: Double = 0
+    var eventsTotal: UInt64 = 0
+    var droppedTotal: UInt64 = 0
+    var droppedRecent: UInt64 = 0
+    var nowNanos: UInt64 = 0
 }
