@@ -249,3 +249,53 @@ import UMCGTrace
         #expect(agg.model.workers[3].state == .unregistered)
     }
 }
+
+@Suite struct ModelAggregatorOrderingTests {
+    @Test func snapshotOlderThanTheLatestEventKeepsTheEventState() {
+        let t0 = ModelFixtures.t0
+        let agg = Aggregator(info: ModelFixtures.info(), mode: .live, options: DashboardOptions())
+        agg.ingest(TraceEvent(timestamp: t0 + 50, kind: .switchTo, server: 0, worker: 1))
+        var c = WorkerCounters(id: 1, state: .runnable, server: 0)
+        c.switches = 9
+        agg.ingest(snapshot: Snapshot(timestamp: t0 + 40, servers: [], workers: [c]))
+        agg.tick(now: t0 + 60)
+        #expect(agg.model.workers[1].state == .running)
+        #expect(agg.model.workers[1].totals.switches == 9)
+    }
+}
+
+/// Prints (never asserts) how fast the fold and the views are on this machine.
+@Suite struct ModelThroughputTests {
+    @Test func printFoldAndRenderCost() {
+        let info = ModelFixtures.info(servers: 2, workers: 64)
+        let agg = Aggregator(info: info, mode: .live, options: DashboardOptions())
+        let kinds: [TraceEventKind] = [.wake, .switchTo, .wait, .switchTo, .block, .preempt]
+        var events: [TraceEvent] = []
+        events.reserveCapacity(1 << 20)
+        for i in 0..<(1 << 20) {
+            events.append(
+                TraceEvent(
+                    timestamp: ModelFixtures.t0 + UInt64(i) * 100, kind: kinds[i % kinds.count], server: UInt16(i % 2),
+                    worker: UInt32((i / 6) % 64), arg: UInt64(i % 5_000)))
+        }
+        let clock = ContinuousClock()
+        let fold = clock.measure {
+            for (i, e) in events.enumerated() {
+                agg.ingest(e)
+                if i % 50_000 == 0 { agg.tick(now: e.timestamp) }
+            }
+        }
+        let nsPerEvent = Double(fold.components.attoseconds) / 1e9 / Double(events.count) + Double(fold.components.seconds) * 1e9 / Double(events.count)
+        var m = agg.model
+        _ = m.apply(.resize(width: 120, height: 40))
+        var frames = 0
+        let render = clock.measure {
+            for _ in 0..<50 {
+                frames += DashboardView.render(m, width: 120, height: 40).width > 0 ? 1 : 0
+            }
+        }
+        let msPerFrame = (Double(render.components.seconds) * 1e3 + Double(render.components.attoseconds) / 1e15) / 50
+        print("umcgtop model: fold \(Format.fixed(nsPerEvent, 1)) ns/event (debug build, 64 workers); render 120x40 \(Format.fixed(msPerFrame, 2)) ms/frame")
+        #expect(frames == 50)
+    }
+}

@@ -25,6 +25,7 @@ extension DashboardModel {
             ensureSelection()
             guard let sel = ui.selectedWorker else { return .none }
             ui.detailWorker = sel
+            ui.selectionChosen = true
             return .redraw
         case .fullRedraw:
             return .fullRedraw
@@ -96,7 +97,9 @@ extension DashboardModel {
     /// Selects the first visible worker when nothing (visible) is selected.
     mutating func ensureSelection() {
         let visible = visibleWorkerIndices
-        if let sel = ui.selectedWorker, visible.contains(where: { workers[$0].id == sel }) { return }
+        if ui.selectionChosen, let sel = ui.selectedWorker, visible.contains(where: { workers[$0].id == sel }) {
+            return
+        }
         ui.selectedWorker = visible.first.map { workers[$0].id }
     }
 
@@ -122,6 +125,7 @@ extension DashboardModel {
         }
         let clamped = min(max(target, 0), visible.count - 1)
         ui.selectedWorker = workers[visible[clamped]].id
+        ui.selectionChosen = true
         keepSelectionVisible()
         return ui.selectedWorker != before
     }

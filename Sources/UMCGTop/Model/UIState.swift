@@ -2,6 +2,8 @@
 public struct UIState: Equatable, Sendable {
     /// Selected worker id, nil when the table is empty.
     public var selectedWorker: UInt32?
+    /// False until the user moves the selection: until then it stays on the top row as the order changes.
+    public var selectionChosen = false
     /// First visible row of the Workers table (kept so the selection stays visible).
     public var scrollTop = 0
     /// Sort column.

@@ -42,7 +42,9 @@ enum DetailView {
         let p50 = Format.nanos(h.percentile(0.5), ascii: ascii)
         let p99 = Format.nanos(h.percentile(0.99), ascii: ascii)
         let name = ascii ? title.split(separator: "→", omittingEmptySubsequences: false).joined(separator: "->") : title
-        buffer.put(" \(name)  n=\(Format.count(h.count))  p50 \(p50)  p99 \(p99)", x: x, y: y, style: CellStyle(bold: true), maxWidth: width)
+        let gap = width >= 44 ? "  " : " "
+        let title = " \(name)\(gap)n=\(Format.count(h.count))\(gap)p50 \(p50)\(gap)p99 \(p99)"
+        buffer.put(title, x: x, y: y, style: CellStyle(bold: true), maxWidth: width)
         guard let range = h.occupiedRange, rows > 0 else {
             buffer.put("   no samples", x: x, y: y + 1, style: CellStyle(color: .dim))
             return

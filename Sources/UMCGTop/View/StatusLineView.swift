@@ -17,7 +17,8 @@ enum StatusLineView {
             segs.append((" REPLAY ", CellStyle(color: .accent, bold: true, reverse: true)))
             var text = " " + name
             if let r = s.replay {
-                let icon = r.playing ? (ascii ? ">" : "▶") : (ascii ? "||" : "⏸")
+                let atEnd = r.durationNanos > 0 && r.positionNanos >= r.durationNanos
+                let icon = atEnd ? "END" : (r.playing ? (ascii ? ">" : "▶") : (ascii ? "||" : "⏸"))
                 text += " \(Format.clock(r.positionNanos))/\(Format.clock(r.durationNanos)) "
                 text += (ascii ? "x" : "×") + Format.speed(r.speed) + " " + icon
             }

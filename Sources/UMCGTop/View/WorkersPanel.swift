@@ -111,7 +111,13 @@ enum WorkersPanel {
             buffer.put(msg, x: 0, y: layout.workersY + 1, style: CellStyle(color: .dim))
             return
         }
-        let top = min(max(model.ui.scrollTop, 0), max(0, visible.count - layout.workerRows))
+        // The model keeps `scrollTop` for its last known screen size; clamp it here so the
+        // selection stays visible even if the app did not report a resize.
+        var top = min(max(model.ui.scrollTop, 0), max(0, visible.count - layout.workerRows))
+        if let sel = model.ui.selectedWorker, let pos = visible.firstIndex(where: { model.workers[$0].id == sel }) {
+            if pos < top { top = pos }
+            if pos >= top + layout.workerRows { top = pos - layout.workerRows + 1 }
+        }
         for line in 0..<layout.workerRows {
             let pos = top + line
             guard pos < visible.count else { break }

@@ -2,9 +2,9 @@ import UMCGTrace
 
 /// Lossless counters: a snapshot (live poll or replay keyframe) resets every total it covers,
 /// so lost events never leave a worker looking stuck; it also ends "unknown" states.
-extension Aggregator {
+extension FoldState {
     /// Folds a snapshot. Snapshots older than one already folded are ignored per entity.
-    public func ingest(snapshot: Snapshot) {
+    mutating func ingest(snapshot: Snapshot) {
         let ts = snapshot.timestamp
         if ts > latestTimestamp { latestTimestamp = ts }
         if snapshot.droppedEvents > snapshotDropped { snapshotDropped = snapshot.droppedEvents }
@@ -21,9 +21,12 @@ extension Aggregator {
             base.runNanos = c.runNanos
             base.runnableNanos = c.runnableNanos
             base.blockedNanos = c.blockedNanos
+            // Events newer than the snapshot already told a newer state: keep it.
+            let newerEvents = workerTracks[w].stateSince > ts && workerRows[w].state != .unknown
             workerTracks[w].base = base
             workerTracks[w].since = WorkerTotals()
             workerTracks[w].snapTime = ts
+            if newerEvents { continue }
             if workerTracks[w].state != c.state {
                 workerTracks[w].runStart = c.state == .running ? ts : 0
                 workerTracks[w].runnableSince = [.idle, .runnable, .waiting].contains(c.state) ? ts : 0
