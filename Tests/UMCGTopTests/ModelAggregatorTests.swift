@@ -295,7 +295,14 @@ import UMCGTrace
             }
         }
         let msPerFrame = (Double(render.components.seconds) * 1e3 + Double(render.components.attoseconds) / 1e15) / 50
-        print("umcgtop model: fold \(Format.fixed(nsPerEvent, 1)) ns/event (debug build, 64 workers); render 120x40 \(Format.fixed(msPerFrame, 2)) ms/frame")
+        #if DEBUG
+            let build = "debug"
+        #else
+            let build = "release"
+        #endif
+        print(
+            "umcgtop model: fold \(Format.fixed(nsPerEvent, 1)) ns/event (\(build) build, 64 workers);"
+                + " render 120x40 \(Format.fixed(msPerFrame, 2)) ms/frame")
         #expect(frames == 50)
     }
 }

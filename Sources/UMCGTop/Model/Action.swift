@@ -18,13 +18,16 @@ public enum ReplayCommand: Equatable, Sendable {
 
 /// How the selection moves in the Workers table.
 public enum SelectionMove: Equatable, Sendable {
+    /// One row, one page, or to either end.
     case up, down, pageUp, pageDown, top, bottom
 }
 
 /// The Workers table columns one can sort by, in `<` `>` order.
 public enum WorkerSortColumn: Int, CaseIterable, Equatable, Sendable, CustomStringConvertible {
+    /// Column identities, in the order `>` walks them.
     case id, name, state, server, switchRate, run, blocked, p50, p99
 
+    /// The column header text.
     public var description: String {
         switch self {
         case .id: "ID"
@@ -42,23 +45,33 @@ public enum WorkerSortColumn: Int, CaseIterable, Equatable, Sendable, CustomStri
 
 /// What a key means, independent of the model's reaction to it.
 public enum Action: Equatable, Sendable {
+    /// Quit the program.
     case quit
+    /// Show or hide the help overlay.
     case toggleHelp
     /// Close the help overlay or the detail view.
     case closeOverlay
+    /// Live: freeze or thaw the view.
     case togglePause
+    /// Move the Workers selection.
     case move(SelectionMove)
+    /// Open the selected worker's detail view.
     case openDetail
+    /// Clear and redraw the screen.
     case fullRedraw
     /// `+`: refresh faster (live) or play faster (replay).
     case faster
     /// `-`: refresh slower (live) or play slower (replay).
     case slower
+    /// A replay clock command.
     case replay(ReplayCommand)
+    /// Next / previous sort column, or invert the direction.
     case sortNext, sortPrevious, sortInvert
     /// `/`: start editing the filter.
     case beginFilter
+    /// A character typed into the filter.
     case filterInput(Character)
+    /// Delete the last filter character.
     case filterBackspace
     /// Enter while editing: apply the typed filter.
     case applyFilter

@@ -2,8 +2,11 @@
 public enum Key: Equatable, Sendable {
     /// A printable character (letters, digits, punctuation, space).
     case char(Character)
+    /// Arrow keys.
     case up, down, left, right
+    /// Paging keys.
     case pageUp, pageDown, home, end
+    /// Editing keys.
     case enter, escape, backspace, tab
     /// Shift-← and Shift-→ (ncurses KEY_SLEFT / KEY_SRIGHT).
     case shiftLeft, shiftRight

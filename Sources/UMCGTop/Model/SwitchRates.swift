@@ -40,8 +40,11 @@ public struct RateSeries: Equatable, Sendable {
 
 /// The three series the Switch-rate panel compares on one time axis.
 public struct SwitchRates: Equatable, Sendable {
+    /// UMCG ping-pong (or the engine's switches / 2).
     public var umcg: RateSeries
+    /// futex ping-pong baseline.
     public var futex: RateSeries
+    /// condvar ping-pong baseline.
     public var condvar: RateSeries
 
     /// Creates empty series.

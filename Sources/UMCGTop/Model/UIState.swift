@@ -22,6 +22,7 @@ public struct UIState: Equatable, Sendable {
     public var paused = false
     /// Terminal size the model last heard of (page moves, scrolling).
     public var screenWidth = 80
+    /// Terminal height the model last heard of.
     public var screenHeight = 24
 
     /// Creates the default UI state.
