@@ -32,7 +32,7 @@ import UMCGTrace
 
     static let cases: [Case] = [
         Case(name: "live", sizes: all) { live() },
-        Case(name: "paused", sizes: [(80, 24)]) {
+        Case(name: "paused", sizes: all) {
             let agg = ModelFixtures.aggregator()
             _ = agg.apply(.togglePause)
             // Events after the pause must not show.
@@ -45,7 +45,7 @@ import UMCGTrace
             _ = m.apply(.toggleHelp)
             return m
         },
-        Case(name: "help-replay", sizes: [(80, 24)]) {
+        Case(name: "help-replay", sizes: all) {
             var m = replay()
             _ = m.apply(.toggleHelp)
             return m
@@ -58,23 +58,23 @@ import UMCGTrace
         },
         Case(name: "too-small", sizes: [(59, 16), (60, 15), (30, 8)]) { live() },
         Case(name: "ascii", sizes: all) { live(ascii: true) },
-        Case(name: "ascii-help", sizes: [(80, 24)]) {
+        Case(name: "ascii-help", sizes: all) {
             var m = live(ascii: true)
             _ = m.apply(.toggleHelp)
             return m
         },
-        Case(name: "ascii-detail", sizes: [(80, 24)]) {
+        Case(name: "ascii-detail", sizes: all) {
             var m = live(ascii: true)
             _ = m.apply(.openDetail)
             return m
         },
-        Case(name: "filter-editing", sizes: [(80, 24)]) {
+        Case(name: "filter-editing", sizes: all) {
             var m = live()
             _ = m.apply(.beginFilter)
             for c in "io" { _ = m.apply(.filterInput(c)) }
             return m
         },
-        Case(name: "filtered-sorted", sizes: [(80, 24)]) {
+        Case(name: "filtered-sorted", sizes: all) {
             var m = live()
             _ = m.apply(.beginFilter)
             for c in "i" { _ = m.apply(.filterInput(c)) }
@@ -83,7 +83,7 @@ import UMCGTrace
             _ = m.apply(.sortInvert)
             return m
         },
-        Case(name: "drops-unknown", sizes: [(80, 24)]) {
+        Case(name: "drops-unknown", sizes: all) {
             let agg = ModelFixtures.aggregator()
             agg.ingest(TraceEvent(timestamp: ModelFixtures.t0 + 12 * ModelFixtures.second + 200_000_000, kind: .dropped, arg: 1234))
             agg.model.status.recordingPath = "/tmp/out/run.umcgtrace"
@@ -91,7 +91,7 @@ import UMCGTrace
             agg.tick(now: ModelFixtures.t0 + 12 * ModelFixtures.second + 300_000_000)
             return agg.model
         },
-        Case(name: "empty", sizes: [(80, 24)]) {
+        Case(name: "empty", sizes: all) {
             Aggregator(info: ModelFixtures.info(), mode: .live, options: DashboardOptions()).model
         },
     ]

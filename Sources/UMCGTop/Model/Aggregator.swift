@@ -49,6 +49,9 @@ public final class Aggregator {
     /// Applies a UI action to the model (see `DashboardModel.apply`).
     public func apply(_ action: Action) -> Reaction { model.apply(action) }
 
+    /// Copies a replay clock's position, length, speed and play state into the status line.
+    public func showReplay(_ clock: ReplayClock) { model.status.replay = clock.status }
+
     /// Timestamp of the newest event or snapshot seen.
     public var latestTraceTime: UInt64 { fold.latestTimestamp }
 

@@ -27,7 +27,7 @@ public struct DashboardOptions: Equatable, Sendable {
     public static let refreshSteps = [250, 500, 1000, 2000, 5000]
 
     /// Creates options.
-    public init(ascii: Bool = false, color: Bool = true, refreshMillis: Int = 1000, historyCapacity: Int = 120) {
+    public init(ascii: Bool = false, color: Bool = true, refreshMillis: Int = 1000, historyCapacity: Int = 256) {
         self.ascii = ascii
         self.color = color
         self.refreshMillis = min(max(refreshMillis, 50), 60_000)

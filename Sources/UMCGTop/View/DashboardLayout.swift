@@ -27,11 +27,16 @@ struct DashboardLayout: Equatable {
         fits = width >= Self.minWidth && height >= Self.minHeight
         let serverCap = height >= 36 ? 8 : (height >= 24 ? 4 : 2)
         serverRows = min(max(model.servers.count, 1), serverCap)
-        graphRows = height >= 36 ? 10 : (height >= 24 ? 5 : 3)
+        let baseGraph = height >= 36 ? 10 : (height >= 24 ? 5 : 3)
+        let maxGraph = height >= 36 ? 16 : (height >= 24 ? 8 : 3)
         serversY = 1
         ratesY = serversY + 1 + serverRows
-        workersY = ratesY + 1 + graphRows
         footerY = max(0, height - 1)
+        // Rows the Workers table would leave empty go to the graph instead.
+        let tableRows = footerY - (ratesY + 1 + baseGraph) - 1
+        let spare = max(0, tableRows - model.workers.count - 1)
+        graphRows = baseGraph + min(spare, maxGraph - baseGraph)
+        workersY = ratesY + 1 + graphRows
         workerRows = max(0, footerY - workersY - 1)
     }
 }

@@ -23,14 +23,24 @@ enum DetailView {
 
         let leftWidth = w >= 100 ? w / 2 : w / 2 + 4
         let areaTop = y0 + 3
-        let areaRows = bottom - areaTop
-        let histRows = max(2, (areaRows - 2) / 2)
+        var areaRows = bottom - areaTop
+        if areaRows >= 16 {
+            // Room for the switch-rate history under the histograms.
+            let y = bottom - 2
+            buffer.put(" switches/s history", x: 0, y: y, style: CellStyle(bold: true), maxWidth: leftWidth - 1)
+            buffer.put(
+                " " + Graphs.sparkline(row.history.values, width: leftWidth - 3, ascii: ascii), x: 0, y: y + 1,
+                style: CellStyle(color: .accent))
+        }
+        let histArea = areaRows >= 16 ? areaRows - 3 : areaRows
+        let histRows = max(2, (histArea - 2) / 2)
         histogram(
             "wake→run", row.wakeToRun, x: 0, y: areaTop, width: leftWidth - 1, rows: histRows,
             ascii: ascii, color: .accent, into: &buffer)
         histogram(
             "run length", row.runLength, x: 0, y: areaTop + histRows + 1, width: leftWidth - 1,
-            rows: max(1, areaRows - histRows - 2), ascii: ascii, color: .good, into: &buffer)
+            rows: max(1, histArea - histRows - 2), ascii: ascii, color: .good, into: &buffer)
+        areaRows = bottom - areaTop
         recentEvents(row, model: model, x: leftWidth, y: areaTop, width: w - leftWidth, rows: areaRows, into: &buffer)
     }
 
