@@ -306,3 +306,28 @@ import UMCGTrace
         #expect(frames == 50)
     }
 }
+
+@Suite struct ModelEntityTableTests {
+    @Test func hugeIdsInTheEntityTableAreNotAllocated() {
+        var info = ModelFixtures.info(servers: 1, workers: 2)
+        info.entities.append(Entity(kind: .worker, id: 4_000_000_000, name: "evil"))
+        info.entities.append(Entity(kind: .server, id: 70_000, name: "evil-srv"))
+        let agg = Aggregator(info: info, mode: .replay(name: "evil"), options: DashboardOptions())
+        #expect(agg.model.workers.count == 2)
+        #expect(agg.model.servers.count == 1)
+        agg.ingest(TraceEvent(timestamp: 1, kind: .switchTo, server: 0, worker: 4_000_000_000))
+        agg.tick(now: 2)
+        #expect(agg.model.workers.allSatisfy { $0.totals.switches == 0 })
+    }
+
+    @Test func sparseIdsGetPlaceholderNames() {
+        let info = RunInfo(
+            backend: "emulated", backendReason: "", kernel: "", hostname: "", cpus: 1, scenario: "",
+            wallClockAnchorNs: 0, monotonicAnchorNs: 0,
+            entities: [Entity(kind: .worker, id: 3, name: "only"), Entity(kind: .server, id: 1, name: "s1")])
+        let m = DashboardModel(info: info, mode: .live, options: DashboardOptions())
+        #expect(m.workers.map(\.name) == ["w0", "w1", "w2", "only"])
+        #expect(m.servers.map(\.name) == ["srv0", "s1"])
+        #expect(m.workerName(99) == "-" && m.serverName(TraceEvent.noServer) == "-")
+    }
+}

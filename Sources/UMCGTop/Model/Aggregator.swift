@@ -14,10 +14,10 @@ import UMCGTrace
 /// as snapshots, and tick with the clock's position; after a backward seek call `reset()` and
 /// refeed from the keyframe. On a terminal resize call `apply(.resize(width:height:))`.
 public final class Aggregator {
-    /// Largest server table accepted from an entity table.
-    public static let maxServers = 1024
-    /// Largest worker table accepted from an entity table.
-    public static let maxWorkers = 65_536
+    /// Largest server table kept (higher ids are ignored): bounds memory on untrusted input.
+    public static let maxServers = 256
+    /// Largest worker table kept (higher ids are ignored): about 6 KB each, so ≤ 25 MB.
+    public static let maxWorkers = 4096
 
     /// What the views draw.
     public var model: DashboardModel

@@ -83,8 +83,8 @@ public struct DashboardModel: Equatable, Sendable {
         case .switchRate: return cmp(a.switchesPerSecond, b.switchesPerSecond)
         case .run: return cmp(a.split.run, b.split.run)
         case .blocked: return cmp(a.split.blocked, b.split.blocked)
-        case .p50: return cmp(a.wakeToRun.percentile(0.5) ?? 0, b.wakeToRun.percentile(0.5) ?? 0)
-        case .p99: return cmp(a.wakeToRun.percentile(0.99) ?? 0, b.wakeToRun.percentile(0.99) ?? 0)
+        case .p50: return cmp(a.wakeToRunP50 ?? 0, b.wakeToRunP50 ?? 0)
+        case .p99: return cmp(a.wakeToRunP99 ?? 0, b.wakeToRunP99 ?? 0)
         }
     }
 

@@ -23,6 +23,11 @@ extension FoldState {
             workerRows[w].split =
                 sum > 0 ? TimeSplit(run: run / sum, runnable: runnable / sum, blocked: blocked / sum) : TimeSplit()
             if takeHistory { workerRows[w].history.append(workerRows[w].switchesPerSecond) }
+            if workerTracks[w].percentileCount != workerRows[w].wakeToRun.count {
+                workerTracks[w].percentileCount = workerRows[w].wakeToRun.count
+                workerRows[w].wakeToRunP50 = workerRows[w].wakeToRun.percentile(0.5)
+                workerRows[w].wakeToRunP99 = workerRows[w].wakeToRun.percentile(0.99)
+            }
         }
 
         var engineSwitches: UInt64 = 0

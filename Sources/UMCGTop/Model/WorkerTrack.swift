@@ -20,6 +20,8 @@ struct WorkerTrack: Sendable {
     var runWindow = CounterWindow()
     var runnableWindow = CounterWindow()
     var blockedWindow = CounterWindow()
+    /// `wakeToRun.count` when its percentiles were last computed.
+    var percentileCount: UInt64 = 0
 
     /// Totals at `now`, including the time spent in the current state so far.
     func totals(at now: UInt64) -> WorkerTotals {

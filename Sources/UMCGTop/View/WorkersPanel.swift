@@ -35,10 +35,10 @@ enum WorkersPanel {
                 [(pct(r.split.blocked, r), r.split.blocked > 0.5 ? .warn : .normal)]
             },
             Column(header: "W→R P50", width: 7, rightAligned: true, sort: .p50) { r, _ in
-                [(Format.nanos(r.wakeToRun.percentile(0.5), ascii: ascii), .normal)]
+                [(Format.nanos(r.wakeToRunP50, ascii: ascii), .normal)]
             },
             Column(header: "P99", width: 7, rightAligned: true, sort: .p99) { r, _ in
-                let p99 = r.wakeToRun.percentile(0.99)
+                let p99 = r.wakeToRunP99
                 return [(Format.nanos(p99, ascii: ascii), (p99 ?? 0) >= 10_000_000 ? .warn : .normal)]
             },
             Column(header: "BLOCK", width: 6, rightAligned: false, sort: nil) { r, _ in
