@@ -99,23 +99,29 @@ import UMCGTrace
         let agg = make()
         agg.ingest(ev(1, .switchTo, w: 0, s: 0))
         agg.ingest(ev(2, .switchTo, w: 1, s: 1))
-        agg.ingest(ev(3, .dropped, s: 0, arg: 40))  // a gap on server 0's ring
-        agg.ingest(ev(4, .dropped, w: 5, arg: 2))  // a gap naming worker 5
+        agg.ingest(ev(3, .dropped, w: 7, s: 0, arg: 40))  // a gap on server 0's ring, before an event of worker 7
+        agg.ingest(ev(4, .dropped, w: 5, arg: 2))  // a gap naming only worker 5
         agg.ingest(ev(5, .block, w: 0, s: 0))  // still unknown: the gap may hide more
         agg.tick(now: t0 + 10)
         #expect(agg.model.workers[0].state == .unknown)
         #expect(agg.model.workers[1].state == .running)
         #expect(agg.model.workers[5].state == .unknown)
+        #expect(agg.model.workers[7].state == .unknown)
+        #expect(agg.model.workers[2].state == .unregistered)
         #expect(agg.model.status.droppedTotal == 42)
         #expect(agg.model.workers[0].totals.blocks == 1)
         let snap = Snapshot(
             timestamp: t0 + 20, servers: [],
-            workers: [WorkerCounters(id: 0, state: .waiting, server: 0), WorkerCounters(id: 5, state: .runnable)],
+            workers: [
+                WorkerCounters(id: 0, state: .waiting, server: 0), WorkerCounters(id: 5, state: .runnable),
+                WorkerCounters(id: 7, state: .blocked),
+            ],
             droppedEvents: 50)
         agg.ingest(snapshot: snap)
         agg.tick(now: t0 + 30)
         #expect(agg.model.workers[0].state == .waiting)
         #expect(agg.model.workers[5].state == .runnable)
+        #expect(agg.model.workers[7].state == .blocked)
         #expect(agg.model.status.droppedTotal == 50)
     }
 
@@ -235,6 +241,19 @@ import UMCGTrace
         #expect(row.wakeToRun.percentile(0.5) == Log2Histogram.upperBound(ofBucket: Log2Histogram.bucket(of: 20 * ms)))
     }
 
+    @Test func handoffRunsTheTargetWithoutCountingASwitch() {
+        let agg = make()
+        agg.ingest(ev(1, .switchTo, w: 2, s: 1))
+        agg.ingest(ev(5, .wait, w: 2, s: 1, arg: 4))
+        agg.ingest(ev(5, .handoff, w: 2, s: 1, arg: 6))
+        agg.tick(now: t0 + 10)
+        #expect(agg.model.workers[2].state == .waiting)
+        #expect(agg.model.workers[6].state == .running && agg.model.workers[6].server == 1)
+        #expect(agg.model.servers[1].currentWorker == 6)
+        #expect(agg.model.workers[6].totals.switches == 0 && agg.model.servers[1].switches == 1)
+        #expect(agg.model.workers[2].totals.waits == 1)
+    }
+
     @Test func resetKeepsUIStateAndAppFields() {
         let agg = make(mode: .replay(name: "x.umcgtrace"))
         agg.ingest(ev(1, .switchTo, w: 3, s: 0))
@@ -329,5 +348,26 @@ import UMCGTrace
         #expect(m.workers.map(\.name) == ["w0", "w1", "w2", "only"])
         #expect(m.servers.map(\.name) == ["srv0", "s1"])
         #expect(m.workerName(99) == "-" && m.serverName(TraceEvent.noServer) == "-")
+    }
+}
+
+extension ModelThroughputTests {
+    /// 10,000 workers (the engine's stress size): the cost of a tick and a frame.
+    @Test func printTickAndRenderCostWithManyWorkers() {
+        let agg = Aggregator(info: ModelFixtures.info(servers: 2, workers: 10_000), mode: .live, options: DashboardOptions())
+        let clock = ContinuousClock()
+        var ticks = Duration.zero
+        var frames = Duration.zero
+        for round in 0..<5 {
+            let base = ModelFixtures.t0 + UInt64(round) * ModelFixtures.second
+            for w in 0..<10_000 {
+                agg.ingest(TraceEvent(timestamp: base + UInt64(w), kind: .switchTo, server: UInt16(w % 2), worker: UInt32(w), arg: 500))
+                agg.ingest(TraceEvent(timestamp: base + UInt64(w) + 1, kind: .wait, server: UInt16(w % 2), worker: UInt32(w), arg: 1))
+            }
+            ticks += clock.measure { agg.tick(now: base + ModelFixtures.second - 1) }
+            frames += clock.measure { _ = DashboardView.render(agg.model, width: 120, height: 40) }
+        }
+        print("umcgtop model: 10000 workers: tick \(ticks / 5), frame \(frames / 5)")
+        #expect(agg.model.workers[9_999].totals.switches == 5)
     }
 }

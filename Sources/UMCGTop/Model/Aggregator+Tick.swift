@@ -25,6 +25,5 @@ extension Aggregator {
         model.status.eventsTotal = fold.folded.eventsTotal
         model.status.nowNanos = fold.folded.nowNanos
         model.ensureSelection()
-        model.keepSelectionVisible()
     }
 }

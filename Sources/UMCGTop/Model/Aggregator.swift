@@ -16,8 +16,10 @@ import UMCGTrace
 public final class Aggregator {
     /// Largest server table kept (higher ids are ignored): bounds memory on untrusted input.
     public static let maxServers = 256
-    /// Largest worker table kept (higher ids are ignored): about 6 KB each, so ≤ 25 MB.
-    public static let maxWorkers = 4096
+    /// Largest worker table kept (higher ids are ignored): about 3.5 KB each, so ≤ 60 MB.
+    public static let maxWorkers = 16_384
+    /// Samples of per-worker history (a sparkline column needs no more).
+    public static let workerHistoryCapacity = 64
 
     /// What the views draw.
     public var model: DashboardModel

@@ -12,7 +12,7 @@ struct CounterWindow: Sendable {
     /// Minimum spacing between kept samples in ns.
     let minSpacing: UInt64
 
-    init(span: UInt64 = 1_000_000_000, capacity: Int = 32) {
+    init(span: UInt64 = 1_000_000_000, capacity: Int = 16) {
         let cap = max(4, capacity)
         times = Array(repeating: 0, count: cap)
         values = Array(repeating: 0, count: cap)

@@ -94,13 +94,20 @@ extension DashboardModel {
         max(1, DashboardLayout(model: self, width: ui.screenWidth, height: ui.screenHeight).workerRows)
     }
 
-    /// Selects the first visible worker when nothing (visible) is selected.
+    /// Selects the top row unless the user chose a worker that is still visible, and keeps it on screen.
     mutating func ensureSelection() {
         let visible = visibleWorkerIndices
-        if ui.selectionChosen, let sel = ui.selectedWorker, visible.contains(where: { workers[$0].id == sel }) {
-            return
+        if !(ui.selectionChosen && position(of: ui.selectedWorker, in: visible) != nil) {
+            ui.selectedWorker = visible.first.map { workers[$0].id }
         }
-        ui.selectedWorker = visible.first.map { workers[$0].id }
+        keepSelectionVisible(visible)
+    }
+
+    /// Where worker `id` sits in `visible`, nil if absent.
+    func position(of id: UInt32?, in visible: [Int]) -> Int? {
+        guard let id else { return nil }
+        // Rows are indexed by dense id, so the row index is the id.
+        return visible.firstIndex(of: Int(id))
     }
 
     /// Moves the selection; false if nothing changed.
@@ -108,10 +115,9 @@ extension DashboardModel {
         let visible = visibleWorkerIndices
         guard !visible.isEmpty else { return false }
         let before = ui.selectedWorker
-        let current = ui.selectedWorker.flatMap { sel in visible.firstIndex(where: { workers[$0].id == sel }) }
         let page = workerPageSize
         let target: Int
-        if let c = current {
+        if let c = position(of: ui.selectedWorker, in: visible) {
             switch move {
             case .up: target = c - 1
             case .down: target = c + 1
@@ -126,16 +132,16 @@ extension DashboardModel {
         let clamped = min(max(target, 0), visible.count - 1)
         ui.selectedWorker = workers[visible[clamped]].id
         ui.selectionChosen = true
-        keepSelectionVisible()
+        keepSelectionVisible(visible)
         return ui.selectedWorker != before
     }
 
     /// Adjusts `scrollTop` so the selected row is on screen.
-    mutating func keepSelectionVisible() {
-        let visible = visibleWorkerIndices
+    mutating func keepSelectionVisible(_ precomputed: [Int]? = nil) {
+        let visible = precomputed ?? visibleWorkerIndices
         let page = workerPageSize
         let maxTop = max(0, visible.count - page)
-        if let sel = ui.selectedWorker, let pos = visible.firstIndex(where: { workers[$0].id == sel }) {
+        if let pos = position(of: ui.selectedWorker, in: visible) {
             if pos < ui.scrollTop { ui.scrollTop = pos }
             if pos >= ui.scrollTop + page { ui.scrollTop = pos - page + 1 }
         }

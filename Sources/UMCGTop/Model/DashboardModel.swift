@@ -8,9 +8,9 @@ public struct DashboardModel: Equatable, Sendable {
     public var options: DashboardOptions
     /// Status-line facts.
     public var status: DashboardStatus
-    /// One row per server id in the entity table.
+    /// One row per server id in the entity table: `servers[i].id == i`.
     public var servers: [ServerRow]
-    /// One row per worker id in the entity table.
+    /// One row per worker id in the entity table: `workers[i].id == i`.
     public var workers: [WorkerRow]
     /// UMCG / futex / condvar cycles per second.
     public var rates: SwitchRates
@@ -28,7 +28,8 @@ public struct DashboardModel: Equatable, Sendable {
         let serverCount = (serverEntities.map { Int($0.id) }.max() ?? -1) + 1
         let workerCount = (workerEntities.map { Int($0.id) }.max() ?? -1) + 1
         servers = (0..<serverCount).map { ServerRow(id: UInt16($0), name: "srv\($0)", historyCapacity: cap) }
-        workers = (0..<workerCount).map { WorkerRow(id: UInt32($0), name: "w\($0)", historyCapacity: cap) }
+        let workerCap = min(cap, Aggregator.workerHistoryCapacity)
+        workers = (0..<workerCount).map { WorkerRow(id: UInt32($0), name: "w\($0)", historyCapacity: workerCap) }
         for e in serverEntities { servers[Int(e.id)].name = e.name }
         for e in workerEntities { workers[Int(e.id)].name = e.name }
         rates = SwitchRates(historyCapacity: cap)
@@ -59,32 +60,38 @@ public struct DashboardModel: Equatable, Sendable {
 
     /// Indices into `workers` of the rows to show: filtered, sorted, ties broken by ascending id.
     public var visibleWorkerIndices: [Int] {
-        var idx = workers.indices.filter { matchesFilter(workers[$0]) }
-        let col = ui.sortColumn
+        var idx = ui.filter.isEmpty ? Array(workers.indices) : workers.indices.filter { matchesFilter(workers[$0]) }
         let desc = ui.sortDescending
-        idx.sort { a, b in
-            let ra = workers[a]
-            let rb = workers[b]
-            let order = Self.compare(ra, rb, by: col)
-            if order != 0 { return desc ? order > 0 : order < 0 }
-            return ra.id < rb.id
+        // Rows are indexed by id (`workers[i].id == i`), so the index is the tiebreak.
+        if ui.sortColumn == .name {
+            idx.sort { a, b in
+                let x = workers[a].name
+                let y = workers[b].name
+                if x != y { return desc ? x > y : x < y }
+                return a < b
+            }
+        } else {
+            let column = ui.sortColumn
+            let key = workers.map { Self.sortKey($0, column) }
+            idx.sort { a, b in
+                if key[a] != key[b] { return desc ? key[a] > key[b] : key[a] < key[b] }
+                return a < b
+            }
         }
         return idx
     }
 
-    /// -1, 0 or 1 comparing two rows by a column.
-    static func compare(_ a: WorkerRow, _ b: WorkerRow, by col: WorkerSortColumn) -> Int {
-        func cmp<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
-        switch col {
-        case .id: return cmp(a.id, b.id)
-        case .name: return cmp(a.name, b.name)
-        case .state: return cmp(a.state.rawValue, b.state.rawValue)
-        case .server: return cmp(a.server, b.server)
-        case .switchRate: return cmp(a.switchesPerSecond, b.switchesPerSecond)
-        case .run: return cmp(a.split.run, b.split.run)
-        case .blocked: return cmp(a.split.blocked, b.split.blocked)
-        case .p50: return cmp(a.wakeToRunP50 ?? 0, b.wakeToRunP50 ?? 0)
-        case .p99: return cmp(a.wakeToRunP99 ?? 0, b.wakeToRunP99 ?? 0)
+    /// A numeric sort key for every column but `.name`.
+    static func sortKey(_ r: WorkerRow, _ column: WorkerSortColumn) -> Double {
+        switch column {
+        case .id, .name: Double(r.id)
+        case .state: Double(r.state.rawValue)
+        case .server: Double(r.server)
+        case .switchRate: r.switchesPerSecond
+        case .run: r.split.run
+        case .blocked: r.split.blocked
+        case .p50: Double(r.wakeToRunP50 ?? 0)
+        case .p99: Double(r.wakeToRunP99 ?? 0)
         }
     }
 

@@ -110,8 +110,17 @@ struct FoldState {
                 workerTracks[w].runnableSince = ts
                 setShownState(w, .waiting)
             }
-            if e.arg < UInt64(workerRows.count) {
-                switchIn(Int(e.arg), server: e.server, at: ts, waited: 0, counts: counts)
+            // The target now runs on this server. The engine counts no switch for a handoff
+            // (its `.wait` was already counted), so neither do we: counters stay consistent.
+            let target = e.arg < UInt64(workerRows.count) ? Int(e.arg) : -1
+            if target >= 0, workerTracks[target].transition(to: .running, at: ts) {
+                workerTracks[target].runStart = ts
+                workerTracks[target].runnableSince = 0
+                setShownState(target, .running)
+                if Int(e.server) < serverRows.count {
+                    workerRows[target].server = e.server
+                    serverRows[Int(e.server)].currentWorker = UInt32(target)
+                }
             }
         case .serverIdle, .serverWake, .baselineSample, .dropped, .keyframe:
             break
@@ -176,15 +185,18 @@ struct FoldState {
         baselines[Int(m.rawValue)].hasSamples = true
     }
 
+    /// A gap: rings are per server, so every worker last seen on the marker's server may have
+    /// lost events (plus the worker the marker names); with no valid server, every worker.
     private mutating func dropped(_ e: TraceEvent) {
         markerDropped &+= e.arg
-        if Int(e.worker) < workerRows.count {
-            workerRows[Int(e.worker)].state = .unknown
-        } else if e.worker == TraceEvent.noWorker {
-            let onServer = Int(e.server) < serverRows.count
+        let onServer = Int(e.server) < serverRows.count
+        if onServer || e.worker == TraceEvent.noWorker {
             for w in workerRows.indices where !onServer || workerRows[w].server == e.server {
                 if workerRows[w].state != .exited { workerRows[w].state = .unknown }
             }
+        }
+        if Int(e.worker) < workerRows.count, workerRows[Int(e.worker)].state != .exited {
+            workerRows[Int(e.worker)].state = .unknown
         }
     }
 }
