@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import UMCGTrace
 
@@ -369,5 +370,25 @@ extension ModelThroughputTests {
         }
         print("umcgtop model: 10000 workers: tick \(ticks / 5), frame \(frames / 5)")
         #expect(agg.model.workers[9_999].totals.switches == 5)
+    }
+}
+
+/// Run by hand under valgrind to count heap allocations per event:
+/// `UMCGTOP_ALLOC_PROBE_EVENTS=N valgrind <xctest> --testing-library swift-testing --filter ModelAllocationProbe`
+/// for two values of N; the "total heap usage" allocs should not grow with N.
+@Suite struct ModelAllocationProbeTests {
+    @Test func foldManyEvents() {
+        guard let n = ProcessInfo.processInfo.environment["UMCGTOP_ALLOC_PROBE_EVENTS"].flatMap({ Int($0) }) else { return }
+        let agg = Aggregator(info: ModelFixtures.info(servers: 2, workers: 64), mode: .live, options: DashboardOptions())
+        let kinds: [TraceEventKind] = [.wake, .switchTo, .wait, .switchTo, .block, .preempt, .baselineSample, .serverIdle]
+        agg.tick(now: ModelFixtures.t0)
+        for i in 0..<n {
+            agg.ingest(
+                TraceEvent(
+                    timestamp: ModelFixtures.t0 + UInt64(i) * 100, kind: kinds[i % kinds.count], server: UInt16(i % 2),
+                    worker: UInt32((i / 8) % 64), arg: UInt64(i % 5_000)))
+        }
+        agg.tick(now: ModelFixtures.t0 + UInt64(n) * 100)
+        #expect(agg.model.status.eventsTotal == UInt64(n))
     }
 }
