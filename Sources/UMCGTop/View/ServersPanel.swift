@@ -10,7 +10,7 @@ enum ServersPanel {
         let fixedCols = 1 + 8 + 1 + 12 + 1 + 7 + 1 + 8 + 1 + utilBar + 5 + 1 + 4 + 2
         let spark = max(0, w - fixedCols - 1)
         let head =
-            " " + Format.left("SERVER", 8) + " " + Format.left("WORKER", 12) + " " + Format.left("STATE", 7) + " "
+            " " + Format.left("Servers", 8) + " " + Format.left("WORKER", 12) + " " + Format.left("STATE", 7) + " "
             + Format.right("SW/S", 8) + " " + Format.left("UTIL", utilBar + 5) + " " + Format.right("RQ", 4) + "  "
             + (spark >= 8 ? "SWITCHES/S HISTORY" : "")
         buffer.header(head, y: layout.serversY)

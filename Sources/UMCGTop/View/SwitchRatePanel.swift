@@ -7,7 +7,7 @@ enum SwitchRatePanel {
         let ascii = model.options.ascii
         let rates = model.rates
         let times = ascii ? "x" : "×"
-        var title = " SWITCH RATE  cycles/s" + (ascii ? ", " : " · ") + "ns/switch"
+        var title = " Switch rate  cycles/s" + (ascii ? ", " : " · ") + "ns/switch"
         var ratios: [String] = []
         if let r = rates.umcgRatio(to: .futex) { ratios.append("UMCG \(Format.fixed(r, 2))\(times) futex") }
         if let r = rates.umcgRatio(to: .condvar) { ratios.append("\(Format.fixed(r, 2))\(times) condvar") }

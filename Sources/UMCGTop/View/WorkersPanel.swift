@@ -20,7 +20,7 @@ enum WorkersPanel {
             Column(header: "S", width: 1, rightAligned: false, sort: .state) { r, _ in
                 [(Glyphs.state(r.state, ascii: ascii), Glyphs.stateColor(r.state))]
             },
-            Column(header: "NAME", width: nameWidth, rightAligned: false, sort: .name) { r, _ in [(r.name, .normal)] },
+            Column(header: "Workers", width: nameWidth, rightAligned: false, sort: .name) { r, _ in [(r.name, .normal)] },
             Column(header: "SRV", width: 6, rightAligned: false, sort: .server) { r, m in
                 [(r.server == TraceEvent.noServer ? "-" : m.serverName(r.server), .normal)]
             },
