@@ -46,6 +46,19 @@ import UMCGTrace
         #expect(agg.model.workers[3].recent.newestFirst.map(\.kind) == [.exit, .block, .switchTo, .wake, .register])
     }
 
+    @Test func exitedStaysExitedUntilItRegistersAgain() {
+        let agg = make()
+        agg.ingest(ev(1, .switchTo, w: 2, s: 0))
+        agg.ingest(ev(2, .exit, w: 2, s: 0))
+        agg.ingest(ev(3, .wait, w: 2, s: 0))  // a late event the engine still counts
+        agg.tick(now: t0 + 4)
+        #expect(agg.model.workers[2].state == .exited)
+        #expect(agg.model.workers[2].totals.waits == 1)
+        agg.ingest(ev(5, .register, w: 2, s: 0))
+        agg.tick(now: t0 + 6)
+        #expect(agg.model.workers[2].state == .idle)
+    }
+
     @Test func olderEventDoesNotOverrideNewerState() {
         let agg = make()
         agg.ingest(ev(100, .switchTo, w: 0, s: 0))
