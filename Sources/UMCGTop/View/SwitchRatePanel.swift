@@ -41,8 +41,7 @@ enum SwitchRatePanel {
         var notes: [String] = []
         if layout.graphRows > 3 { notes.append("1 cycle = 2 switches") }
         if let axis { notes.append("axis " + Format.rate(axis.lo) + (ascii ? "-" : "–") + Format.rate(axis.hi) + "/s") }
-        let sources = series.map { "\(Glyphs.seriesName($0.method)):\(sourceName($0.source))" }
-        notes.append(sources.joined(separator: " "))
+        notes.append(sourcesNote(series.map(\.source), names: series.map { Glyphs.seriesName($0.method) }))
         for (i, note) in notes.enumerated() where 3 + i < layout.graphRows {
             buffer.put(" " + note, x: 0, y: y0 + 3 + i, style: CellStyle(color: .dim), maxWidth: legendWidth)
         }
@@ -74,13 +73,25 @@ enum SwitchRatePanel {
         return (lo, hi)
     }
 
-    static func sourceName(_ s: RateSource) -> String {
-        switch s {
-        case .none: "-"
-        case .counters: "ctr"
-        case .samples: "evt"
-        case .engineSwitches: "eng"
+    /// Where the numbers come from, in one line.
+    static func sourcesNote(_ sources: [RateSource], names: [String]) -> String {
+        if let first = sources.first, sources.allSatisfy({ $0 == first }) {
+            switch first {
+            case .none: return "no baselines yet"
+            case .counters: return "from lossless counters"
+            case .samples: return "from sample events"
+            case .engineSwitches: return "from engine switches"
+            }
         }
+        let short = sources.map { s -> String in
+            switch s {
+            case .none: "-"
+            case .counters: "ctr"
+            case .samples: "evt"
+            case .engineSwitches: "eng/2"
+            }
+        }
+        return zip(names, short).map { "\($0):\($1)" }.joined(separator: " ")
     }
 
     /// Rounds up to 1, 2 or 5 × 10^n so the axis label is readable.
