@@ -5,7 +5,9 @@ import Testing
 @Suite struct ViewGraphTests {
     @Test func axisZoomsOnCloseLinesAndStartsAtZeroOtherwise() {
         let close = SwitchRatePanel.yAxis([97_000, 114_000, 110_000, 0])
-        #expect(close?.lo == 90_000 && close?.hi == 115_000)
+        #expect(close?.lo == 90_000 && close?.hi == 120_000)
+        let flatNoise = SwitchRatePanel.yAxis([498, 500, 499])
+        #expect(flatNoise.map { 2 / ($0.hi - $0.lo) < 0.1 } == true)  // noise stays small on the axis
         let apart = SwitchRatePanel.yAxis([250_000, 722_000])
         #expect(apart?.lo == 0 && apart?.hi == 800_000)
         #expect(SwitchRatePanel.yAxis([0, 0]) == nil)

@@ -67,7 +67,8 @@ enum SwitchRatePanel {
         // The 5th percentile, not the minimum: a start-up sample must not flatten the lines.
         let bottom = positive[positive.count / 20]
         if bottom < top / 2 { return (0, niceCeiling(top)) }
-        let step = niceCeiling(max(top - bottom, top / 50) / 4)
+        // At least a fifth of the top value: a flat line must not turn noise into mountains.
+        let step = niceCeiling(max(top - bottom, top / 5) / 4)
         let lo = max(0, ((bottom / step).rounded(.down) - 1) * step)
         let hi = ((top / step).rounded(.up) + (top.truncatingRemainder(dividingBy: step) == 0 ? 1 : 0)) * step
         return (lo, hi)
