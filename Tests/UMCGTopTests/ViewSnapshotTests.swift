@@ -31,7 +31,7 @@ import UMCGTrace
     }
 
     static let cases: [Case] = [
-        Case(name: "live", sizes: all) { live() },
+        Case(name: "live", sizes: all + [(61, 17), (97, 31), (100, 24), (79, 50)]) { live() },
         Case(name: "paused", sizes: all) {
             let agg = ModelFixtures.aggregator()
             _ = agg.apply(.togglePause)
