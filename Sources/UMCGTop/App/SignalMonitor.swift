@@ -11,7 +11,7 @@ private let pendingSignal = Atomic<Int32>(0)
 /// A second signal while the first is being handled restores the default action and re-raises
 /// it, so a stuck shutdown can still be interrupted.
 public enum SignalMonitor {
-    /// Installs the handlers (idempotent).
+    /// Installs the handlers and unblocks both signals on the calling thread (idempotent).
     public static func install() {
         // Relaxed: touching the global here initialises it before a handler can run.
         _ = pendingSignal.load(ordering: .relaxed)
@@ -27,6 +27,12 @@ public enum SignalMonitor {
         action.sa_flags = SA_RESTART
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        // A parent may have started us with these blocked (test runners, some spawners).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal received so far, if any.
