@@ -29,7 +29,9 @@ let package = Package(
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
         .testTarget(name: "UMCGTraceTests", dependencies: ["UMCGTrace"]),
         .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "CUMCGShims"]),
-        .testTarget(name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGEngine", "UMCGTrace"]),
+        .testTarget(
+            name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGEngine", "UMCGTrace"],
+            exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

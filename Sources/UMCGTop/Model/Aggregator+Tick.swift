@@ -1,0 +1,29 @@
+import UMCGTrace
+
+/// Closing a rate window: per-second rates over about the last second, one history sample
+/// per refresh interval, then publishing into `model` unless the live UI is paused.
+extension Aggregator {
+    /// Computes rates at trace time `now` (live: CLOCK_MONOTONIC; replay: the clock's position)
+    /// and publishes them. A `now` earlier than the previous tick only republishes.
+    public func tick(now: UInt64) {
+        if now >= fold.lastTick {
+            fold.sample(at: now, refreshMillis: model.options.refreshMillis)
+            fold.lastTick = now
+        }
+        publish()
+    }
+
+    /// Copies the folded tables into the model unless the live UI is paused.
+    private func publish() {
+        if model.ui.paused && !model.mode.isReplay { return }
+        model.workers = fold.workerRows
+        model.servers = fold.serverRows
+        model.rates = fold.rates
+        model.status.droppedTotal = fold.folded.droppedTotal
+        model.status.droppedRecent = fold.folded.droppedRecent
+        model.status.eventsPerSecond = fold.folded.eventsPerSecond
+        model.status.eventsTotal = fold.folded.eventsTotal
+        model.status.nowNanos = fold.folded.nowNanos
+        model.ensureSelection()
+    }
+}

@@ -1,0 +1,66 @@
+import UMCGTrace
+
+/// Folds trace events and lossless snapshots into a `DashboardModel`, deterministically.
+///
+/// Threading rule: one thread (the UI loop) calls everything. `ingest` never allocates in the
+/// steady state: entity tables are preallocated arrays indexed by dense id, and ids outside the
+/// entity table are ignored (replay input is untrusted). `tick(now:)` closes a rate window and
+/// publishes into `model` (unless the live UI is paused); the app may edit `model.ui` and the
+/// app-owned status fields (recording, replay, warning, UI CPU) at any time.
+///
+/// Live use: each tick, drain the rings into `ingest(_:)`, then poll the engine's counters into
+/// `ingest(snapshot:)` (a snapshot taken after the drain covers every drained event), then call
+/// `tick(now:)` at the refresh interval. Replay: feed events up to the clock's position, keyframes
+/// as snapshots, and tick with the clock's position; after a backward seek call `reset()` and
+/// refeed from the keyframe. On a terminal resize call `apply(.resize(width:height:))`.
+public final class Aggregator {
+    /// Largest server table kept (higher ids are ignored): bounds memory on untrusted input.
+    public static let maxServers = 256
+    /// Largest worker table kept (higher ids are ignored): about 3.5 KB each, so ≤ 60 MB.
+    public static let maxWorkers = 16_384
+    /// Samples of per-worker history (a sparkline column needs no more).
+    public static let workerHistoryCapacity = 64
+
+    /// What the views draw.
+    public var model: DashboardModel
+    /// The run this aggregator folds.
+    public let info: RunInfo
+    var fold: FoldState
+
+    /// Creates an aggregator for the entities of `info`.
+    public init(info: RunInfo, mode: DashboardMode, options: DashboardOptions) {
+        self.info = info
+        let m = DashboardModel(info: info, mode: mode, options: options)
+        model = m
+        fold = FoldState(model: m)
+    }
+
+    /// Forgets all folded data (for a replay seek) but keeps the UI state and app-owned status.
+    public func reset() {
+        var fresh = DashboardModel(info: info, mode: model.mode, options: model.options)
+        fresh.ui = model.ui
+        fresh.status.recordingPath = model.status.recordingPath
+        fresh.status.recordingBytes = model.status.recordingBytes
+        fresh.status.replay = model.status.replay
+        fresh.status.warning = model.status.warning
+        fresh.status.uiCPUPercent = model.status.uiCPUPercent
+        model = fresh
+        fold = FoldState(model: fresh)
+    }
+
+    /// Applies a UI action to the model (see `DashboardModel.apply`).
+    public func apply(_ action: Action) -> Reaction { model.apply(action) }
+
+    /// Copies a replay clock's position, length, speed and play state into the status line.
+    public func showReplay(_ clock: ReplayClock) { model.status.replay = clock.status }
+
+    /// Timestamp of the newest event or snapshot seen.
+    public var latestTraceTime: UInt64 { fold.latestTimestamp }
+
+    /// Folds one event. Events with ids outside the entity table change nothing but counts.
+    public func ingest(_ event: TraceEvent) { fold.ingest(event) }
+
+    /// Folds a snapshot (live counters or a replay keyframe): its totals replace event-derived
+    /// ones, and it ends "unknown" states. Snapshots older than one already folded are ignored per entity.
+    public func ingest(snapshot: Snapshot) { fold.ingest(snapshot: snapshot) }
+}

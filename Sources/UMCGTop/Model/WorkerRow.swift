@@ -1,0 +1,133 @@
+import UMCGTrace
+
+/// One event remembered in a worker's recent-events ring.
+public struct RecentEvent: Equatable, Sendable {
+    /// CLOCK_MONOTONIC ns (trace time).
+    public var timestamp: UInt64
+    /// What happened.
+    public var kind: TraceEventKind
+    /// The server involved, `TraceEvent.noServer` if none.
+    public var server: UInt16
+    /// The event's argument.
+    public var arg: UInt64
+
+    /// Creates a recent event.
+    public init(timestamp: UInt64, kind: TraceEventKind, server: UInt16, arg: UInt64) {
+        self.timestamp = timestamp
+        self.kind = kind
+        self.server = server
+        self.arg = arg
+    }
+}
+
+/// A fixed-capacity ring of a worker's latest events; appending never allocates.
+public struct RecentEvents: Equatable, Sendable {
+    /// Events kept per worker.
+    public static let capacity = 32
+    private var storage: [RecentEvent]
+    private var head = 0
+    /// Events held (≤ capacity).
+    public private(set) var count = 0
+
+    /// Creates an empty ring.
+    public init() {
+        storage = Array(
+            repeating: RecentEvent(timestamp: 0, kind: .register, server: TraceEvent.noServer, arg: 0),
+            count: Self.capacity)
+    }
+
+    /// Appends an event, dropping the oldest when full.
+    public mutating func append(_ event: RecentEvent) {
+        storage[head] = event
+        head = (head + 1) % Self.capacity
+        if count < Self.capacity { count += 1 }
+    }
+
+    /// The events, newest first.
+    public var newestFirst: [RecentEvent] {
+        (0..<count).map { storage[(head - 1 - $0 + 2 * Self.capacity) % Self.capacity] }
+    }
+}
+
+/// Lossless-style totals of one worker (snapshot base plus events seen since).
+public struct WorkerTotals: Equatable, Sendable {
+    /// Times switched to.
+    public var switches: UInt64 = 0
+    /// Blocking sections entered.
+    public var blocks: UInt64 = 0
+    /// Times woken (runnable again).
+    public var wakes: UInt64 = 0
+    /// Yields and handoffs.
+    public var waits: UInt64 = 0
+    /// Times preempted.
+    public var preemptions: UInt64 = 0
+    /// Timeouts.
+    public var timeouts: UInt64 = 0
+    /// ns running.
+    public var runNanos: UInt64 = 0
+    /// ns runnable, waiting for a server.
+    public var runnableNanos: UInt64 = 0
+    /// ns blocked.
+    public var blockedNanos: UInt64 = 0
+
+    /// Creates zero totals.
+    public init() {}
+}
+
+/// Where a worker spent the last window: fractions that add up to 1 (or all 0 if unknown).
+public struct TimeSplit: Equatable, Sendable {
+    /// Share running.
+    public var run: Double
+    /// Share runnable or waiting.
+    public var runnable: Double
+    /// Share blocked.
+    public var blocked: Double
+
+    /// Creates a split.
+    public init(run: Double = 0, runnable: Double = 0, blocked: Double = 0) {
+        self.run = run
+        self.runnable = runnable
+        self.blocked = blocked
+    }
+}
+
+/// Everything the Workers panel and the detail view show about one worker.
+public struct WorkerRow: Equatable, Sendable {
+    /// Dense worker id.
+    public var id: UInt32
+    /// Name from the entity table.
+    public var name: String
+    /// Current state (`.unknown` after a gap until the next snapshot).
+    public var state: WorkerState
+    /// The server it runs on or last ran on, `TraceEvent.noServer` if none.
+    public var server: UInt16
+    /// Totals so far.
+    public var totals = WorkerTotals()
+    /// Switches to this worker per second over the last window.
+    public var switchesPerSecond: Double = 0
+    /// Time split over the last window.
+    public var split = TimeSplit()
+    /// Wake→run latency (ns runnable before being switched to).
+    public var wakeToRun = Log2Histogram()
+    /// `wakeToRun` p50 and p99 as of the last tick (bucket upper bounds), nil without samples.
+    public var wakeToRunP50: UInt64?
+    /// See `wakeToRunP50`.
+    public var wakeToRunP99: UInt64?
+    /// Run lengths (ns from switch-in to block/wait/preempt).
+    public var runLength = Log2Histogram()
+    /// Why it last blocked, nil if it never did.
+    public var lastBlockReason: BlockReason?
+    /// Its latest events.
+    public var recent = RecentEvents()
+    /// Switches per second, one sample per refresh.
+    public var history: History
+
+    /// Creates a row for a worker that has not registered yet.
+    public init(id: UInt32, name: String, historyCapacity: Int) {
+        self.id = id
+        self.name = name
+        state = .unregistered
+        server = TraceEvent.noServer
+        history = History(capacity: historyCapacity)
+    }
+}
