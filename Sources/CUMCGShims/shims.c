@@ -6,6 +6,10 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/timerfd.h>
 
 int32_t umcg_shim_gettid(void) { return (int32_t)syscall(SYS_gettid); }
 
@@ -92,3 +96,56 @@ void umcg_shim_cpu_relax(void) {
 int umcg_shim_sched_yield(void) { return sched_yield() == -1 ? -errno : 0; }
 
 int umcg_shim_isatty(int fd) { return isatty(fd) ? 1 : 0; }
+
+// ---- Appended by the engine helper (additive only) ----
+
+// initial-exec: one TLS access without __tls_get_addr; the engine reads this on every umcg_ctl.
+static __thread void *umcg_tls_slot __attribute__((tls_model("initial-exec")));
+
+void *umcg_shim_tls_get(void) { return umcg_tls_slot; }
+void umcg_shim_tls_set(void *value) { umcg_tls_slot = value; }
+
+int64_t umcg_shim_read(int fd, void *buf, uint64_t count) {
+    ssize_t r = read(fd, buf, (size_t)count);
+    return r == -1 ? -(int64_t)errno : (int64_t)r;
+}
+
+int64_t umcg_shim_write(int fd, const void *buf, uint64_t count) {
+    ssize_t r = write(fd, buf, (size_t)count);
+    return r == -1 ? -(int64_t)errno : (int64_t)r;
+}
+
+int umcg_shim_pipe(int32_t fds[2]) {
+    int f[2];
+    if (pipe2(f, O_CLOEXEC) == -1) return -errno;
+    fds[0] = f[0];
+    fds[1] = f[1];
+    return 0;
+}
+
+int umcg_shim_close(int fd) { return close(fd) == -1 ? -errno : 0; }
+
+int umcg_shim_nanosleep(uint64_t ns) {
+    struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
+    return nanosleep(&ts, NULL) == -1 ? -errno : 0;
+}
+
+int umcg_shim_uname(char *sysname, char *release, char *nodename, uint64_t len) {
+    struct utsname u;
+    if (uname(&u) == -1) return -errno;
+    if (len == 0) return 0;
+    strncpy(sysname, u.sysname, len - 1); sysname[len - 1] = 0;
+    strncpy(release, u.release, len - 1); release[len - 1] = 0;
+    strncpy(nodename, u.nodename, len - 1); nodename[len - 1] = 0;
+    return 0;
+}
+
+int umcg_shim_timerfd_create(void) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+    return fd == -1 ? -errno : fd;
+}
+
+int umcg_shim_timerfd_arm(int fd, uint64_t ns) {
+    struct itimerspec its = {{0, 0}, {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)}};
+    return timerfd_settime(fd, 0, &its, NULL) == -1 ? -errno : 0;
+}

@@ -59,4 +59,36 @@ int umcg_shim_sched_yield(void);
 
 /// isatty(fd) as 1/0.
 int umcg_shim_isatty(int fd);
+
+// ---- Appended by the engine helper (additive only) ----
+
+/// The calling thread's engine slot (a `__thread` pointer, initial-exec TLS): NULL until set.
+void *umcg_shim_tls_get(void);
+
+/// Sets the calling thread's engine slot.
+void umcg_shim_tls_set(void *value);
+
+/// read(2): bytes read or -errno.
+int64_t umcg_shim_read(int fd, void *buf, uint64_t count);
+
+/// write(2): bytes written or -errno.
+int64_t umcg_shim_write(int fd, const void *buf, uint64_t count);
+
+/// pipe2(fds, O_CLOEXEC): 0 or -errno.
+int umcg_shim_pipe(int32_t fds[2]);
+
+/// close(2): 0 or -errno.
+int umcg_shim_close(int fd);
+
+/// nanosleep(2) for a relative duration in ns: 0, -EINTR (remaining time lost) or -errno.
+int umcg_shim_nanosleep(uint64_t ns);
+
+/// uname(2): copies sysname, release and nodename (each NUL-terminated, truncated to len). 0 or -errno.
+int umcg_shim_uname(char *sysname, char *release, char *nodename, uint64_t len);
+
+/// timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC): the fd or -errno.
+int umcg_shim_timerfd_create(void);
+
+/// Arms a timerfd to expire once after ns nanoseconds (ns > 0): 0 or -errno.
+int umcg_shim_timerfd_arm(int fd, uint64_t ns);
 #endif

@@ -1,12 +1,143 @@
+import Synchronization
 import UMCGTrace
 
-/// The Nanos UMCG benchmark through the engine: main is a server looping CTX_SWITCH(worker),
-/// the worker loops UMCG_WAIT. (Placeholder until the engine lands.)
+/// The Nanos UMCG benchmark through the emulated backend: a server thread ("main") loops
+/// CTX_SWITCH(worker) and checks that the event that comes back is the worker's WAIT; the worker
+/// loops UMCG_WAIT. One cycle = server → worker → server (two switches).
+///
+/// Both threads are fresh threads (the caller's thread is neither pinned nor registered).
 public enum UMCGPingPong {
-    /// Runs the ping-pong for `seconds` and reports cycles. `hub` receives trace events when non-nil.
+    /// Why a ping-pong run failed.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// One line.
+        public var description: String
+    }
+
+    final class Shared: Sendable {
+        let stop = Atomic<Bool>(false)
+        let workerTid = Atomic<Int32>(0)
+        let workerCPU = Atomic<Int32>(-1)
+        let workerCPUNanos = Atomic<UInt64>(0)
+        let workerError = Atomic<Int32>(0)
+    }
+
+    /// Runs the ping-pong for `seconds` and reports cycles. `hub` receives trace events when non-nil
+    /// (a `.switchTo` and a `.wait` per cycle, pushed by the server thread into one ring).
     public static func run(
         handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil
     ) throws -> PingPongResult {
-        throw Errno.ENOSYS
+        guard seconds > 0, seconds <= 3600 else { throw Errno.EINVAL }
+        let cpus = CPU.count
+        let (serverCPU, workerCPU): (Int?, Int?) =
+            switch placement {
+            case .sameCPU: (cpus - 1, cpus - 1)
+            case .crossCPU: cpus >= 2 ? (0, 1) : (0, 0)
+            case .unpinned: (nil, nil)
+            }
+        if placement == .crossCPU && cpus < 2 {
+            throw Failure(description: "cross-cpu placement needs 2 CPUs; this process may use \(cpus)")
+        }
+        let backend = try EmulatedBackend(
+            options: .init(handoff: handoff, sliceNanos: UInt64.max / 2, maxWorkers: 4, maxServers: 2))
+        let shared = Shared()
+        let duration = UInt64(seconds * 1e9)
+        let ring = hub?.makeRing(label: "umcg-pingpong")
+
+        let worker = try OSThread(stackSize: 256 << 10) {
+            if let workerCPU { try? CPU.pin(workerCPU) }
+            let tid = ThreadID.current()
+            // Releasing: pairs with the server's acquiring load before CTX_SWITCH.
+            shared.workerTid.store(tid, ordering: .releasing)
+            do throws(Errno) {
+                try backend.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: tid))
+                let cpu0 = Clock.threadCPUNanos()
+                // Relaxed: the server sets it before its final CTX_SWITCH, which we acquire through the handoff.
+                while !shared.stop.load(ordering: .relaxed) {
+                    try backend.ctl(.wait)
+                }
+                // Relaxed: read after join(), which orders it.
+                shared.workerCPUNanos.store(Clock.threadCPUNanos() &- cpu0, ordering: .relaxed)
+                shared.workerCPU.store(CPU.current(), ordering: .relaxed)
+                try backend.ctl(.unregister)
+            } catch {
+                // Relaxed: read after join() (or polled by the server as a hint).
+                shared.workerError.store(error.rawValue, ordering: .relaxed)
+            }
+        }
+
+        let result = Mutex<Result<PingPongResult, Errno>>(.failure(.EINVAL))
+        let server = try OSThread(stackSize: 256 << 10) {
+            let r = serverLoop(
+                backend: backend, shared: shared, cpu: serverCPU, duration: duration, ring: ring)
+            result.withLock { $0 = r }
+        }
+        server.join()
+        worker.join()
+        let outcome = result.withLock { $0 }
+        // Relaxed: the joins above ordered everything.
+        let workerErrno = shared.workerError.load(ordering: .relaxed)
+        if workerErrno != 0 { throw Failure(description: "umcg worker failed: \(Errno(rawValue: workerErrno))") }
+        var r = try outcome.get()
+        r.cpuNanos &+= shared.workerCPUNanos.load(ordering: .relaxed)
+        r.cpus.append(shared.workerCPU.load(ordering: .relaxed))
+        return r
+    }
+
+    static func serverLoop(
+        backend: EmulatedBackend, shared: Shared, cpu: Int?, duration: UInt64, ring: TraceRing?
+    ) -> Result<PingPongResult, Errno> {
+        if let cpu { try? CPU.pin(cpu) }
+        let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 4)
+        defer { events.deallocate() }
+        do throws(Errno) {
+            try backend.ctl(.registerServer)
+            defer { try? backend.ctl(.unregister) }
+            // Wait for the worker's WAKE (its registration).
+            var tid: Int32 = 0
+            let registrationDeadline = Clock.realtimeNanos() &+ 10_000_000_000
+            while true {
+                // Relaxed: the worker's failure flag; it never registered, so nothing else to order.
+                if shared.workerError.load(ordering: .relaxed) != 0 { throw Errno.ESRCH }
+                try backend.ctl(.wait, absTimeout: registrationDeadline, events: events, eventCount: 4)
+                if UMCGEvent(rawValue: events[0]).type == .wake { break }
+            }
+            // Acquiring: pairs with the worker's releasing store of its tid (before registering).
+            tid = shared.workerTid.load(ordering: .acquiring)
+            let cpu0 = Clock.threadCPUNanos()
+            let start = Clock.monotonicNanos()
+            var now = start
+            var cycles: UInt64 = 0
+            let myCPU = UInt16(truncatingIfNeeded: max(0, CPU.current()))
+            while true {
+                if let ring {
+                    ring.push(TraceEvent(timestamp: Clock.monotonicNanos(), kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
+                }
+                try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)
+                guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
+                cycles &+= 1
+                if let ring {
+                    ring.push(TraceEvent(timestamp: Clock.monotonicNanos(), kind: .wait, server: 0, worker: 0, cpu: myCPU))
+                }
+                if cycles & 63 == 0 {
+                    now = Clock.monotonicNanos()
+                    if now &- start >= duration { break }
+                }
+            }
+            let elapsed = now &- start
+            let cpuNanos = Clock.threadCPUNanos() &- cpu0
+            // Relaxed: published to the worker by the CTX_SWITCH handoff below.
+            shared.stop.store(true, ordering: .relaxed)
+            try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)
+            // The worker's last event is EXIT (it unregistered).
+            return .success(
+                PingPongResult(cycles: cycles, elapsedNanos: elapsed, cpuNanos: cpuNanos, cpus: [CPU.current()]))
+        } catch {
+            // Free the worker if it waits: stop it and interrupt its WAIT (EINTR ends its loop).
+            shared.stop.store(true, ordering: .relaxed)
+            // Acquiring: pairs with the worker's releasing tid store.
+            let tid = shared.workerTid.load(ordering: .acquiring)
+            if tid != 0 { try? backend.interrupt(tid: tid) }
+            return .failure(error)
+        }
     }
 }

@@ -1,0 +1,251 @@
+import CUMCGShims
+import Synchronization
+
+/// `umcg_ctl` in user space on futexes: the contract of UMCG-ABI.md on stock Linux.
+///
+/// Design: every worker and server has a control block (128 bytes of raw, padded memory) holding
+/// atomics only; a thread finds its own block through one initial-exec TLS slot and other threads'
+/// blocks through a lock-free tid table. A server's CTX_SWITCH publishes RUNNING in the worker's
+/// state word and unparks it, then parks on its own word until the worker writes the event that
+/// stops it (BLOCK, WAIT, EXIT, PREEMPT) into the server's stop slot. Every other event (WAKE,
+/// TIMEOUT, the WAIT of a worker that handed off) goes through the server's bounded lock-free MPSC
+/// queue and is delivered by the next CTX_SWITCH return or WAIT. Sleeping and waking are futex
+/// calls on the park words (see `Parker`); the switch path takes no lock and allocates nothing,
+/// so a future C entry point or preload library can reuse it from signal handlers.
+///
+/// What the handoff does: in `.futex` mode each switch is a store, FUTEX_WAKE of the peer and
+/// FUTEX_WAIT of the caller (the cost of the futex ping-pong). In `.adaptive` mode, when the peer
+/// last ran on another CPU, the caller spins up to `spinNanos` on its park word before sleeping,
+/// and the waker skips FUTEX_WAKE when the peer is not asleep, so a cross-CPU handoff with both
+/// threads hot costs two cache-line transfers and no system call. The kernel's "wake the next
+/// thread on this CPU and sleep the caller in one step" cannot be had in user space.
+///
+/// Registration (REGISTER_*, UNREGISTER) takes a lock; nothing else does. Limits: `maxWorkers`
+/// worker blocks and up to 64 servers (a 64-bit idle mask); beyond that registration fails ENOMEM.
+public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
+    // SAFETY: all shared mutable state is in atomics inside raw memory allocated in init and freed in
+    // deinit; the registry (free lists) is behind a Mutex. `let` fields are immutable after init.
+
+    /// Tuning of the emulation.
+    public struct Options: Sendable, Equatable {
+        /// How handoffs sleep and wake.
+        public var handoff: HandoffMode
+        /// A worker that has run this long is preempted at its next checkpoint (Nanos: 100 ms).
+        public var sliceNanos: UInt64
+        /// Worker control blocks to allocate (registrations beyond fail with ENOMEM).
+        public var maxWorkers: Int
+        /// Server control blocks (1…64).
+        public var maxServers: Int
+        /// Bounded spin before FUTEX_WAIT in `.adaptive` mode when the peer is on another CPU.
+        public var spinNanos: UInt64
+
+        /// Creates options.
+        public init(
+            handoff: HandoffMode = .adaptive, sliceNanos: UInt64 = 100_000_000, maxWorkers: Int = 1024,
+            maxServers: Int = 64, spinNanos: UInt64 = 5_000
+        ) {
+            self.handoff = handoff
+            self.sliceNanos = sliceNanos
+            self.maxWorkers = maxWorkers
+            self.maxServers = maxServers
+            self.spinNanos = spinNanos
+        }
+    }
+
+    /// The options this backend runs with.
+    public let options: Options
+    /// "emulated".
+    public var kindName: String { "emulated" }
+
+    let alwaysWake: Bool
+    let adaptive: Bool
+    let workerSlab: UnsafeMutableRawPointer
+    let serverSlab: UnsafeMutableRawPointer
+    let workerSlabEnd: UInt
+    let serverSlabEnd: UInt
+    let queues: UnsafeMutablePointer<EventQueue>
+    let orphans: EventQueue
+    let table: TidTable
+    /// 0: idle mask (bit i = server i waits for events, next_tid == 0) · 128: round-robin counter.
+    let globals: UnsafeMutableRawPointer
+    let maxServers: Int
+
+    struct Registry {
+        var freeWorkers: [Int]  // used as a FIFO: slots are reused least recently freed first
+        var freeWorkersHead = 0
+        var freeServers: [Int]
+        var liveWorkers = 0
+        var liveServers = 0
+    }
+    let registry: Mutex<Registry>
+
+    static let serverRefBit: UInt32 = 0x8000_0000
+
+    /// Creates an emulated backend. Throws EINVAL for out-of-range options.
+    public init(options: Options = Options()) throws(Errno) {
+        guard options.maxWorkers >= 1, options.maxWorkers < 1 << 24,
+            (1...64).contains(options.maxServers), options.sliceNanos > 0
+        else { throw Errno.EINVAL }
+        self.options = options
+        alwaysWake = options.handoff == .futex
+        adaptive = options.handoff == .adaptive && CPU.count > 1
+        maxServers = options.maxServers
+        workerSlab = UnsafeMutableRawPointer.allocate(byteCount: options.maxWorkers * WorkerBlock.size, alignment: 128)
+        serverSlab = UnsafeMutableRawPointer.allocate(byteCount: options.maxServers * ServerBlock.size, alignment: 128)
+        workerSlabEnd = UInt(bitPattern: workerSlab + options.maxWorkers * WorkerBlock.size)
+        serverSlabEnd = UInt(bitPattern: serverSlab + options.maxServers * ServerBlock.size)
+        for i in 0..<options.maxWorkers { WorkerBlock.initialize(workerSlab + i * WorkerBlock.size) }
+        for i in 0..<options.maxServers { ServerBlock.initialize(serverSlab + i * ServerBlock.size) }
+        // At most ~2 events per worker are outstanding at once (WAKE, or WAIT + TIMEOUT).
+        let queueSlots = 2 * options.maxWorkers + 64
+        queues = UnsafeMutablePointer<EventQueue>.allocate(capacity: options.maxServers)
+        for i in 0..<options.maxServers { (queues + i).initialize(to: EventQueue.allocate(minimumCapacity: queueSlots)) }
+        orphans = EventQueue.allocate(minimumCapacity: queueSlots)
+        table = TidTable.allocate(entries: options.maxWorkers + options.maxServers)
+        globals = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 128)
+        globals.bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        (globals + 128).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        registry = Mutex(
+            Registry(freeWorkers: Array(0..<options.maxWorkers), freeServers: Array((0..<options.maxServers).reversed())))
+    }
+
+    deinit {
+        for i in 0..<maxServers { queues[i].deallocate() }
+        queues.deinitialize(count: maxServers)
+        queues.deallocate()
+        orphans.deallocate()
+        table.deallocate()
+        workerSlab.deallocate()
+        serverSlab.deallocate()
+        globals.deallocate()
+    }
+
+    // MARK: memory
+
+    /// Bytes of backend memory per worker slot: control block, tid-table share, queue slots of every server.
+    public var bytesPerWorker: Int {
+        let queueBytes = (maxServers + 1) * EventQueue.bytes(capacity: orphans.capacity)
+        let total = options.maxWorkers * WorkerBlock.size + table.capacity * 8 + queueBytes
+        return total / options.maxWorkers
+    }
+
+    /// Total bytes the backend allocated.
+    public var totalBytes: Int {
+        options.maxWorkers * WorkerBlock.size + maxServers * ServerBlock.size + table.capacity * 8
+            + (maxServers + 1) * EventQueue.bytes(capacity: orphans.capacity) + 256
+    }
+
+    // MARK: lookup
+
+    @inline(__always) var idleMask: UnsafeMutablePointer<Atomic<UInt64>> {
+        globals.assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+    @inline(__always) var roundRobin: UnsafeMutablePointer<Atomic<UInt64>> {
+        (globals + 128).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
+    @inline(__always) func worker(_ index: Int) -> WorkerBlock { WorkerBlock(workerSlab + index * WorkerBlock.size) }
+    @inline(__always) func server(_ index: Int) -> ServerBlock { ServerBlock(serverSlab + index * ServerBlock.size) }
+    @inline(__always) func workerIndex(_ b: WorkerBlock) -> Int { (b.raw - workerSlab) / WorkerBlock.size }
+    @inline(__always) func serverIndex(_ b: ServerBlock) -> Int { (b.raw - serverSlab) / ServerBlock.size }
+
+    /// What the calling thread is to this backend.
+    enum Role {
+        case plain
+        case worker(WorkerBlock)
+        case server(ServerBlock)
+    }
+
+    @inline(__always)
+    func currentRole() -> Role {
+        guard let p = umcg_shim_tls_get() else { return .plain }
+        let a = UInt(bitPattern: p)
+        if a >= UInt(bitPattern: workerSlab) && a < workerSlabEnd { return .worker(WorkerBlock(p)) }
+        if a >= UInt(bitPattern: serverSlab) && a < serverSlabEnd { return .server(ServerBlock(p)) }
+        return .plain
+    }
+
+    // MARK: umcg_ctl
+
+    public func ctl(
+        flags: UInt64, cmd: UMCGCommand, nextTid: Int32, absTimeout: UInt64,
+        events: UnsafeMutablePointer<UInt64>?, eventCount: Int32
+    ) throws(Errno) {
+        if flags != 0 && (cmd != .wait || flags != UMCGABI.waitFlagInterrupted) { throw .EINVAL }
+        let role = currentRole()
+        switch cmd.rawValue {
+        case UMCGCommand.registerWorker.rawValue:
+            guard case .plain = role else { throw .EINVAL }
+            try registerWorker(id: absTimeout)
+        case UMCGCommand.registerServer.rawValue:
+            guard case .plain = role else { throw .EINVAL }
+            _ = try registerServer()
+        case UMCGCommand.unregister.rawValue:
+            switch role {
+            case .plain: throw .EINVAL
+            case .worker(let w): try unregisterWorker(w)
+            case .server(let s): unregisterServer(s)
+            }
+        case UMCGCommand.wake.rawValue:
+            try wakeIdleServer()
+        case UMCGCommand.wait.rawValue:
+            switch role {
+            case .worker(let w):
+                guard nextTid == 0 else { throw .EINVAL }
+                try workerWait(w, resume: flags != 0, deadline: absTimeout)
+            case .server(let s):
+                try serverWait(s, nextTid: nextTid, deadline: absTimeout, events: events, count: eventCount)
+            case .plain:
+                let s = try registerServer()
+                try serverWait(s, nextTid: nextTid, deadline: absTimeout, events: events, count: eventCount)
+            }
+        case UMCGCommand.ctxSwitch.rawValue:
+            switch role {
+            case .worker(let w):
+                try workerSwitch(w, to: nextTid)
+            case .server(let s):
+                try serverSwitch(s, to: nextTid, events: events, count: eventCount)
+            case .plain:
+                let s = try registerServer()
+                try serverSwitch(s, to: nextTid, events: events, count: eventCount)
+            }
+        default:
+            throw .EINVAL
+        }
+    }
+
+    /// Delivers an interrupt (the emulation's stand-in for a signal) to a registered thread: a server
+    /// blocked in WAIT, or a worker waiting in WAIT, returns EINTR. A pending interrupt stays until a
+    /// WAIT consumes it. ESRCH for an unknown tid.
+    public func interrupt(tid: Int32) throws(Errno) {
+        guard let ref = table.lookup(tid) else { throw .ESRCH }
+        if ref & Self.serverRefBit != 0 {
+            let s = server(Int(ref & ~Self.serverRefBit))
+            // SequentiallyConsistent: pairs with the waiter's flag check after its park returns.
+            s.flags.pointee.bitwiseOr(ServerBlock.flagInterrupt, ordering: .sequentiallyConsistent)
+            s.parker.unpark(alwaysWake: true)
+        } else {
+            let w = worker(Int(ref))
+            // SequentiallyConsistent: pairs with the worker's flag check in waitToRun.
+            w.flags.pointee.bitwiseOr(WorkerBlock.flagInterrupt, ordering: .sequentiallyConsistent)
+            w.parker.unpark(alwaysWake: true)
+        }
+    }
+
+    /// Live registered workers and servers.
+    public var registeredCounts: (workers: Int, servers: Int) {
+        registry.withLock { ($0.liveWorkers, $0.liveServers) }
+    }
+
+    // MARK: spinning
+
+    /// The spin budget for a thread about to park waiting on a peer last seen on `peerCPU`.
+    @inline(__always)
+    func spinBudget(own cpuField: UnsafeMutablePointer<Atomic<Int32>>, peerCPU: Int32) -> UInt64 {
+        guard adaptive else { return 0 }
+        let mine = CPU.current()
+        // Relaxed: a placement hint only.
+        cpuField.pointee.store(mine, ordering: .relaxed)
+        return (peerCPU >= 0 && mine >= 0 && peerCPU != mine) ? options.spinNanos : 0
+    }
+}

@@ -1,0 +1,99 @@
+import Synchronization
+
+/// A one-owner park/unpark word (a binary semaphore on a futex): the heart of every handoff.
+///
+/// Word values: 0 = empty, 1 = notified, 2 = the owner sleeps (or is about to) in FUTEX_WAIT.
+/// Only the owner parks and only it moves the word to 0 or 2; anyone may unpark (set 1).
+/// Notifications coalesce, so callers loop: `while !condition { park() }`.
+///
+/// Pairing (the Dekker handshake folded into one word): the owner announces sleep with a
+/// sequentially consistent CAS 0→2; the waker publishes with a sequentially consistent
+/// exchange(1). Both are read-modify-writes of the same word, so one of them comes first in
+/// its modification order: either the owner's CAS fails (it sees 1 and does not sleep) or the
+/// waker's exchange returns 2 and it issues FUTEX_WAKE. FUTEX_WAIT(word, 2) itself re-checks the
+/// word in the kernel, so a wake between the CAS and the wait is never lost.
+/// In `.adaptive` mode a waker skips FUTEX_WAKE when the exchange returned 0 (owner spinning or
+/// running); in `.futex` mode it always calls FUTEX_WAKE, like the futex baseline.
+@usableFromInline
+struct Parker {
+    // SAFETY: points into a control block the backend allocated and keeps alive for its lifetime.
+    @usableFromInline let word: UnsafeMutablePointer<Atomic<UInt32>>
+
+    @inline(__always)
+    init(_ word: UnsafeMutablePointer<Atomic<UInt32>>) { self.word = word }
+
+    /// Why `park` returned.
+    enum Result { case notified, timedOut }
+
+    /// Consumes a pending notification. Owner only.
+    @inline(__always)
+    func tryConsume() -> Bool {
+        // Acquiring: pairs with unpark's exchange, so whatever the waker wrote before is visible.
+        word.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged
+    }
+
+    /// Waits for a notification: spins up to `spinNanos` first, then sleeps in FUTEX_WAIT until
+    /// notified or until the absolute CLOCK_REALTIME `deadline` (0 = none). Owner only.
+    @inline(__always)
+    func park(spinNanos: UInt64, deadline: UInt64 = 0) -> Result {
+        if tryConsume() { return .notified }
+        if spinNanos > 0, spin(spinNanos) { return .notified }
+        return sleep(deadline: deadline)
+    }
+
+    @inline(never)
+    func spin(_ spinNanos: UInt64) -> Bool {
+        let start = Clock.monotonicNanos()
+        while true {
+            for _ in 0..<32 {
+                CPU.relax()
+                // Relaxed peek; the consuming CAS acquires.
+                if word.pointee.load(ordering: .relaxed) == 1, tryConsume() { return true }
+            }
+            if Clock.monotonicNanos() &- start >= spinNanos { return false }
+        }
+    }
+
+    @inline(never)
+    func sleep(deadline: UInt64) -> Result {
+        // SequentiallyConsistent: pairs with unpark's exchange (see the type comment).
+        let announced = word.pointee.compareExchange(
+            expected: 0, desired: 2, ordering: .sequentiallyConsistent
+        ).exchanged
+        if !announced {
+            _ = tryConsume()  // the word is 1 and only we clear it
+            return .notified
+        }
+        let address = Futex.address(of: word)
+        while true {
+            var outcome = Futex.WaitOutcome.woken
+            do throws(Errno) {
+                outcome =
+                    deadline == 0
+                    ? try Futex.wait(address, expected: 2)
+                    : try Futex.wait(address, expected: 2, realtimeDeadline: deadline)
+            } catch {
+                outcome = .woken  // EFAULT etc. cannot happen on our own word; re-check
+            }
+            if tryConsume() { return .notified }
+            if outcome == .timedOut || (deadline != 0 && Clock.realtimeNanos() >= deadline) {
+                // Relaxed: retracting our own announcement; if it fails the word is 1 (a late notify).
+                if word.pointee.compareExchange(expected: 2, desired: 0, ordering: .relaxed).exchanged {
+                    return .timedOut
+                }
+                _ = tryConsume()
+                return .notified
+            }
+        }
+    }
+
+    /// Notifies the owner. `alwaysWake` forces FUTEX_WAKE even when the owner is not asleep.
+    @inline(__always)
+    func unpark(alwaysWake: Bool) {
+        // SequentiallyConsistent: pairs with the owner's CAS 0→2 in `sleep` (see the type comment).
+        let old = word.pointee.exchange(1, ordering: .sequentiallyConsistent)
+        if old == 2 || alwaysWake {
+            _ = try? Futex.wake(Futex.address(of: word), count: 1)
+        }
+    }
+}

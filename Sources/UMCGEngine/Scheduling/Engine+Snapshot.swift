@@ -1,0 +1,88 @@
+import UMCGTrace
+
+/// What the engine allocates per worker, in bytes.
+public struct EngineMemoryReport: Sendable, Equatable {
+    /// Backend control block, tid-table share and event-queue slots (0 for the kernel backend).
+    public var backendBytesPerWorker: Int
+    /// The engine's counter row and run-queue slots.
+    public var engineBytesPerWorker: Int
+    /// The worker thread's stack reservation (virtual; touched pages only are resident).
+    public var stackBytesPerWorker: Int
+
+    /// Backend + engine bytes (without the stack).
+    public var heapBytesPerWorker: Int { backendBytesPerWorker + engineBytesPerWorker }
+}
+
+extension Engine {
+    /// Every server's and worker's state and lossless counters, read from atomics.
+    public func snapshot() -> Snapshot {
+        let now = Clock.monotonicNanos()
+        var servers: [ServerCounters] = []
+        servers.reserveCapacity(configuration.servers)
+        for s in 0..<configuration.servers {
+            let state = ServerState(rawValue: UInt8(truncatingIfNeeded: serverRows.get(s, SF.state))) ?? .stopped
+            let cur = serverRows.get(s, SF.current)
+            var c = ServerCounters(
+                id: UInt16(s), state: state, currentWorker: cur == 0 ? TraceEvent.noWorker : UInt32(cur - 1))
+            c.switches = serverRows.get(s, SF.switches)
+            c.busyNanos = serverRows.get(s, SF.busyNanos)
+            c.idleNanos = serverRows.get(s, SF.idleNanos)
+            c.events = serverRows.get(s, SF.events)
+            c.runQueueDepth = UInt32(clamping: runQueues[s].approximateCount)
+            servers.append(c)
+        }
+        var workers: [WorkerCounters] = []
+        workers.reserveCapacity(configuration.workers)
+        for w in 0..<configuration.workers {
+            let state = WorkerState(rawValue: UInt8(truncatingIfNeeded: workerRows.get(w, WF.state))) ?? .unknown
+            var c = WorkerCounters(
+                id: UInt32(w), state: state, server: UInt16(truncatingIfNeeded: workerRows.get(w, WF.server)))
+            c.switches = workerRows.get(w, WF.switches)
+            c.blocks = workerRows.get(w, WF.blocks)
+            c.wakes = workerRows.get(w, WF.wakes)
+            c.waits = workerRows.get(w, WF.waits)
+            c.preemptions = workerRows.get(w, WF.preemptions)
+            c.timeouts = workerRows.get(w, WF.timeouts)
+            c.runNanos = workerRows.get(w, WF.runNanos)
+            c.runnableNanos = workerRows.get(w, WF.runnableNanos)
+            c.blockedNanos = workerRows.get(w, WF.blockedNanos)
+            workers.append(c)
+        }
+        return Snapshot(
+            timestamp: now, servers: servers, workers: workers, baselines: [],
+            droppedEvents: configuration.hub?.dropped ?? 0)
+    }
+
+    /// Servers ("srv0"…) then workers ("mixed-0"…), with thread ids once started.
+    public var entities: [Entity] {
+        var out: [Entity] = []
+        out.reserveCapacity(configuration.servers + configuration.workers)
+        for s in 0..<configuration.servers {
+            out.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: Int32(truncatingIfNeeded: serverRows.get(s, SF.tid))))
+        }
+        let prefix = configuration.workload.rawValue
+        for w in 0..<configuration.workers {
+            out.append(Entity(kind: .worker, id: UInt32(w), name: "\(prefix)-\(w)", tid: Int32(truncatingIfNeeded: workerRows.get(w, WF.tid))))
+        }
+        return out
+    }
+
+    /// The trace header facts of this run (anchors read now).
+    public func runInfo() -> RunInfo {
+        let wall = Clock.realtimeNanos()
+        let mono = Clock.monotonicNanos()
+        return RunInfo(
+            backend: selection.kind, backendReason: selection.reason, kernel: host.kernel, hostname: host.hostname,
+            cpus: UInt32(host.cpus), scenario: configuration.scenario, wallClockAnchorNs: wall,
+            monotonicAnchorNs: mono, entities: entities)
+    }
+
+    /// Bytes allocated per worker.
+    public var memoryPerWorker: EngineMemoryReport {
+        let backendBytes = (backend as? EmulatedBackend)?.bytesPerWorker ?? 0
+        let queueBytes = configuration.servers * EventQueue.bytes(capacity: runQueues[0].capacity) / configuration.workers
+        return EngineMemoryReport(
+            backendBytesPerWorker: backendBytes, engineBytesPerWorker: workerRows.rowBytes + queueBytes,
+            stackBytesPerWorker: configuration.workerStackBytes)
+    }
+}

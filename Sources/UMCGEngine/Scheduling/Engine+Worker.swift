@@ -1,0 +1,45 @@
+import UMCGTrace
+
+extension Engine {
+    /// A worker thread: register, run the workload until stop, unregister (EXIT).
+    func runWorker(_ w: Int) {
+        let tid = ThreadID.current()
+        workerRows.set(w, WF.tid, UInt64(UInt32(bitPattern: tid)))
+        let id = UInt64(w + 1) << UMCGABI.workerIDShift
+        do throws(Errno) {
+            try backend.ctl(.registerWorker, absTimeout: id)
+        } catch {
+            workerRows.set(w, WF.failed, 1)
+            // Relaxed: a statistic read after joins.
+            failures.add(1, ordering: .relaxed)
+            return
+        }
+        var ctx = WorkerContext(engine: self, index: w)
+        ctx.followServerCPU()
+        let workload = configuration.workload
+        do throws(Errno) {
+            let limit = configuration.stressSteps
+            if limit > 0 {
+                var steps = 0
+                while steps < limit && !isStopping {
+                    try Workload.stressStep(&ctx)
+                    steps += 1
+                }
+            } else {
+                while !isStopping {
+                    try workload.step(&ctx)
+                }
+            }
+        } catch {
+            workerRows.set(w, WF.failed, 1)
+            // Relaxed: a statistic.
+            failures.add(1, ordering: .relaxed)
+        }
+        ctx.close()
+        do throws(Errno) {
+            try backend.ctl(.unregister)
+        } catch {
+            workerRows.set(w, WF.failed, 1)
+        }
+    }
+}

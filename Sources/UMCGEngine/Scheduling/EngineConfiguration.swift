@@ -1,0 +1,77 @@
+import UMCGTrace
+
+/// What the workers do.
+public enum Workload: String, Sendable, CaseIterable, Codable {
+    /// Yield in a loop (the Nanos benchmark shape, many workers).
+    case pingpong
+    /// Compute bursts, yields, blocking sleeps and reads, timed WAITs, handoffs, occasional long
+    /// bursts: every event kind within a couple of seconds (the default live scenario).
+    case mixed
+    /// Blocking-heavy: short computes between sleeps and timer reads.
+    case io
+    /// Long compute runs that get preempted.
+    case cpu
+}
+
+/// How to run the engine.
+public struct EngineConfiguration: Sendable {
+    /// Server threads (default: one per CPU).
+    public var servers: Int
+    /// Worker threads.
+    public var workers: Int
+    /// What the workers run.
+    public var workload: Workload
+    /// Preemption slice in ns (Nanos: 100 ms).
+    public var sliceNanos: UInt64
+    /// Handoff mode of the emulated backend.
+    public var handoff: HandoffMode
+    /// Which backend to use.
+    public var backend: BackendChoice
+    /// `--umcg-syscall N`.
+    public var umcgSyscall: Int?
+    /// Where trace events go (nil: tracing costs one branch).
+    public var hub: TraceHub?
+    /// Seed of the workloads' random choices.
+    public var seed: UInt64
+    /// Pin server i to CPU i mod CPUs, and each worker to the CPU of the server that runs it.
+    public var pinThreads: Bool
+    /// Stack size of each worker thread.
+    public var workerStackBytes: Int
+    /// Backend detection (tests inject one; nil = the real uname/env/syscall).
+    public var selector: BackendSelector?
+    /// Tests: when > 0, each worker runs this many steps of the stress mix (yields, short blocking
+    /// sections, timed WAITs, handoffs) instead of `workload`, then unregisters on its own.
+    var stressSteps = 0
+
+    /// Creates a configuration with the defaults of the live dashboard.
+    public init(
+        servers: Int = CPU.count, workers: Int = 8, workload: Workload = .mixed,
+        sliceNanos: UInt64 = 100_000_000, handoff: HandoffMode = .adaptive, backend: BackendChoice = .auto,
+        umcgSyscall: Int? = nil, hub: TraceHub? = nil, seed: UInt64 = 0x5eed,
+        pinThreads: Bool = true, workerStackBytes: Int = 256 << 10, selector: BackendSelector? = nil
+    ) {
+        self.servers = servers
+        self.workers = workers
+        self.workload = workload
+        self.sliceNanos = sliceNanos
+        self.handoff = handoff
+        self.backend = backend
+        self.umcgSyscall = umcgSyscall
+        self.hub = hub
+        self.seed = seed
+        self.pinThreads = pinThreads
+        self.workerStackBytes = workerStackBytes
+        self.selector = selector
+    }
+
+    /// "mixed servers=2 workers=8".
+    public var scenario: String { "\(workload.rawValue) servers=\(servers) workers=\(workers)" }
+}
+
+/// Why the engine could not be created or started; `description` is one line.
+public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// One line.
+    public var description: String
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,320 @@
+import Synchronization
+import UMCGTrace
+
+/// One server thread's user-space scheduler: a FIFO run queue of its own, CTX_SWITCH to the head,
+/// idle WAIT for events when empty, stealing one worker from another server's queue before idling.
+/// Every transition updates the lossless counters and is traced into this server's ring.
+struct ServerScheduler {
+    let engine: Engine
+    let index: Int
+    let ring: TraceRing?
+    let rows: CounterSlab
+    let srv: CounterSlab
+    let workerCount: Int
+    var cpu: UInt16 = TraceEvent.noCPU
+    var lastTimestamp: UInt64 = 0
+    var idleSince: UInt64 = 0
+    var idle = false
+    /// Start of the CTX_SWITCH whose events are being handled (0 outside one).
+    var switchStart: UInt64 = 0
+
+    static let eventSlots: Int32 = 16
+
+    init(engine: Engine, index: Int) {
+        self.engine = engine
+        self.index = index
+        ring = engine.rings[index]
+        rows = engine.workerRows
+        srv = engine.serverRows
+        workerCount = engine.configuration.workers
+    }
+
+    mutating func run() {
+        if engine.configuration.pinThreads {
+            try? CPU.pin(index % max(1, engine.host.cpus))
+        }
+        let c = CPU.current()
+        cpu = c < 0 ? TraceEvent.noCPU : UInt16(truncatingIfNeeded: c)
+        srv.set(index, SF.tid, UInt64(UInt32(bitPattern: ThreadID.current())))
+        srv.set(index, SF.cpu, UInt64(c + 1))
+        let backend = engine.backend
+        do throws(Errno) {
+            try backend.ctl(.registerServer)
+        } catch {
+            // Relaxed: a statistic read after joins.
+            engine.failures.add(1, ordering: .relaxed)
+            return
+        }
+        let events = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(Self.eventSlots))
+        defer {
+            events.deallocate()
+            try? backend.ctl(.unregister)
+            srv.set(index, SF.state, UInt64(ServerState.stopped.rawValue))
+            srv.set(index, SF.current, 0)
+        }
+        srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+        while true {
+            if let w = nextWorker() {
+                runWorker(w, events: events)
+                continue
+            }
+            // Relaxed: set once all workers exited (stop joins them first).
+            if engine.serversStop.load(ordering: .relaxed) { break }
+            idleWait(events: events)
+        }
+    }
+
+    /// The head of the own queue, else one worker stolen from another server.
+    mutating func nextWorker() -> Int? {
+        if let w = engine.runQueues[index].dequeue() { return Int(w) }
+        let n = engine.configuration.servers
+        var k = 1
+        while k < n {
+            if let w = engine.runQueues[(index + k) % n].dequeue() { return Int(w) }
+            k += 1
+        }
+        return nil
+    }
+
+    mutating func runWorker(_ w: Int, events: UnsafeMutablePointer<UInt64>) {
+        // Releasing: a later enqueue (any server) sees the entry gone; pairs with enqueue's CAS.
+        rows.field(w, WF.queued).pointee.store(0, ordering: .releasing)
+        let tid = Int32(truncatingIfNeeded: rows.get(w, WF.tid))
+        let previousState = rows.get(w, WF.state)
+        let previousSwitchIn = rows.get(w, WF.switchedInAt)
+        let t0 = Clock.monotonicNanos()
+        rows.set(w, WF.state, UInt64(WorkerState.running.rawValue))
+        rows.set(w, WF.server, UInt64(index))
+        rows.set(w, WF.switchedInAt, t0)
+        srv.set(index, SF.state, UInt64(ServerState.running.rawValue))
+        srv.set(index, SF.current, UInt64(w + 1))
+        do throws(Errno) {
+            try engine.backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: Self.eventSlots)
+        } catch {
+            // A stale entry: the worker ran by handoff or blocked meanwhile; its next event requeues it.
+            // Relaxed: best-effort restore of the displayed state.
+            _ = rows.field(w, WF.state).pointee.compareExchange(
+                expected: UInt64(WorkerState.running.rawValue), desired: previousState, ordering: .relaxed)
+            _ = rows.field(w, WF.switchedInAt).pointee.compareExchange(
+                expected: t0, desired: previousSwitchIn, ordering: .relaxed)
+            srv.add(index, SF.staleSwitches, 1)
+            srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+            srv.set(index, SF.current, 0)
+            return
+        }
+        let t1 = Clock.monotonicNanos()
+        let waited = t0 &- min(t0, rows.get(w, WF.runnableSince))
+        rows.add(w, WF.switches, 1)
+        rows.add(w, WF.runnableNanos, waited)
+        srv.add(index, SF.switches, 1)
+        srv.add(index, SF.busyNanos, t1 &- t0)
+        srv.set(index, SF.current, 0)
+        srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+        trace(.switchTo, at: t0, worker: w, arg: waited)
+        // The queued events (handoff WAITs among them) first, then the stop event in slot 0, so a
+        // chain of handoffs is accounted in the order it happened.
+        switchStart = t0
+        process(events + 1, count: Self.eventSlots - 1, at: t1)
+        process(events, count: 1, at: t1)
+        switchStart = 0
+    }
+
+    mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {
+        let t0 = Clock.monotonicNanos()
+        if !idle {
+            idle = true
+            idleSince = t0
+            trace(.serverIdle, at: t0, worker: -1, arg: 0)
+        }
+        srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+        var got = false
+        do throws(Errno) {
+            // A deadline so that stop() is noticed even without a UMCG_WAKE.
+            try engine.backend.ctl(
+                .wait, absTimeout: Clock.realtimeNanos() &+ 50_000_000, events: events, eventCount: Self.eventSlots)
+            got = events[0] != 0
+        } catch {
+            got = false  // ETIMEDOUT / EINTR: look at the stop flag and the queues again
+        }
+        let t1 = Clock.monotonicNanos()
+        srv.add(index, SF.idleNanos, t1 &- t0)
+        // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
+        let c = CPU.current()
+        if c >= 0 {
+            cpu = UInt16(truncatingIfNeeded: c)
+            srv.set(index, SF.cpu, UInt64(c + 1))
+        }
+        if got {
+            idle = false
+            trace(.serverWake, at: t1, worker: -1, arg: t1 &- idleSince)
+            process(events, count: Self.eventSlots, at: t1)
+        }
+    }
+
+    mutating func process(_ events: UnsafeMutablePointer<UInt64>, count: Int32, at t: UInt64) {
+        var i = 0
+        while i < Int(count) {
+            let ev = events[i]
+            if ev == 0 { break }
+            handle(UMCGEvent(rawValue: ev), at: t)
+            i += 1
+        }
+    }
+
+    mutating func handle(_ ev: UMCGEvent, at t: UInt64) {
+        let id = Int(truncatingIfNeeded: ev.workerID >> UMCGABI.workerIDShift)
+        guard id >= 1, id <= workerCount, let type = ev.type else { return }
+        let w = id - 1
+        srv.add(index, SF.events, 1)
+        // Events of one worker may be handled by two servers out of order (a handed-off worker's
+        // queued WAIT); the displayed state never leaves EXITED.
+        if type != .exit, rows.get(w, WF.state) == UInt64(WorkerState.exited.rawValue) {
+            setCountersOnly(type, w)
+            return
+        }
+        switch type {
+        case .block:
+            endRun(w, at: t)
+            rows.add(w, WF.blocks, 1)
+            rows.set(w, WF.state, UInt64(WorkerState.blocked.rawValue))
+            trace(.block, at: rows.get(w, WF.blockedAt), worker: w, arg: rows.get(w, WF.blockReason))
+        case .wake:
+            rows.add(w, WF.wakes, 1)
+            var at = t
+            var blocked: UInt64 = 0
+            if rows.get(w, WF.registered) == 0 {
+                rows.set(w, WF.registered, 1)
+                trace(.register, at: t, worker: w, arg: rows.get(w, WF.tid))
+                rows.set(w, WF.state, UInt64(WorkerState.idle.rawValue))
+            } else {
+                at = rows.get(w, WF.wakeAt)
+                blocked = at &- min(at, rows.get(w, WF.blockedAt))
+                rows.add(w, WF.blockedNanos, blocked)
+                rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
+            }
+            trace(.wake, at: at, worker: w, arg: blocked)
+            makeRunnable(w, since: at)
+        case .wait:
+            rows.add(w, WF.waits, 1)
+            rows.set(w, WF.state, UInt64(WorkerState.waiting.rawValue))
+            let target = rows.get(w, WF.handoffTarget)
+            if target != 0, target <= UInt64(workerCount) {
+                // A queued WAIT of a worker that handed its server to `target` at `h`.
+                rows.set(w, WF.handoffTarget, 0)
+                let h = min(t, max(rows.get(w, WF.handoffAt), rows.get(w, WF.switchedInAt)))
+                let ran = endRun(w, at: h)
+                rows.set(w, WF.runnableSince, h)
+                trace(.wait, at: h, worker: w, arg: ran)
+                trace(.handoff, at: h, worker: w, arg: target - 1)
+                handoffSwitch(to: Int(target - 1), at: h)
+            } else {
+                let ran = endRun(w, at: t)
+                rows.set(w, WF.runnableSince, t)
+                trace(.wait, at: t, worker: w, arg: ran)
+            }
+            if rows.get(w, WF.timedWait) == 0 { enqueue(w) }
+        case .exit:
+            endRun(w, at: t)
+            rows.set(w, WF.state, UInt64(WorkerState.exited.rawValue))
+            let reason = rows.get(w, WF.failed) != 0 ? ExitReason.workloadFailed : .unregistered
+            trace(.exit, at: t, worker: w, arg: reason.rawValue)
+            // Relaxed: a count read after joins.
+            engine.exitedWorkers.add(1, ordering: .relaxed)
+        case .timeout:
+            rows.add(w, WF.timeouts, 1)
+            rows.set(w, WF.timedWait, 0)
+            rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
+            trace(.timeout, at: t, worker: w, arg: 0)
+            makeRunnable(w, since: t)
+        case .preempt:
+            let ran = endRun(w, at: t)
+            rows.add(w, WF.preemptions, 1)
+            rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
+            trace(.preempt, at: t, worker: w, arg: ran)
+            makeRunnable(w, since: t)
+        }
+    }
+
+    /// Adds the run interval that ends at `t` to `w`'s run time and returns its length. A worker
+    /// that was switched in by a handoff this server has not accounted yet counts from the start of
+    /// the current CTX_SWITCH at most.
+    @discardableResult
+    func endRun(_ w: Int, at t: UInt64) -> UInt64 {
+        var start = rows.get(w, WF.switchedInAt)
+        if switchStart != 0 && start < switchStart { start = switchStart }
+        let ran = t &- min(t, start)
+        rows.add(w, WF.runNanos, ran)
+        return ran
+    }
+
+    /// Accounts the switch a handoff made: `w` started running at `h` on this server.
+    mutating func handoffSwitch(to w: Int, at h: UInt64) {
+        let waited = h &- min(h, rows.get(w, WF.runnableSince))
+        rows.add(w, WF.switches, 1)
+        rows.add(w, WF.runnableNanos, waited)
+        srv.add(index, SF.switches, 1)
+        // Relaxed max: a later switch of `w` by another server must not be overwritten.
+        var cur = rows.get(w, WF.switchedInAt)
+        while cur < h {
+            let (done, now) = rows.field(w, WF.switchedInAt).pointee.compareExchange(
+                expected: cur, desired: h, ordering: .relaxed)
+            if done { break }
+            cur = now
+        }
+        if rows.get(w, WF.state) != UInt64(WorkerState.exited.rawValue) {
+            rows.set(w, WF.state, UInt64(WorkerState.running.rawValue))
+            rows.set(w, WF.server, UInt64(index))
+        }
+        trace(.switchTo, at: h, worker: w, arg: waited)
+    }
+
+    /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
+    mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
+        let t = Clock.monotonicNanos()
+        switch type {
+        case .block: rows.add(w, WF.blocks, 1); trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
+        case .wake: rows.add(w, WF.wakes, 1); trace(.wake, at: t, worker: w, arg: 0)
+        case .wait:
+            rows.add(w, WF.waits, 1)
+            trace(.wait, at: t, worker: w, arg: 0)
+            let target = rows.get(w, WF.handoffTarget)
+            if target != 0, target <= UInt64(workerCount) {
+                rows.set(w, WF.handoffTarget, 0)
+                trace(.handoff, at: t, worker: w, arg: target - 1)
+                handoffSwitch(to: Int(target - 1), at: t)
+            }
+        case .timeout: rows.add(w, WF.timeouts, 1); trace(.timeout, at: t, worker: w, arg: 0)
+        case .preempt: rows.add(w, WF.preemptions, 1); trace(.preempt, at: t, worker: w, arg: 0)
+        case .exit: break
+        }
+    }
+
+    @inline(__always)
+    func makeRunnable(_ w: Int, since t: UInt64) {
+        rows.set(w, WF.runnableSince, t)
+        enqueue(w)
+    }
+
+    /// Appends `w` to this server's run queue unless it already sits in one.
+    @inline(__always)
+    func enqueue(_ w: Int) {
+        // AcquiringAndReleasing: exactly one server wins 0 → 1; pairs with runWorker's releasing clear.
+        if rows.field(w, WF.queued).pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
+            .exchanged
+        {
+            engine.runQueues[index].enqueueWaiting(UInt64(w))
+        }
+    }
+
+    /// Pushes one event; timestamps are kept non-decreasing within this ring. One branch when untraced.
+    @inline(__always)
+    mutating func trace(_ kind: TraceEventKind, at t: UInt64, worker: Int, arg: UInt64) {
+        guard let ring else { return }
+        let ts = max(t, lastTimestamp)
+        lastTimestamp = ts
+        ring.push(
+            TraceEvent(
+                timestamp: ts, kind: kind, server: UInt16(truncatingIfNeeded: index),
+                worker: worker < 0 ? TraceEvent.noWorker : UInt32(truncatingIfNeeded: worker), cpu: cpu, arg: arg))
+    }
+}

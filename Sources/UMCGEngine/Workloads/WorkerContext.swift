@@ -1,0 +1,158 @@
+import CUMCGShims
+import UMCGTrace
+
+/// A small fast PRNG (SplitMix64): deterministic per seed, no allocation.
+public struct SplitMix64: Sendable {
+    var state: UInt64
+    /// Creates a generator.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A value in `range`.
+    public mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
+        range.lowerBound &+ next() % (range.upperBound &- range.lowerBound &+ 1)
+    }
+    /// A percentage roll 0..<100.
+    public mutating func percent() -> Int { Int(next() % 100) }
+}
+
+/// What a workload running on a worker thread may do. Every call is a preemption point.
+struct WorkerContext {
+    let engine: Engine
+    let index: Int
+    let backend: any UMCGBackend
+    var rng: SplitMix64
+    var timerFD: Int32 = -1
+    var sink: UInt64 = 0
+
+    init(engine: Engine, index: Int) {
+        self.engine = engine
+        self.index = index
+        backend = engine.backend
+        rng = SplitMix64(seed: engine.configuration.seed &+ UInt64(index) &* 0x1000_0001)
+    }
+
+    var rows: CounterSlab { engine.workerRows }
+
+    /// Whether the engine is stopping.
+    var shouldStop: Bool { engine.isStopping }
+
+    /// Burns CPU for about `nanos`, with a preemption checkpoint every ~20 µs; ends early on stop.
+    mutating func compute(nanos: UInt64) throws(Errno) {
+        var end = Clock.monotonicNanos() &+ nanos
+        var x = sink | 1
+        while true {
+            for _ in 0..<200 { x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 }
+            let before = Clock.monotonicNanos()
+            if before >= end || shouldStop { break }
+            if try backend.checkpoint() {
+                followServerCPU()
+                // Time spent preempted does not count as computing.
+                end &+= Clock.monotonicNanos() &- before
+            }
+        }
+        sink = x
+    }
+
+    /// UMCG_WAIT (yield).
+    mutating func yield() throws(Errno) {
+        try backend.ctl(.wait)
+        followServerCPU()
+    }
+
+    /// UMCG_WAIT with an absolute deadline `nanos` from now: the server leaves the worker aside
+    /// until TIMEOUT. ETIMEDOUT is the expected outcome.
+    mutating func timedWait(nanos: UInt64) throws(Errno) {
+        rows.set(index, WF.timedWait, 1)
+        do throws(Errno) {
+            try backend.ctl(.wait, absTimeout: Clock.realtimeNanos() &+ nanos)
+        } catch where error == .ETIMEDOUT {
+        }
+        rows.set(index, WF.timedWait, 0)
+        followServerCPU()
+    }
+
+    /// Hands the server to worker `other` (worker-form CTX_SWITCH); falls back to a yield when that
+    /// worker is not runnable or waiting.
+    mutating func handoff(to other: Int) throws(Errno) {
+        let tid = Int32(truncatingIfNeeded: rows.get(other, WF.tid))
+        guard tid != 0, other != index else { return try yield() }
+        rows.set(index, WF.handoffTarget, UInt64(other + 1))
+        rows.set(index, WF.handoffAt, Clock.monotonicNanos())
+        do throws(Errno) {
+            try backend.ctl(.ctxSwitch, nextTid: tid)
+        } catch where error == .EINVAL || error == .ESRCH {
+            rows.set(index, WF.handoffTarget, 0)
+            return try yield()
+        }
+        followServerCPU()
+    }
+
+    /// Enters a blocking section, recording when and why for the server's trace.
+    mutating func beginBlocking(_ reason: BlockReason) throws(Errno) {
+        rows.set(index, WF.blockReason, reason.rawValue)
+        rows.set(index, WF.blockedAt, Clock.monotonicNanos())
+        try backend.enterBlocking()
+    }
+
+    /// Leaves a blocking section (WAKE, then wait to be picked).
+    mutating func endBlocking() throws(Errno) {
+        rows.set(index, WF.wakeAt, Clock.monotonicNanos())
+        try backend.leaveBlocking()
+        followServerCPU()
+    }
+
+    /// Sleeps inside a blocking section.
+    mutating func sleep(nanos: UInt64) throws(Errno) {
+        try beginBlocking(.sleep)
+        let r = umcg_shim_nanosleep(nanos)
+        try endBlocking()
+        if r < 0 && r != -Errno.EINTR.rawValue { throw Errno(rawValue: -r) }
+    }
+
+    /// A blocking read(2) of a timerfd armed to fire in `nanos`.
+    mutating func readTimer(nanos: UInt64) throws(Errno) {
+        if timerFD < 0 {
+            let fd = umcg_shim_timerfd_create()
+            if fd < 0 { throw Errno(rawValue: -fd) }
+            timerFD = fd
+        }
+        let r = umcg_shim_timerfd_arm(timerFD, max(1, nanos))
+        if r < 0 { throw Errno(rawValue: -r) }
+        var expirations: UInt64 = 0
+        try beginBlocking(.read)
+        var n: Int64 = 0
+        repeat {
+            n = withUnsafeMutableBytes(of: &expirations) { umcg_shim_read(timerFD, $0.baseAddress, 8) }
+        } while n == -Int64(Errno.EINTR.rawValue)
+        try endBlocking()
+        if n < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -n)) }
+    }
+
+    /// Re-pins the thread to the CPU of the server that now runs it (only when that server changed).
+    @inline(__always)
+    func followServerCPU() {
+        guard engine.configuration.pinThreads else { return }
+        let server = rows.get(index, WF.server)
+        guard server < UInt64(engine.configuration.servers) else { return }
+        if rows.get(index, WF.pinnedServer) != server &+ 1 {
+            rows.set(index, WF.pinnedServer, server &+ 1)
+            let cpu = engine.serverRows.get(Int(server), SF.cpu)
+            if cpu > 0 { try? CPU.pin(Int(cpu - 1)) }
+        }
+    }
+
+    /// Releases the timer.
+    mutating func close() {
+        if timerFD >= 0 {
+            _ = umcg_shim_close(timerFD)
+            timerFD = -1
+        }
+    }
+}

@@ -1,0 +1,70 @@
+extension Workload {
+    /// One step of the workload on a worker thread.
+    func step(_ ctx: inout WorkerContext) throws(Errno) {
+        switch self {
+        case .pingpong:
+            try ctx.yield()
+        case .mixed:
+            try mixedStep(&ctx)
+        case .io:
+            try ctx.compute(nanos: ctx.rng.next(in: 5_000...40_000))
+            if ctx.rng.percent() < 50 {
+                try ctx.sleep(nanos: ctx.rng.next(in: 50_000...2_000_000))
+            } else {
+                try ctx.readTimer(nanos: ctx.rng.next(in: 50_000...2_000_000))
+            }
+        case .cpu:
+            try ctx.compute(nanos: ctx.rng.next(in: 20_000_000...250_000_000))
+            if ctx.rng.percent() < 20 { try ctx.yield() }
+        }
+    }
+
+    /// Mixed: every event kind shows within a couple of seconds with the default 8 workers.
+    func mixedStep(_ ctx: inout WorkerContext) throws(Errno) {
+        let roll = ctx.rng.percent()
+        switch roll {
+        case 0..<35:  // compute burst, then yield
+            try ctx.compute(nanos: ctx.rng.next(in: 20_000...1_500_000))
+            try ctx.yield()
+        case 35..<55:  // blocking sleep
+            try ctx.compute(nanos: ctx.rng.next(in: 5_000...100_000))
+            try ctx.sleep(nanos: ctx.rng.next(in: 200_000...5_000_000))
+        case 55..<72:  // blocking read
+            try ctx.compute(nanos: ctx.rng.next(in: 5_000...100_000))
+            try ctx.readTimer(nanos: ctx.rng.next(in: 200_000...5_000_000))
+        case 72..<82:  // WAIT with an absolute timeout → TIMEOUT
+            try ctx.timedWait(nanos: ctx.rng.next(in: 500_000...8_000_000))
+        case 82..<90:  // hand the server to another worker
+            let n = ctx.engine.configuration.workers
+            try ctx.handoff(to: Int(ctx.rng.next() % UInt64(n)))
+        case 90..<99:
+            try ctx.yield()
+        default:  // occasionally a long burst → PREEMPT (at 100 ms)
+            if ctx.rng.percent() < 30 {
+                try ctx.compute(nanos: ctx.rng.next(in: 110_000_000...160_000_000))
+            } else {
+                try ctx.compute(nanos: ctx.rng.next(in: 1_000_000...3_000_000))
+            }
+        }
+    }
+
+    /// The stress mix of the tests: mostly yields, short blocking sections, timed WAITs, handoffs.
+    static func stressStep(_ ctx: inout WorkerContext) throws(Errno) {
+        let roll = ctx.rng.percent()
+        switch roll {
+        case 0..<65:
+            try ctx.yield()
+        case 65..<75:
+            try ctx.sleep(nanos: ctx.rng.next(in: 1_000...100_000))
+        case 75..<82:
+            try ctx.readTimer(nanos: ctx.rng.next(in: 1_000...100_000))
+        case 82..<90:
+            try ctx.timedWait(nanos: ctx.rng.next(in: 50_000...500_000))
+        case 90..<95:
+            let n = ctx.engine.configuration.workers
+            try ctx.handoff(to: Int(ctx.rng.next() % UInt64(n)))
+        default:
+            try ctx.compute(nanos: ctx.rng.next(in: 1_000...50_000))
+        }
+    }
+}

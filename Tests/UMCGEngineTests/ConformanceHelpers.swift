@@ -1,0 +1,88 @@
+import Synchronization
+import Testing
+
+@testable import UMCGEngine
+
+/// Runs `body` on a fresh OS thread (so a test never registers or blocks a shared pool thread) and
+/// returns its result.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+    let box = Mutex<Result<T, any Error>?>(nil)
+    let t = try OSThread {
+        let r = Result { try body() }
+        box.withLock { $0 = r }
+    }
+    t.join()
+    guard let r = box.withLock({ $0 }) else { throw Errno.EINVAL }
+    return try r.get()
+}
+
+/// Shared state of a scripted worker.
+final class WorkerProbe: Sendable {
+    let tid = Atomic<Int32>(0)
+    let errors = Mutex<[Errno]>([])
+    let finished = Atomic<Bool>(false)
+    /// A test-controlled gate the script may wait on (0 closed, 1 open).
+    let gate = Atomic<UInt32>(0)
+
+    /// The worker id (`tid << 5`).
+    var id: UInt64 { UMCGABI.workerID(forTid: tid.load(ordering: .acquiring)) }
+
+    func log(_ e: Errno) { errors.withLock { $0.append(e) } }
+    var loggedErrors: [Errno] { errors.withLock { $0 } }
+
+    /// Blocks (spin-yield with a deadline) until the gate opens. Used inside blocking sections only.
+    func waitForGate(seconds: Double = 10) {
+        _ = waitUntil(seconds: seconds) { self.gate.load(ordering: .acquiring) == 1 }
+    }
+    func openGate() { gate.store(1, ordering: .releasing) }
+}
+
+/// Starts a worker thread running `script`; errors thrown by the script are logged on the probe.
+func spawnWorker(
+    _ script: @escaping @Sendable (WorkerProbe) throws(Errno) -> Void
+) throws -> (OSThread, WorkerProbe) {
+    let probe = WorkerProbe()
+    let t = try OSThread {
+        probe.tid.store(ThreadID.current(), ordering: .releasing)
+        do throws(Errno) { try script(probe) } catch { probe.log(error) }
+        probe.finished.store(true, ordering: .releasing)
+    }
+    _ = waitUntil(seconds: 10) { probe.tid.load(ordering: .acquiring) != 0 }
+    return (t, probe)
+}
+
+/// Server-side helpers (call on the server thread).
+struct ServerSide {
+    let backend: EmulatedBackend
+    let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 8)
+
+    /// Events of one idle WAIT with a 10 s deadline.
+    func waitEvents() throws(Errno) -> [UMCGEvent] {
+        try backend.ctl(.wait, absTimeout: Clock.realtimeNanos() + 10_000_000_000, events: events, eventCount: 8)
+        return collect()
+    }
+
+    /// Waits until an event of `type` for `id` arrives, collecting everything seen.
+    func waitFor(_ type: UMCGEventType, id: UInt64, seen: inout [UMCGEvent]) throws(Errno) {
+        while !seen.contains(UMCGEvent(workerID: id, type: type)) {
+            seen += try waitEvents()
+        }
+    }
+
+    /// CTX_SWITCH to `tid`; returns every event that came back.
+    func switchTo(_ tid: Int32) throws(Errno) -> [UMCGEvent] {
+        try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 8)
+        return collect()
+    }
+
+    func collect() -> [UMCGEvent] {
+        var out: [UMCGEvent] = []
+        for i in 0..<8 {
+            if events[i] == 0 { break }
+            out.append(UMCGEvent(rawValue: events[i]))
+        }
+        return out
+    }
+
+    func free() { events.deallocate() }
+}
