@@ -1,12 +1,147 @@
 import ArgumentParser
+import CUMCGShims
+import UMCGEngine
+import UMCGTrace
 
-/// `umcgtop bench` (placeholder until its issue lands).
+/// `umcgtop bench`: the Nanos ping-pong benchmark (condvar, futex, UMCG), interleaved rounds per placement.
 public struct BenchCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "bench", abstract: "Not built yet.")
+    public static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure UMCG, futex and condvar ping-pong switch rates (the Nanos benchmark), interleaved.",
+        discussion: """
+            One cycle = main -> peer -> main (two switches). For each round and placement every \
+            method runs in turn for --seconds, so machine drift hits all alike. Prints the Nanos \
+            test's result lines, a summary with ratios and where the threads ran; --json prints \
+            one JSON object instead.
+            """)
+
+    /// Seconds per run.
+    @Option(help: "Seconds per run (> 0, at most 60).")
+    public var seconds: Double = 1
+
+    /// Rounds.
+    @Option(help: "Rounds of interleaved runs (1...100).")
+    public var rounds: Int = 3
+
+    /// JSON output.
+    @Flag(help: "Print exactly one JSON object on stdout.")
+    public var json = false
+
+    /// Placement selection.
+    @Option(help: "Where the two threads run: same-cpu, cross-cpu, all (both) or unpinned (bimodal; not in all).")
+    public var placement: String = "all"
+
+    /// Method subset.
+    @Option(help: "Comma-separated subset of condvar,futex,umcg.")
+    public var methods: String = "condvar,futex,umcg"
+
+    /// UMCG handoff subset.
+    @Option(help: "Comma-separated UMCG handoff modes: futex,adaptive.")
+    public var handoffs: String = "futex,adaptive"
+
+    /// Tracing comparison.
+    @Flag(help: "Also run UMCG with a trace hub attached and report the tracing on/off ratio.")
+    public var tracing = false
+
+    /// Backend choice.
+    @Option(help: "UMCG backend: auto, emulated or kernel (kernel fails unless umcg_ctl is detected).")
+    public var backend: String = "auto"
+
+    /// Explicit syscall number.
+    @Option(name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
+    public var umcgSyscall: Int?
 
     public init() {}
 
+    /// The backend the flags select (the engine's detection rule; never probes a number Linux uses).
+    public var selection: BackendSelection {
+        get throws {
+            guard let choice = BackendChoice(rawValue: backend) else {
+                throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
+            }
+            do {
+                return try BackendSelector().select(choice, explicitSyscall: umcgSyscall)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    /// The plan the flags describe (valid after `validate()`).
+    public var plan: BenchPlan {
+        get throws {
+            BenchPlan(
+                seconds: seconds, rounds: rounds, placements: try Self.placements(placement),
+                methods: try Self.list(methods, of: BaselineMethod.allCases.map(\.description), flag: "--methods")
+                    .compactMap { name in BaselineMethod.allCases.first { $0.description == name } },
+                handoffs: try Self.list(handoffs, of: HandoffMode.allCases.map(\.rawValue), flag: "--handoffs")
+                    .compactMap(HandoffMode.init(rawValue:)),
+                tracing: tracing)
+        }
+    }
+
+    public func validate() throws {
+        guard seconds.isFinite, seconds > 0, seconds <= 60 else {
+            throw ValidationError("--seconds must be > 0 and at most 60 (got \(seconds))")
+        }
+        guard (1...100).contains(rounds) else {
+            throw ValidationError("--rounds must be between 1 and 100 (got \(rounds))")
+        }
+        _ = try plan
+        _ = try selection
+    }
+
     public func run() async throws {
-        throw ValidationError("'umcgtop bench' is not built yet")
+        let plan = try plan
+        let env = BenchEnvironment.current(selection: try selection)
+        let showProgress = umcg_shim_isatty(2) == 1
+        let report = BenchHarness.run(plan, runner: StandardBenchRunner()) { p in
+            guard showProgress else { return }
+            var err = BenchStderr()
+            let what: String
+            switch p.outcome {
+            case .success(let r): what = "\(BenchOutput.fixed(r.result.cyclesPerSecond, 0)) cycles/s"
+            case .failure(let e): what = "skipped (\(e))"
+            }
+            print("[\(p.step)/\(p.steps)] round \(p.round + 1): \(p.benchCase): \(what)", to: &err)
+        }
+        if json {
+            print(BenchOutput.json(report, environment: env).rendered)
+        } else {
+            print(BenchOutput.text(report, environment: env))
+        }
+        if report.results.isEmpty { throw ExitCode.failure }
+    }
+
+    /// `same-cpu`, `cross-cpu` or `all`.
+    static func placements(_ value: String) throws -> [Placement] {
+        switch value {
+        case "all": return [.sameCPU, .crossCPU]
+        case Placement.sameCPU.rawValue: return [.sameCPU]
+        case Placement.crossCPU.rawValue: return [.crossCPU]
+        case Placement.unpinned.rawValue: return [.unpinned]
+        default: throw ValidationError("--placement must be same-cpu, cross-cpu, all or unpinned (got '\(value)')")
+        }
+    }
+
+    /// A non-empty comma-separated subset of `allowed`, without duplicates, in the given order.
+    static func list(_ value: String, of allowed: [String], flag: String) throws -> [String] {
+        var out: [String] = []
+        for item in value.split(separator: ",", omittingEmptySubsequences: true) {
+            let name = item.trimmingSpaces
+            guard allowed.contains(name) else {
+                throw ValidationError("\(flag): unknown value '\(name)' (expected \(allowed.joined(separator: ", ")))")
+            }
+            if !out.contains(name) { out.append(name) }
+        }
+        guard !out.isEmpty else { throw ValidationError("\(flag) needs at least one of \(allowed.joined(separator: ", "))") }
+        return out
+    }
+}
+
+extension Substring {
+    /// Without leading/trailing spaces.
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

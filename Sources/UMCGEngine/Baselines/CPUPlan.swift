@@ -1,0 +1,48 @@
+import CUMCGShims
+
+/// The CPUs the two threads of a ping-pong are pinned to (`nil` = left to the kernel).
+///
+/// CPUs are numbered 0 ..< `usableCount`, i.e. the process is assumed to run on CPUs
+/// 0…n-1 (true on these machines; under a sparse `taskset` mask pinning fails with a clear error).
+public struct CPUPlan: Sendable, Equatable {
+    /// CPU of the main thread (the one that counts cycles), or nil.
+    public var main: Int32?
+    /// CPU of the peer thread, or nil.
+    public var peer: Int32?
+
+    /// Creates a plan.
+    public init(main: Int32?, peer: Int32?) {
+        self.main = main
+        self.peer = peer
+    }
+
+    /// CPUs this process may run on (sched_getaffinity), at least 1.
+    public static var usableCount: Int {
+        let n = umcg_shim_affinity_cpu_count()
+        return n > 0 ? Int(n) : 1
+    }
+
+    /// The plan for `placement` on a machine with `cpuCount` CPUs.
+    ///
+    /// `.sameCPU` uses `preferredCPU`, default the last CPU (engine servers start at CPU 0, so
+    /// the last one is disturbed least). `.crossCPU` puts the peer on that CPU and main on the one
+    /// below it (0 and 1 on two CPUs); with one CPU it throws `notEnoughCPUs` rather than
+    /// silently measuring a same-CPU run.
+    public static func make(
+        for placement: Placement, cpuCount: Int = CPUPlan.usableCount, preferredCPU: Int32? = nil
+    ) throws(BaselineError) -> CPUPlan {
+        let count = max(1, cpuCount)
+        let last = Int32(count - 1)
+        let anchor = preferredCPU ?? last
+        guard anchor >= 0, anchor <= last else { throw .noSuchCPU(anchor, available: count) }
+        switch placement {
+        case .unpinned:
+            return CPUPlan(main: nil, peer: nil)
+        case .sameCPU:
+            return CPUPlan(main: anchor, peer: anchor)
+        case .crossCPU:
+            guard count >= 2 else { throw .notEnoughCPUs(available: count) }
+            return CPUPlan(main: anchor == 0 ? 1 : anchor - 1, peer: anchor)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Synchronization
+
+/// The Nanos futex ping-pong between two plain threads: main sets a word to 1, FUTEX_WAKE,
+/// FUTEX_WAIT while 1; the peer waits while 0, sets 0, FUTEX_WAKE.
+public enum FutexPingPong {
+    /// Runs for `seconds` with the threads placed as asked; `cpu` overrides the anchor CPU
+    /// (see `CPUPlan.make`). Throws `BaselineError` (bad duration, cross-cpu on one CPU, pinning).
+    public static func run(placement: Placement, seconds: Double, cpu: Int32? = nil) throws(BaselineError)
+        -> PingPongResult
+    {
+        try run(plan: CPUPlan.make(for: placement, preferredCPU: cpu), seconds: seconds, control: PingPongControl())
+    }
+
+    /// Runs under an explicit plan, publishing progress to and obeying `control`.
+    public static func run(plan: CPUPlan, seconds: Double, control: PingPongControl) throws(BaselineError)
+        -> PingPongResult
+    {
+        try TwoThreadPingPong.run(FutexPair(), plan: plan, seconds: seconds, control: control)
+    }
+}
+
+/// The futex word and the "finished" flag, each on its own line.
+final class FutexPair: PingPongPair {
+    // word32(0): the handoff word (1 = peer's turn, 0 = main's turn).
+    // word32(1): finished flag, set by main before the final handoff.
+    private let words = PaddedWords(words32: 2, words64: 0)
+
+    @inline(__always) private var word: UnsafeMutablePointer<Atomic<UInt32>> { words.word32(0) }
+    @inline(__always) private var finished: UnsafeMutablePointer<Atomic<UInt32>> { words.word32(1) }
+
+    func mainCycle() {
+        // Release: pairs with the peer's acquiring load (the peer sees its turn).
+        word.pointee.store(1, ordering: .releasing)
+        BaselineFutex.wake(word)
+        // Acquire: pairs with the peer's releasing store of 0 (our turn again).
+        while word.pointee.load(ordering: .acquiring) == 1 {
+            BaselineFutex.wait(word, expected: 1)
+        }
+    }
+
+    func peerLoop() {
+        while true {
+            // Acquire: pairs with main's releasing store of 1 (and, at the end, makes the
+            // finished flag stored before it visible).
+            while word.pointee.load(ordering: .acquiring) == 0 {
+                BaselineFutex.wait(word, expected: 0)
+            }
+            // Relaxed: ordered by the acquiring load of the word just above.
+            if finished.pointee.load(ordering: .relaxed) != 0 { return }
+            // Release: pairs with main's acquiring load in mainCycle.
+            word.pointee.store(0, ordering: .releasing)
+            BaselineFutex.wake(word)
+        }
+    }
+
+    func releasePeer() {
+        // Relaxed store, then the releasing store of the word publishes it to the peer.
+        finished.pointee.store(1, ordering: .relaxed)
+        word.pointee.store(1, ordering: .releasing)
+        BaselineFutex.wake(word)
+    }
+}

@@ -1,0 +1,102 @@
+import CUMCGShims
+import Synchronization
+
+/// The two halves of a Nanos-shaped ping-pong. One cycle = main → peer → main.
+protocol PingPongPair: AnyObject, Sendable {
+    /// Peer thread: answers every handoff until `releasePeer()` lets it leave.
+    func peerLoop()
+    /// Main thread: one full cycle (hand to the peer, wait until it hands back).
+    func mainCycle()
+    /// Main thread, after its last cycle (or instead of any): makes `peerLoop` return.
+    /// Must be harmless when the peer never entered or already left its loop.
+    func releasePeer()
+}
+
+/// Runs a `PingPongPair` on two fresh pthreads: pins them, waits until both are ready, times
+/// the main loop (stopped by a deadline or the control's flag, checked every cycle), releases
+/// the peer and joins both. The calling thread is never pinned or otherwise touched.
+enum TwoThreadPingPong {
+    /// What each thread records; read by the caller only after joining both threads.
+    private final class Record: @unchecked Sendable {
+        // SAFETY: main-side fields are written only by the main thread, peer-side ones only by
+        // the peer; the caller reads them after pthread_join of both, which orders the writes.
+        // The one cross-thread read (main reads peerError) is ordered by the `ready` word.
+        let ready = PaddedWords(words32: 1, words64: 0)
+        var mainError: BaselineError?
+        var peerError: BaselineError?
+        var cycles: UInt64 = 0
+        var elapsed: UInt64 = 0
+        var mainCPUNanos: UInt64 = 0
+        var peerCPUNanos: UInt64 = 0
+        var mainCPU: Int32 = -1
+        var peerCPU: Int32 = -1
+    }
+
+    /// Runs `pair` for `seconds` (or until `control` asks to stop) under `plan`.
+    static func run<P: PingPongPair>(
+        _ pair: P, plan: CPUPlan, seconds: Double, control: PingPongControl
+    ) throws(BaselineError) -> PingPongResult {
+        guard seconds.isFinite, seconds > 0 else { throw .invalidDuration(seconds) }
+        let durationNanos = UInt64(min(seconds, 1e6) * 1e9)
+        let record = Record()
+
+        let peer = try BaselineThread.start {
+            if let cpu = plan.peer {
+                let rc = umcg_shim_pin_to_cpu(0, cpu)
+                if rc < 0 { record.peerError = .pinFailed(cpu: cpu, Errno(rawValue: -rc)) }
+            }
+            let ok = record.peerError == nil
+            let cpuStart = umcg_shim_thread_cputime_ns()
+            // Release: publishes peerError to the main thread's acquiring load below.
+            record.ready.word32(0).pointee.store(1, ordering: .releasing)
+            BaselineFutex.wake(record.ready.word32(0))
+            guard ok else { return }
+            pair.peerLoop()
+            record.peerCPUNanos = umcg_shim_thread_cputime_ns() &- cpuStart
+            record.peerCPU = umcg_shim_getcpu()
+        }
+
+        let main: OSThread
+        do {
+            main = try BaselineThread.start {
+                if let cpu = plan.main {
+                    let rc = umcg_shim_pin_to_cpu(0, cpu)
+                    if rc < 0 { record.mainError = .pinFailed(cpu: cpu, Errno(rawValue: -rc)) }
+                }
+                // Acquire: pairs with the peer's releasing store of `ready`.
+                while record.ready.word32(0).pointee.load(ordering: .acquiring) == 0 {
+                    BaselineFutex.wait(record.ready.word32(0), expected: 0)
+                }
+                if record.mainError == nil, record.peerError == nil {
+                    let cpuStart = umcg_shim_thread_cputime_ns()
+                    let start = umcg_shim_monotonic_ns()
+                    let deadline = start &+ durationNanos
+                    var cycles: UInt64 = 0
+                    var now = start
+                    while now < deadline, !control.stopRequested {
+                        pair.mainCycle()
+                        cycles &+= 1
+                        control.publish(cycles)
+                        now = umcg_shim_monotonic_ns()
+                    }
+                    record.elapsed = now &- start
+                    record.mainCPUNanos = umcg_shim_thread_cputime_ns() &- cpuStart
+                    record.cycles = cycles
+                    record.mainCPU = umcg_shim_getcpu()
+                }
+                pair.releasePeer()
+            }
+        } catch {
+            pair.releasePeer()
+            peer.join()
+            throw error
+        }
+        main.join()
+        peer.join()
+        if let error = record.mainError ?? record.peerError { throw error }
+        return PingPongResult(
+            cycles: record.cycles, elapsedNanos: record.elapsed,
+            cpuNanos: record.mainCPUNanos &+ record.peerCPUNanos,
+            cpus: [record.mainCPU, record.peerCPU])
+    }
+}

@@ -1,0 +1,95 @@
+import UMCGTrace
+
+/// One measured configuration of `umcgtop bench`.
+public struct BenchCase: Hashable, Sendable, CustomStringConvertible {
+    /// The ping-pong.
+    public var method: BaselineMethod
+    /// Where its threads run.
+    public var placement: Placement
+    /// The UMCG handoff mode (UMCG only, nil otherwise).
+    public var handoff: HandoffMode?
+    /// UMCG with a TraceHub attached (UMCG only).
+    public var tracing: Bool
+
+    /// Creates a case.
+    public init(method: BaselineMethod, placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false) {
+        self.method = method
+        self.placement = placement
+        self.handoff = method == .umcg ? (handoff ?? .futex) : nil
+        self.tracing = method == .umcg && tracing
+    }
+
+    /// "condvar", "futex", "umcg-futex", "umcg-adaptive", with " +trace" when traced.
+    public var label: String {
+        var s = method.description
+        if let handoff { s += "-\(handoff.rawValue)" }
+        if tracing { s += " +trace" }
+        return s
+    }
+
+    public var description: String { "\(label) \(placement.rawValue)" }
+}
+
+/// What `umcgtop bench` runs: rounds × placements × methods, interleaved.
+public struct BenchPlan: Sendable, Equatable {
+    /// Seconds per run.
+    public var seconds: Double
+    /// Rounds; every case runs once per round.
+    public var rounds: Int
+    /// Placements, in run order.
+    public var placements: [Placement]
+    /// Methods to run (always run in the order condvar, futex, umcg).
+    public var methods: [BaselineMethod]
+    /// UMCG handoff modes, in run order.
+    public var handoffs: [HandoffMode]
+    /// Also run every UMCG case with a TraceHub attached.
+    public var tracing: Bool
+
+    /// Creates a plan (defaults: 1 s, 3 rounds, same-cpu and cross-cpu, all methods and handoffs, no tracing).
+    public init(
+        seconds: Double = 1, rounds: Int = 3, placements: [Placement] = [.sameCPU, .crossCPU],
+        methods: [BaselineMethod] = [.condvar, .futex, .umcg], handoffs: [HandoffMode] = [.futex, .adaptive],
+        tracing: Bool = false
+    ) {
+        self.seconds = seconds
+        self.rounds = rounds
+        self.placements = placements
+        self.methods = methods
+        self.handoffs = handoffs
+        self.tracing = tracing
+    }
+
+    /// The cases of one placement, in the order they run within a round.
+    public func cases(for placement: Placement) -> [BenchCase] {
+        var out: [BenchCase] = []
+        for method in [BaselineMethod.condvar, .futex, .umcg] where methods.contains(method) {
+            if method == .umcg {
+                for h in unique(handoffs) { out.append(BenchCase(method: .umcg, placement: placement, handoff: h)) }
+                if tracing {
+                    for h in unique(handoffs) {
+                        out.append(BenchCase(method: .umcg, placement: placement, handoff: h, tracing: true))
+                    }
+                }
+            } else {
+                out.append(BenchCase(method: method, placement: placement))
+            }
+        }
+        return out
+    }
+
+    /// Every case once, in first-round order (placement-major).
+    public var cases: [BenchCase] { unique(placements).flatMap { cases(for: $0) } }
+
+    /// The full run order: for each round, for each placement, each case in turn (A B C A B C …),
+    /// so drift of the machine hits every case alike.
+    public var schedule: [(round: Int, benchCase: BenchCase)] {
+        let perRound = cases
+        return (0..<max(0, rounds)).flatMap { round in perRound.map { (round, $0) } }
+    }
+
+    private func unique<T: Equatable>(_ xs: [T]) -> [T] {
+        var out: [T] = []
+        for x in xs where !out.contains(x) { out.append(x) }
+        return out
+    }
+}

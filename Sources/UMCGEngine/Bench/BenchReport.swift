@@ -1,0 +1,87 @@
+import UMCGTrace
+
+/// A case that could not run, and why (one line).
+public struct BenchSkip: Sendable, Equatable {
+    /// The case.
+    public var benchCase: BenchCase
+    /// The error's description.
+    public var reason: String
+
+    /// Creates a skip record.
+    public init(benchCase: BenchCase, reason: String) {
+        self.benchCase = benchCase
+        self.reason = reason
+    }
+}
+
+/// A named ratio of two aggregates' cycles/s.
+public struct BenchRatio: Sendable, Equatable {
+    /// e.g. "umcg-futex/futex" or "best umcg/best condvar".
+    public var name: String
+    /// The placement both sides share, nil for best-vs-best.
+    public var placement: Placement?
+    /// numerator cycles/s ÷ denominator cycles/s.
+    public var value: Double
+
+    /// Creates a ratio.
+    public init(name: String, placement: Placement?, value: Double) {
+        self.name = name
+        self.placement = placement
+        self.value = value
+    }
+}
+
+/// Everything one `umcgtop bench` measured.
+public struct BenchReport: Sendable, Equatable {
+    /// What was asked for.
+    public var plan: BenchPlan
+    /// One aggregate per case that ran every round, in `plan.cases` order.
+    public var results: [BenchAggregate]
+    /// Cases that failed (they are not in `results`).
+    public var skipped: [BenchSkip]
+
+    /// Creates a report.
+    public init(plan: BenchPlan, results: [BenchAggregate], skipped: [BenchSkip]) {
+        self.plan = plan
+        self.results = results
+        self.skipped = skipped
+    }
+
+    /// The untraced aggregate of a case, if it ran.
+    public func result(_ method: BaselineMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false)
+        -> BenchAggregate?
+    {
+        let key = BenchCase(method: method, placement: placement, handoff: handoff, tracing: tracing)
+        return results.first { $0.benchCase == key }
+    }
+
+    /// Ratios of cycles/s: per placement (futex/condvar, umcg-h/futex, umcg-h/condvar, traced/untraced)
+    /// and best-vs-best over every placement and handoff. Only pairs where both sides ran.
+    public var ratios: [BenchRatio] {
+        var out: [BenchRatio] = []
+        func add(_ name: String, _ p: Placement?, _ a: BenchAggregate?, _ b: BenchAggregate?) {
+            guard let a, let b, b.cyclesPerSecond > 0 else { return }
+            out.append(BenchRatio(name: name, placement: p, value: a.cyclesPerSecond / b.cyclesPerSecond))
+        }
+        for p in plan.placements {
+            let futex = result(.futex, p)
+            let condvar = result(.condvar, p)
+            add("futex/condvar", p, futex, condvar)
+            for h in plan.handoffs {
+                let umcg = result(.umcg, p, handoff: h)
+                add("umcg-\(h.rawValue)/futex", p, umcg, futex)
+                add("umcg-\(h.rawValue)/condvar", p, umcg, condvar)
+                add("umcg-\(h.rawValue) traced/untraced", p, result(.umcg, p, handoff: h, tracing: true), umcg)
+            }
+        }
+        func best(_ m: BaselineMethod) -> BenchAggregate? {
+            results.filter { $0.benchCase.method == m && !$0.benchCase.tracing }.max {
+                $0.cyclesPerSecond < $1.cyclesPerSecond
+            }
+        }
+        add("best umcg/best futex", nil, best(.umcg), best(.futex))
+        add("best umcg/best condvar", nil, best(.umcg), best(.condvar))
+        add("best futex/best condvar", nil, best(.futex), best(.condvar))
+        return out
+    }
+}

@@ -1,0 +1,88 @@
+import CUMCGShims
+import Synchronization
+import UMCGTrace
+
+/// The real runner: `CondvarPingPong`, `FutexPingPong` and `UMCGPingPong` (traced cases with a
+/// fresh `TraceHub` drained by a consumer thread every millisecond, like the live trace pump).
+public struct StandardBenchRunner: BenchRunner {
+    /// Anchor CPU for the baselines' placements (nil = the last CPU; see `CPUPlan.make`).
+    public var cpu: Int32?
+    /// Runs a UMCG case; nil = `UMCGPingPong.run`.
+    public var umcg: (@Sendable (HandoffMode, Placement, Double, TraceHub?) throws -> PingPongResult)?
+
+    /// Creates the runner.
+    public init(
+        cpu: Int32? = nil,
+        umcg: (@Sendable (HandoffMode, Placement, Double, TraceHub?) throws -> PingPongResult)? = nil
+    ) {
+        self.cpu = cpu
+        self.umcg = umcg
+    }
+
+    public func run(_ c: BenchCase, seconds: Double) throws -> BenchRun {
+        switch c.method {
+        case .condvar:
+            return BenchRun(result: try CondvarPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
+        case .futex:
+            return BenchRun(result: try FutexPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
+        case .umcg:
+            let runUMCG =
+                umcg ?? { h, p, s, hub in try UMCGPingPong.run(handoff: h, placement: p, seconds: s, hub: hub) }
+            let handoff = c.handoff ?? .futex
+            guard c.tracing else {
+                return BenchRun(result: try runUMCG(handoff, c.placement, seconds, nil))
+            }
+            let hub = TraceHub()
+            let drainer = try HubDrainer(hub: hub)
+            let result: PingPongResult
+            do {
+                result = try runUMCG(handoff, c.placement, seconds, hub)
+            } catch {
+                _ = drainer.finish()
+                throw error
+            }
+            let events = drainer.finish()
+            return BenchRun(result: result, tracedEvents: events, droppedEvents: hub.dropped)
+        }
+    }
+}
+
+/// A consumer thread that drains a hub about every millisecond until finished.
+private final class HubDrainer: Sendable {
+    private let hub: TraceHub
+    // word32(0): stop flag the thread sleeps on. word64(0): events drained by the thread.
+    private let words = PaddedWords(words32: 1, words64: 1)
+    private let thread: Mutex<OSThread?> = Mutex(nil)
+
+    init(hub: TraceHub) throws(BaselineError) {
+        self.hub = hub
+        let t = try BaselineThread.start { [self] in loop() }
+        thread.withLock { $0 = t }
+    }
+
+    private func loop() {
+        var count: UInt64 = 0
+        // Acquire: pairs with finish()'s releasing store; the hub is then quiet.
+        while words.word32(0).pointee.load(ordering: .acquiring) == 0 {
+            let n = hub.drain { _ in count &+= 1 }
+            if n == 0 {
+                _ = umcg_shim_futex_wait(
+                    UnsafeMutableRawPointer(words.word32(0)).assumingMemoryBound(to: UInt32.self), 0, 1_000_000)
+            }
+        }
+        // Relaxed: read by finish() after join, which orders it.
+        words.word64(0).pointee.store(count, ordering: .relaxed)
+    }
+
+    /// Stops and joins the thread, drains what is left on the caller, returns all events drained.
+    func finish() -> UInt64 {
+        // Release: pairs with the loop's acquiring load.
+        words.word32(0).pointee.store(1, ordering: .releasing)
+        BaselineFutex.wake(words.word32(0))
+        thread.withLock { $0 }?.join()
+        var count = words.word64(0).pointee.load(ordering: .relaxed)
+        // After the join this thread is the hub's only consumer.
+        hub.drain { _ in count &+= 1 }
+        return count
+    }
+}

@@ -1,0 +1,62 @@
+import Glibc
+import UMCGEngine
+
+/// Facts printed with every bench result: backend, kernel, CPUs.
+public struct BenchEnvironment: Sendable, Equatable {
+    /// "emulated" or "kernel".
+    public var backend: String
+    /// Why that backend (one line).
+    public var backendReason: String
+    /// "Linux 6.18.44-…".
+    public var kernel: String
+    /// CPUs this process may use.
+    public var cpus: Int
+
+    /// Creates the facts.
+    public init(backend: String, backendReason: String, kernel: String, cpus: Int) {
+        self.backend = backend
+        self.backendReason = backendReason
+        self.kernel = kernel
+        self.cpus = cpus
+    }
+
+    /// The facts of this machine and process under `selection`.
+    public static func current(selection: BackendSelection) -> BenchEnvironment {
+        var reason = selection.reason
+        if selection.kind == "kernel" {
+            // UMCGPingPong always drives the emulation; say so instead of implying the kernel ran it.
+            reason += "; the UMCG ping-pong itself runs on the emulation"
+        }
+        return BenchEnvironment(
+            backend: selection.kind, backendReason: reason, kernel: HostInfo.current().kernel,
+            cpus: CPUPlan.usableCount)
+    }
+}
+
+/// printf-style number formatting the Nanos output needs.
+enum CFormat {
+    /// `%g` of `value` (six significant digits, like the Nanos test's `cycles/sec`).
+    static func g(_ value: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%g", $0) }
+        guard n > 0 else { return "\(value)" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Text to stderr (progress lines), outside stdout so `--json` stays one object.
+struct BenchStderr: TextOutputStream {
+    mutating func write(_ string: String) {
+        let bytes = Array(string.utf8)
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                // Plain terminal output, not a system interface the engine models: libc write(2).
+                let n = Glibc.write(2, base + offset, raw.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import UMCGEngine
+import UMCGTrace
+
+/// Renders a `BenchReport` as the Nanos test's lines plus a summary table, or as one JSON object.
+public enum BenchOutput {
+    /// The Nanos test's title for a method (test/runtime/umcg.c).
+    static func nanosTitle(_ method: BaselineMethod) -> String {
+        switch method {
+        case .condvar: "Condition variable"
+        case .futex: "Futex"
+        case .umcg: "UMCG"
+        }
+    }
+
+    /// The two Nanos lines: `<Title> performance test duration: <s> seconds...` and
+    /// `Results: <cycles> cycles (<%g> cycles/sec)`.
+    public static func nanosLines(method: BaselineMethod, seconds: Double, cycles: UInt64, cyclesPerSecond: Double)
+        -> [String]
+    {
+        [
+            "\(nanosTitle(method)) performance test duration: \(CFormat.g(seconds)) seconds...",
+            "Results: \(cycles) cycles (\(CFormat.g(cyclesPerSecond)) cycles/sec)",
+        ]
+    }
+
+    /// "CPU 1", "CPUs 0,1", "CPUs ?" from what the threads reported.
+    static func cpuText(_ cpus: [Int32]) -> String {
+        let known = cpus.filter { $0 >= 0 }
+        if known.isEmpty { return "CPUs ?" }
+        return known.count == 1 ? "CPU \(known[0])" : "CPUs " + known.map(String.init).joined(separator: ",")
+    }
+
+    /// Human-readable report: a header, per placement the Nanos lines of each case, a summary
+    /// table (cycles/s, ns/switch, CPU s, CPUs, per-round cycles/s), ratios and skipped cases.
+    public static func text(_ report: BenchReport, environment env: BenchEnvironment) -> String {
+        let plan = report.plan
+        var lines: [String] = []
+        lines.append(
+            "umcgtop bench: backend \(env.backend) (\(env.backendReason)); \(env.kernel); \(env.cpus) CPUs; "
+                + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved")
+        let total = plan.seconds * Double(plan.rounds)
+        for placement in plan.placements {
+            let rows = report.results.filter { $0.benchCase.placement == placement }
+            guard !rows.isEmpty else { continue }
+            lines.append("")
+            lines.append("== \(placement.rawValue) ==")
+            for a in rows {
+                if let h = a.benchCase.handoff {
+                    lines.append("-- umcg handoff \(h.rawValue)\(a.benchCase.tracing ? ", tracing on" : "")")
+                }
+                lines += nanosLines(
+                    method: a.benchCase.method, seconds: total, cycles: a.cycles, cyclesPerSecond: a.cyclesPerSecond)
+            }
+        }
+        lines.append("")
+        lines.append(table(report))
+        let ratios = report.ratios
+        if !ratios.isEmpty {
+            lines.append("")
+            lines.append("Ratios (cycles/s):")
+            for r in ratios {
+                let scope = (r.placement?.rawValue ?? "all").benchPadRight(10)
+                lines.append("  \(scope) \(r.name.benchPadRight(32)) \(fixed(r.value, 2))x")
+            }
+        }
+        for s in report.skipped {
+            lines.append("skipped: \(s.benchCase): \(s.reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The summary table.
+    static func table(_ report: BenchReport) -> String {
+        var lines = [
+            "method".benchPadRight(22) + "placement".benchPadRight(11) + "cycles/s".benchPadLeft(12) + "ns/switch".benchPadLeft(11)
+                + "CPU s".benchPadLeft(8) + "  " + "ran on".benchPadRight(10) + "per round (cycles/s)"
+        ]
+        for a in report.results {
+            lines.append(
+                a.benchCase.label.benchPadRight(22) + a.benchCase.placement.rawValue.benchPadRight(11)
+                    + fixed(a.cyclesPerSecond, 0).benchPadLeft(12) + fixed(a.nanosPerSwitch, 1).benchPadLeft(11)
+                    + fixed(a.cpuSeconds, 2).benchPadLeft(8) + "  " + cpuText(a.cpusSeen).benchPadRight(10)
+                    + a.roundsCyclesPerSecond.map { fixed($0, 0) }.joined(separator: " "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `value` with `digits` decimals (no Foundation).
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9e18 else { return "\(value)" }
+        let n = UInt64(scaled)
+        let sign = value < 0 && n > 0 ? "-" : ""
+        let whole = n / UInt64(scale)
+        guard digits > 0 else { return "\(sign)\(whole)" }
+        let frac = String(n % UInt64(scale))
+        return "\(sign)\(whole)." + String(repeating: "0", count: digits - frac.count) + frac
+    }
+
+    /// The `--json` object (one line). Keys: backend, backend_reason, kernel, cpus, seconds, rounds,
+    /// results[{method, placement, handoff (umcg only), cycles, cycles_per_sec, ns_per_switch,
+    /// cpu_seconds, rounds_cycles_per_sec, cpus}], ratios, tracing (when asked), skipped.
+    public static func json(_ report: BenchReport, environment env: BenchEnvironment) -> BenchJSON {
+        func entry(_ a: BenchAggregate) -> [(String, BenchJSON)] {
+            var o: [(String, BenchJSON)] = [
+                ("method", .string(a.benchCase.method.description)),
+                ("placement", .string(a.benchCase.placement.rawValue)),
+            ]
+            if let h = a.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
+            o += [
+                ("cycles", .int(Int64(clamping: a.cycles))),
+                ("cycles_per_sec", .double(a.cyclesPerSecond)),
+                ("ns_per_switch", .double(a.nanosPerSwitch)),
+                ("cpu_seconds", .double(a.cpuSeconds)),
+                ("rounds_cycles_per_sec", .array(a.roundsCyclesPerSecond.map { .double($0) })),
+                ("cpus", .array(a.roundsCPUs.map { .array($0.map { .int(Int64($0)) }) })),
+            ]
+            return o
+        }
+        let untraced = report.results.filter { !$0.benchCase.tracing }
+        var ratios: [(String, BenchJSON)] = []
+        for p in report.plan.placements {
+            let rs = report.ratios.filter { $0.placement == p && !$0.name.contains("traced") }
+            if !rs.isEmpty { ratios.append((p.rawValue, .object(rs.map { ($0.name, .double($0.value)) }))) }
+        }
+        let best = report.ratios.filter { $0.placement == nil }
+        if !best.isEmpty { ratios.append(("best", .object(best.map { ($0.name, .double($0.value)) }))) }
+
+        var top: [(String, BenchJSON)] = [
+            ("backend", .string(env.backend)),
+            ("backend_reason", .string(env.backendReason)),
+            ("kernel", .string(env.kernel)),
+            ("cpus", .int(Int64(env.cpus))),
+            ("seconds", .double(report.plan.seconds)),
+            ("rounds", .int(Int64(report.plan.rounds))),
+            ("results", .array(untraced.map { .object(entry($0)) })),
+            ("ratios", .object(ratios)),
+        ]
+        if report.plan.tracing {
+            let runs = report.results.filter(\.benchCase.tracing).map { a -> BenchJSON in
+                var o = entry(a)
+                let off = report.result(.umcg, a.benchCase.placement, handoff: a.benchCase.handoff)
+                o.append(("events", .int(Int64(clamping: a.tracedEvents))))
+                o.append(("dropped", .int(Int64(clamping: a.droppedEvents))))
+                if let off, off.cyclesPerSecond > 0 {
+                    o.append(("on_off_ratio", .double(a.cyclesPerSecond / off.cyclesPerSecond)))
+                }
+                return .object(o)
+            }
+            top.append(("tracing", .object([("enabled", .bool(true)), ("runs", .array(runs))])))
+        }
+        top.append(
+            ("skipped",
+                .array(
+                    report.skipped.map { s in
+                        var o: [(String, BenchJSON)] = [
+                            ("method", .string(s.benchCase.method.description)),
+                            ("placement", .string(s.benchCase.placement.rawValue)),
+                        ]
+                        if let h = s.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
+                        if s.benchCase.tracing { o.append(("tracing", .bool(true))) }
+                        o.append(("reason", .string(s.reason)))
+                        return .object(o)
+                    })))
+        return .object(top)
+    }
+}
+
+extension String {
+    /// Pads with spaces on the right to `width` (never truncates; keeps one space after long text).
+    fileprivate func benchPadRight(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+
+    /// Pads with spaces on the left to `width`.
+    fileprivate func benchPadLeft(_ width: Int) -> String {
+        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,109 @@
+import CUMCGShims
+import Testing
+import UMCGEngine
+
+/// Runs a ping-pong and checks it returned (threads joined) within `limit` seconds of wall time.
+/// A hang cannot be cancelled from here (blocked threads), but a slow stop or join fails the test.
+private func timed(
+    _ limit: Double, _ body: () throws -> PingPongResult
+) throws -> PingPongResult {
+    let start = umcg_shim_monotonic_ns()
+    let result = try body()
+    let took = Double(umcg_shim_monotonic_ns() - start) / 1e9
+    #expect(took < limit, "returned after \(took) s")
+    return result
+}
+
+@Suite struct BaselinePingPongTests {
+    static let cpus = CPUPlan.usableCount
+
+    @Test(arguments: [Placement.sameCPU, .crossCPU, .unpinned])
+    func futexShortRunCompletes(placement: Placement) throws {
+        if placement == .crossCPU, Self.cpus < 2 {
+            #expect(throws: BaselineError.notEnoughCPUs(available: Self.cpus)) {
+                try FutexPingPong.run(placement: placement, seconds: 0.05)
+            }
+            return
+        }
+        let r = try timed(10) { try FutexPingPong.run(placement: placement, seconds: 0.05) }
+        #expect(r.cycles > 0)
+        #expect(r.elapsedNanos >= 50_000_000)
+        #expect(r.elapsedNanos < 10_000_000_000)
+        #expect(r.cpuNanos > 0)
+        #expect(r.cpus.count == 2)
+        try Self.checkPlacement(placement, r.cpus)
+    }
+
+    @Test(arguments: [Placement.sameCPU, .crossCPU, .unpinned])
+    func condvarShortRunCompletes(placement: Placement) throws {
+        if placement == .crossCPU, Self.cpus < 2 {
+            #expect(throws: BaselineError.notEnoughCPUs(available: Self.cpus)) {
+                try CondvarPingPong.run(placement: placement, seconds: 0.05)
+            }
+            return
+        }
+        let r = try timed(10) { try CondvarPingPong.run(placement: placement, seconds: 0.05) }
+        #expect(r.cycles > 0)
+        #expect(r.elapsedNanos >= 50_000_000)
+        #expect(r.cpuNanos > 0)
+        try Self.checkPlacement(placement, r.cpus)
+    }
+
+    static func checkPlacement(_ placement: Placement, _ cpus: [Int32]) throws {
+        let plan = try CPUPlan.make(for: placement)
+        switch placement {
+        case .sameCPU:
+            #expect(cpus[0] == cpus[1])
+            #expect(cpus[0] == plan.main)
+        case .crossCPU:
+            #expect(cpus[0] != cpus[1])
+            #expect(cpus == [plan.main ?? -2, plan.peer ?? -2])
+        case .unpinned:
+            #expect(cpus.allSatisfy { $0 >= 0 && Int($0) < max(Self.cpus, 64) })
+        }
+    }
+
+    @Test func stopRequestEndsALongRunEarly() async throws {
+        let control = PingPongControl()
+        let plan = try CPUPlan.make(for: .sameCPU)
+        let started = umcg_shim_monotonic_ns()
+        let run = Task.detached { try FutexPingPong.run(plan: plan, seconds: 600, control: control) }
+        // Wait (with a generous deadline) until cycles flow, then ask it to stop.
+        let deadline = umcg_shim_monotonic_ns() + 20_000_000_000
+        while control.publishedCycles == 0, umcg_shim_monotonic_ns() < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(control.publishedCycles > 0)
+        control.requestStop()
+        let r = try await run.value
+        #expect(r.cycles >= 1)
+        #expect(r.cycles == control.publishedCycles)
+        // Far below the 600 s it was asked to run: the flag is checked every cycle.
+        #expect(umcg_shim_monotonic_ns() - started < 30_000_000_000)
+    }
+
+    @Test func badDurationIsATypedError() {
+        #expect(throws: BaselineError.invalidDuration(0)) { try FutexPingPong.run(placement: .sameCPU, seconds: 0) }
+        #expect(throws: BaselineError.self) { try CondvarPingPong.run(placement: .sameCPU, seconds: .nan) }
+    }
+
+    @Test func plans() throws {
+        #expect(try CPUPlan.make(for: .sameCPU, cpuCount: 2) == CPUPlan(main: 1, peer: 1))
+        #expect(try CPUPlan.make(for: .crossCPU, cpuCount: 2) == CPUPlan(main: 0, peer: 1))
+        #expect(try CPUPlan.make(for: .crossCPU, cpuCount: 4, preferredCPU: 0) == CPUPlan(main: 1, peer: 0))
+        #expect(try CPUPlan.make(for: .unpinned, cpuCount: 1) == CPUPlan(main: nil, peer: nil))
+        #expect(throws: BaselineError.notEnoughCPUs(available: 1)) { try CPUPlan.make(for: .crossCPU, cpuCount: 1) }
+        #expect(throws: BaselineError.noSuchCPU(5, available: 2)) {
+            try CPUPlan.make(for: .sameCPU, cpuCount: 2, preferredCPU: 5)
+        }
+    }
+
+    @Test func pinningToAMissingCPUFailsCleanly() {
+        #expect(throws: BaselineError.self) {
+            try FutexPingPong.run(plan: CPUPlan(main: 0, peer: 4000), seconds: 0.05, control: PingPongControl())
+        }
+        #expect(throws: BaselineError.self) {
+            try CondvarPingPong.run(plan: CPUPlan(main: 4000, peer: 0), seconds: 0.05, control: PingPongControl())
+        }
+    }
+}
