@@ -60,6 +60,7 @@ import Testing
         (["--backend", "magic"], "magic"),
         (["--slice-ms", "0"], "--slice-ms"),
         (["--force"], "--force"),
+        (["--backend", "kernel"], "kernel backend unavailable"),
     ])
     func invalidInputIsAOneLineValidationError(args: [String], mentions: String) throws {
         let text = try #require(message(args))

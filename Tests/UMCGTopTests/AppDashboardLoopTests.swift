@@ -5,11 +5,11 @@ import UMCGTrace
 @Suite struct AppDashboardLoopTests {
     private func makeLoop(
         screen: FakeScreen, source: FakeSource, clock: FakeClock, budget: Int = 50_000, deadline: Double? = nil,
-        signal: @escaping () -> Int32? = { nil }
+        mode: DashboardMode = .live, signal: @escaping () -> Int32? = { nil }
     ) -> DashboardLoop {
         DashboardLoop(
             screen: screen, source: source,
-            aggregator: Aggregator(info: source.info, mode: .live, options: DashboardOptions()),
+            aggregator: Aggregator(info: source.info, mode: mode, options: DashboardOptions()),
             configuration: .init(tickMillis: 50, refreshMillis: 1000, drainBudget: budget), deadline: deadline,
             clock: { clock.now }, pendingSignal: signal)
     }
@@ -49,13 +49,15 @@ import UMCGTrace
 
     @Test func keyRedrawsAtOnceAndResizeRepaintsFully() {
         let clock = FakeClock()
-        let screen = FakeScreen(clock: clock, script: [(2, .char("?")), (1, .resize), (2, .char("q"))])
+        let screen = FakeScreen(clock: clock, script: [(2, .char("?")), (1, .resize), (2, .char("q")), (1, .char("q"))])
         let source = FakeSource(waiting: 0)
         let loop = makeLoop(screen: screen, source: source, clock: clock)
         _ = loop.run()
         #expect(screen.frames.count >= 3)
         #expect(screen.fullDraws >= 2)
-        #expect(loop.aggregator.model.showHelp)
+        // q first closes the help overlay, the second q quits.
+        #expect(screen.frames.contains { $0.text.contains("umcgtop help") })
+        #expect(!loop.aggregator.model.ui.showHelp)
     }
 
     @Test func signalEndsWith128PlusSignal() {
@@ -81,7 +83,7 @@ import UMCGTrace
         let clock = FakeClock()
         let screen = FakeScreen(clock: clock, script: [(1, .right), (0, .char("G")), (1, .char("q"))])
         let source = FakeSource(waiting: 0)
-        _ = makeLoop(screen: screen, source: source, clock: clock).run()
-        #expect(source.commands.count == 2)
+        _ = makeLoop(screen: screen, source: source, clock: clock, mode: .replay(name: "f")).run()
+        #expect(source.commands == [.seek(byNanos: 1_000_000_000), .seekToEnd])
     }
 }

@@ -75,14 +75,18 @@ public final class DashboardLoop {
                 nextTick = now + tick
             }
             if now >= nextFrame {
-                if !aggregator.model.paused { aggregator.tick(now: now) }
-                if meter.sample(now: now) { aggregator.model.uiCPUPercent = meter.percent }
-                aggregator.model.warning = source.note
+                // Paused live: the aggregator keeps sampling but does not publish (nothing is lost).
+                aggregator.tick(now: source.traceTime(now: now))
+                if meter.sample(now: now) { aggregator.model.status.uiCPUPercent = meter.percent }
+                aggregator.model.status.warning = source.note
                 dirty = true
                 nextFrame = now + UInt64(max(1, config.refreshMillis)) * 1_000_000
             }
             if dirty {
                 let (w, h) = screen.size
+                if w != aggregator.model.ui.screenWidth || h != aggregator.model.ui.screenHeight {
+                    _ = aggregator.apply(.resize(width: w, height: h))
+                }
                 screen.draw(DashboardView.render(aggregator.model, width: w, height: h), full: full)
                 framesDrawn += 1
                 dirty = false
@@ -110,9 +114,13 @@ public final class DashboardLoop {
 
     /// Key → action → reaction.
     private func handle(_ key: Key, now: UInt64) -> Outcome {
-        if key == .resize { return .draw(full: true) }
+        if key == .resize {
+            let (w, h) = screen.size
+            _ = aggregator.apply(.resize(width: w, height: h))
+            return .draw(full: true)
+        }
         guard let action = action(for: key, in: aggregator.model) else { return .nothing }
-        switch aggregator.model.apply(action) {
+        switch aggregator.apply(action) {
         case .none: return .nothing
         case .redraw, .togglePause: return .draw(full: false)
         case .fullRedraw: return .draw(full: true)

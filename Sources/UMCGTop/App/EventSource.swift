@@ -19,4 +19,11 @@ public protocol EventSource: AnyObject {
     var note: String? { get }
     /// Source-specific fields for the headless JSON summary (recording path and size, replay file).
     var summaryFields: [(String, JSONValue)] { get }
+    /// The time rates are computed at: live, CLOCK_MONOTONIC `now`; replay, the clock's position.
+    func traceTime(now: UInt64) -> UInt64
+}
+
+extension EventSource {
+    /// Live default: wall time is trace time.
+    public func traceTime(now: UInt64) -> UInt64 { now }
 }

@@ -59,12 +59,12 @@ public struct HeadlessRunner {
             eventsFolded += source.pump(into: &aggregator, budget: 200_000, now: now)
             if now >= end { break }
             if now >= nextRefresh {
-                aggregator.tick(now: now)
-                if meter.sample(now: now) { aggregator.model.uiCPUPercent = meter.percent }
+                aggregator.tick(now: source.traceTime(now: now))
+                if meter.sample(now: now) { aggregator.model.status.uiCPUPercent = meter.percent }
                 nextRefresh = now &+ refresh
             }
             if !json && now >= nextFrame {
-                aggregator.model.warning = source.note
+                aggregator.model.status.warning = source.note
                 output(frame(elapsed: now &- start))
                 nextFrame = now &+ frameEvery
             }
@@ -76,16 +76,16 @@ public struct HeadlessRunner {
         for _ in 0..<1000 where source.pump(into: &aggregator, budget: 200_000, now: clock()) > 0 {}
         let snapshot = source.snapshot()
         if let snapshot { aggregator.ingest(snapshot: snapshot) }
-        aggregator.tick(now: clock())
+        aggregator.tick(now: source.traceTime(now: clock()))
         _ = meter.sample(now: clock() &+ meter.windowNanos)
-        aggregator.model.uiCPUPercent = meter.percent
+        aggregator.model.status.uiCPUPercent = meter.percent
         if json {
             let summary = HeadlessSummary.json(
                 info: source.info, snapshot: snapshot, elapsedNanos: stopped &- start, eventsSeen: eventsFolded,
                 uiCPUPercent: meter.percent, exitStatus: status, extra: source.summaryFields)
             output(summary.rendered + "\n")
         } else {
-            aggregator.model.warning = source.note
+            aggregator.model.status.warning = source.note
             output(frame(elapsed: stopped &- start))
         }
         return status

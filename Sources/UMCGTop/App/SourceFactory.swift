@@ -1,9 +1,26 @@
 import ArgumentParser
+import UMCGEngine
 
 /// Builds the event source the command asks for.
 enum SourceFactory {
-    /// A live or replay source, started.
+    /// The engine configuration the scenario options describe (no trace hub yet).
+    static func engineConfiguration(_ scenario: ScenarioOptions) -> EngineConfiguration {
+        EngineConfiguration(
+            servers: scenario.resolvedServers, workers: scenario.workers,
+            workload: Workload(rawValue: scenario.workload.rawValue) ?? .mixed,
+            sliceNanos: UInt64(scenario.sliceMillis) * 1_000_000,
+            backend: BackendChoice(rawValue: scenario.backend.rawValue) ?? .auto, umcgSyscall: scenario.umcgSyscall)
+    }
+
+    /// A live or replay source, started. Errors are one line.
     static func make(_ command: UMCGTopCommand) throws -> EventSource {
-        throw ValidationError("the live engine is not wired yet")
+        do {
+            return try LiveSource(
+                .init(engine: engineConfiguration(command.scenario), baselines: !command.scenario.noBaselines))
+        } catch let error as EngineError {
+            throw ValidationError(error.description)
+        } catch let error as BaselineError {
+            throw ValidationError("baselines: \(error.description)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import UMCGEngine
 
 /// The `umcgtop` root command: the live dashboard by default, subcommands for the rest.
 public struct UMCGTopCommand: AsyncParsableCommand {
@@ -72,6 +73,14 @@ public struct UMCGTopCommand: AsyncParsableCommand {
             }
         }
         if let replay, replay.isEmpty { throw ValidationError("--replay needs a file name") }
+        if scenario.backend == .kernel && replay == nil {
+            // The engine's own selection rule (never probes a number Linux uses for another call).
+            do {
+                _ = try BackendSelector().select(.kernel, explicitSyscall: scenario.umcgSyscall)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
     }
 
     public func run() async throws {
