@@ -4,8 +4,9 @@ import Testing
 @testable import UMCGTop
 
 @Suite struct AppCommandLineTests {
-    private func parse(_ args: [String]) throws -> UMCGTopCommand {
-        try UMCGTopCommand.parse(args)
+    private func parse(_ args: [String]) throws -> DashboardCommand {
+        let parsed = try UMCGTopCommand.parseAsRoot(args)
+        return try #require(parsed as? DashboardCommand, "\(type(of: parsed))")
     }
 
     private func message(_ args: [String]) -> String? {
@@ -13,7 +14,7 @@ import Testing
             _ = try parse(args)
             return nil
         } catch {
-            return UMCGTopCommand.message(for: error)
+            return DashboardCommand.message(for: error)
         }
     }
 
@@ -78,6 +79,12 @@ import Testing
         #expect(text.contains("already exists"))
         #expect(text.contains("--force"))
         #expect(try parse(["--record", path, "--force"]).force)
+    }
+
+    @Test func subcommandFlagsDoNotTripTheRootChecks() throws {
+        let bench = try UMCGTopCommand.parseAsRoot(["bench", "--json"])
+        #expect(bench is BenchCommand)
+        #expect(try parse(["--json", "--headless"]).json)
     }
 
     @Test func rootKeepsSubcommands() {

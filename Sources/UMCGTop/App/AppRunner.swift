@@ -7,7 +7,7 @@ import UMCGTrace
 /// and closed), then the terminal is restored.
 enum AppRunner {
     /// Returns the exit status.
-    static func run(_ command: UMCGTopCommand) throws -> Int32 {
+    static func run(_ command: DashboardCommand) throws -> Int32 {
         SignalMonitor.install()
         if !command.headless && !TerminalGuard.stdioIsTerminal {
             StandardStreams.errorLine("umcgtop: error: \(TerminalError.notATerminal)")

@@ -13,7 +13,7 @@ enum SourceFactory {
     }
 
     /// A live or replay source, started. Errors are one line.
-    static func make(_ command: UMCGTopCommand) throws -> EventSource {
+    static func make(_ command: DashboardCommand) throws -> EventSource {
         do {
             return try LiveSource(
                 .init(engine: engineConfiguration(command.scenario), baselines: !command.scenario.noBaselines))
