@@ -2,14 +2,18 @@ import Synchronization
 
 /// A bounded single-producer / single-consumer ring of `TraceEvent`s.
 ///
-/// Threading rule: exactly one thread calls `push` (the producer, usually the
-/// thread that made the ring) and exactly one thread calls `drain` (the consumer).
-/// `dropped` may be read from anywhere.
+/// Threading rule: exactly one thread calls `push` / `flushPendingDrops` (the producer,
+/// usually the thread that made the ring) and exactly one thread calls `drain` (the consumer).
+/// `dropped` and `count` may be read from anywhere.
 ///
 /// The push path never locks, never allocates and never waits: when the ring is
 /// full the event is counted as dropped. The next successful push first writes a
 /// `.dropped` marker carrying how many events were lost (and the timestamp of the
 /// first lost one), so the consumer sees exactly where the gap is.
+/// The marker's `server`, `worker` and `cpu` are those every lost event shared, or the
+/// "no…" value when the lost events differed in that field.
+/// Drops still pending when the producer stops are visible only in `dropped`:
+/// a consumer reconciles them as `dropped - (sum of marker counts it saw)`.
 public final class TraceRing: @unchecked Sendable {
     // SAFETY: the slots between readIndex and writeIndex belong to the consumer,
     // the rest to the producer; ownership moves only through the release/acquire
@@ -18,6 +22,8 @@ public final class TraceRing: @unchecked Sendable {
 
     /// Bytes between hot fields so producer and consumer never share a cache line.
     private static let pad = 128
+    /// The largest ring we build (2^30 slots = 32 GiB); bigger requests are clamped.
+    private static let maximumCapacity = 1 << 30
 
     /// Slots in the ring (a power of two).
     public let capacity: Int
@@ -32,7 +38,7 @@ public final class TraceRing: @unchecked Sendable {
     // [0]   writeIndex: Atomic<UInt64>   written by the producer, read by the consumer
     // [128] readIndex:  Atomic<UInt64>   written by the consumer, read by the producer
     // [256] dropped:    Atomic<UInt64>   total drops, written by the producer, read by anyone
-    // [384] producer-private: cachedRead, pendingDrops, firstDropTimestamp (plain UInt64s)
+    // [384] producer-private plain UInt64s, see `Private`.
     private var writeIndex: UnsafeMutablePointer<Atomic<UInt64>> {
         memory.assumingMemoryBound(to: Atomic<UInt64>.self)
     }
@@ -46,10 +52,26 @@ public final class TraceRing: @unchecked Sendable {
         (memory + 3 * Self.pad).assumingMemoryBound(to: UInt64.self)
     }
 
-    /// Creates a ring with at least `minimumCapacity` slots (rounded up to a power of two, at least 2).
+    /// Indices into the producer-private words.
+    private enum Private {
+        /// The consumer's readIndex as last seen (a lower bound of the real one).
+        static let cachedRead = 0
+        /// Drops not yet announced by a marker.
+        static let pendingDrops = 1
+        /// Timestamp of the first unannounced drop.
+        static let firstDropTimestamp = 2
+        /// server (bits 0–15) and cpu (bits 16–31) shared by the unannounced drops.
+        static let dropLocation = 3
+        /// worker shared by the unannounced drops (low 32 bits).
+        static let dropWorker = 4
+        static let count = 5
+    }
+
+    /// Creates a ring with at least `minimumCapacity` slots (rounded up to a power of two, at least 2, at most 2^30).
     public init(minimumCapacity: Int, label: String = "") {
         var cap = 2
-        while cap < minimumCapacity { cap <<= 1 }
+        let wanted = min(minimumCapacity, Self.maximumCapacity)
+        while cap < wanted { cap <<= 1 }
         capacity = cap
         mask = UInt64(cap - 1)
         self.label = label
@@ -58,7 +80,8 @@ public final class TraceRing: @unchecked Sendable {
         memory.bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         (memory + Self.pad).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         (memory + 2 * Self.pad).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
-        (memory + 3 * Self.pad).bindMemory(to: UInt64.self, capacity: 3).initialize(repeating: 0, count: 3)
+        (memory + 3 * Self.pad).bindMemory(to: UInt64.self, capacity: Private.count)
+            .initialize(repeating: 0, count: Private.count)
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: cap * MemoryLayout<TraceEvent>.stride, alignment: Self.pad)
         slots = raw.bindMemory(to: TraceEvent.self, capacity: cap)
@@ -80,9 +103,13 @@ public final class TraceRing: @unchecked Sendable {
 
     /// Events currently waiting for the consumer (approximate from any thread but the consumer).
     public var count: Int {
-        let w = writeIndex.pointee.load(ordering: .acquiring)
+        // readIndex first: both indices only grow and read ≤ write at every instant,
+        // so a write index loaded afterwards is never behind it.
+        // Acquiring: pairs with the consumer's releasing store of readIndex.
         let r = readIndex.pointee.load(ordering: .acquiring)
-        return Int(truncatingIfNeeded: w &- r)
+        // Acquiring: pairs with the producer's releasing store of writeIndex.
+        let w = writeIndex.pointee.load(ordering: .acquiring)
+        return Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
     }
 
     /// Appends `event`; returns false (and counts a drop) when the ring is full. Producer only.
@@ -92,26 +119,21 @@ public final class TraceRing: @unchecked Sendable {
         let priv = producerPrivate
         // Relaxed: only this thread writes writeIndex.
         var w = writeIndex.pointee.load(ordering: .relaxed)
-        let pending = priv[1]
+        let pending = priv[Private.pendingDrops]
         let needed: UInt64 = pending == 0 ? 1 : 2
-        if w &+ needed &- priv[0] > UInt64(capacity) {
+        if w &+ needed &- priv[Private.cachedRead] > UInt64(capacity) {
             // Acquiring: pairs with the consumer's releasing store of readIndex,
             // so the slots it freed are really free before we overwrite them.
-            priv[0] = readIndex.pointee.load(ordering: .acquiring)
-            if w &+ needed &- priv[0] > UInt64(capacity) {
-                if pending == 0 { priv[2] = event.timestamp }
-                priv[1] = pending &+ 1
-                // Relaxed: a statistic.
-                droppedTotal.pointee.add(1, ordering: .relaxed)
+            priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
+            if w &+ needed &- priv[Private.cachedRead] > UInt64(capacity) {
+                recordDrop(event, pending: pending, priv)
                 return false
             }
         }
         if pending != 0 {
-            slots[Int(w & mask)] = TraceEvent(
-                timestamp: priv[2], kind: .dropped, server: event.server, worker: event.worker,
-                cpu: event.cpu, arg: pending)
+            slots[Int(w & mask)] = marker(pending: pending, priv)
             w &+= 1
-            priv[1] = 0
+            priv[Private.pendingDrops] = 0
         }
         slots[Int(w & mask)] = event
         // Releasing: pairs with the consumer's acquiring load of writeIndex,
@@ -120,8 +142,59 @@ public final class TraceRing: @unchecked Sendable {
         return true
     }
 
+    /// Writes the `.dropped` marker for drops not yet announced, if there is room. Producer only.
+    /// Returns true when nothing is pending any more. Call it before a producer goes quiet.
+    @discardableResult
+    public func flushPendingDrops() -> Bool {
+        let priv = producerPrivate
+        let pending = priv[Private.pendingDrops]
+        if pending == 0 { return true }
+        // Relaxed: only this thread writes writeIndex.
+        let w = writeIndex.pointee.load(ordering: .relaxed)
+        // Acquiring: pairs with the consumer's releasing store of readIndex (slots freed).
+        priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
+        if w &+ 1 &- priv[Private.cachedRead] > UInt64(capacity) { return false }
+        slots[Int(w & mask)] = marker(pending: pending, priv)
+        priv[Private.pendingDrops] = 0
+        // Releasing: pairs with the consumer's acquiring load of writeIndex (publishes the marker).
+        writeIndex.pointee.store(w &+ 1, ordering: .releasing)
+        return true
+    }
+
+    /// Counts one lost event and remembers what the lost events share. Producer only, cold path.
+    @inline(never)
+    private func recordDrop(_ event: TraceEvent, pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) {
+        let location = UInt64(event.server) | UInt64(event.cpu) << 16
+        if pending == 0 {
+            priv[Private.firstDropTimestamp] = event.timestamp
+            priv[Private.dropLocation] = location
+            priv[Private.dropWorker] = UInt64(event.worker)
+        } else {
+            let old = priv[Private.dropLocation]
+            var merged = old
+            if old & 0xFFFF != location & 0xFFFF { merged |= 0xFFFF }  // servers differ → noServer
+            if old & 0xFFFF_0000 != location & 0xFFFF_0000 { merged |= 0xFFFF_0000 }  // cpus differ → noCPU
+            priv[Private.dropLocation] = merged
+            if priv[Private.dropWorker] != UInt64(event.worker) { priv[Private.dropWorker] = UInt64(TraceEvent.noWorker) }
+        }
+        priv[Private.pendingDrops] = pending &+ 1
+        // Relaxed: a statistic; consumers that reconcile read it after joining the producer.
+        droppedTotal.pointee.add(1, ordering: .relaxed)
+    }
+
+    /// The `.dropped` marker for `pending` unannounced drops.
+    @inline(__always)
+    private func marker(pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) -> TraceEvent {
+        let location = priv[Private.dropLocation]
+        return TraceEvent(
+            timestamp: priv[Private.firstDropTimestamp], kind: .dropped,
+            server: UInt16(truncatingIfNeeded: location),
+            worker: UInt32(truncatingIfNeeded: priv[Private.dropWorker]),
+            cpu: UInt16(truncatingIfNeeded: location >> 16), arg: pending)
+    }
+
     /// Passes up to `limit` waiting events, oldest first, to `body` and frees their slots. Consumer only.
-    /// Returns how many were passed.
+    /// Returns how many were passed. If `body` throws, the event it threw on counts as consumed.
     @inline(__always)
     @discardableResult
     public func drain(limit: Int = .max, _ body: (TraceEvent) throws -> Void) rethrows -> Int {
@@ -129,15 +202,19 @@ public final class TraceRing: @unchecked Sendable {
         let r = readIndex.pointee.load(ordering: .relaxed)
         // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
         let w = writeIndex.pointee.load(ordering: .acquiring)
-        let available = Int(truncatingIfNeeded: w &- r)
+        let available = Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
         let n = min(available, max(0, limit))
         var i = 0
-        while i < n {
-            try body(slots[Int((r &+ UInt64(i)) & mask)])
-            i += 1
+        defer {
+            // Releasing: pairs with the producer's acquiring load of readIndex; we are done
+            // reading those slots, so it may overwrite them.
+            readIndex.pointee.store(r &+ UInt64(i), ordering: .releasing)
         }
-        // Releasing: pairs with the producer's acquiring load of readIndex; we are done reading those slots.
-        readIndex.pointee.store(r &+ UInt64(n), ordering: .releasing)
+        while i < n {
+            let event = slots[Int((r &+ UInt64(i)) & mask)]
+            i += 1
+            try body(event)
+        }
         return n
     }
 }

@@ -1,0 +1,160 @@
+/// Writes a `.umcgtrace` file: the header at creation, then whole records (event chunks, keyframes, end).
+///
+/// Threading rule: one thread at a time (the `TracePump` owns it on its thread).
+/// Events are buffered into a chunk that is written when it reaches `chunkBytes`, before a keyframe,
+/// on `flush()` and on `finish()`. Every record is written with one write(2) of header + payload, so a
+/// crash or a failed write leaves the file readable up to the last complete record; after a failed write
+/// the writer cuts the file back to that record and refuses further writes with the same error.
+public final class TraceWriter: @unchecked Sendable {
+    // SAFETY: used by one thread at a time (see the threading rule); the pump hands it to its
+    // own thread and touches it only there, after which `stop()` joins that thread.
+
+    /// The file path ("(memory)" for test sinks).
+    public let path: String
+    /// Payload size at which the current chunk is written.
+    public let chunkBytes: Int
+    /// Bytes in the file so far (header and complete records).
+    public private(set) var bytesWritten: UInt64 = 0
+    /// Events written in complete records (gap entries excluded).
+    public private(set) var eventsWritten: UInt64 = 0
+    /// Events lost before reaching the writer, as recorded by gap entries.
+    public private(set) var droppedWritten: UInt64 = 0
+    /// Event chunks written.
+    public private(set) var chunksWritten: UInt64 = 0
+    /// Keyframes written.
+    public private(set) var keyframesWritten: UInt64 = 0
+    /// The first write error; once set, every later call throws it.
+    public private(set) var error: TraceFileError?
+    /// True once the end record is written and the file closed.
+    public private(set) var isFinished = false
+
+    private let sink: TraceSink
+    private var encoder: EventChunkEncoder
+    private var record: [UInt8] = []
+    private var sequence: UInt64 = 0
+    private var gapsWritten: UInt64 = 0
+    private var minTimestamp: UInt64 = .max
+    private var maxTimestamp: UInt64 = 0
+
+    /// Creates the file at `path` and writes its header; refuses an existing file unless `force`.
+    public convenience init(path: String, info: RunInfo, force: Bool = false, chunkBytes: Int = 64 << 10)
+        throws(TraceFileError)
+    {
+        let sink = try FileSink(path: path, force: force)
+        do throws(TraceFileError) {
+            try self.init(sink: sink, path: path, info: info, chunkBytes: chunkBytes)
+        } catch {
+            try? sink.close()
+            sink.unlinkFile()
+            throw error
+        }
+    }
+
+    /// Writes to any sink (tests use memory sinks that fail on demand).
+    init(sink: TraceSink, path: String, info: RunInfo, chunkBytes: Int = 64 << 10) throws(TraceFileError) {
+        self.sink = sink
+        self.path = path
+        self.chunkBytes = max(256, min(chunkBytes, TraceFormat.maxRecordPayload / 2))
+        encoder = EventChunkEncoder(capacity: self.chunkBytes + 64)
+        let header = info.encodedFileHeader()
+        try sink.write(header)
+        bytesWritten = UInt64(header.count)
+    }
+
+    /// Buffers one event (a `.dropped` event becomes a gap entry); writes the chunk when it is full.
+    @inline(__always)
+    public func append(_ event: TraceEvent) throws(TraceFileError) {
+        try checkWritable()
+        encoder.append(event)
+        if encoder.byteCount >= chunkBytes { try writeChunk() }
+    }
+
+    /// Writes a keyframe record (after the buffered events, so the order in the file is the order of calls).
+    public func appendKeyframe(_ snapshot: Snapshot) throws(TraceFileError) {
+        try checkWritable()
+        try writeChunk()
+        let payload = snapshot.encodedKeyframe()
+        if payload.count > TraceFormat.maxRecordPayload {
+            throw .invalid(offset: Int(bytesWritten), reason: "keyframe of \(payload.count) bytes is too large")
+        }
+        let header = RecordHeader(
+            type: .keyframe, payloadLength: payload.count, sequence: sequence, firstTimestamp: snapshot.timestamp,
+            lastTimestamp: snapshot.timestamp, entryCount: 1, gapCount: 0, dropped: 0)
+        try writeRecord(header, payload)
+        keyframesWritten += 1
+        note(snapshot.timestamp)
+    }
+
+    /// Writes the buffered events as a chunk now (nothing when the buffer is empty).
+    public func flush() throws(TraceFileError) {
+        try checkWritable()
+        try writeChunk()
+    }
+
+    /// Writes the pending chunk and the end record, fsyncs and closes. Idempotent; rethrows an earlier error.
+    public func finish() throws(TraceFileError) {
+        if isFinished { return }
+        if let error { throw error }
+        try writeChunk()
+        var totals = ByteWriter(capacity: 40)
+        for v in [eventsWritten, gapsWritten, droppedWritten, chunksWritten, keyframesWritten] { totals.u64(v) }
+        let first = minTimestamp == .max ? 0 : minTimestamp
+        let header = RecordHeader(
+            type: .end, payloadLength: totals.bytes.count, sequence: sequence, firstTimestamp: first,
+            lastTimestamp: max(first, maxTimestamp), entryCount: 0, gapCount: 0, dropped: 0)
+        try writeRecord(header, totals.bytes)
+        do throws(TraceFileError) {
+            try sink.sync()
+            try sink.close()
+        } catch {
+            self.error = error
+            throw error
+        }
+        isFinished = true
+    }
+
+    private func checkWritable() throws(TraceFileError) {
+        if let error { throw error }
+        if isFinished { throw .closed(reason: "\(path): trace writer already finished") }
+    }
+
+    private func note(_ timestamp: UInt64) {
+        minTimestamp = min(minTimestamp, timestamp)
+        maxTimestamp = max(maxTimestamp, timestamp)
+    }
+
+    private func writeChunk() throws(TraceFileError) {
+        if encoder.isEmpty { return }
+        let header = encoder.header(sequence: sequence)
+        try writeRecord(header, encoder.payload.bytes)
+        chunksWritten += 1
+        eventsWritten += UInt64(header.entryCount - header.gapCount)
+        gapsWritten += UInt64(header.gapCount)
+        droppedWritten &+= header.dropped
+        note(header.firstTimestamp)
+        note(header.lastTimestamp)
+        encoder.reset()
+    }
+
+    /// Frames, checksums and writes one record; on failure cuts the file back and remembers the error.
+    private func writeRecord(_ header: RecordHeader, _ payload: [UInt8]) throws(TraceFileError) {
+        record.removeAll(keepingCapacity: true)
+        record.append(contentsOf: header.encoded())
+        let partial = record.withUnsafeBytes { h in
+            CRC32C.update(0, UnsafeRawBufferPointer(rebasing: h[0..<TraceFormat.recordCRCOffset]))
+        }
+        let crc = payload.withUnsafeBytes { CRC32C.update(partial, $0) }
+        for i in 0..<4 { record[TraceFormat.recordCRCOffset + i] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * i)) }
+        record.append(contentsOf: payload)
+        do throws(TraceFileError) {
+            try sink.write(record)
+        } catch {
+            // Leave only complete records behind; if the cut fails the reader still stops at the partial one.
+            _ = sink.truncate(to: bytesWritten)
+            self.error = error
+            throw error
+        }
+        bytesWritten += UInt64(record.count)
+        sequence += 1
+    }
+}
