@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import UMCGTrace
 
@@ -11,7 +12,10 @@ import UMCGTrace
         Aggregator(info: ModelFixtures.info(), mode: mode, options: DashboardOptions(refreshMillis: 250))
     }
 
-    func ev(_ dt: UInt64, _ kind: TraceEventKind, w: UInt32 = TraceEvent.noWorker, s: UInt16 = TraceEvent.noServer, arg: UInt64 = 0)
+    func ev(
+        _ dt: UInt64, _ kind: TraceEventKind, w: UInt32 = TraceEvent.noWorker, s: UInt16 = TraceEvent.noServer,
+        arg: UInt64 = 0
+    )
         -> TraceEvent
     {
         TraceEvent(timestamp: t0 + dt, kind: kind, server: s, worker: w, arg: arg)
@@ -40,6 +44,19 @@ import UMCGTrace
         #expect(agg.model.servers[1].state == .idle)
         #expect(agg.model.workers[3].state == .exited)
         #expect(agg.model.workers[3].recent.newestFirst.map(\.kind) == [.exit, .block, .switchTo, .wake, .register])
+    }
+
+    @Test func exitedStaysExitedUntilItRegistersAgain() {
+        let agg = make()
+        agg.ingest(ev(1, .switchTo, w: 2, s: 0))
+        agg.ingest(ev(2, .exit, w: 2, s: 0))
+        agg.ingest(ev(3, .wait, w: 2, s: 0))  // a late event the engine still counts
+        agg.tick(now: t0 + 4)
+        #expect(agg.model.workers[2].state == .exited)
+        #expect(agg.model.workers[2].totals.waits == 1)
+        agg.ingest(ev(5, .register, w: 2, s: 0))
+        agg.tick(now: t0 + 6)
+        #expect(agg.model.workers[2].state == .idle)
     }
 
     @Test func olderEventDoesNotOverrideNewerState() {
@@ -176,7 +193,8 @@ import UMCGTrace
         // Baselines run one third of the time (time-sliced): active ns, not wall ns, is the divisor.
         for i in 0...6 {
             let i64 = UInt64(i)
-            agg.ingest(snapshot: snap(i64 * 300 * ms, futex: i64 * 40_000, condvar: i64 * 20_000, active: i64 * 100 * ms))
+            agg.ingest(
+                snapshot: snap(i64 * 300 * ms, futex: i64 * 40_000, condvar: i64 * 20_000, active: i64 * 100 * ms))
             agg.ingest(ev(i64 * 300 * ms + 1, .switchTo, w: 0, s: 0))
             agg.ingest(ev(i64 * 300 * ms + 2, .switchTo, w: 0, s: 0))
             agg.ingest(ev(i64 * 300 * ms + 3, .switchTo, w: 1, s: 1))
@@ -195,7 +213,10 @@ import UMCGTrace
 
         // A umcg baseline, once present, replaces the engine fallback.
         for i in 0..<6 {
-            agg.ingest(ev(2_000 * ms + UInt64(i) * 250 * ms, .baselineSample, w: UInt32(BaselineMethod.umcg.rawValue), arg: 200_000))
+            agg.ingest(
+                ev(
+                    2_000 * ms + UInt64(i) * 250 * ms, .baselineSample, w: UInt32(BaselineMethod.umcg.rawValue),
+                    arg: 200_000))
             agg.tick(now: t0 + 2_000 * ms + UInt64(i) * 250 * ms + 1)
         }
         #expect(agg.model.rates.umcg.source == .samples)
@@ -304,7 +325,9 @@ import UMCGTrace
                 if i % 50_000 == 0 { agg.tick(now: e.timestamp) }
             }
         }
-        let nsPerEvent = Double(fold.components.attoseconds) / 1e9 / Double(events.count) + Double(fold.components.seconds) * 1e9 / Double(events.count)
+        let nsPerEvent =
+            Double(fold.components.attoseconds) / 1e9 / Double(events.count) + Double(fold.components.seconds) * 1e9
+            / Double(events.count)
         var m = agg.model
         _ = m.apply(.resize(width: 120, height: 40))
         var frames = 0
@@ -354,20 +377,51 @@ import UMCGTrace
 extension ModelThroughputTests {
     /// 10,000 workers (the engine's stress size): the cost of a tick and a frame.
     @Test func printTickAndRenderCostWithManyWorkers() {
-        let agg = Aggregator(info: ModelFixtures.info(servers: 2, workers: 10_000), mode: .live, options: DashboardOptions())
+        let agg = Aggregator(
+            info: ModelFixtures.info(servers: 2, workers: 10_000), mode: .live, options: DashboardOptions())
         let clock = ContinuousClock()
         var ticks = Duration.zero
         var frames = Duration.zero
         for round in 0..<5 {
             let base = ModelFixtures.t0 + UInt64(round) * ModelFixtures.second
             for w in 0..<10_000 {
-                agg.ingest(TraceEvent(timestamp: base + UInt64(w), kind: .switchTo, server: UInt16(w % 2), worker: UInt32(w), arg: 500))
-                agg.ingest(TraceEvent(timestamp: base + UInt64(w) + 1, kind: .wait, server: UInt16(w % 2), worker: UInt32(w), arg: 1))
+                agg.ingest(
+                    TraceEvent(
+                        timestamp: base + UInt64(w), kind: .switchTo, server: UInt16(w % 2), worker: UInt32(w), arg: 500
+                    ))
+                agg.ingest(
+                    TraceEvent(
+                        timestamp: base + UInt64(w) + 1, kind: .wait, server: UInt16(w % 2), worker: UInt32(w), arg: 1))
             }
             ticks += clock.measure { agg.tick(now: base + ModelFixtures.second - 1) }
             frames += clock.measure { _ = DashboardView.render(agg.model, width: 120, height: 40) }
         }
         print("umcgtop model: 10000 workers: tick \(ticks / 5), frame \(frames / 5)")
         #expect(agg.model.workers[9_999].totals.switches == 5)
+    }
+}
+
+/// Run by hand under valgrind to count heap allocations per event:
+/// `UMCGTOP_ALLOC_PROBE_EVENTS=N valgrind <xctest> --testing-library swift-testing --filter ModelAllocationProbe`
+/// for two values of N; the "total heap usage" allocs should not grow with N.
+@Suite struct ModelAllocationProbeTests {
+    @Test func foldManyEvents() {
+        guard let n = ProcessInfo.processInfo.environment["UMCGTOP_ALLOC_PROBE_EVENTS"].flatMap({ Int($0) }) else {
+            return
+        }
+        let agg = Aggregator(
+            info: ModelFixtures.info(servers: 2, workers: 64), mode: .live, options: DashboardOptions())
+        let kinds: [TraceEventKind] = [
+            .wake, .switchTo, .wait, .switchTo, .block, .preempt, .baselineSample, .serverIdle,
+        ]
+        agg.tick(now: ModelFixtures.t0)
+        for i in 0..<n {
+            agg.ingest(
+                TraceEvent(
+                    timestamp: ModelFixtures.t0 + UInt64(i) * 100, kind: kinds[i % kinds.count], server: UInt16(i % 2),
+                    worker: UInt32((i / 8) % 64), arg: UInt64(i % 5_000)))
+        }
+        agg.tick(now: ModelFixtures.t0 + UInt64(n) * 100)
+        #expect(agg.model.status.eventsTotal == UInt64(n))
     }
 }

@@ -9,7 +9,9 @@ enum ModelFixtures {
 
     /// Two servers and eight workers named like the default mixed scenario.
     static func info(servers: Int = 2, workers: Int = 8) -> RunInfo {
-        var entities: [Entity] = (0..<servers).map { Entity(kind: .server, id: UInt32($0), name: "srv\($0)", tid: 100 + Int32($0)) }
+        var entities: [Entity] = (0..<servers).map {
+            Entity(kind: .server, id: UInt32($0), name: "srv\($0)", tid: 100 + Int32($0))
+        }
         let names = ["pingpong", "mixed", "io", "cpu"]
         entities += (0..<workers).map {
             Entity(kind: .worker, id: UInt32($0), name: "\(names[$0 % names.count])-\($0)", tid: 200 + Int32($0))
@@ -23,7 +25,8 @@ enum ModelFixtures {
     /// A run of `seconds` seconds with one tick per 250 ms: every worker cycles through
     /// wake → switch → (block | wait | preempt), with per-worker rates and latencies, plus baselines.
     static func aggregator(
-        seconds: Int = 12, mode: DashboardMode = .live, options: DashboardOptions = DashboardOptions(refreshMillis: 250), workers: Int = 8,
+        seconds: Int = 12, mode: DashboardMode = .live,
+        options: DashboardOptions = DashboardOptions(refreshMillis: 250), workers: Int = 8,
         snapshots: Bool = true
     ) -> Aggregator {
         let info = info(workers: workers)
@@ -49,15 +52,24 @@ enum ModelFixtures {
                     let ts = base + UInt64(w) * 1_000_000 + UInt64(r) * 10_000_000
                     agg.ingest(TraceEvent(timestamp: ts, kind: .wake, server: server, worker: UInt32(w), arg: 50_000))
                     let waited = UInt64(2_000 << (w % 5)) + UInt64(r * 300)
-                    agg.ingest(TraceEvent(timestamp: ts + 1_000, kind: .switchTo, server: server, worker: UInt32(w), arg: waited))
+                    agg.ingest(
+                        TraceEvent(
+                            timestamp: ts + 1_000, kind: .switchTo, server: server, worker: UInt32(w), arg: waited))
                     let end = ts + 1_000 + UInt64(200_000 * (w + 1))
                     switch (w + r) % 3 {
                     case 0:
-                        agg.ingest(TraceEvent(timestamp: end, kind: .block, server: server, worker: UInt32(w), arg: UInt64(w % 6)))
+                        agg.ingest(
+                            TraceEvent(
+                                timestamp: end, kind: .block, server: server, worker: UInt32(w), arg: UInt64(w % 6)))
                     case 1:
-                        agg.ingest(TraceEvent(timestamp: end, kind: .wait, server: server, worker: UInt32(w), arg: end - ts - 1_000))
+                        agg.ingest(
+                            TraceEvent(
+                                timestamp: end, kind: .wait, server: server, worker: UInt32(w), arg: end - ts - 1_000))
                     default:
-                        agg.ingest(TraceEvent(timestamp: end, kind: .preempt, server: server, worker: UInt32(w), arg: end - ts - 1_000))
+                        agg.ingest(
+                            TraceEvent(
+                                timestamp: end, kind: .preempt, server: server, worker: UInt32(w), arg: end - ts - 1_000
+                            ))
                     }
                 }
             }
@@ -77,9 +89,14 @@ enum ModelFixtures {
                     return c
                 }
                 let baselines = [
-                    BaselineCounters(method: .futex, cycles: futexCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
-                    BaselineCounters(method: .condvar, cycles: condvarCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
-                    BaselineCounters(method: .umcg, cycles: umcgCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
+                    BaselineCounters(
+                        method: .futex, cycles: futexCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"
+                    ),
+                    BaselineCounters(
+                        method: .condvar, cycles: condvarCycles, activeNanos: UInt64(q + 1) * quarter,
+                        placement: "same-cpu"),
+                    BaselineCounters(
+                        method: .umcg, cycles: umcgCycles, activeNanos: UInt64(q + 1) * quarter, placement: "same-cpu"),
                 ]
                 agg.ingest(snapshot: Snapshot(timestamp: ts, servers: servers, workers: [], baselines: baselines))
             }

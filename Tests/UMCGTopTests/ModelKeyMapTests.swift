@@ -71,7 +71,14 @@ import UMCGTrace
         #expect(m.ui.filter == "" && ids(m).count == 30)
         press([.char("/"), .char("s"), .char("r"), .char("v"), .escape], &m)
         #expect(m.ui.filter == "" && !m.ui.isEditingFilter)
-        #expect(action(for: .ctrlC, in: { var x = m; _ = x.apply(.beginFilter); return x }()) == .quit)
+        #expect(
+            action(
+                for: .ctrlC,
+                in: {
+                    var x = m
+                    _ = x.apply(.beginFilter)
+                    return x
+                }()) == .quit)
     }
 
     @Test func filterMatchesExactStateAndServer() {

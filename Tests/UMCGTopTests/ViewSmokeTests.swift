@@ -10,7 +10,7 @@ import UMCGTrace
         let buf = DashboardView.render(agg.model, width: size.0, height: size.1)
         #expect(buf.width == size.0 && buf.height == size.1)
         if size.0 >= 60 && size.1 >= 16 {
-            #expect(buf.text.contains("SWITCH RATE"))
+            #expect(buf.text.contains("Servers") && buf.text.contains("Switch rate") && buf.text.contains("Workers"))
         } else if size.0 > 0 {
             #expect(buf.text.contains("too small"))
         }

@@ -6,12 +6,15 @@ import Testing
 /// Compares rendered grids with checked-in text files under `Snapshots/`.
 /// `UMCGTOP_RECORD_SNAPSHOTS=1` rewrites them instead.
 enum ViewSnapshotSupport {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Snapshots")
 
     static var recording: Bool { ProcessInfo.processInfo.environment["UMCGTOP_RECORD_SNAPSHOTS"] == "1" }
 
     /// Checks `buffer.text` against `Snapshots/<name>.txt`, recording it when asked or missing-and-recording.
-    static func assertSnapshot(_ buffer: ScreenBuffer, named name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func assertSnapshot(
+        _ buffer: ScreenBuffer, named name: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let url = directory.appendingPathComponent(name + ".txt")
         let actual = buffer.text + "\n"
         if recording {
@@ -25,7 +28,8 @@ enum ViewSnapshotSupport {
         }
         guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
             Issue.record(
-                "missing snapshot \(name).txt; run with UMCGTOP_RECORD_SNAPSHOTS=1 to create it", sourceLocation: sourceLocation)
+                "missing snapshot \(name).txt; run with UMCGTOP_RECORD_SNAPSHOTS=1 to create it",
+                sourceLocation: sourceLocation)
             return
         }
         if expected != actual {

@@ -85,7 +85,9 @@ import UMCGTrace
         },
         Case(name: "drops-unknown", sizes: all) {
             let agg = ModelFixtures.aggregator()
-            agg.ingest(TraceEvent(timestamp: ModelFixtures.t0 + 12 * ModelFixtures.second + 200_000_000, kind: .dropped, arg: 1234))
+            agg.ingest(
+                TraceEvent(
+                    timestamp: ModelFixtures.t0 + 12 * ModelFixtures.second + 200_000_000, kind: .dropped, arg: 1234))
             agg.model.status.recordingPath = "/tmp/out/run.umcgtrace"
             agg.model.status.recordingBytes = 3_456_789
             agg.tick(now: ModelFixtures.t0 + 12 * ModelFixtures.second + 300_000_000)

@@ -61,7 +61,9 @@ import UMCGTrace
             }
             let b = DashboardView.render(m, width: 100, height: 30)
             let wide = b.cells.filter { $0.scalar.value > 0x7E }
-            #expect(wide.isEmpty, "non-ASCII in setup \(setup): \(String(String.UnicodeScalarView(wide.prefix(10).map(\.scalar))))")
+            #expect(
+                wide.isEmpty,
+                "non-ASCII in setup \(setup): \(String(String.UnicodeScalarView(wide.prefix(10).map(\.scalar))))")
         }
     }
 
@@ -69,20 +71,26 @@ import UMCGTrace
     /// at any size stays within the grid.
     @Test func randomInputNeverTraps() {
         var rng = SplitMix(seed: 42)
-        let agg = Aggregator(info: ModelFixtures.info(servers: 3, workers: 5), mode: .replay(name: "fuzz"), options: DashboardOptions())
+        let agg = Aggregator(
+            info: ModelFixtures.info(servers: 3, workers: 5), mode: .replay(name: "fuzz"), options: DashboardOptions())
         let kinds = TraceEventKind.allCases
         for i in 0..<20_000 {
             let kind = kinds[Int(rng.next() % UInt64(kinds.count))]
             let worker = rng.next() % 4 == 0 ? UInt32(truncatingIfNeeded: rng.next()) : UInt32(rng.next() % 7)
             let server = rng.next() % 4 == 0 ? UInt16(truncatingIfNeeded: rng.next()) : UInt16(rng.next() % 4)
             let ts = rng.next() % 8 == 0 ? rng.next() : UInt64(i) * 1_000
-            agg.ingest(TraceEvent(timestamp: ts, kind: kind, server: server, worker: worker, arg: rng.next() >> (rng.next() % 64)))
+            agg.ingest(
+                TraceEvent(
+                    timestamp: ts, kind: kind, server: server, worker: worker, arg: rng.next() >> (rng.next() % 64)))
             if i % 997 == 0 {
-                var w = WorkerCounters(id: UInt32(rng.next() % 9), state: WorkerState(rawValue: UInt8(rng.next() % 8)) ?? .idle)
+                var w = WorkerCounters(
+                    id: UInt32(rng.next() % 9), state: WorkerState(rawValue: UInt8(rng.next() % 8)) ?? .idle)
                 w.runNanos = rng.next()
                 w.switches = rng.next()
-                let s = ServerCounters(id: UInt16(rng.next() % 5), state: .running, currentWorker: UInt32(truncatingIfNeeded: rng.next()))
-                agg.ingest(snapshot: Snapshot(timestamp: rng.next(), servers: [s], workers: [w], droppedEvents: rng.next()))
+                let s = ServerCounters(
+                    id: UInt16(rng.next() % 5), state: .running, currentWorker: UInt32(truncatingIfNeeded: rng.next()))
+                agg.ingest(
+                    snapshot: Snapshot(timestamp: rng.next(), servers: [s], workers: [w], droppedEvents: rng.next()))
             }
             if i % 500 == 0 {
                 agg.tick(now: UInt64(i) * 1_000 + rng.next() % 10_000)

@@ -51,8 +51,10 @@ struct WorkerTrack: Sendable {
 
     /// Moves to `newState` at `ts`, booking the time spent in the old state.
     /// Events older than the current state's start don't change the state.
+    /// An exited worker stays exited (late events of it only count) unless it registers again.
     mutating func transition(to newState: WorkerState, at ts: UInt64) -> Bool {
         guard ts >= stateSince else { return false }
+        if state == .exited, newState != .idle { return false }
         if ts > stateSince, ts > snapTime { Self.addTime(ts - stateSince, for: state, to: &since) }
         state = newState
         stateSince = ts

@@ -2,13 +2,15 @@ import UMCGTrace
 
 /// One worker in depth: totals, wake→run and run-length histograms, its latest events.
 enum DetailView {
-    static func draw(_ row: WorkerRow, model: DashboardModel, layout: DashboardLayout, into buffer: inout ScreenBuffer) {
+    static func draw(_ row: WorkerRow, model: DashboardModel, layout: DashboardLayout, into buffer: inout ScreenBuffer)
+    {
         let ascii = model.options.ascii
         let w = buffer.width
         let y0 = 1
         let bottom = layout.footerY  // exclusive
         buffer.header(
-            " WORKER \(row.name) ", rest: " id \(row.id)  " + Glyphs.state(row.state, ascii: ascii) + " \(row.state)"
+            " WORKER \(row.name) ",
+            rest: " id \(row.id)  " + Glyphs.state(row.state, ascii: ascii) + " \(row.state)"
                 + "  server " + (row.server == TraceEvent.noServer ? "-" : model.serverName(row.server)), y: y0)
         let t = row.totals
         let line1 =
@@ -77,7 +79,8 @@ enum DetailView {
         for (i, g) in groups.enumerated() where i < rows {
             let cy = y + 1 + i
             let label = (ascii ? "<=" : "≤") + Format.nanos(g.upper, ascii: ascii)
-            var cx = x + buffer.put(" " + Format.right(label, labelWidth) + " ", x: x, y: cy, style: CellStyle(color: .dim))
+            var cx =
+                x + buffer.put(" " + Format.right(label, labelWidth) + " ", x: x, y: cy, style: CellStyle(color: .dim))
             cx += buffer.put(
                 Graphs.bar(Double(g.count) / Double(max(most, 1)), width: barWidth, ascii: ascii), x: cx, y: cy,
                 style: CellStyle(color: color))
@@ -101,7 +104,9 @@ enum DetailView {
             let when = Format.right(age == 0 ? "now" : "-" + Format.nanos(age, ascii: ascii), 7)
             let srv = e.server == TraceEvent.noServer ? "" : model.serverName(e.server)
             let detail = argText(e, model: model, ascii: ascii)
-            let line = " \(when) " + Format.left(e.kind.description, 7) + " " + Format.left(srv, 5, ascii: ascii) + " " + detail
+            let line =
+                " \(when) " + Format.left(e.kind.description, 7) + " " + Format.left(srv, 5, ascii: ascii) + " "
+                + detail
             buffer.put(line, x: x, y: y + 1 + i, style: CellStyle(color: color(of: e.kind)), maxWidth: width)
         }
     }

@@ -36,7 +36,8 @@ enum FooterView {
         if !model.ui.filter.isEmpty {
             let f = "filter: " + model.ui.filter
             if x + f.count + 2 <= buffer.width {
-                buffer.put(f, x: buffer.width - f.unicodeScalars.count - 1, y: y, style: CellStyle(color: .accent, bold: true))
+                buffer.put(
+                    f, x: buffer.width - f.unicodeScalars.count - 1, y: y, style: CellStyle(color: .accent, bold: true))
             }
         }
     }

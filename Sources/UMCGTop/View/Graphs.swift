@@ -110,7 +110,8 @@ enum Graphs {
                 guard bits[idx] != 0, owner[idx] >= 0,
                     let scalar = Unicode.Scalar(0x2800 + UInt32(bits[idx]))
                 else { continue }
-                buffer[x + cx, y + cy] = Cell(scalar, style: CellStyle(color: Glyphs.seriesColor(series[owner[idx]].method)))
+                buffer[x + cx, y + cy] = Cell(
+                    scalar, style: CellStyle(color: Glyphs.seriesColor(series[owner[idx]].method)))
             }
         }
     }

@@ -55,7 +55,8 @@ enum HelpOverlay {
             ascii ? ("-", "|", "+", "+", "+", "+") : ("─", "│", "┌", "┐", "└", "┘")
         buffer.put(tl + String(repeating: h, count: innerWidth) + tr, x: x0, y: y0, style: border)
         let title = " umcgtop help "
-        buffer.put(title, x: x0 + max(1, (innerWidth - title.count) / 2), y: y0, style: CellStyle(color: .header, bold: true))
+        buffer.put(
+            title, x: x0 + max(1, (innerWidth - title.count) / 2), y: y0, style: CellStyle(color: .header, bold: true))
         for i in 0..<(height - 2) {
             let y = y0 + 1 + i
             buffer.put(v, x: x0, y: y, style: border)
@@ -63,7 +64,9 @@ enum HelpOverlay {
             if i < body.count {
                 let isKeyLine = i < items.count
                 if isKeyLine {
-                    buffer.put(" " + Format.left(items[i].0, keyWidth), x: x0 + 1, y: y, style: CellStyle(color: .accent, bold: true), maxWidth: innerWidth)
+                    buffer.put(
+                        " " + Format.left(items[i].0, keyWidth), x: x0 + 1, y: y,
+                        style: CellStyle(color: .accent, bold: true), maxWidth: innerWidth)
                     buffer.put(items[i].1, x: x0 + 1 + keyWidth + 3, y: y, maxWidth: max(0, innerWidth - keyWidth - 3))
                 } else {
                     buffer.put(" " + body[i], x: x0 + 1, y: y, style: CellStyle(color: .dim), maxWidth: innerWidth)
@@ -79,6 +82,7 @@ enum HelpOverlay {
             (.running, "run"), (.runnable, "runnable"), (.waiting, "wait"), (.blocked, "blocked"), (.exited, "exit"),
             (.unknown, "unknown"),
         ]
-        return states[from..<min(from + 3, states.count)].map { Glyphs.state($0.0, ascii: ascii) + " " + $0.1 }.joined(separator: "  ")
+        return states[from..<min(from + 3, states.count)].map { Glyphs.state($0.0, ascii: ascii) + " " + $0.1 }.joined(
+            separator: "  ")
     }
 }

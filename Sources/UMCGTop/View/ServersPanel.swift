@@ -10,7 +10,7 @@ enum ServersPanel {
         let fixedCols = 1 + 8 + 1 + 12 + 1 + 7 + 1 + 8 + 1 + utilBar + 5 + 1 + 4 + 2
         let spark = max(0, w - fixedCols - 1)
         let head =
-            " " + Format.left("SERVER", 8) + " " + Format.left("WORKER", 12) + " " + Format.left("STATE", 7) + " "
+            " " + Format.left("Servers", 8) + " " + Format.left("WORKER", 12) + " " + Format.left("STATE", 7) + " "
             + Format.right("SW/S", 8) + " " + Format.left("UTIL", utilBar + 5) + " " + Format.right("RQ", 4) + "  "
             + (spark >= 8 ? "SWITCHES/S HISTORY" : "")
         buffer.header(head, y: layout.serversY)
@@ -29,7 +29,8 @@ enum ServersPanel {
             x += buffer.put(Format.left(s.state.description, 7) + " ", x: x, y: y, style: CellStyle(color: stateColor))
             x += buffer.put(Format.right(Format.rate(s.switchesPerSecond), 8) + " ", x: x, y: y)
             let barColor: ColorRole = s.utilisation > 0.9 ? .warn : .good
-            x += buffer.put(Graphs.bar(s.utilisation, width: utilBar, ascii: ascii), x: x, y: y, style: CellStyle(color: barColor))
+            x += buffer.put(
+                Graphs.bar(s.utilisation, width: utilBar, ascii: ascii), x: x, y: y, style: CellStyle(color: barColor))
             x += buffer.put(Format.right(Format.percent(s.utilisation), 5) + " ", x: x, y: y)
             x += buffer.put(Format.right(String(s.runQueueDepth), 4) + "  ", x: x, y: y)
             if spark >= 8 {
@@ -40,7 +41,8 @@ enum ServersPanel {
         }
         if model.servers.count > layout.serverRows, layout.serverRows > 0 {
             let more = "+\(model.servers.count - layout.serverRows) more"
-            buffer.put(more, x: w - more.count - 1, y: layout.serversY + layout.serverRows, style: CellStyle(color: .dim))
+            buffer.put(
+                more, x: w - more.count - 1, y: layout.serversY + layout.serverRows, style: CellStyle(color: .dim))
         }
     }
 }

@@ -40,7 +40,8 @@ enum StatusLineView {
         }
         if !model.mode.isReplay {
             segs.append(sep)
-            segs.append(("every " + Format.fixed(Double(model.options.refreshMillis) / 1000, 2) + "s", CellStyle(color: .dim)))
+            segs.append(
+                ("every " + Format.fixed(Double(model.options.refreshMillis) / 1000, 2) + "s", CellStyle(color: .dim)))
         }
 
         let essential = model.mode.isReplay ? 2 : 1

@@ -7,7 +7,7 @@ enum SwitchRatePanel {
         let ascii = model.options.ascii
         let rates = model.rates
         let times = ascii ? "x" : "×"
-        var title = " SWITCH RATE  cycles/s" + (ascii ? ", " : " · ") + "ns/switch"
+        var title = " Switch rate  cycles/s" + (ascii ? ", " : " · ") + "ns/switch"
         var ratios: [String] = []
         if let r = rates.umcgRatio(to: .futex) { ratios.append("UMCG \(Format.fixed(r, 2))\(times) futex") }
         if let r = rates.umcgRatio(to: .condvar) { ratios.append("\(Format.fixed(r, 2))\(times) condvar") }
@@ -18,7 +18,9 @@ enum SwitchRatePanel {
         if peak > 0 {
             let label = " axis 0-" + Format.rate(scale) + " "
             if buffer.width - title.unicodeScalars.count > label.count + 2 {
-                buffer.put(label, x: buffer.width - label.count, y: layout.ratesY, style: CellStyle(color: .header, reverse: true))
+                buffer.put(
+                    label, x: buffer.width - label.count, y: layout.ratesY,
+                    style: CellStyle(color: .header, reverse: true))
             }
         }
 
@@ -31,8 +33,11 @@ enum SwitchRatePanel {
             let color = Glyphs.seriesColor(s.method)
             let mark = ascii ? String(Glyphs.seriesMark(s.method)) : "━"
             var x = buffer.put(" " + mark + " ", x: 0, y: y0 + i, style: CellStyle(color: color, bold: true))
-            x += buffer.put(Format.left(Glyphs.seriesName(s.method), 8), x: x, y: y0 + i, style: CellStyle(color: color, bold: true))
-            x += buffer.put(Format.right(Format.rate(s.cyclesPerSecond), 7) + " ", x: x, y: y0 + i, style: CellStyle(bold: true))
+            x += buffer.put(
+                Format.left(Glyphs.seriesName(s.method), 8), x: x, y: y0 + i, style: CellStyle(color: color, bold: true)
+            )
+            x += buffer.put(
+                Format.right(Format.rate(s.cyclesPerSecond), 7) + " ", x: x, y: y0 + i, style: CellStyle(bold: true))
             let ns = s.nanosPerSwitch.map { Format.nanos(UInt64($0.rounded()), ascii: ascii) } ?? ""
             x += buffer.put(Format.right(ns, 6) + " ", x: x, y: y0 + i)
             var note = s.placement ?? ""
@@ -44,7 +49,8 @@ enum SwitchRatePanel {
             buffer.put(" 1 cycle = 2 switches", x: 0, y: y0 + 3, style: CellStyle(color: .dim), maxWidth: legendWidth)
         }
         if layout.graphRows > 4 {
-            let sources = series.map { "\(Glyphs.seriesName($0.method)):\(sourceName($0.source))" }.joined(separator: " ")
+            let sources = series.map { "\(Glyphs.seriesName($0.method)):\(sourceName($0.source))" }.joined(
+                separator: " ")
             buffer.put(" " + sources, x: 0, y: y0 + 4, style: CellStyle(color: .dim), maxWidth: legendWidth)
         }
 
@@ -58,7 +64,9 @@ enum SwitchRatePanel {
                 values, maxValue: scale, x: graphX, y: y0, width: graphWidth, height: layout.graphRows, ascii: ascii,
                 into: &buffer)
         } else {
-            buffer.put(ascii ? "waiting for samples..." : "waiting for samples…", x: graphX + 1, y: y0 + layout.graphRows / 2, style: CellStyle(color: .dim))
+            buffer.put(
+                ascii ? "waiting for samples..." : "waiting for samples…", x: graphX + 1, y: y0 + layout.graphRows / 2,
+                style: CellStyle(color: .dim))
         }
     }
 

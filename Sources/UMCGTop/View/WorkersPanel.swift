@@ -20,7 +20,8 @@ enum WorkersPanel {
             Column(header: "S", width: 1, rightAligned: false, sort: .state) { r, _ in
                 [(Glyphs.state(r.state, ascii: ascii), Glyphs.stateColor(r.state))]
             },
-            Column(header: "NAME", width: nameWidth, rightAligned: false, sort: .name) { r, _ in [(r.name, .normal)] },
+            Column(header: "Workers", width: nameWidth, rightAligned: false, sort: .name) { r, _ in [(r.name, .normal)]
+            },
             Column(header: "SRV", width: 6, rightAligned: false, sort: .server) { r, m in
                 [(r.server == TraceEvent.noServer ? "-" : m.serverName(r.server), .normal)]
             },
@@ -143,16 +144,22 @@ enum WorkersPanel {
                         maxWidth: c.width)
                 } else {
                     for (t, color) in parts {
-                        cx += buffer.put(t, x: cx, y: y, style: CellStyle(color: color, reverse: selected), maxWidth: x + c.width - cx)
+                        cx += buffer.put(
+                            t, x: cx, y: y, style: CellStyle(color: color, reverse: selected),
+                            maxWidth: x + c.width - cx)
                     }
                 }
                 x += c.width
             }
         }
         // Scroll hints.
-        if top > 0 { buffer.put(ascii ? "^" : "↑", x: buffer.width - 1, y: layout.workersY + 1, style: CellStyle(color: .dim)) }
+        if top > 0 {
+            buffer.put(ascii ? "^" : "↑", x: buffer.width - 1, y: layout.workersY + 1, style: CellStyle(color: .dim))
+        }
         if top + layout.workerRows < visible.count {
-            buffer.put(ascii ? "v" : "↓", x: buffer.width - 1, y: layout.workersY + layout.workerRows, style: CellStyle(color: .dim))
+            buffer.put(
+                ascii ? "v" : "↓", x: buffer.width - 1, y: layout.workersY + layout.workerRows,
+                style: CellStyle(color: .dim))
         }
     }
 }
