@@ -24,6 +24,14 @@ import UMCGTrace
         #expect(snap.servers.reduce(0) { $0 + $1.switches } == snap.workers.reduce(0) { $0 + $1.switches })
     }
 
+    @Test func hostInfoReadsUname() {
+        let h = HostInfo.current()
+        #expect(!h.sysname.isEmpty)
+        #expect(h.kernel.hasPrefix(h.sysname))
+        #expect(h.cpus >= 1)
+        print("host: \(h.kernel) \(h.hostname) cpus=\(h.cpus)")
+    }
+
     @Test func stopWithoutStartIsANoOp() throws {
         let engine = try Engine(Self.config(.mixed))
         engine.stop()

@@ -7,7 +7,7 @@ let noIndex: UInt32 = .max
 ///
 /// Layout (byte offsets): 0 park word · 4 state · 8 server (attached or home) · 12 tid ·
 /// 16 worker id · 24 switched-in time (CLOCK_MONOTONIC) · 32 flags · 36 last CPU ·
-/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline.
+/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 owning backend.
 /// Only the worker thread moves its state out of RUNNING; servers move it into RUNNING (via a
 /// transient `switching` value) and timeouts/wakes are posted by the worker thread itself.
 @usableFromInline
@@ -46,6 +46,8 @@ struct WorkerBlock {
     @inline(__always) var cpu: UnsafeMutablePointer<Atomic<Int32>> { i32(36) }
     @inline(__always) var watcher: UnsafeMutablePointer<Atomic<UInt32>> { u32(40) }
     @inline(__always) var deadline: UnsafeMutablePointer<Atomic<UInt64>> { u64(48) }
+    /// The owning backend (an unretained reference), for the thread-exit destructor.
+    @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> { u64(56) }
 
     /// Binds and zeroes a fresh block.
     static func initialize(_ raw: UnsafeMutableRawPointer) {
@@ -53,7 +55,7 @@ struct WorkerBlock {
         let b = WorkerBlock(raw)
         for off in [0, 4, 8, 32, 40] { (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0)) }
         for off in [12, 36] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        for off in [16, 24, 48] { (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0)) }
+        for off in [16, 24, 48, 56] { (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0)) }
         // Relaxed: not yet published (the tid table's releasing insert publishes it).
         b.server.pointee.store(noIndex, ordering: .relaxed)
         b.watcher.pointee.store(noIndex, ordering: .relaxed)

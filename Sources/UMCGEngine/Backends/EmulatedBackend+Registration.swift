@@ -67,6 +67,7 @@ extension EmulatedBackend {
         }
         let w = worker(try result.get())
         umcg_shim_tls_set(w.raw)
+        armThreadExit(w)
         post(UMCGEvent(workerID: id, type: .wake).rawValue, to: chooseServer(for: w))
         try waitToRun(w, deadline: 0, interruptible: false)
     }
@@ -91,6 +92,7 @@ extension EmulatedBackend {
             reg.freeWorkers.append(index)
             reg.liveWorkers -= 1
         }
+        disarmThreadExit()
         umcg_shim_tls_set(nil)
     }
 

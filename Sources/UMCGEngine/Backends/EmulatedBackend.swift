@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CUMCGShims
 import Synchronization
 
@@ -19,6 +22,9 @@ import Synchronization
 /// and the waker skips FUTEX_WAKE when the peer is not asleep, so a cross-CPU handoff with both
 /// threads hot costs two cache-line transfers and no system call. The kernel's "wake the next
 /// thread on this CPU and sleep the caller in one step" cannot be had in user space.
+///
+/// A worker thread that ends without UNREGISTER still sends EXIT (a pthread-key destructor), so a
+/// backend must outlive the threads registered with it.
 ///
 /// Registration (REGISTER_*, UNREGISTER) takes a lock; nothing else does. Limits: `maxWorkers`
 /// worker blocks and up to 64 servers (a 64-bit idle mask); beyond that registration fails ENOMEM.
@@ -69,6 +75,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     /// 0: idle mask (bit i = server i waits for events, next_tid == 0) · 128: round-robin counter.
     let globals: UnsafeMutableRawPointer
     let maxServers: Int
+    /// The pthread key whose destructor turns a worker thread's end into EXIT.
+    let exitKey: pthread_key_t?
 
     struct Registry {
         var freeWorkers: [Int]  // used as a FIFO: slots are reused least recently freed first
@@ -105,11 +113,13 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         globals = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 128)
         globals.bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         (globals + 128).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        exitKey = Self.makeExitKey()
         registry = Mutex(
             Registry(freeWorkers: Array(0..<options.maxWorkers), freeServers: Array((0..<options.maxServers).reversed())))
     }
 
     deinit {
+        if let exitKey { pthread_key_delete(exitKey) }
         for i in 0..<maxServers { queues[i].deallocate() }
         queues.deinitialize(count: maxServers)
         queues.deallocate()

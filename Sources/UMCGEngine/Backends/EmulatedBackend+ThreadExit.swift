@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CUMCGShims
+import Synchronization
+
+/// The pthread-key destructor: a registered worker thread that ends without UNREGISTER still
+/// produces EXIT (UMCG-ABI.md: "a worker unregistered or its thread ended").
+/// The key's value is the worker block; the block names its backend (unretained).
+let umcgThreadExitDestructor: @convention(c) (UnsafeMutableRawPointer?) -> Void = { raw in
+    guard let raw else { return }
+    let w = WorkerBlock(raw)
+    // Relaxed: written at registration by this same thread.
+    let bits = w.owner.pointee.load(ordering: .relaxed)
+    guard let ownerPointer = UnsafeMutableRawPointer(bitPattern: UInt(bits)) else { return }
+    // SAFETY: a backend outlives the threads registered with it (documented on EmulatedBackend);
+    // its deinit deletes the key, after which this destructor no longer runs.
+    let backend = Unmanaged<EmulatedBackend>.fromOpaque(ownerPointer).takeUnretainedValue()
+    backend.workerThreadEnded(w)
+}
+
+extension EmulatedBackend {
+    /// Makes the thread-exit key (once per backend).
+    static func makeExitKey() -> pthread_key_t? {
+        var key = pthread_key_t()
+        return pthread_key_create(&key, umcgThreadExitDestructor) == 0 ? key : nil
+    }
+
+    /// Arms the exit destructor for the calling worker thread.
+    func armThreadExit(_ w: WorkerBlock) {
+        // Relaxed: read by this thread's destructor only.
+        w.owner.pointee.store(UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), ordering: .relaxed)
+        if let exitKey { pthread_setspecific(exitKey, w.raw) }
+    }
+
+    /// Disarms it (UNREGISTER).
+    func disarmThreadExit() {
+        if let exitKey { pthread_setspecific(exitKey, nil) }
+    }
+
+    /// A registered worker's thread ended without UNREGISTER: EXIT goes to its server (the stop slot
+    /// when it was running, the queue otherwise) and the block is released.
+    func workerThreadEnded(_ w: WorkerBlock) {
+        var posted = false
+        while !posted {
+            // Acquiring: pairs with the releasing state stores of servers (claim/publish).
+            let s = w.state.pointee.load(ordering: .acquiring)
+            let base = s & UMCGWorkerState.mask
+            switch base {
+            case UMCGWorkerState.running:
+                // Relaxed: own field, stable while RUNNING.
+                let si = w.server.pointee.load(ordering: .relaxed)
+                // Releasing: servers that still find the block see EXITED.
+                w.state.pointee.store(UMCGWorkerState.exited, ordering: .releasing)
+                releaseTid(w)
+                postStop(w, type: .exit, server: si)
+                posted = true
+            case UMCGWorkerState.blocked, UMCGWorkerState.waiting, UMCGWorkerState.runnable, UMCGWorkerState.idle:
+                // AcquiringAndReleasing: races with claim(); if a server wins we retry as RUNNING.
+                if w.state.pointee.compareExchange(
+                    expected: s, desired: UMCGWorkerState.exited, ordering: .acquiringAndReleasing
+                ).exchanged {
+                    releaseTid(w)
+                    post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.exit.rawValue, to: chooseServer(for: w))
+                    posted = true
+                }
+            case WorkerBlock.switching:
+                _ = umcg_shim_sched_yield()  // a server is publishing RUNNING; it takes nanoseconds
+            default:
+                return  // already exited
+            }
+        }
+        let index = workerIndex(w)
+        registry.withLock { reg in
+            reg.freeWorkers.append(index)
+            reg.liveWorkers -= 1
+        }
+        umcg_shim_tls_set(nil)
+    }
+
+    func releaseTid(_ w: WorkerBlock) {
+        // Relaxed: set at registration, before the table published the block.
+        let tid = w.tid.pointee.load(ordering: .relaxed)
+        registry.withLock { _ in table.remove(tid) }
+    }
+}
