@@ -13,7 +13,13 @@ enum AppRunner {
             StandardStreams.errorLine("umcgtop: error: \(TerminalError.notATerminal)")
             return 1
         }
-        let source = try SourceFactory.make(command)
+        let source: EventSource
+        do {
+            source = try SourceFactory.make(command)
+        } catch let failure as AppFailure {
+            StandardStreams.errorLine("umcgtop: error: \(failure.message)")
+            return failure.status
+        }
         defer { source.stop() }
         let mode: DashboardMode = command.replay.map { .replay(name: $0) } ?? .live
         if command.headless {

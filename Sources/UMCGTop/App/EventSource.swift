@@ -21,9 +21,14 @@ public protocol EventSource: AnyObject {
     var summaryFields: [(String, JSONValue)] { get }
     /// The time rates are computed at: live, CLOCK_MONOTONIC `now`; replay, the clock's position.
     func traceTime(now: UInt64) -> UInt64
+    /// True when nothing more will come (a replay at its end); headless runs stop there.
+    var finished: Bool { get }
 }
 
 extension EventSource {
     /// Live default: wall time is trace time.
     public func traceTime(now: UInt64) -> UInt64 { now }
+
+    /// Live default: never finished.
+    public var finished: Bool { false }
 }

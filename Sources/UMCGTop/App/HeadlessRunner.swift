@@ -57,7 +57,7 @@ public struct HeadlessRunner {
             }
             let now = clock()
             eventsFolded += source.pump(into: &aggregator, budget: 200_000, now: now)
-            if now >= end { break }
+            if now >= end || source.finished { break }
             if now >= nextRefresh {
                 aggregator.tick(now: source.traceTime(now: now))
                 if meter.sample(now: now) { aggregator.model.status.uiCPUPercent = meter.percent }

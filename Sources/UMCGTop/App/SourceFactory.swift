@@ -14,6 +14,14 @@ enum SourceFactory {
 
     /// A live or replay source, started. Errors are one line.
     static func make(_ command: DashboardCommand) throws -> EventSource {
+        if let path = command.replay {
+            do {
+                // Headless replays run through the file as fast as the clock allows.
+                return try ReplaySource(path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1)
+            } catch {
+                throw AppFailure(message: "\(path): \(error.description)", status: AppFailure.dataError)
+            }
+        }
         do {
             return try LiveSource(
                 .init(engine: engineConfiguration(command.scenario), baselines: !command.scenario.noBaselines))
@@ -23,4 +31,14 @@ enum SourceFactory {
             throw ValidationError("baselines: \(error.description)")
         }
     }
+}
+
+/// A failure the app reports as one line `umcgtop: error: …` with its own exit status.
+struct AppFailure: Error {
+    /// The line after "umcgtop: error: ".
+    var message: String
+    /// The exit status.
+    var status: Int32
+    /// EX_DATAERR: the input file is unreadable or damaged (as `umcgtop report`).
+    static let dataError: Int32 = 65
 }
