@@ -1,0 +1,248 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Moves events from a `TraceHub` to a trace file and to the dashboard, on its own thread.
+///
+/// Every `passInterval` the pump drains each ring (at most `perRingLimit` events per ring per pass), appends
+/// the events to the writer (a chunk at least every `flushInterval`), takes a keyframe via `snapshot()` every
+/// `keyframeInterval` (and one at the start), and tees every event into `tap`, a ring the dashboard drains.
+/// A full tap drops for the UI only, never for the file. After a write error the pump stops writing, keeps
+/// draining and teeing, and reports the error in `writeError` and from `stop()`.
+///
+/// Threading rule: `tap.drain` from one consumer thread; everything else from any thread.
+public final class TracePump: Sendable {
+    /// Events for the dashboard (the pump is its only producer; drain it from one thread).
+    public let tap: TraceRing
+
+    private let hub: TraceHub
+    private let snapshot: @Sendable () -> Snapshot
+    private let clock: @Sendable () -> UInt64
+    private let keyframeInterval: UInt64
+    private let flushInterval: UInt64
+    private let passInterval: UInt64
+    private let perRingLimit: Int
+
+    private let state: Mutex<PumpState>
+    private let gate: Mutex<StopGate>
+    private let firstError = Mutex<TraceFileError?>(nil)
+    // Statistics: written by the pump under `state`, read anywhere; relaxed, nothing is published through them.
+    private let bytes = Atomic<UInt64>(0)
+    private let events = Atomic<UInt64>(0)
+    private let keyframes = Atomic<UInt64>(0)
+    /// Set by `stop()`; the pump thread polls it (releasing store / acquiring load, see `run`).
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// Starts a pump thread draining `hub`, writing to `writer` (none: tap only), keyframes from `snapshot`.
+    public convenience init(
+        hub: TraceHub, info: RunInfo, writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot,
+        tapCapacity: Int
+    ) {
+        self.init(
+            hub: hub, info: info, writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
+            keyframeInterval: .seconds(1))
+    }
+
+    /// Like the short form, with the cadence spelled out; `startThread: false` leaves passes to `pass(now:)` (tests).
+    public init(
+        hub: TraceHub, info: RunInfo, writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot,
+        tapCapacity: Int, keyframeInterval: Duration, flushInterval: Duration = .milliseconds(250),
+        passInterval: Duration = .milliseconds(2), perRingLimit: Int = 8192,
+        clock: @escaping @Sendable () -> UInt64 = TracePump.monotonicNanoseconds, startThread: Bool = true
+    ) {
+        tap = TraceRing(minimumCapacity: tapCapacity, label: "tap")
+        self.hub = hub
+        self.snapshot = snapshot
+        self.clock = clock
+        self.keyframeInterval = Self.nanoseconds(keyframeInterval)
+        self.flushInterval = Self.nanoseconds(flushInterval)
+        self.passInterval = max(1, Self.nanoseconds(passInterval))
+        self.perRingLimit = max(1, perRingLimit)
+        state = Mutex(PumpState(writer: writer))
+        gate = Mutex(StopGate())
+        _ = info  // the writer already holds the header; kept in the signature for callers without a writer
+        if startThread { startPumpThread() }
+    }
+
+    /// Bytes in the trace file so far.
+    public var bytesWritten: UInt64 { bytes.load(ordering: .relaxed) }
+    /// Events written to the file so far (gap entries excluded).
+    public var eventsWritten: UInt64 { events.load(ordering: .relaxed) }
+    /// Keyframes written so far.
+    public var keyframesWritten: UInt64 { keyframes.load(ordering: .relaxed) }
+    /// Events the producers' rings dropped (lost for the file and the UI alike).
+    public var droppedEvents: UInt64 { hub.dropped }
+    /// The first write error; nil while writing works (or without a writer).
+    public var writeError: TraceFileError? { firstError.withLock { $0 } }
+
+    /// Drains what is left, writes a final keyframe and the end record, closes the file and returns the first
+    /// write error. Idempotent (later calls return the same result) and callable from any thread, e.g. the one
+    /// handling SIGINT/SIGTERM — but not from inside an asynchronous signal handler (it locks and joins).
+    @discardableResult
+    public func stop() -> TraceFileError? {
+        gate.withLock { gate in
+            if gate.stopped { return writeError }
+            // Releasing: pairs with the pump thread's acquiring load in `run`.
+            stopRequested.store(true, ordering: .releasing)
+            if let thread = gate.thread {
+                _ = pthread_join(thread, nil)
+                gate.thread = nil
+            }
+            state.withLock { finalPass(&$0) }
+            gate.stopped = true
+            return writeError
+        }
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds (the default clock).
+    public static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        _ = clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// One pass at time `now`: drain, write, keyframe/flush when due. Returns the events drained.
+    /// The pump thread calls it; tests built with `startThread: false` call it directly.
+    @discardableResult
+    public func pass(now: UInt64) -> Int {
+        state.withLock { s in
+            let n = drainRings(&s, limit: perRingLimit)
+            if s.writing {
+                if s.lastKeyframe.map({ now &- $0 >= keyframeInterval }) ?? true {
+                    write(&s) { (w) throws(TraceFileError) in try w.appendKeyframe(snapshot()) }
+                    s.lastKeyframe = now
+                    s.lastFlush = now
+                } else if now &- s.lastFlush >= flushInterval {
+                    write(&s) { (w) throws(TraceFileError) in try w.flush() }
+                    s.lastFlush = now
+                }
+            }
+            publish(s)
+            return n
+        }
+    }
+
+    // MARK: - Internals
+
+    private static func nanoseconds(_ d: Duration) -> UInt64 {
+        let (seconds, attoseconds) = d.components
+        if seconds < 0 { return 0 }
+        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+
+    private func drainRings(_ s: inout PumpState, limit: Int) -> Int {
+        let rings = hub.allRings
+        while s.marked.count < rings.count { s.marked.append(0) }
+        var total = 0
+        for (i, ring) in rings.enumerated() {
+            total += ring.drain(limit: limit) { event in
+                if event.kind == .dropped { s.marked[i] &+= event.arg }
+                handle(event, &s)
+            }
+        }
+        return total
+    }
+
+    @inline(__always)
+    private func handle(_ event: TraceEvent, _ s: inout PumpState) {
+        s.lastTimestamp = max(s.lastTimestamp, event.timestamp)
+        tap.push(event)
+        if s.writing { write(&s) { (w) throws(TraceFileError) in try w.append(event) } }
+    }
+
+    private func write(_ s: inout PumpState, _ body: (TraceWriter) throws(TraceFileError) -> Void) {
+        guard let writer = s.writer, s.writing else { return }
+        do throws(TraceFileError) {
+            try body(writer)
+        } catch {
+            s.writing = false
+            firstError.withLock { if $0 == nil { $0 = error } }
+        }
+    }
+
+    private func publish(_ s: PumpState) {
+        guard let writer = s.writer else { return }
+        bytes.store(writer.bytesWritten, ordering: .relaxed)
+        events.store(writer.eventsWritten, ordering: .relaxed)
+        keyframes.store(writer.keyframesWritten, ordering: .relaxed)
+    }
+
+    /// Drains everything, turns drops no marker announced into a gap, final keyframe, end record, close.
+    private func finalPass(_ s: inout PumpState) {
+        // Bounded: producers that keep pushing cannot hold stop() forever.
+        for _ in 0..<64 where drainRings(&s, limit: .max) > 0 {}
+        for (i, ring) in hub.allRings.enumerated() where i < s.marked.count {
+            let unannounced = ring.dropped &- s.marked[i]
+            if ring.dropped > s.marked[i] {
+                s.marked[i] = ring.dropped
+                handle(
+                    TraceEvent(timestamp: s.lastTimestamp, kind: .dropped, arg: unannounced), &s)
+            }
+        }
+        if s.writing {
+            write(&s) { (w) throws(TraceFileError) in try w.appendKeyframe(snapshot()) }
+            write(&s) { (w) throws(TraceFileError) in try w.finish() }
+        }
+        publish(s)
+    }
+
+    private func startPumpThread() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                guard let raw else { return nil }
+                let pump = Unmanaged<TracePump>.fromOpaque(raw).takeRetainedValue()
+                pump.run()
+                return nil
+            }, context)
+        if rc != 0 {
+            // No thread: release the context; stop() still drains and closes from the caller's thread.
+            Unmanaged<TracePump>.fromOpaque(context).release()
+            firstError.withLock { $0 = .system(operation: "pthread_create", path: "pump", errno: rc) }
+            return
+        }
+        gate.withLock { $0.thread = thread }
+    }
+
+    private func run() {
+        // Acquiring: pairs with stop()'s releasing store.
+        while !stopRequested.load(ordering: .acquiring) {
+            let drained = pass(now: clock())
+            if drained < perRingLimit / 2 {
+                // A fixed nap between passes (not synchronisation: stop() joins the thread).
+                var ts = timespec(tv_sec: Int(passInterval / 1_000_000_000), tv_nsec: Int(passInterval % 1_000_000_000))
+                var left = timespec()
+                while nanosleep(&ts, &left) != 0 && Glibc.errno == EINTR { ts = left }
+            }
+        }
+    }
+}
+
+/// What the pump thread owns (behind `TracePump.state`).
+struct PumpState: Sendable {
+    var writer: TraceWriter?
+    /// False without a writer or after a write error.
+    var writing: Bool
+    /// Per ring (hub order): drops announced by markers so far.
+    var marked: [UInt64] = []
+    var lastFlush: UInt64 = 0
+    var lastKeyframe: UInt64?
+    /// Largest event timestamp seen.
+    var lastTimestamp: UInt64 = 0
+
+    init(writer: TraceWriter?) {
+        self.writer = writer
+        writing = writer != nil
+    }
+}
+
+/// Serialises `stop()` callers.
+struct StopGate: @unchecked Sendable {
+    // SAFETY: pthread_t is a plain integer handle on Linux; only accessed under the gate's mutex.
+    var thread: pthread_t?
+    var stopped = false
+}
