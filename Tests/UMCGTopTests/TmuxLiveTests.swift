@@ -5,11 +5,7 @@ import Testing
     .enabled(if: TmuxSession.available, "tmux is not installed (scripts/setup-deps installs it)"),
     .enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))
 struct TmuxLiveTests {
-    private func panelsShown(_ s: String) -> Bool {
-        // The three panels (Servers, Switch rate, Workers headers) and the baseline rows.
-        s.contains("SERVER") && s.contains("SWITCH RATE") && s.contains("NAME") && s.contains(" futex ")
-            && s.contains(" condvar ")
-    }
+    private func panelsShown(_ s: String) -> Bool { TmuxSession.panelsShown(s) }
 
     @Test func liveViewHelpResizeAndQuit() throws {
         let tmux = try TmuxSession()

@@ -47,4 +47,10 @@ final class TmuxSession {
     func waitFor(timeout: Double = 30, _ condition: (String) -> Bool) -> Bool {
         EndToEnd.wait(timeout: timeout) { condition(screen()) }
     }
+
+    /// The dashboard is up: the three panel titles and the futex and condvar rows are on screen.
+    static func panelsShown(_ s: String) -> Bool {
+        s.contains("Servers") && s.contains("Switch rate") && s.contains("Workers") && s.contains(" futex ")
+            && s.contains(" condvar ")
+    }
 }

@@ -66,6 +66,7 @@ public final class DashboardLoop {
         var nextFrame = now
         var dirty = true
         var full = true
+        var lastTraceTick: UInt64 = 0
         while true {
             if let sig = pendingSignal() { return SignalMonitor.exitStatus(for: sig) }
             now = clock()
@@ -76,7 +77,12 @@ public final class DashboardLoop {
             }
             if now >= nextFrame {
                 // Paused live: the aggregator keeps sampling but does not publish (nothing is lost).
-                aggregator.tick(now: source.traceTime(now: now))
+                // A paused replay's clock stands still: ticking at the same instant would empty the rate windows.
+                let traceNow = source.traceTime(now: now)
+                if traceNow != lastTraceTick {
+                    aggregator.tick(now: traceNow)
+                    lastTraceTick = traceNow
+                }
                 if meter.sample(now: now) { aggregator.model.status.uiCPUPercent = meter.percent }
                 aggregator.model.status.warning = source.note
                 dirty = true

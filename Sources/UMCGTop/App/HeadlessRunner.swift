@@ -73,7 +73,11 @@ public struct HeadlessRunner {
         let stopped = clock()
         source.stop()
         // Whatever the source still holds after stopping (the pump's last drain) is folded too.
-        for _ in 0..<1000 where source.pump(into: &aggregator, budget: 200_000, now: clock()) > 0 {}
+        for _ in 0..<1000 {
+            let n = source.pump(into: &aggregator, budget: 200_000, now: clock())
+            eventsFolded += n
+            if n == 0 { break }
+        }
         let snapshot = source.snapshot()
         if let snapshot { aggregator.ingest(snapshot: snapshot) }
         aggregator.tick(now: source.traceTime(now: clock()))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import UMCGEngine
+import UMCGTrace
 
 /// Builds the event source the command asks for.
 enum SourceFactory {
@@ -24,11 +25,15 @@ enum SourceFactory {
         }
         do {
             return try LiveSource(
-                .init(engine: engineConfiguration(command.scenario), baselines: !command.scenario.noBaselines))
+                .init(
+                    engine: engineConfiguration(command.scenario), baselines: !command.scenario.noBaselines,
+                    recordPath: command.record, force: command.force))
         } catch let error as EngineError {
             throw ValidationError(error.description)
         } catch let error as BaselineError {
             throw ValidationError("baselines: \(error.description)")
+        } catch let error as TraceFileError {
+            throw AppFailure(message: "cannot record: \(error.description)", status: 1)
         }
     }
 }
