@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Testing
+
 @testable import UMCGTop
 
 @Suite struct AppCommandLineTests {

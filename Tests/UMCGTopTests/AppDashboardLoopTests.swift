@@ -1,5 +1,6 @@
 import Testing
 import UMCGTrace
+
 @testable import UMCGTop
 
 @Suite struct AppDashboardLoopTests {
@@ -49,7 +50,8 @@ import UMCGTrace
 
     @Test func keyRedrawsAtOnceAndResizeRepaintsFully() {
         let clock = FakeClock()
-        let screen = FakeScreen(clock: clock, script: [(2, .char("?")), (1, .resize), (2, .char("q")), (1, .char("q"))])
+        let screen = FakeScreen(
+            clock: clock, script: [(2, .char("?")), (1, .resize), (2, .char("q")), (1, .char("q"))])
         let source = FakeSource(waiting: 0)
         let loop = makeLoop(screen: screen, source: source, clock: clock)
         _ = loop.run()

@@ -1,5 +1,6 @@
 import Testing
 import UMCGTrace
+
 @testable import UMCGTop
 
 @Suite struct AppHeadlessTests {

@@ -2,6 +2,7 @@ import CUMCGShims
 import Foundation
 import Testing
 import UMCGTrace
+
 @testable import UMCGTop
 
 @Suite struct AppReplaySourceTests {

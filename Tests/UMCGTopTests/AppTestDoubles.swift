@@ -1,4 +1,5 @@
 import UMCGTrace
+
 @testable import UMCGTop
 
 /// A fake clock the tests advance by hand (ns).
@@ -85,6 +86,8 @@ final class FakeSource: EventSource {
     func snapshot() -> Snapshot? {
         Snapshot(
             timestamp: 0, servers: [ServerCounters(id: 0, state: .running, currentWorker: 0)], workers: [counters],
-            baselines: [BaselineCounters(method: .futex, cycles: 500, activeNanos: 1_000_000_000, placement: "same-cpu")])
+            baselines: [
+                BaselineCounters(method: .futex, cycles: 500, activeNanos: 1_000_000_000, placement: "same-cpu")
+            ])
     }
 }

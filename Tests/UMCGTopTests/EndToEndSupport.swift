@@ -56,8 +56,8 @@ enum EndToEnd {
             let argv = ([executable] + args).map { strdup($0) } + [nil]
             let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
             defer {
-                argv.forEach { free($0) }
-                envp.forEach { free($0) }
+                for p in argv { free(p) }
+                for p in envp { free(p) }
             }
             var child: pid_t = 0
             let rc = posix_spawnp(&child, executable, &actions, &attr, argv, envp)

@@ -7,13 +7,17 @@ final class TmuxSession {
 
     /// True when tmux is installed (the tmux tests skip otherwise).
     static var available: Bool {
-        ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+        ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].contains {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     /// Starts a detached width×height session running a plain shell.
     init(width: Int = 120, height: Int = 40) throws {
-        _ = try tmux(["-u", "new-session", "-d", "-x", "\(width)", "-y", "\(height)",
-                      "env PS1='$ ' bash --norc --noprofile"])
+        _ = try tmux([
+            "-u", "new-session", "-d", "-x", "\(width)", "-y", "\(height)",
+            "env PS1='$ ' bash --norc --noprofile",
+        ])
     }
 
     /// Kills the whole private server (call in a defer).

@@ -116,7 +116,11 @@ public final class DashboardLoop {
         }
     }
 
-    private enum Outcome { case nothing, draw(full: Bool), quit }
+    private enum Outcome {
+        case nothing
+        case draw(full: Bool)
+        case quit
+    }
 
     /// Key → action → reaction.
     private func handle(_ key: Key, now: UInt64) -> Outcome {

@@ -18,7 +18,8 @@ public enum HeadlessSummary {
         }
         let servers: [JSONValue] = snap.servers.map { s in
             .object([
-                ("id", .uint(UInt64(s.id))), ("name", name(.server, UInt32(s.id))), ("state", .string(s.state.description)),
+                ("id", .uint(UInt64(s.id))), ("name", name(.server, UInt32(s.id))),
+                ("state", .string(s.state.description)),
                 ("switches", .uint(s.switches)), ("busy_ns", .uint(s.busyNanos)), ("idle_ns", .uint(s.idleNanos)),
                 ("events", .uint(s.events)),
             ])

@@ -140,13 +140,15 @@ public final class LiveSource: EventSource {
         ]
         if let recordPath {
             let error = finalError ?? pump.writeError
-            fields.append((
-                "recording",
-                .object([
-                    ("path", .string(recordPath)), ("bytes", .uint(pump.bytesWritten)),
-                    ("events", .uint(pump.eventsWritten)), ("keyframes", .uint(pump.keyframesWritten)),
-                    ("error", error.map { .string($0.description) } ?? .null),
-                ])))
+            fields.append(
+                (
+                    "recording",
+                    .object([
+                        ("path", .string(recordPath)), ("bytes", .uint(pump.bytesWritten)),
+                        ("events", .uint(pump.eventsWritten)), ("keyframes", .uint(pump.keyframesWritten)),
+                        ("error", error.map { .string($0.description) } ?? .null),
+                    ])
+                ))
         }
         return fields
     }
