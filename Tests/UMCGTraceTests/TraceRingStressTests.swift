@@ -132,28 +132,36 @@ final class Finished: Sendable {
         #endif
     }
 
-    /// Pushing never allocates: malloc's in-use bytes are unchanged across a million pushes (and drains).
-    /// This checks net allocation via mallinfo2; the code path itself only touches preallocated raw memory.
+    /// Pushing never allocates: malloc's in-use bytes are unchanged across 100 k pushes (and drains).
+    /// Other tests run in parallel in this process and may allocate meanwhile, so a few attempts are allowed;
+    /// a push that allocated would grow the heap in every attempt. (mallinfo2 sees net growth only; the push path
+    /// itself touches only memory allocated by `init`.)
     @Test func pushDoesNotAllocate() throws {
         let ring = TraceRing(minimumCapacity: 1024)
         let e = TraceEvent(timestamp: 1, kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 7)
         for _ in 0..<2048 { ring.push(e) }  // warm up, including the drop path
         ring.drain { _ in }
         var sum: UInt64 = 0
-        let before = try #require(Self.heapInUse())
-        for i in 0..<1_000_000 {
-            ring.push(e)
-            if i & 511 == 0 { ring.drain { sum &+= $0.arg } }
+        var growth: [Int] = []
+        for _ in 0..<50 {
+            let before = try #require(Self.heapInUse())
+            for i in 0..<100_000 {
+                ring.push(e)
+                if i & 511 == 0 { ring.drain { sum &+= $0.arg } }
+            }
+            let after = try #require(Self.heapInUse())
+            growth.append(after - before)
+            if after == before { break }
         }
-        let after = try #require(Self.heapInUse())
-        #expect(after == before)
+        #expect(growth.last == 0, "heap growth per attempt: \(growth)")
         #expect(sum > 0)
     }
 
     /// Prints the ring's throughput (never asserted). Release numbers: see the report / docs.
     @Test func benchmarkPrintsThroughput() {
         let (rate, drops) = RingBenchmark.run(seconds: 0.3)
-        print("ring throughput (this build): \(Int(rate)) events/s, \(drops) drops")
-        #expect(rate > 0)
+        let serial = RingBenchmark.serial(seconds: 0.1)
+        print("ring throughput (this build): \(Int(rate)) events/s two threads, \(drops) drops; \(Int(serial)) events/s serial")
+        #expect(rate > 0 && serial > 0)
     }
 }

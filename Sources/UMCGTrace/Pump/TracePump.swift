@@ -50,7 +50,7 @@ public final class TracePump: Sendable {
         hub: TraceHub, info: RunInfo, writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot,
         tapCapacity: Int, keyframeInterval: Duration, flushInterval: Duration = .milliseconds(250),
         passInterval: Duration = .milliseconds(2), perRingLimit: Int = 8192,
-        clock: @escaping @Sendable () -> UInt64 = TracePump.monotonicNanoseconds, startThread: Bool = true
+        clock: @escaping @Sendable () -> UInt64 = { TracePump.monotonicNanoseconds() }, startThread: Bool = true
     ) {
         tap = TraceRing(minimumCapacity: tapCapacity, label: "tap")
         self.hub = hub

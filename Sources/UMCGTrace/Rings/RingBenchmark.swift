@@ -51,6 +51,27 @@ public enum RingBenchmark {
         let elapsed = Double(flags.elapsed.load(ordering: .relaxed))
         return (elapsed > 0 ? consumed / elapsed * 1e9 : 0, ring.dropped)
     }
+
+    /// One thread alternating 1024 pushes and a drain for about `seconds`: the per-event cost of push + drain
+    /// without cache-line transfers or scheduling (an upper bound; noise-free on a shared machine).
+    public static func serial(seconds: Double) -> Double {
+        let ring = TraceRing(minimumCapacity: 1 << 16, label: "bench-serial")
+        var e = TraceEvent(timestamp: 0, kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 0)
+        var checksum: UInt64 = 0
+        var consumed: UInt64 = 0
+        let start = TracePump.monotonicNanoseconds()
+        let limit = UInt64(max(0, seconds) * 1e9)
+        var now = start
+        while now &- start < limit {
+            for _ in 0..<1024 {
+                e.timestamp &+= 1
+                ring.push(e)
+            }
+            consumed &+= UInt64(ring.drain { checksum &+= $0.timestamp })
+            now = TracePump.monotonicNanoseconds()
+        }
+        return checksum == 0 ? 0 : Double(consumed) / Double(max(1, now &- start)) * 1e9
+    }
 }
 
 /// Shared flags of one benchmark run.

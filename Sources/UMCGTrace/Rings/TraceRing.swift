@@ -21,50 +21,53 @@ public final class TraceRing: @unchecked Sendable {
     // only by the producer thread.
 
     /// Bytes between hot fields so producer and consumer never share a cache line.
-    private static let pad = 128
+    @usableFromInline static let pad = 128
     /// The largest ring we build (2^30 slots = 32 GiB); bigger requests are clamped.
     private static let maximumCapacity = 1 << 30
 
     /// Slots in the ring (a power of two).
     public let capacity: Int
-    private let mask: UInt64
+    @usableFromInline let mask: UInt64
     /// A label for the producer ("srv0", "worker 7"); shown in drop reports.
     public let label: String
 
-    private let memory: UnsafeMutableRawPointer
-    private let slots: UnsafeMutablePointer<TraceEvent>
+    @usableFromInline let memory: UnsafeMutableRawPointer
+    @usableFromInline let slots: UnsafeMutablePointer<TraceEvent>
 
     // Layout of `memory`, one field per 128-byte line:
     // [0]   writeIndex: Atomic<UInt64>   written by the producer, read by the consumer
     // [128] readIndex:  Atomic<UInt64>   written by the consumer, read by the producer
     // [256] dropped:    Atomic<UInt64>   total drops, written by the producer, read by anyone
     // [384] producer-private plain UInt64s, see `Private`.
-    private var writeIndex: UnsafeMutablePointer<Atomic<UInt64>> {
+    // (`@usableFromInline` members let other modules inline `push`; they are not API.)
+    @usableFromInline var writeIndex: UnsafeMutablePointer<Atomic<UInt64>> {
         memory.assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    private var readIndex: UnsafeMutablePointer<Atomic<UInt64>> {
+    @usableFromInline var readIndex: UnsafeMutablePointer<Atomic<UInt64>> {
         (memory + Self.pad).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    private var droppedTotal: UnsafeMutablePointer<Atomic<UInt64>> {
+    @usableFromInline var droppedTotal: UnsafeMutablePointer<Atomic<UInt64>> {
         (memory + 2 * Self.pad).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    private var producerPrivate: UnsafeMutablePointer<UInt64> {
+    @usableFromInline var producerPrivate: UnsafeMutablePointer<UInt64> {
         (memory + 3 * Self.pad).assumingMemoryBound(to: UInt64.self)
     }
 
     /// Indices into the producer-private words.
-    private enum Private {
+    @usableFromInline enum Private {
         /// The consumer's readIndex as last seen (a lower bound of the real one).
-        static let cachedRead = 0
+        @usableFromInline static let cachedRead = 0
         /// Drops not yet announced by a marker.
-        static let pendingDrops = 1
+        @usableFromInline static let pendingDrops = 1
         /// Timestamp of the first unannounced drop.
-        static let firstDropTimestamp = 2
+        @usableFromInline static let firstDropTimestamp = 2
         /// server (bits 0–15) and cpu (bits 16–31) shared by the unannounced drops.
-        static let dropLocation = 3
+        @usableFromInline static let dropLocation = 3
         /// worker shared by the unannounced drops (low 32 bits).
-        static let dropWorker = 4
-        static let count = 5
+        @usableFromInline static let dropWorker = 4
+        /// The producer's copy of writeIndex (only it writes the index), so pushes never load the shared line.
+        @usableFromInline static let write = 5
+        @usableFromInline static let count = 6
     }
 
     /// Creates a ring with at least `minimumCapacity` slots (rounded up to a power of two, at least 2, at most 2^30).
@@ -113,12 +116,12 @@ public final class TraceRing: @unchecked Sendable {
     }
 
     /// Appends `event`; returns false (and counts a drop) when the ring is full. Producer only.
-    @inline(__always)
+    @inlinable @inline(__always)
     @discardableResult
     public func push(_ event: TraceEvent) -> Bool {
         let priv = producerPrivate
-        // Relaxed: only this thread writes writeIndex.
-        var w = writeIndex.pointee.load(ordering: .relaxed)
+        // Only this thread writes writeIndex, so its private copy is exact.
+        var w = priv[Private.write]
         let pending = priv[Private.pendingDrops]
         let needed: UInt64 = pending == 0 ? 1 : 2
         if w &+ needed &- priv[Private.cachedRead] > UInt64(capacity) {
@@ -136,6 +139,7 @@ public final class TraceRing: @unchecked Sendable {
             priv[Private.pendingDrops] = 0
         }
         slots[Int(w & mask)] = event
+        priv[Private.write] = w &+ 1
         // Releasing: pairs with the consumer's acquiring load of writeIndex,
         // publishing the slot contents written above.
         writeIndex.pointee.store(w &+ 1, ordering: .releasing)
@@ -149,21 +153,21 @@ public final class TraceRing: @unchecked Sendable {
         let priv = producerPrivate
         let pending = priv[Private.pendingDrops]
         if pending == 0 { return true }
-        // Relaxed: only this thread writes writeIndex.
-        let w = writeIndex.pointee.load(ordering: .relaxed)
+        let w = priv[Private.write]
         // Acquiring: pairs with the consumer's releasing store of readIndex (slots freed).
         priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
         if w &+ 1 &- priv[Private.cachedRead] > UInt64(capacity) { return false }
         slots[Int(w & mask)] = marker(pending: pending, priv)
         priv[Private.pendingDrops] = 0
+        priv[Private.write] = w &+ 1
         // Releasing: pairs with the consumer's acquiring load of writeIndex (publishes the marker).
         writeIndex.pointee.store(w &+ 1, ordering: .releasing)
         return true
     }
 
     /// Counts one lost event and remembers what the lost events share. Producer only, cold path.
-    @inline(never)
-    private func recordDrop(_ event: TraceEvent, pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) {
+    @inline(never) @usableFromInline
+    func recordDrop(_ event: TraceEvent, pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) {
         let location = UInt64(event.server) | UInt64(event.cpu) << 16
         if pending == 0 {
             priv[Private.firstDropTimestamp] = event.timestamp
@@ -183,8 +187,8 @@ public final class TraceRing: @unchecked Sendable {
     }
 
     /// The `.dropped` marker for `pending` unannounced drops.
-    @inline(__always)
-    private func marker(pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) -> TraceEvent {
+    @inline(__always) @usableFromInline
+    func marker(pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) -> TraceEvent {
         let location = priv[Private.dropLocation]
         return TraceEvent(
             timestamp: priv[Private.firstDropTimestamp], kind: .dropped,

@@ -90,6 +90,7 @@ struct RecordHeader: Equatable {
             type: type, payloadLength: length, sequence: try r.u64(), firstTimestamp: try r.u64(),
             lastTimestamp: try r.u64(), entryCount: try r.u32(), gapCount: try r.u32(), dropped: try r.u64())
         h.crc = try r.u32()
+        if try r.u32("record reserved") != 0 { throw .invalid(offset: offset + 52, reason: "unknown record flags") }
         if h.firstTimestamp > h.lastTimestamp {
             throw .invalid(offset: offset + 16, reason: "first timestamp after last timestamp")
         }

@@ -45,7 +45,9 @@ public final class TraceWriter: @unchecked Sendable {
             try self.init(sink: sink, path: path, info: info, chunkBytes: chunkBytes)
         } catch {
             try? sink.close()
-            sink.unlinkFile()
+            // Remove the headerless file only when this call created it (O_EXCL); with `force` the path may be
+            // anything the user named (a device, a file we just truncated), so it is left alone.
+            if !force { sink.unlinkFile() }
             throw error
         }
     }

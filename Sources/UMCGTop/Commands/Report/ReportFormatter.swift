@@ -1,0 +1,137 @@
+import UMCGTrace
+
+/// Renders a `TraceReport` as text tables or one JSON object.
+enum ReportFormatter {
+    /// Human-readable report.
+    static func text(_ r: TraceReport, path: String) -> String {
+        let s = r.summary
+        var out = "\(path): umcgtrace format v\(s.formatVersion)\n"
+        out += "run:      \(r.info.backend) backend (\(r.info.backendReason)); \(r.info.scenario)\n"
+        out += "host:     \(r.info.hostname), \(r.info.kernel), \(r.info.cpus) CPUs\n"
+        out += "duration: \(seconds(s.durationNanos))\n"
+        out += "events:   \(s.events), dropped \(s.dropped) in \(s.gaps) gaps\n"
+        out += "file:     \(s.bytes) bytes, \(s.chunks) chunks, \(s.keyframes) keyframes, "
+        out += "\(fixed(r.bytesPerEvent, 2)) bytes/event\n"
+        if s.truncated { out += "truncated: \(s.lostBytes) bytes lost\n" }
+        out += "\n"
+        let header = [
+            "worker", "switches", "blocks", "wakes", "waits", "preempt", "timeout", "run time", "wake→run avg", "p99", "max",
+        ]
+        var rows: [[String]] = [header]
+        for w in r.workers {
+            let l = w.wakeToRun
+            rows.append([
+                w.name, "\(w.switches)", "\(w.blocks)", "\(w.wakes)", "\(w.waits)", "\(w.preemptions)", "\(w.timeouts)",
+                duration(w.runNanos), l.count == 0 ? "-" : duration(UInt64(l.mean)),
+                l.count == 0 ? "-" : (l.isEstimate ? "~" : "") + duration(l.percentile(99)),
+                l.count == 0 ? "-" : duration(l.max),
+            ])
+        }
+        out += table(rows)
+        if !r.servers.isEmpty {
+            out += "\n"
+            var serverRows: [[String]] = [["server", "switches", "idles", "idle time"]]
+            for v in r.servers { serverRows.append([v.name, "\(v.switches)", "\(v.idles)", duration(v.idleNanos)]) }
+            out += table(serverRows)
+        }
+        out += "\nevents by kind: "
+        out += r.eventCounts.filter { $0.count > 0 }.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")
+        out += "\n"
+        return out
+    }
+
+    /// One JSON object (keys documented in docs/TraceFormat.md).
+    static func json(_ r: TraceReport) -> String {
+        let s = r.summary
+        var fields: [(String, JSONText)] = [
+            ("format_version", .int(UInt64(s.formatVersion))),
+            ("events", .int(s.events)),
+            ("dropped", .int(s.dropped)),
+            ("gaps", .int(s.gaps)),
+            ("chunks", .int(UInt64(s.chunks))),
+            ("keyframes", .int(UInt64(s.keyframes))),
+            ("bytes", .int(s.bytes)),
+            ("bytes_per_event", .double(r.bytesPerEvent)),
+            ("duration_s", .double(s.duration)),
+            ("first_timestamp_ns", s.firstTimestamp.map { .int($0) } ?? .null),
+            ("last_timestamp_ns", s.lastTimestamp.map { .int($0) } ?? .null),
+            ("servers", .int(UInt64(r.info.entities.filter { $0.kind == .server }.count))),
+            ("workers", .int(UInt64(r.info.entities.filter { $0.kind == .worker }.count))),
+            ("truncated", .bool(s.truncated)),
+            ("clean_end", .bool(s.cleanEnd)),
+            ("lost_bytes", .int(s.lostBytes)),
+            ("corrupt_offset", s.corruptOffset.map { .int(UInt64($0)) } ?? .null),
+            ("warning", s.warning.map { .string($0) } ?? .null),
+            ("backend", .string(r.info.backend)),
+            ("backend_reason", .string(r.info.backendReason)),
+            ("scenario", .string(r.info.scenario)),
+            ("kernel", .string(r.info.kernel)),
+            ("hostname", .string(r.info.hostname)),
+            ("cpus", .int(UInt64(r.info.cpus))),
+        ]
+        fields.append(("event_counts", .object(r.eventCounts.map { ("\($0.kind)", .int($0.count)) })))
+        fields.append(
+            ("per_worker", .array(r.workers.map { w in
+                .object([
+                    ("id", .int(UInt64(w.id))), ("name", .string(w.name)), ("switches", .int(w.switches)),
+                    ("blocks", .int(w.blocks)), ("wakes", .int(w.wakes)), ("waits", .int(w.waits)),
+                    ("preemptions", .int(w.preemptions)), ("timeouts", .int(w.timeouts)), ("handoffs", .int(w.handoffs)),
+                    ("run_ns", .int(w.runNanos)), ("wake_to_run_count", .int(w.wakeToRun.count)),
+                    ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
+                    ("wake_to_run_p99_ns", .int(w.wakeToRun.percentile(99))),
+                    ("wake_to_run_max_ns", .int(w.wakeToRun.max)),
+                    ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),
+                ])
+            })))
+        fields.append(
+            ("per_server", .array(r.servers.map { v in
+                .object([
+                    ("id", .int(UInt64(v.id))), ("name", .string(v.name)), ("switches", .int(v.switches)),
+                    ("idles", .int(v.idles)), ("idle_ns", .int(v.idleNanos)),
+                ])
+            })))
+        return JSONText.object(fields).rendered + "\n"
+    }
+
+    /// Left-aligned first column, right-aligned others, two spaces apart.
+    static func table(_ rows: [[String]]) -> String {
+        guard let width = rows.first?.count else { return "" }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows { for (i, cell) in row.enumerated() where i < width { widths[i] = max(widths[i], cell.count) } }
+        var out = ""
+        for row in rows {
+            var line = ""
+            for (i, cell) in row.enumerated() where i < width {
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                line += i == 0 ? cell + pad : "  " + pad + cell
+            }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    /// "812ns", "12.3µs", "4.56ms", "1.23s".
+    static func duration(_ ns: UInt64) -> String {
+        let v = Double(ns)
+        if ns < 1_000 { return "\(ns)ns" }
+        if ns < 1_000_000 { return fixed(v / 1e3, 1) + "µs" }
+        if ns < 1_000_000_000 { return fixed(v / 1e6, 2) + "ms" }
+        return fixed(v / 1e9, 2) + "s"
+    }
+
+    static func seconds(_ ns: UInt64) -> String { fixed(Double(ns) / 1e9, 3) + " s" }
+
+    /// `v` with `digits` decimals, without Foundation.
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        guard v.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded()
+        if scaled >= 9e18 { return String(v) }
+        let n = UInt64(scaled)
+        let whole = n / UInt64(scale)
+        var frac = String(n % UInt64(scale))
+        while frac.count < digits { frac = "0" + frac }
+        return (v < 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + frac : "")
+    }
+}

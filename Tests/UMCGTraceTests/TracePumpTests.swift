@@ -1,0 +1,171 @@
+import Synchronization
+import Testing
+@testable import UMCGTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A clock the test moves by hand.
+final class FakeClock: Sendable {
+    let now = Atomic<UInt64>(0)
+    func read() -> UInt64 { now.load(ordering: .acquiring) }  // Acquiring: pairs with `set`.
+    func set(_ t: UInt64) { now.store(t, ordering: .releasing) }  // Releasing: pairs with `read`.
+}
+
+@Suite struct TracePumpTests {
+    /// Producers on their own threads with small rings (so they drop), the real pump thread:
+    /// the file holds every delivered event in per-ring order, with gaps exactly where drops were.
+    @Test func fileEqualsWhatWasPushed() throws {
+        let producers = 3
+        let perProducer: UInt64 = 100_000
+        let hub = TraceHub(ringCapacity: 512)
+        let rings = (0..<producers).map { hub.makeRing(label: "p\($0)") }
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 8192)
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
+            tapCapacity: 16, keyframeInterval: .milliseconds(50))
+        var handles: [ThreadLauncher.Handle] = []
+        for (p, ring) in rings.enumerated() {
+            handles.append(
+                try #require(
+                    ThreadLauncher.spawn {
+                        for i in 0..<perProducer {
+                            // Producer 0 waits for room (it never drops); producers 1 and 2 flood their rings.
+                            while p == 0 && ring.count > ring.capacity / 2 { sched_yield() }
+                            ring.push(TraceEvent(timestamp: i, kind: .wake, server: UInt16(p), worker: UInt32(p), cpu: 1, arg: i))
+                        }
+                        // Producer 2 leaves its last drops unannounced: stop() must turn them into a gap.
+                        if p != 2 { while !ring.flushPendingDrops() { sched_yield() } }
+                    }))
+        }
+        for h in handles { ThreadLauncher.join(h) }
+        #expect(pump.stop() == nil)
+        #expect(pump.stop() == nil)  // idempotent
+        let reader = try TraceReader(bytes: sink.bytes)
+        #expect(reader.summary.cleanEnd)
+        var next = [UInt64](repeating: 0, count: producers)
+        var unattributed: UInt64 = 0
+        var problems: [String] = []
+        var keyframes = 0
+        try reader.forEachRecord { record in
+            switch record {
+            case .event(let e):
+                let p = Int(e.worker)
+                if e.timestamp != next[p] { problems.append("p\(p) event \(e.timestamp) expected \(next[p])") }
+                next[p] = e.timestamp + 1
+            case .gap(let g):
+                if g.worker == TraceEvent.noWorker {
+                    unattributed += g.count
+                } else {
+                    let p = Int(g.worker)
+                    if g.timestamp != next[p] { problems.append("p\(p) gap at \(g.timestamp) expected \(next[p])") }
+                    next[p] = g.timestamp + g.count
+                }
+            case .keyframe: keyframes += 1
+            }
+        }
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(next[0] == perProducer && next[1] == perProducer)
+        #expect(rings[0].dropped == 0 && rings[1].dropped > 0)
+        #expect(next[2] + unattributed == perProducer)
+        #expect(reader.summary.dropped == hub.dropped)
+        #expect(reader.summary.events + hub.dropped == UInt64(producers) * perProducer)
+        #expect(pump.eventsWritten == reader.summary.events)
+        #expect(pump.bytesWritten == UInt64(sink.bytes.count))
+        #expect(keyframes >= 2)  // the first and the final one at least
+        #expect(pump.tap.dropped > 0)  // the tap was never drained, yet the file is complete
+        print("pump: \(reader.summary.events) events, \(hub.dropped) dropped, \(keyframes) keyframes")
+    }
+
+    /// A pump driven by a fake clock: a keyframe at the start and then every second of event time,
+    /// chunks flushed at least every 250 ms.
+    @Test func keyframeAboutEverySecondAndFlushEveryQuarter() throws {
+        let clock = FakeClock()
+        let hub = TraceHub(ringCapacity: 4096)
+        let ring = hub.makeRing(label: "srv0")
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info())
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: clock.read()) },
+            tapCapacity: 1 << 16, keyframeInterval: .seconds(1), clock: { clock.read() }, startThread: false)
+        let start: UInt64 = 5_000_000_000
+        let step: UInt64 = 7_000_000  // a pass every 7 ms of fake time
+        var t = start
+        var sizeAfterFirstQuarter = 0
+        while t < start + 5_500_000_000 {
+            clock.set(t)
+            for k in 0..<20 { ring.push(TraceEvent(timestamp: t + UInt64(k), kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 100)) }
+            pump.pass(now: t)
+            if sizeAfterFirstQuarter == 0 && t >= start + 260_000_000 { sizeAfterFirstQuarter = sink.bytes.count }
+            t += step
+        }
+        // After ~260 ms a chunk was written although it is far from full.
+        let headerAndFirstKeyframe = Fixture.info().encodedFileHeader().count + 56 + Fixture.snapshot(at: start).encodedKeyframe().count
+        #expect(sizeAfterFirstQuarter > headerAndFirstKeyframe)
+        #expect(pump.stop() == nil)
+        let reader = try TraceReader(bytes: sink.bytes)
+        let stamps = reader.keyframeTimestamps
+        #expect(stamps.first == start)
+        #expect(stamps.count == 7)  // 5.0, 6.0 … 10.0 s, and the final one
+        for (a, b) in zip(stamps, stamps.dropFirst()).dropLast() {
+            #expect(b - a >= 1_000_000_000 && b - a < 1_000_000_000 + step)
+        }
+        // Chunks cover at most ~250 ms of events each.
+        var cursor = reader.makeCursor()
+        var first: UInt64?
+        var previous: UInt64 = 0
+        var longest: UInt64 = 0
+        while let record = try cursor.next() {
+            switch record {
+            case .event(let e):
+                if first == nil { first = e.timestamp }
+                previous = e.timestamp
+            case .keyframe, .gap:
+                if let f = first { longest = max(longest, previous - f) }
+                first = nil
+            }
+        }
+        #expect(longest < 1_100_000_000)
+    }
+
+    /// After a write error the pump keeps feeding the tap, stops writing, and stop() returns the error.
+    @Test func stopAfterAWriteErrorReturnsIt() throws {
+        let hub = TraceHub(ringCapacity: 1 << 14)
+        let ring = hub.makeRing(label: "w")
+        let header = Fixture.info().encodedFileHeader().count
+        let sink = MemorySink(limit: header + 3000)
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 1024)
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 1 << 14,
+            keyframeInterval: .seconds(3600), clock: { 0 }, startThread: false)
+        let events = Fixture.events(count: 5000, seed: 5, dropRate: 0)
+        for e in events { ring.push(e) }
+        pump.pass(now: 0)
+        #expect(pump.writeError?.isNoSpace == true)
+        var teed = 0
+        pump.tap.drain { _ in teed += 1 }
+        #expect(teed == events.count)
+        let error = pump.stop()
+        #expect(error?.isNoSpace == true)
+        #expect(pump.stop() == error)
+        let reader = try TraceReader(bytes: sink.bytes)
+        #expect(reader.summary.truncated && !reader.summary.cleanEnd)
+        #expect(reader.summary.events == pump.eventsWritten)
+        #expect(reader.summary.events > 0 && reader.summary.events < UInt64(events.count))
+    }
+
+    /// Without a writer the pump only tees.
+    @Test func tapOnlyPump() {
+        let hub = TraceHub(ringCapacity: 64)
+        let ring = hub.makeRing(label: "w")
+        let pump = TracePump(hub: hub, info: Fixture.info(), writer: nil, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 256)
+        for i in 0..<50 { ring.push(TraceEvent(timestamp: UInt64(i), kind: .wake, worker: 3)) }
+        #expect(pump.stop() == nil)
+        var seen: [UInt64] = []
+        pump.tap.drain { seen.append($0.timestamp) }
+        #expect(seen == (0..<50).map { UInt64($0) })
+        #expect(pump.bytesWritten == 0)
+    }
+}
