@@ -93,6 +93,19 @@ import UMCGTrace
             agg.tick(now: ModelFixtures.t0 + 12 * ModelFixtures.second + 300_000_000)
             return agg.model
         },
+        Case(name: "many-servers-workers", sizes: all) {
+            let agg = Aggregator(
+                info: ModelFixtures.info(servers: 8, workers: 40), mode: .live, options: DashboardOptions())
+            for i in 0..<4_000 {
+                agg.ingest(
+                    TraceEvent(
+                        timestamp: ModelFixtures.t0 + UInt64(i) * 1_000_000, kind: .switchTo, server: UInt16(i % 8),
+                        worker: UInt32(i % 40), arg: UInt64(1_000 + (i % 40) * 500)))
+                if i % 100 == 0 { agg.tick(now: ModelFixtures.t0 + UInt64(i) * 1_000_000) }
+            }
+            _ = agg.apply(.move(.bottom))
+            return agg.model
+        },
         Case(name: "empty", sizes: all) {
             Aggregator(info: ModelFixtures.info(), mode: .live, options: DashboardOptions()).model
         },

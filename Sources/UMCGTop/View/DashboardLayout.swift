@@ -26,15 +26,18 @@ struct DashboardLayout: Equatable {
         self.height = height
         fits = width >= Self.minWidth && height >= Self.minHeight
         let serverCap = height >= 36 ? 8 : (height >= 24 ? 4 : 2)
-        serverRows = min(max(model.servers.count, 1), serverCap)
+        let baseServers = min(max(model.servers.count, 1), serverCap)
         let baseGraph = height >= 36 ? 10 : (height >= 24 ? 5 : 3)
         let maxGraph = height >= 36 ? 16 : (height >= 24 ? 8 : 3)
         serversY = 1
-        ratesY = serversY + 1 + serverRows
         footerY = max(0, height - 1)
-        // Rows the Workers table would leave empty go to the graph instead.
-        let tableRows = footerY - (ratesY + 1 + baseGraph) - 1
-        let spare = max(0, tableRows - model.workers.count - 1)
+        // Rows the Workers table would leave empty go to hidden servers, then to the graph.
+        let tableRows = footerY - (serversY + 1 + baseServers + 1 + baseGraph) - 1
+        var spare = max(0, tableRows - model.workers.count - 1)
+        let moreServers = min(spare, max(0, model.servers.count - baseServers))
+        spare -= moreServers
+        serverRows = baseServers + moreServers
+        ratesY = serversY + 1 + serverRows
         graphRows = baseGraph + min(spare, maxGraph - baseGraph)
         workersY = ratesY + 1 + graphRows
         workerRows = max(0, footerY - workersY - 1)

@@ -9,7 +9,7 @@ enum DetailView {
         let y0 = 1
         let bottom = layout.footerY  // exclusive
         buffer.header(
-            " WORKER \(row.name) ",
+            " Worker \(row.name) ",
             rest: " id \(row.id)  " + Glyphs.state(row.state, ascii: ascii) + " \(row.state)"
                 + "  server " + (row.server == TraceEvent.noServer ? "-" : model.serverName(row.server)), y: y0)
         let t = row.totals
@@ -25,7 +25,7 @@ enum DetailView {
 
         let leftWidth = w >= 100 ? w / 2 : w / 2 + 4
         let areaTop = y0 + 3
-        var areaRows = bottom - areaTop
+        let areaRows = bottom - areaTop
         if areaRows >= 16 {
             // Room for the switch-rate history under the histograms.
             let y = bottom - 2
@@ -42,7 +42,6 @@ enum DetailView {
         histogram(
             "run length", row.runLength, x: 0, y: areaTop + histRows + 1, width: leftWidth - 1,
             rows: max(1, histArea - histRows - 2), ascii: ascii, color: .good, into: &buffer)
-        areaRows = bottom - areaTop
         recentEvents(row, model: model, x: leftWidth, y: areaTop, width: w - leftWidth, rows: areaRows, into: &buffer)
     }
 

@@ -58,16 +58,19 @@ enum Graphs {
     /// Braille: 2 samples per cell column, 4 levels per row; ASCII: 1 sample per column.
     /// Where series overlap, the earlier series in `series` wins the cell's colour.
     static func lineGraph(
-        _ series: [(values: [Double], method: BaselineMethod)], maxValue: Double, x: Int, y: Int, width: Int,
+        _ series: [(values: [Double], method: BaselineMethod)], range: ClosedRange<Double>, x: Int, y: Int, width: Int,
         height: Int, ascii: Bool, into buffer: inout ScreenBuffer
     ) {
-        guard width > 0, height > 0, maxValue > 0 else { return }
+        let span = range.upperBound - range.lowerBound
+        guard width > 0, height > 0, span > 0 else { return }
+        /// 0…1 of the range, clamped.
+        func unit(_ v: Double) -> Double { min(max((v - range.lowerBound) / span, 0), 1) }
         if ascii {
             for s in series.reversed() {
                 let shown = s.values.suffix(width)
                 let x0 = x + width - shown.count
                 for (i, v) in shown.enumerated() where v > 0 && v.isFinite {
-                    let level = Int((min(v / maxValue, 1) * Double(height - 1)).rounded())
+                    let level = Int((unit(v) * Double(height - 1)).rounded())
                     buffer[x0 + i, y + height - 1 - level] = Cell(
                         Glyphs.seriesMark(s.method), style: CellStyle(color: Glyphs.seriesColor(s.method)))
                 }
@@ -86,7 +89,7 @@ enum Graphs {
                     previous = nil
                     continue
                 }
-                let level = Int((min(v / maxValue, 1) * Double(dotRows - 1)).rounded())
+                let level = Int((unit(v) * Double(dotRows - 1)).rounded())
                 let lo = min(level, previous ?? level)
                 let hi = max(level, previous ?? level)
                 // Join to the previous sample with a vertical run so the line stays connected.

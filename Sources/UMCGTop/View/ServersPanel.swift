@@ -12,7 +12,7 @@ enum ServersPanel {
         let head =
             " " + Format.left("Servers", 8) + " " + Format.left("WORKER", 12) + " " + Format.left("STATE", 7) + " "
             + Format.right("SW/S", 8) + " " + Format.left("UTIL", utilBar + 5) + " " + Format.right("RQ", 4) + "  "
-            + (spark >= 8 ? "SWITCHES/S HISTORY" : "")
+            + (spark >= 8 ? "HISTORY" : "")
         buffer.header(head, y: layout.serversY)
         let rows = model.servers.prefix(layout.serverRows)
         if rows.isEmpty {
@@ -39,10 +39,11 @@ enum ServersPanel {
                     style: CellStyle(color: .accent))
             }
         }
-        if model.servers.count > layout.serverRows, layout.serverRows > 0 {
-            let more = "+\(model.servers.count - layout.serverRows) more"
+        if model.servers.count > layout.serverRows {
+            let more = " +\(model.servers.count - layout.serverRows) more "
             buffer.put(
-                more, x: w - more.count - 1, y: layout.serversY + layout.serverRows, style: CellStyle(color: .dim))
+                more, x: w - more.count, y: layout.serversY, style: CellStyle(color: .accent, bold: true, reverse: true)
+            )
         }
     }
 }

@@ -40,8 +40,9 @@ enum StatusLineView {
         }
         if !model.mode.isReplay {
             segs.append(sep)
-            segs.append(
-                ("every " + Format.fixed(Double(model.options.refreshMillis) / 1000, 2) + "s", CellStyle(color: .dim)))
+            let ms = model.options.refreshMillis
+            let every = ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+            segs.append(("refresh " + every, CellStyle(color: .dim)))
         }
 
         let essential = model.mode.isReplay ? 2 : 1

@@ -13,17 +13,6 @@ enum SwitchRatePanel {
         if let r = rates.umcgRatio(to: .condvar) { ratios.append("\(Format.fixed(r, 2))\(times) condvar") }
         if !ratios.isEmpty { title += "   " + ratios.joined(separator: ", ") }
         buffer.header(title, y: layout.ratesY)
-        let peak = rates.all.flatMap { $0.history.values }.max() ?? 0
-        let scale = niceCeiling(peak)
-        if peak > 0 {
-            let label = " axis 0-" + Format.rate(scale) + " "
-            if buffer.width - title.unicodeScalars.count > label.count + 2 {
-                buffer.put(
-                    label, x: buffer.width - label.count, y: layout.ratesY,
-                    style: CellStyle(color: .header, reverse: true))
-            }
-        }
-
         let series = rates.all
         let legendWidth = buffer.width >= 100 ? 40 : 36
         let graphX = legendWidth + 1
@@ -45,38 +34,65 @@ enum SwitchRatePanel {
             if s.source == .none { note = "no data" }
             buffer.put(note, x: x, y: y0 + i, style: CellStyle(color: .dim), maxWidth: max(0, graphX - x - 1))
         }
-        if layout.graphRows > 3 {
-            buffer.put(" 1 cycle = 2 switches", x: 0, y: y0 + 3, style: CellStyle(color: .dim), maxWidth: legendWidth)
-        }
-        if layout.graphRows > 4 {
-            let sources = series.map { "\(Glyphs.seriesName($0.method)):\(sourceName($0.source))" }.joined(
-                separator: " ")
-            buffer.put(" " + sources, x: 0, y: y0 + 4, style: CellStyle(color: .dim), maxWidth: legendWidth)
-        }
-
         guard graphWidth >= 8 else { return }
         let samples = ascii ? graphWidth : graphWidth * 2
         let values = series.map { (values: $0.history.last(samples), method: $0.method) }
-        let axis = ascii ? "|" : "│"
-        for r in 0..<layout.graphRows { buffer.put(axis, x: graphX - 1, y: y0 + r, style: CellStyle(color: .dim)) }
-        if peak > 0 {
+        let axis = yAxis(values.flatMap(\.values))
+        var notes: [String] = []
+        if layout.graphRows > 3 { notes.append("1 cycle = 2 switches") }
+        if let axis { notes.append("axis " + Format.rate(axis.lo) + (ascii ? "-" : "–") + Format.rate(axis.hi) + "/s") }
+        notes.append(sourcesNote(series.map(\.source), names: series.map { Glyphs.seriesName($0.method) }))
+        for (i, note) in notes.enumerated() where 3 + i < layout.graphRows {
+            buffer.put(" " + note, x: 0, y: y0 + 3 + i, style: CellStyle(color: .dim), maxWidth: legendWidth)
+        }
+
+        let bar = ascii ? "|" : "│"
+        for r in 0..<layout.graphRows { buffer.put(bar, x: graphX - 1, y: y0 + r, style: CellStyle(color: .dim)) }
+        if let axis {
             Graphs.lineGraph(
-                values, maxValue: scale, x: graphX, y: y0, width: graphWidth, height: layout.graphRows, ascii: ascii,
-                into: &buffer)
+                values, range: axis.lo...axis.hi, x: graphX, y: y0, width: graphWidth, height: layout.graphRows,
+                ascii: ascii, into: &buffer)
         } else {
             buffer.put(
-                ascii ? "waiting for samples..." : "waiting for samples…", x: graphX + 1, y: y0 + layout.graphRows / 2,
-                style: CellStyle(color: .dim))
+                ascii ? "waiting for samples..." : "waiting for samples…", x: graphX + 1,
+                y: y0 + layout.graphRows / 2, style: CellStyle(color: .dim))
         }
     }
 
-    static func sourceName(_ s: RateSource) -> String {
-        switch s {
-        case .none: "-"
-        case .counters: "ctr"
-        case .samples: "evt"
-        case .engineSwitches: "eng"
+    /// The y range: from 0 when the lines are far apart, else zoomed on them (the label says so);
+    /// nil without positive samples.
+    static func yAxis(_ samples: [Double]) -> (lo: Double, hi: Double)? {
+        let positive = samples.filter { $0 > 0 && $0.isFinite }.sorted()
+        guard let top = positive.last else { return nil }
+        // The 5th percentile, not the minimum: a start-up sample must not flatten the lines.
+        let bottom = positive[positive.count / 20]
+        if bottom < top / 2 { return (0, niceCeiling(top)) }
+        // At least a fifth of the top value: a flat line must not turn noise into mountains.
+        let step = niceCeiling(max(top - bottom, top / 5) / 4)
+        let lo = max(0, ((bottom / step).rounded(.down) - 1) * step)
+        let hi = ((top / step).rounded(.up) + (top.truncatingRemainder(dividingBy: step) == 0 ? 1 : 0)) * step
+        return (lo, hi)
+    }
+
+    /// Where the numbers come from, in one line.
+    static func sourcesNote(_ sources: [RateSource], names: [String]) -> String {
+        if let first = sources.first, sources.allSatisfy({ $0 == first }) {
+            switch first {
+            case .none: return "no baselines yet"
+            case .counters: return "from lossless counters"
+            case .samples: return "from sample events"
+            case .engineSwitches: return "from engine switches"
+            }
         }
+        let short = sources.map { s -> String in
+            switch s {
+            case .none: "-"
+            case .counters: "ctr"
+            case .samples: "evt"
+            case .engineSwitches: "eng/2"
+            }
+        }
+        return zip(names, short).map { "\($0):\($1)" }.joined(separator: " ")
     }
 
     /// Rounds up to 1, 2 or 5 × 10^n so the axis label is readable.
