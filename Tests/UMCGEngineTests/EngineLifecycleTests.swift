@@ -16,8 +16,8 @@ import UMCGTrace
         try engine.start()
         #expect(throws: EngineError.self) { try engine.start() }
         #expect(waitUntil(seconds: 10) { engine.snapshot().workers.allSatisfy { $0.switches > 0 } })
-        engine.stop()
-        engine.stop()
+        #expect(engine.stop(timeout: 60))
+        #expect(engine.stop())
         #expect(engine.exitedWorkerCount == 8)
         let snap = engine.snapshot()
         #expect(snap.servers.allSatisfy { $0.state == .stopped && $0.currentWorker == TraceEvent.noWorker })
@@ -40,8 +40,9 @@ import UMCGTrace
 
     @Test func entitiesAreNamedAndCarryTids() throws {
         let engine = try Engine(Self.config(.io, workers: 3, servers: 2))
+        #expect(engine.entities.allSatisfy { $0.tid == 0 })
         try engine.start()
-        #expect(waitUntil(seconds: 10) { engine.entities.allSatisfy { $0.tid != 0 } })
+        #expect(engine.entities.allSatisfy { $0.tid != 0 })  // start() returns once tids are known
         let names = engine.entities.map(\.name)
         engine.stop()
         #expect(names == ["srv0", "srv1", "io-0", "io-1", "io-2"])

@@ -6,8 +6,9 @@ import Synchronization
 /// Threading rule: any thread may `enqueue`; `dequeue` may also run on several threads (it CASes the
 /// head), though each server's queue has one consumer. No locks, no allocation after `init`.
 /// The memory is raw and owned by whoever calls `allocate`/`deallocate` (the backend).
-struct EventQueue {
-    // SAFETY: `base` points to memory from `allocate`, freed once by `deallocate` when no thread uses it.
+struct EventQueue: @unchecked Sendable {
+    // SAFETY: `base` points to memory from `allocate`, freed once by `deallocate` when no thread uses
+    // it; all shared state in it is accessed through atomics (a lock-free MPMC queue).
     let base: UnsafeMutableRawPointer
     let mask: UInt64
 

@@ -5,6 +5,7 @@ extension Engine {
     func runWorker(_ w: Int) {
         let tid = ThreadID.current()
         workerRows.set(w, WF.tid, UInt64(UInt32(bitPattern: tid)))
+        threadFinished(2)
         let id = UInt64(w + 1) << UMCGABI.workerIDShift
         do throws(Errno) {
             try backend.ctl(.registerWorker, absTimeout: id)

@@ -32,6 +32,9 @@ public final class Engine: @unchecked Sendable {
     let exitedWorkers = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let threads = Mutex<(servers: [OSThread], workers: [OSThread])>(([], []))
+    /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
+    /// published their tid.
+    let finished: UnsafeMutablePointer<Atomic<UInt32>>
 
     /// Most servers the engine runs (the emulation's idle mask is 64 bits).
     public static let maxServers = 64
@@ -71,6 +74,8 @@ public final class Engine: @unchecked Sendable {
         for i in 0..<configuration.servers {
             (runQueues + i).initialize(to: EventQueue.allocate(minimumCapacity: configuration.workers + 16))
         }
+        finished = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 3)
+        for i in 0..<3 { (finished + i).initialize(to: Atomic(0)) }
         rings = (0..<configuration.servers).map { configuration.hub?.makeRing(label: "srv\($0)") }
         for w in 0..<configuration.workers {
             workerRows.set(w, WF.state, UInt64(WorkerState.unregistered.rawValue))
@@ -84,10 +89,13 @@ public final class Engine: @unchecked Sendable {
         runQueues.deallocate()
         workerRows.deallocate()
         serverRows.deallocate()
+        finished.deinitialize(count: 3)
+        finished.deallocate()
     }
 
-    /// Starts the server and worker threads. Throws `EngineError` when started twice or a thread
-    /// cannot be created (the threads already started are stopped first).
+    /// Starts the server and worker threads and returns once each published its tid (so call
+    /// `runInfo()` after `start()` for a trace header with tids). Throws `EngineError` when started
+    /// twice or a thread cannot be created (the threads already started are stopped first).
     public func start() throws {
         // AcquiringAndReleasing: one caller moves 0 → 1.
         guard phase.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else {
@@ -98,51 +106,90 @@ public final class Engine: @unchecked Sendable {
                 let t = try OSThread(stackSize: 512 << 10) { [self] in
                     var scheduler = ServerScheduler(engine: self, index: s)
                     scheduler.run()
+                    threadFinished(1)
                 }
                 threads.withLock { $0.servers.append(t) }
             }
             for w in 0..<configuration.workers {
                 let t = try OSThread(stackSize: configuration.workerStackBytes) { [self] in
                     runWorker(w)
+                    threadFinished(0)
                 }
                 threads.withLock { $0.workers.append(t) }
             }
         } catch {
-            stopThreads()
+            stopThreads(timeout: 30)
             throw EngineError("cannot start threads: \(error)")
         }
+        // Every thread publishes its tid first thing: once they all did, `entities` and `runInfo()`
+        // carry real tids (bounded wait; a slow start only leaves some tids 0).
+        let total = configuration.servers + configuration.workers
+        _ = waitFinished(2, count: total, deadline: Clock.monotonicNanos() &+ 5_000_000_000) {}
     }
 
     /// Stops the engine: every worker finishes at its next checkpoint or yield and unregisters,
-    /// then the servers drain and end; all threads are joined. Idempotent.
-    public func stop() {
+    /// then the servers drain and end; all threads are joined. Idempotent. Returns false when some
+    /// thread did not finish within `timeout` seconds (it is then left running, not joined, so the
+    /// caller can still exit).
+    @discardableResult
+    public func stop(timeout: Double = 30) -> Bool {
         // AcquiringAndReleasing: one caller moves 1 → 2; a never-started engine just becomes stopped.
         let (done, old) = phase.compareExchange(expected: 1, desired: 2, ordering: .acquiringAndReleasing)
         if !done {
             if old == 0 { _ = phase.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing) }
-            return
+            return true
         }
-        stopThreads()
+        return stopThreads(timeout: timeout)
     }
 
-    func stopThreads() {
+    @discardableResult
+    func stopThreads(timeout: Double = 30) -> Bool {
+        let deadline = Clock.monotonicNanos() &+ UInt64(max(0, min(timeout, 3600)) * 1e9)
         // Relaxed: workers poll it; their exit is ordered by the joins below.
         stopping.store(true, ordering: .relaxed)
         let workers = threads.withLock { $0.workers }
-        for t in workers { t.join() }
-        // Relaxed: servers poll it between switches and wake up from idle WAITs below or by deadline.
+        let workersDone = waitFinished(0, count: workers.count, deadline: deadline) {}
+        if workersDone { for t in workers { t.join() } }
+        // Relaxed: servers poll it between switches and wake up from idle WAITs (pokes or deadline).
         serversStop.store(true, ordering: .relaxed)
         let servers = threads.withLock { $0.servers }
-        for _ in 0..<(2 * configuration.servers) {
-            do throws(Errno) { try backend.ctl(.wake) } catch { break }
+        let serversDone = waitFinished(1, count: servers.count, deadline: deadline) { [backend] in
+            for _ in 0..<servers.count {
+                do throws(Errno) { try backend.ctl(.wake) } catch { break }
+            }
         }
-        for t in servers { t.join() }
+        if serversDone { for t in servers { t.join() } }
+        return workersDone && serversDone
+    }
+
+    /// Counts a finished thread (kind 0 worker, 1 server; 2 = a thread published its tid) and wakes
+    /// the waiter.
+    func threadFinished(_ kind: Int) {
+        // Releasing: pairs with waitFinished's acquiring load; the thread's last writes are visible.
+        (finished + kind).pointee.add(1, ordering: .releasing)
+        _ = try? Futex.wake(Futex.address(of: finished + kind), count: Int32.max)
+    }
+
+    /// Waits until `count` threads of a kind finished or the deadline passes, calling `nudge` every
+    /// few milliseconds meanwhile.
+    func waitFinished(_ kind: Int, count: Int, deadline: UInt64, nudge: () -> Void) -> Bool {
+        let word = finished + kind
+        while true {
+            // Acquiring: pairs with threadFinished's releasing add.
+            let n = word.pointee.load(ordering: .acquiring)
+            if n >= UInt32(count) { return true }
+            let now = Clock.monotonicNanos()
+            if now >= deadline { return false }
+            nudge()
+            _ = try? Futex.wait(Futex.address(of: word), expected: n, timeout: min(deadline - now, 5_000_000))
+        }
     }
 
     /// Whether `stop()` was called.
     public var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Worker threads whose workload failed or could not register (0 in a healthy run).
+    /// Threads that failed: a worker whose workload threw or that could not register, or a server
+    /// that could not register (0 in a healthy run).
     public var failedWorkers: Int { failures.load(ordering: .relaxed) }
 
     /// Workers that sent EXIT so far.

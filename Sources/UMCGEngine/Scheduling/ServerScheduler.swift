@@ -36,6 +36,7 @@ struct ServerScheduler {
         let c = CPU.current()
         cpu = c < 0 ? TraceEvent.noCPU : UInt16(truncatingIfNeeded: c)
         srv.set(index, SF.tid, UInt64(UInt32(bitPattern: ThreadID.current())))
+        engine.threadFinished(2)
         srv.set(index, SF.cpu, UInt64(c + 1))
         let backend = engine.backend
         do throws(Errno) {

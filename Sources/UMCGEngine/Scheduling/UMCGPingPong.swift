@@ -108,15 +108,18 @@ public enum UMCGPingPong {
             var now = start
             var cycles: UInt64 = 0
             let myCPU = UInt16(truncatingIfNeeded: max(0, CPU.current()))
+            // Traced: one clock read per cycle; the WAIT and the next switch share it.
+            var stamp = ring == nil ? 0 : Clock.monotonicNanos()
             while true {
                 if let ring {
-                    ring.push(TraceEvent(timestamp: Clock.monotonicNanos(), kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
+                    ring.push(TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
                 }
                 try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)
                 guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
                 cycles &+= 1
                 if let ring {
-                    ring.push(TraceEvent(timestamp: Clock.monotonicNanos(), kind: .wait, server: 0, worker: 0, cpu: myCPU))
+                    stamp = Clock.monotonicNanos()
+                    ring.push(TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU))
                 }
                 if cycles & 63 == 0 {
                     now = Clock.monotonicNanos()

@@ -105,6 +105,8 @@ struct WorkerContext {
     mutating func endBlocking() throws(Errno) {
         rows.set(index, WF.wakeAt, Clock.monotonicNanos())
         try backend.leaveBlocking()
+        // A block the kernel backend reports outside our sections reads "other".
+        rows.set(index, WF.blockReason, BlockReason.other.rawValue)
         followServerCPU()
     }
 
@@ -120,7 +122,8 @@ struct WorkerContext {
     mutating func readTimer(nanos: UInt64) throws(Errno) {
         if timerFD < 0 {
             let fd = umcg_shim_timerfd_create()
-            if fd < 0 { throw Errno(rawValue: -fd) }
+            // Out of file descriptors (thousands of workers, low RLIMIT_NOFILE): block in a sleep instead.
+            if fd < 0 { return try sleep(nanos: nanos) }
             timerFD = fd
         }
         let r = umcg_shim_timerfd_arm(timerFD, max(1, nanos))

@@ -1,0 +1,128 @@
+import Synchronization
+import Testing
+
+@testable import UMCGEngine
+
+/// The lock-free building blocks of the emulation: event queue, tid table, parker.
+@Suite struct PrimitivesTests {
+    @Test func eventQueueIsFIFOAndBounded() {
+        let q = EventQueue.allocate(minimumCapacity: 5)
+        defer { q.deallocate() }
+        #expect(q.capacity == 8)
+        #expect(q.dequeue() == nil)
+        for v in 1...8 { #expect(q.enqueue(UInt64(v))) }
+        #expect(!q.enqueue(9))
+        #expect(q.approximateCount == 8)
+        for v in 1...8 { #expect(q.dequeue() == UInt64(v)) }
+        #expect(q.dequeue() == nil)
+        // Wraps around many laps.
+        for lap in 0..<100 {
+            for v in 0..<5 { #expect(q.enqueue(UInt64(lap * 10 + v))) }
+            for v in 0..<5 { #expect(q.dequeue() == UInt64(lap * 10 + v)) }
+        }
+    }
+
+    @Test func eventQueueManyProducersLoseNothing() throws {
+        let q = EventQueue.allocate(minimumCapacity: 256)
+        defer { q.deallocate() }
+        let producers = 4
+        let perProducer = 20_000
+        let sums = AtomicWords(1)
+        let consumer = try OSThread {
+            var got = 0
+            var sum: UInt64 = 0
+            var lastPerProducer = [UInt64](repeating: 0, count: producers)
+            var ordered = true
+            while got < producers * perProducer {
+                if let v = q.dequeue() {
+                    let p = Int(v >> 32)
+                    let seq = v & 0xffff_ffff
+                    if seq <= lastPerProducer[p] { ordered = false }
+                    lastPerProducer[p] = seq
+                    sum &+= seq
+                    got += 1
+                }
+            }
+            sums[0] = ordered ? sum : 0
+        }
+        let threads = try (0..<producers).map { p in
+            try OSThread {
+                for i in 1...perProducer { q.enqueueWaiting(UInt64(p) << 32 | UInt64(i)) }
+            }
+        }
+        for t in threads { t.join() }
+        consumer.join()
+        let expected = UInt64(producers) * UInt64(perProducer * (perProducer + 1) / 2)
+        #expect(sums[0] == expected)  // nothing lost, nothing duplicated, per-producer order kept
+    }
+
+    @Test func tidTableInsertLookupRemoveReuse() {
+        let t = TidTable.allocate(entries: 8)
+        defer { t.deallocate() }
+        #expect(t.capacity == 16)
+        for tid in Int32(100)..<108 { #expect(t.insert(tid, UInt32(tid - 100))) }
+        for tid in Int32(100)..<108 { #expect(t.lookup(tid) == UInt32(tid - 100)) }
+        #expect(t.lookup(5) == nil)
+        t.remove(103)
+        #expect(t.lookup(103) == nil)
+        #expect(t.lookup(104) == 4)  // probing continues past the tombstone
+        // Churn far beyond the capacity: tombstones are reused, lookups of absent tids still end.
+        for round in 0..<1_000 {
+            let tid = Int32(1_000 + round)
+            #expect(t.insert(tid, 77))
+            #expect(t.lookup(tid) == 77)
+            t.remove(tid)
+            #expect(t.lookup(tid) == nil)
+        }
+        for tid in Int32(100)..<108 where tid != 103 { #expect(t.lookup(tid) == UInt32(tid - 100)) }
+    }
+
+    @Test func tidTableFullRefusesInsert() {
+        let t = TidTable.allocate(entries: 8)
+        defer { t.deallocate() }
+        for tid in Int32(1)...16 { #expect(t.insert(tid, 1)) }
+        #expect(!t.insert(17, 1))
+        #expect(t.lookup(17) == nil)  // a full table without empties still answers
+    }
+
+    @Test(arguments: [false, true])
+    func parkerNeverLosesANotification(alwaysWake: Bool) throws {
+        let word = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 1)
+        word.initialize(to: Atomic(0))
+        defer { word.deallocate() }
+        final class Box: @unchecked Sendable {
+            // SAFETY: the word outlives both threads (joined below).
+            let p: Parker
+            let turns = AtomicWords(1)
+            init(_ p: Parker) { self.p = p }
+        }
+        let box = Box(Parker(word))
+        let rounds: UInt64 = 20_000
+        // The owner parks until `turns` is odd, then makes it even; the waker does the opposite.
+        let owner = try OSThread {
+            for i in 0..<rounds {
+                while box.turns[0] != 2 * i + 1 { _ = box.p.park(spinNanos: alwaysWake ? 0 : 2_000) }
+                box.turns[0] = 2 * i + 2
+            }
+        }
+        for i in 0..<rounds {
+            while box.turns[0] != 2 * i { CPU.relax() }
+            box.turns[0] = 2 * i + 1
+            box.p.unpark(alwaysWake: alwaysWake)
+        }
+        owner.join()
+        #expect(box.turns[0] == 2 * rounds)
+    }
+
+    @Test func parkerTimesOutAtTheDeadline() {
+        let word = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 1)
+        word.initialize(to: Atomic(0))
+        defer { word.deallocate() }
+        let p = Parker(word)
+        let deadline = Clock.realtimeNanos() + 5_000_000
+        #expect(p.park(spinNanos: 0, deadline: deadline) == .timedOut)
+        #expect(Clock.realtimeNanos() >= deadline)
+        p.unpark(alwaysWake: false)
+        #expect(p.park(spinNanos: 0, deadline: Clock.realtimeNanos() + 1_000_000_000) == .notified)
+    }
+}
