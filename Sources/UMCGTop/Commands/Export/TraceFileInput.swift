@@ -1,0 +1,46 @@
+import UMCGTrace
+
+/// A recorded `.umcgtrace` as export input: adapts `TraceReader`.
+///
+/// Opening scans the file (header errors are fatal); a file cut short opens up to its last good
+/// record and `truncationWarning` says what was lost. A record that fails to decode while
+/// reading ends the input early with a warning: what came before it is still exported.
+struct TraceFileInput: ExportInput {
+    let reader: TraceReader
+
+    /// Opens and scans `path`.
+    init(path: String) throws(ExportFailure) {
+        do {
+            reader = try TraceReader.open(path: path)
+        } catch {
+            // A failed system call (ENOENT, EACCES, EISDIR…) names the path already.
+            if error.errno != nil { throw .unreadableInput(error.description) }
+            throw .badInput("\(path): \(error.description)")
+        }
+    }
+
+    var info: RunInfo { reader.info }
+    var eventCount: UInt64 { reader.summary.events }
+    var truncationWarning: String? {
+        guard let warning = reader.summary.warning else { return nil }
+        return "\(reader.path): \(warning)"
+    }
+
+    func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) -> String? {
+        var cursor = reader.makeCursor()
+        while true {
+            let record: TraceRecord?
+            do {
+                record = try cursor.next()
+            } catch {
+                return "\(reader.path): stopped reading: \(error.description); exported the records before it"
+            }
+            switch record {
+            case nil: return nil
+            case .event(let event)?: try body(.event(event))
+            case .keyframe(let snapshot)?: try body(.snapshot(snapshot))
+            case .gap(let gap)?: try body(.gap(timestamp: gap.timestamp, count: gap.count))
+            }
+        }
+    }
+}
