@@ -2,7 +2,7 @@ import Benchmark
 import UMCGTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A seeded, reproducible random generator (SplitMix64), so every run measures the same input.
