@@ -39,6 +39,20 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Open only: the header check and the scan of every record's header and checksum (no event decoding),
+    // which is the part of decode a replay pays before its first frame.
+    Benchmark("TraceReader open (scan of 1M events)", configuration: codecConfig) { benchmark in
+        do {
+            let reader = try TraceReader.open(path: codec.readPath)
+            if reader.summary.events + reader.summary.gaps != UInt64(benchmark.scaledIterations.count) {
+                print("error: scanned \(reader.summary.events) events")
+            }
+            blackHole(reader.summary)
+        } catch {
+            print("error: \(error)")
+        }
+    }
+
     // Round trip: write the file, open it and read every record back.
     Benchmark("TraceWriter+TraceReader round trip (1M events)", configuration: codecConfig) { benchmark in
         do {
