@@ -89,10 +89,10 @@ let benchmarks: @Sendable () -> Void = {
         let start = spsc.clock
         let producer = BenchThread.spawn {
             var e = TraceEvent(timestamp: start, kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 0)
-            let roomNeeded = ring.capacity - 1024
+            let highWater = ring.capacity - 1024  // at most this many waiting: room for 1024 more
             for i in 0..<total {
                 if i & 1023 == 0 {
-                    while ring.count > roomNeeded { spinPause() }
+                    while ring.count > highWater { spinPause() }
                 }
                 e.timestamp &+= 1
                 ring.push(e)
@@ -124,7 +124,7 @@ final class RingBox {
     var ring: TraceRing?
     var clock: UInt64 = 0
 
-    /// Says so on stderr if pushes that should all have fit were dropped (the numbers would be wrong).
+    /// Prints a warning if pushes that should all have fit were dropped (the numbers would then be wrong).
     func report() {
         if let ring, ring.dropped != 0 {
             print("warning: \(ring.label) dropped \(ring.dropped) events; results measure the drop path")
