@@ -38,4 +38,22 @@ static inline int umcg_put_wch(WINDOW *w, int y, int x, wchar_t ch, attr_t attr,
     setcchar(&c, s, attr, pair, NULL);
     return mvwadd_wch(w, y, x, &c);
 }
+
+// Added for the terminal layer (Sources/UMCGTop/Terminal).
+#include <stdio.h>
+/// newterm(NULL, stdout, stdin): unlike initscr it returns NULL instead of exiting when TERM is unusable.
+static inline SCREEN *umcg_newterm(void) { return newterm(NULL, stdout, stdin); }
+/// Number of colours the terminal supports (the COLORS global).
+static inline int umcg_colors(void) { return COLORS; }
+/// Number of colour pairs the terminal supports (the COLOR_PAIRS global).
+static inline int umcg_color_pairs(void) { return COLOR_PAIRS; }
+/// KEY_CODE_YES: wget_wch's result for a function key.
+static inline int umcg_key_code_yes(void) { return KEY_CODE_YES; }
+/// Reads one wide character or key code with wget_wch; returns OK, KEY_CODE_YES or ERR.
+static inline int umcg_get_wch(WINDOW *w, int *out) {
+    wint_t c = 0;
+    int r = wget_wch(w, &c);
+    *out = (int)c;
+    return r;
+}
 #endif

@@ -1,16 +1,21 @@
 import ArgumentParser
 
-/// The `umcgtop` root command: the live dashboard by default, subcommands for the rest.
+/// The `umcgtop` root command: the dashboard (live, `--record`, `--replay`, `--headless`) is its
+/// default subcommand, so `umcgtop [options]` runs it; `bench`, `report` and `export` are the rest.
+///
+/// Why a default subcommand instead of options on the root: ArgumentParser lets a parent's
+/// options appear after a subcommand's name and gives them to the parent, so root options such
+/// as `--json` or `--force` would steal `bench --json` and `export --force`.
 public struct UMCGTopCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "umcgtop",
         abstract: "Watch user-managed concurrency groups (UMCG) schedule workers, beside futex and condvar baselines.",
-        subcommands: [BenchCommand.self, ReportCommand.self, ExportCommand.self]
+        discussion: """
+            'umcgtop [options]' runs the dashboard: see 'umcgtop help dashboard' for its options.
+            """,
+        subcommands: [DashboardCommand.self, BenchCommand.self, ReportCommand.self, ExportCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 
     public init() {}
-
-    public func run() async throws {
-        throw ValidationError("the live dashboard is not built yet; try 'umcgtop bench'")
-    }
 }

@@ -1,0 +1,155 @@
+import UMCGEngine
+import UMCGTrace
+
+/// The running engine as an event source: Engine (the scenario) + LiveBaselines (futex,
+/// condvar, UMCG ping-pongs in turn) + one TraceHub they both write into + a TracePump that
+/// drains the hub on its own thread, writes the recording (`--record`) and tees every event
+/// into a tap ring.
+///
+/// Every tick the UI drains the tap (bounded) and then polls the lossless counters
+/// (`engine.snapshot()` + the baseline counters), so a dropped event never hides progress.
+/// The live view and `--headless --record` build the same source, so they write the same file.
+/// Threading rule: the UI thread calls everything; the engine and baselines run their own threads.
+public final class LiveSource: EventSource {
+    /// What to run.
+    public struct Configuration: Sendable {
+        /// The engine's scenario.
+        public var engine: EngineConfiguration
+        /// Run the baselines.
+        public var baselines: Bool
+        /// Slots per trace ring.
+        public var ringCapacity: Int
+        /// Record to this file.
+        public var recordPath: String?
+        /// Overwrite an existing recording.
+        public var force: Bool
+        /// Creates a configuration.
+        public init(
+            engine: EngineConfiguration, baselines: Bool = true, ringCapacity: Int = 1 << 16,
+            recordPath: String? = nil, force: Bool = false
+        ) {
+            self.engine = engine
+            self.baselines = baselines
+            self.ringCapacity = ringCapacity
+            self.recordPath = recordPath
+            self.force = force
+        }
+    }
+
+    public let info: RunInfo
+    private let hub: TraceHub
+    private let engine: Engine
+    private let baselines: LiveBaselines?
+    private let pump: TracePump
+    private let recordPath: String?
+    private var stopped = false
+    private var finalError: TraceFileError?
+    /// Events moved to the UI so far.
+    public private(set) var eventsDrained = 0
+
+    /// Creates and starts the engine, baselines and pump (and the recording file).
+    /// Throws a one-line error (`EngineError`, `BaselineError`, `TraceFileError`).
+    public init(_ configuration: Configuration) throws {
+        hub = TraceHub(ringCapacity: configuration.ringCapacity)
+        var engineConfig = configuration.engine
+        engineConfig.hub = hub
+        engine = try Engine(engineConfig)
+        if configuration.baselines {
+            // Rest as long as each slice: the baselines take about half a CPU, not a whole one;
+            // their rates count only active time, so they stay exact.
+            baselines = try LiveBaselines(configuration: .init(sliceSeconds: 0.1, restSeconds: 0.1), hub: hub)
+        } else {
+            baselines = nil
+        }
+        let runInfo = engine.runInfo()
+        info = runInfo
+        recordPath = configuration.recordPath
+        var writer: TraceWriter?
+        if let path = configuration.recordPath {
+            writer = try TraceWriter(path: path, info: runInfo, force: configuration.force)
+        }
+        let (engine, baselines, hub) = (engine, baselines, hub)
+        pump = TracePump(
+            hub: hub, info: runInfo, writer: writer,
+            snapshot: { LiveSource.snapshot(engine: engine, baselines: baselines, hub: hub) },
+            tapCapacity: 1 << 17)
+        do {
+            try engine.start()
+        } catch {
+            finalError = pump.stop()
+            throw error
+        }
+        do {
+            try baselines?.start()
+        } catch {
+            engine.stop()
+            finalError = pump.stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// The engine's counters plus the baselines' (the keyframe content). Any thread.
+    static func snapshot(engine: Engine, baselines: LiveBaselines?, hub: TraceHub) -> Snapshot {
+        var s = engine.snapshot()
+        s.baselines = baselines?.counters() ?? []
+        s.droppedEvents = hub.dropped
+        return s
+    }
+
+    /// The lossless counters now.
+    public func currentSnapshot() -> Snapshot { Self.snapshot(engine: engine, baselines: baselines, hub: hub) }
+
+    public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
+        let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+        // Taken after the drain, so it covers every drained event.
+        aggregator.ingest(snapshot: currentSnapshot())
+        if let recordPath {
+            aggregator.model.status.recordingPath = recordPath
+            aggregator.model.status.recordingBytes = pump.bytesWritten
+        }
+        eventsDrained += n
+        return n
+    }
+
+    public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool { false }
+
+    /// Stops the baselines and the engine (joining their threads), then the pump: it drains what
+    /// is left, writes a final keyframe and the end record, and closes the file.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        baselines?.stop()
+        engine.stop()
+        finalError = pump.stop()
+    }
+
+    public func snapshot() -> Snapshot? { currentSnapshot() }
+
+    public var note: String? {
+        if let error = finalError ?? pump.writeError { return "recording stopped: \(error.description)" }
+        let failed = baselines?.failures() ?? []
+        guard let first = failed.first else { return nil }
+        return "baseline \(first.method) stopped: \(first.reason)"
+    }
+
+    public var summaryFields: [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = [
+            ("mode", .string("live")), ("failed_workers", .int(Int64(engine.failedWorkers))),
+        ]
+        if let recordPath {
+            let error = finalError ?? pump.writeError
+            fields.append(
+                (
+                    "recording",
+                    .object([
+                        ("path", .string(recordPath)), ("bytes", .uint(pump.bytesWritten)),
+                        ("events", .uint(pump.eventsWritten)), ("keyframes", .uint(pump.keyframesWritten)),
+                        ("error", error.map { .string($0.description) } ?? .null),
+                    ])
+                ))
+        }
+        return fields
+    }
+}

@@ -1,0 +1,13 @@
+import Glibc
+
+/// The few environment variables the app reads.
+enum ProcessEnvironment {
+    /// TERM and NO_COLOR (absent ones are left out).
+    static var current: [String: String] {
+        var env: [String: String] = [:]
+        for name in ["TERM", "NO_COLOR"] {
+            if let raw = getenv(name) { env[name] = String(cString: raw) }
+        }
+        return env
+    }
+}

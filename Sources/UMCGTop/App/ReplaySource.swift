@@ -1,0 +1,134 @@
+import UMCGTrace
+
+/// A recorded `.umcgtrace` file as an event source, driven by a `ReplayClock`.
+///
+/// Every tick the clock advances by the wall time elapsed × speed, and the records whose
+/// timestamps it has passed are fed to the aggregator (bounded per tick). A seek backwards, or far
+/// forwards, resets the aggregator and rebuilds it from the nearest keyframe at or before the
+/// target (the reader's index: only that keyframe and the events after it are decoded).
+/// At the end the clock stops, paused. A truncated or damaged file plays up to its last good
+/// record and shows the reader's warning in the status line.
+/// Threading rule: the UI thread calls everything.
+public final class ReplaySource: EventSource {
+    /// The open file.
+    public let reader: TraceReader
+    /// The virtual clock (position, speed, play state).
+    public private(set) var clock: ReplayClock
+    private var cursor: TraceCursor
+    private var pending: TraceRecord?
+    private var lastWall: UInt64?
+    private var readError: String?
+    /// A seek further forward than this rebuilds from a keyframe instead of folding every event between.
+    private let rebuildForwardNanos: UInt64 = 2_000_000_000
+
+    public var info: RunInfo { reader.info }
+
+    /// Opens `path`; `speed` is the initial playback speed. Throws the reader's one-line error.
+    public init(path: String, speed: Double = 1) throws(TraceFileError) {
+        reader = try TraceReader.open(path: path)
+        let first = reader.summary.firstTimestamp ?? 0
+        clock = ReplayClock(start: first, end: reader.summary.lastTimestamp ?? first, speed: speed)
+        cursor = reader.makeCursor()
+    }
+
+    /// True once the clock reached the end and every record up to it was fed.
+    public var finished: Bool {
+        clock.atEnd && pending == nil && (readError != nil || peekTimestamp() == nil)
+    }
+
+    public func traceTime(now: UInt64) -> UInt64 { clock.position }
+
+    public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
+        if let lastWall, now > lastWall { clock.advance(byWallNanos: now - lastWall) }
+        lastWall = now
+        let n = feed(into: aggregator, upTo: clock.position, budget: budget)
+        aggregator.showReplay(clock)
+        return n
+    }
+
+    public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool {
+        let before = clock.position
+        let backwards = clock.perform(command, nextEventAt: command == .stepOne ? peekTimestamp() : nil)
+        lastWall = now
+        if backwards || clock.position > before &+ rebuildForwardNanos {
+            rebuild(aggregator, at: clock.position)
+        } else {
+            _ = feed(into: aggregator, upTo: clock.position, budget: .max)
+        }
+        if clock.position != before { aggregator.tick(now: clock.position) }
+        aggregator.showReplay(clock)
+        return true
+    }
+
+    /// Resets `aggregator` to the nearest keyframe at or before `position` and folds up to it.
+    public func rebuild(_ aggregator: Aggregator, at position: UInt64) {
+        aggregator.reset()
+        pending = nil
+        do {
+            let (snapshot, from) = try reader.seek(to: position)
+            cursor = reader.makeCursor(from: from)
+            if let snapshot { aggregator.ingest(snapshot: snapshot) }
+        } catch {
+            readError = error.description
+            cursor = reader.makeCursor(from: reader.end)
+        }
+        _ = feed(into: aggregator, upTo: position, budget: .max)
+    }
+
+    /// Feeds records with timestamps ≤ `position`, at most `budget` of them. Returns how many.
+    private func feed(into aggregator: Aggregator, upTo position: UInt64, budget: Int) -> Int {
+        var n = 0
+        while n < budget {
+            guard let record = pending ?? nextRecord() else { break }
+            if Self.timestamp(of: record) > position {
+                pending = record
+                break
+            }
+            pending = nil
+            switch record {
+            case .event(let e): aggregator.ingest(e)
+            case .keyframe(let s): aggregator.ingest(snapshot: s)
+            case .gap(let g): aggregator.ingest(g.event)
+            }
+            n += 1
+        }
+        return n
+    }
+
+    private func nextRecord() -> TraceRecord? {
+        guard readError == nil else { return nil }
+        do {
+            return try cursor.next()
+        } catch {
+            readError = error.description
+            return nil
+        }
+    }
+
+    private func peekTimestamp() -> UInt64? {
+        if pending == nil { pending = nextRecord() }
+        return pending.map(Self.timestamp(of:))
+    }
+
+    private static func timestamp(of record: TraceRecord) -> UInt64 {
+        switch record {
+        case .event(let e): e.timestamp
+        case .keyframe(let s): s.timestamp
+        case .gap(let g): g.timestamp
+        }
+    }
+
+    public func stop() {}
+
+    public func snapshot() -> Snapshot? { nil }
+
+    public var note: String? { readError ?? reader.summary.warning }
+
+    public var summaryFields: [(String, JSONValue)] {
+        let s = reader.summary
+        return [
+            ("mode", .string("replay")), ("file", .string(reader.path)), ("trace_events", .uint(s.events)),
+            ("truncated", .bool(s.truncated)), ("position_s", .double(Double(clock.elapsed) / 1e9)),
+        ]
+    }
+}

@@ -1,0 +1,53 @@
+import Glibc
+import Synchronization
+
+/// The last SIGINT/SIGTERM received, 0 for none. Written by the signal handler, read by the run loop.
+private let pendingSignal = Atomic<Int32>(0)
+
+/// Turns SIGINT and SIGTERM into a flag the run loops poll, so every exit path runs the
+/// same shutdown (stop sources, close the recording, restore the terminal).
+///
+/// Install before curses starts: ncurses then keeps our handlers instead of its own.
+/// A second signal while the first is being handled restores the default action and re-raises
+/// it, so a stuck shutdown can still be interrupted.
+public enum SignalMonitor {
+    /// Installs the handlers and unblocks both signals on the calling thread (idempotent).
+    public static func install() {
+        // Relaxed: touching the global here initialises it before a handler can run.
+        _ = pendingSignal.load(ordering: .relaxed)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { sig in
+            // Relaxed: a lone flag; the loop acts on it, nothing else is published through it.
+            if pendingSignal.exchange(sig, ordering: .relaxed) != 0 {
+                Glibc.signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+        // A parent may have started us with these blocked (test runners, some spawners).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// The signal received so far, if any.
+    public static var received: Int32? {
+        // Relaxed: pairs with the handler's store; only the number itself is read.
+        let s = pendingSignal.load(ordering: .relaxed)
+        return s == 0 ? nil : s
+    }
+
+    /// Forgets a received signal (tests).
+    public static func reset() {
+        // Relaxed: see `received`.
+        pendingSignal.store(0, ordering: .relaxed)
+    }
+
+    /// The shell convention for a run ended by `signal`: 128 + its number (SIGINT → 130, SIGTERM → 143).
+    public static func exitStatus(for signal: Int32) -> Int32 { 128 + signal }
+}

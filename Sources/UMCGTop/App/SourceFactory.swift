@@ -1,0 +1,49 @@
+import ArgumentParser
+import UMCGEngine
+import UMCGTrace
+
+/// Builds the event source the command asks for.
+enum SourceFactory {
+    /// The engine configuration the scenario options describe (no trace hub yet).
+    static func engineConfiguration(_ scenario: ScenarioOptions) -> EngineConfiguration {
+        EngineConfiguration(
+            servers: scenario.resolvedServers, workers: scenario.workers,
+            workload: Workload(rawValue: scenario.workload.rawValue) ?? .mixed,
+            sliceNanos: UInt64(scenario.sliceMillis) * 1_000_000,
+            backend: BackendChoice(rawValue: scenario.backend.rawValue) ?? .auto, umcgSyscall: scenario.umcgSyscall)
+    }
+
+    /// A live or replay source, started. Errors are one line.
+    static func make(_ command: DashboardCommand) throws -> EventSource {
+        if let path = command.replay {
+            do {
+                // Headless replays run through the file as fast as the clock allows.
+                return try ReplaySource(path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1)
+            } catch {
+                throw AppFailure(message: "\(path): \(error.description)", status: AppFailure.dataError)
+            }
+        }
+        do {
+            return try LiveSource(
+                .init(
+                    engine: engineConfiguration(command.scenario), baselines: !command.scenario.noBaselines,
+                    recordPath: command.record, force: command.force))
+        } catch let error as EngineError {
+            throw ValidationError(error.description)
+        } catch let error as BaselineError {
+            throw ValidationError("baselines: \(error.description)")
+        } catch let error as TraceFileError {
+            throw AppFailure(message: "cannot record: \(error.description)", status: 1)
+        }
+    }
+}
+
+/// A failure the app reports as one line `umcgtop: error: …` with its own exit status.
+struct AppFailure: Error {
+    /// The line after "umcgtop: error: ".
+    var message: String
+    /// The exit status.
+    var status: Int32
+    /// EX_DATAERR: the input file is unreadable or damaged (as `umcgtop report`).
+    static let dataError: Int32 = 65
+}

@@ -1,0 +1,28 @@
+import Glibc
+
+/// Unbuffered writes to stdout and stderr (write(2)): headless frames appear at once even in a pipe.
+public enum StandardStreams {
+    /// Writes `text` to stdout.
+    public static func out(_ text: String) { write(fd: 1, text) }
+
+    /// Writes one line to stderr.
+    public static func errorLine(_ line: String) { write(fd: 2, line + "\n") }
+
+    private static func write(fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if n > 0 {
+                offset += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
+        bytes.removeAll()
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Glibc
+import UMCGEngine
+
+/// `umcgtop [dashboard]`: the live dashboard on the embedded scenario, or a recording
+/// (`--record`), a replay (`--replay`), or a run without a terminal (`--headless`).
+public struct DashboardCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Show the scheduler live (the default command), record it, replay a recording, or run headless.",
+        discussion: """
+            With no options umcgtop runs its embedded scenario and shows it live.
+            Keys: q quit, ? help, space pause, arrows move (and seek in replay), + - refresh or speed.
+            Exit status: 0 after q or the end of --duration, 130 after SIGINT, 143 after SIGTERM
+            (the recording is finished and closed first), 1 for errors such as "not a terminal"
+            (use --headless in scripts), 64 for invalid options.
+            NO_COLOR in the environment turns colours off like --no-color.
+            """
+    )
+
+    @OptionGroup(title: "Scenario")
+    public var scenario: ScenarioOptions
+
+    @Option(help: ArgumentHelp("Record the live run to FILE (.umcgtrace).", valueName: "file"))
+    public var record: String?
+
+    @Flag(help: "Overwrite the --record file if it exists.")
+    public var force = false
+
+    @Option(help: ArgumentHelp("Replay a recorded FILE instead of running the engine.", valueName: "file"))
+    public var replay: String?
+
+    @Flag(help: "No terminal UI: run, print text frames (or --json at the end) and exit.")
+    public var headless = false
+
+    @Option(help: ArgumentHelp("Stop after SECONDS (default: run until q or a signal).", valueName: "seconds"))
+    public var duration: Double?
+
+    @Option(help: ArgumentHelp("Headless: print a text frame every SECONDS (default 1).", valueName: "seconds"))
+    public var interval: Double?
+
+    @Flag(help: "Headless: print one JSON summary object at the end instead of text frames.")
+    public var json = false
+
+    @Flag(name: .customLong("no-color"), help: "No colours (also when NO_COLOR is set).")
+    public var noColor = false
+
+    @Flag(help: "Draw with ASCII only (no braille, blocks or symbols).")
+    public var ascii = false
+
+    @Option(help: ArgumentHelp("Redraw and rate-window interval in milliseconds (100…10000).", valueName: "ms"))
+    public var refresh: Int = 1000
+
+    public init() {}
+
+    public func validate() throws {
+        if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
+        if let duration, !(duration > 0) || !duration.isFinite {
+            throw ValidationError("--duration must be a positive number of seconds (got \(duration))")
+        }
+        if let interval, !(interval > 0) || !interval.isFinite {
+            throw ValidationError("--interval must be a positive number of seconds (got \(interval))")
+        }
+        if json && !headless { throw ValidationError("--json needs --headless") }
+        if interval != nil && !headless { throw ValidationError("--interval needs --headless") }
+        if !(100...10_000).contains(refresh) {
+            throw ValidationError("--refresh must be between 100 and 10000 ms (got \(refresh))")
+        }
+        if force && record == nil { throw ValidationError("--force only applies to --record") }
+        if let record {
+            if record.isEmpty { throw ValidationError("--record needs a file name") }
+            if !force && access(record, F_OK) == 0 {
+                throw ValidationError("\(record) already exists; use --force to overwrite it")
+            }
+        }
+        if let replay, replay.isEmpty { throw ValidationError("--replay needs a file name") }
+        if scenario.backend == .kernel && replay == nil {
+            // The engine's own selection rule (never probes a number Linux uses for another call).
+            do {
+                _ = try BackendSelector().select(.kernel, explicitSyscall: scenario.umcgSyscall)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    public func run() async throws {
+        let status = try AppRunner.run(self)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

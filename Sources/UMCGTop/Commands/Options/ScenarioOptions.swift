@@ -1,0 +1,58 @@
+import ArgumentParser
+import CUMCGShims
+
+/// The workload the engine's workers run.
+public enum WorkloadOption: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case pingpong, mixed, io, cpu
+}
+
+/// Which umcg_ctl implementation to use.
+public enum BackendOption: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case auto, emulated, kernel
+}
+
+/// The scenario flags shared by the live dashboard, `--record` and `--headless`.
+public struct ScenarioOptions: ParsableArguments, Sendable {
+    @Option(help: "Server threads (default: the CPUs this process may use).")
+    public var servers: Int?
+
+    @Option(help: "Worker threads.")
+    public var workers: Int = 8
+
+    @Option(help: "What the workers do: \(WorkloadOption.allCases.map(\.rawValue).joined(separator: "|")).")
+    public var workload: WorkloadOption = .mixed
+
+    @Option(help: "umcg_ctl implementation: auto|emulated|kernel.")
+    public var backend: BackendOption = .auto
+
+    @Option(name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number of this kernel (kernel backend).")
+    public var umcgSyscall: Int?
+
+    @Option(name: .customLong("slice-ms"), help: "Preemption time slice in milliseconds.")
+    public var sliceMillis: Int = 100
+
+    @Flag(name: .customLong("no-baselines"), help: "Do not run the futex and condvar ping-pong baselines.")
+    public var noBaselines = false
+
+    /// Creates the defaults.
+    public init() {}
+
+    public func validate() throws {
+        if let servers, servers < 1 { throw ValidationError("--servers must be at least 1 (got \(servers))") }
+        if let servers, servers > 1024 { throw ValidationError("--servers must be at most 1024 (got \(servers))") }
+        if workers < 1 { throw ValidationError("--workers must be at least 1 (got \(workers))") }
+        if workers > 100_000 { throw ValidationError("--workers must be at most 100000 (got \(workers))") }
+        if sliceMillis < 1 || sliceMillis > 10_000 {
+            throw ValidationError("--slice-ms must be between 1 and 10000 (got \(sliceMillis))")
+        }
+        if let umcgSyscall, umcgSyscall < 0 || umcgSyscall > 4095 {
+            throw ValidationError("--umcg-syscall must be between 0 and 4095 (got \(umcgSyscall))")
+        }
+    }
+
+    /// `--servers`, or the CPUs this process may run on (at least 1).
+    public var resolvedServers: Int {
+        if let servers { return servers }
+        return max(1, Int(umcg_shim_affinity_cpu_count()))
+    }
+}

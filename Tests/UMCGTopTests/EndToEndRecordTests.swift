@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import UMCGTrace
+
+@Suite(.enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))
+struct EndToEndRecordTests {
+    /// Counts the events of each kind in a recording.
+    private func kindCounts(_ reader: TraceReader) throws -> [TraceEventKind: UInt64] {
+        var counts: [TraceEventKind: UInt64] = [:]
+        try reader.forEachRecord { record in
+            if case .event(let e) = record { counts[e.kind, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    @Test func headlessRecordingMatchesTheEngineCounters() throws {
+        let path = EndToEnd.scratch("rec.umcgtrace")
+        defer { unlink(path) }
+        let r = try EndToEnd.run(["--headless", "--record", path, "--duration", "2", "--json", "--no-baselines"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let json = try #require(EndToEnd.jsonObject(r.stdout), "no summary: \(r.stdout)")
+        let engine = try #require(json["engine"] as? [String: Any])
+        let recording = try #require(json["recording"] as? [String: Any])
+        #expect(recording["error"] is NSNull)
+        let reader = try TraceReader.open(path: path)
+        #expect(reader.summary.cleanEnd)
+        #expect(!reader.summary.truncated)
+        #expect(reader.summary.keyframes >= 2)
+        #expect(reader.summary.events == UInt64(recording["events"] as? Int ?? -1))
+        #expect(reader.info.entities.filter { $0.kind == .worker }.count == 8)
+        let counts = try kindCounts(reader)
+        let switches = try #require(engine["switches"] as? Int)
+        #expect(switches > 0)
+        if (json["dropped"] as? Int) == 0 {
+            // Lossless counters and the recorded events agree when nothing was dropped.
+            #expect(counts[.switchTo] == UInt64(switches))
+        }
+        // The UI saw every event the file holds (the same pump tees both).
+        #expect(UInt64(json["events_seen"] as? Int ?? -1) == reader.summary.events)
+    }
+
+    @Test func sigtermMidRecordingLeavesACleanFile() throws {
+        let path = EndToEnd.scratch("sigterm.umcgtrace")
+        defer { unlink(path) }
+        let child = try EndToEnd.Child(EndToEnd.binary, ["--headless", "--record", path, "--json"])
+        // Wait until the file holds a flushed chunk after its first keyframe, then terminate.
+        let recording = EndToEnd.wait(timeout: 30) {
+            guard let reader = try? TraceReader.open(path: path) else { return false }
+            return reader.summary.keyframes >= 1 && reader.summary.events > 0
+        }
+        #expect(recording)
+        child.send(SIGTERM)
+        let r = child.finish(timeout: 30)
+        #expect(!r.timedOut)
+        #expect(r.status == 143, "stderr: \(r.stderr)")
+        let reader = try TraceReader.open(path: path)
+        #expect(reader.summary.cleanEnd, "\(reader.summary)")
+        #expect(!reader.summary.truncated)
+        #expect(reader.summary.warning == nil)
+        let json = try #require(EndToEnd.jsonObject(r.stdout), "no summary: \(r.stdout)")
+        #expect(json["exit_status"] as? Int == 143)
+    }
+
+    @Test func existingRecordingIsRefusedWithoutForce() throws {
+        let path = EndToEnd.scratch("exists.umcgtrace")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("keep".utf8)))
+        defer { unlink(path) }
+        let r = try EndToEnd.run(["--headless", "--record", path, "--duration", "1"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("already exists"))
+        #expect((try? String(contentsOfFile: path, encoding: .utf8)) == "keep")
+    }
+
+    @Test func headlessReplayRunsToTheEndOfARecording() throws {
+        let path = EndToEnd.scratch("replay.umcgtrace")
+        defer { unlink(path) }
+        let rec = try EndToEnd.run(["--headless", "--record", path, "--duration", "1", "--no-baselines"])
+        #expect(rec.status == 0, "stderr: \(rec.stderr)")
+        let r = try EndToEnd.run(["--headless", "--replay", path, "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let json = try #require(EndToEnd.jsonObject(r.stdout), "no summary: \(r.stdout)")
+        let reader = try TraceReader.open(path: path)
+        #expect(json["mode"] as? String == "replay")
+        #expect(UInt64(json["events_seen"] as? Int ?? -1) >= reader.summary.events)
+    }
+
+    @Test func damagedReplayFileIsAOneLineError() throws {
+        let path = EndToEnd.scratch("bad.umcgtrace")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 200)))
+        defer { unlink(path) }
+        let r = try EndToEnd.run(["--headless", "--replay", path])
+        #expect(r.status == 65)
+        #expect(r.stderr.hasPrefix("umcgtop: error: \(path): "))
+        #expect(r.stderr.filter { $0 == "\n" }.count == 1)
+    }
+}

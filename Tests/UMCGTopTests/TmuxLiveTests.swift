@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+@Suite(
+    .enabled(if: TmuxSession.available, "tmux is not installed (scripts/setup-deps installs it)"),
+    .enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))
+struct TmuxLiveTests {
+    private func panelsShown(_ s: String) -> Bool { TmuxSession.panelsShown(s) }
+
+    @Test func liveViewHelpResizeAndQuit() throws {
+        let tmux = try TmuxSession()
+        defer { tmux.kill() }
+        try tmux.type("\(EndToEnd.binary) --refresh 200; echo EXITED $?")
+        #expect(tmux.waitFor(timeout: 60, panelsShown), "panels never appeared:\n\(tmux.screen())")
+        try tmux.keys("?")
+        #expect(tmux.waitFor { $0.contains("umcgtop help") }, "no help overlay:\n\(tmux.screen())")
+        try tmux.keys("?")
+        #expect(tmux.waitFor { !$0.contains("umcgtop help") }, "help did not close:\n\(tmux.screen())")
+        try tmux.resize(width: 30, height: 8)
+        #expect(tmux.waitFor { $0.contains("too small") }, "no too-small note:\n\(tmux.screen())")
+        try tmux.resize(width: 120, height: 40)
+        #expect(tmux.waitFor(panelsShown), "panels did not come back:\n\(tmux.screen())")
+        try tmux.keys("q")
+        #expect(tmux.waitFor { $0.contains("EXITED 0") }, "no clean exit:\n\(tmux.screen())")
+        try tmux.type("echo SHELL-OK-$((40+2))")
+        #expect(tmux.waitFor { $0.contains("SHELL-OK-42") }, "shell not usable after exit:\n\(tmux.screen())")
+    }
+
+    @Test func sigintRestoresTheTerminalAndExits130() throws {
+        let tmux = try TmuxSession()
+        defer { tmux.kill() }
+        try tmux.type("\(EndToEnd.binary); echo EXITED $?")
+        #expect(tmux.waitFor(timeout: 60, panelsShown), "panels never appeared:\n\(tmux.screen())")
+        try tmux.keys("C-c")
+        #expect(tmux.waitFor { $0.contains("EXITED 130") }, "no exit 130:\n\(tmux.screen())")
+        try tmux.type("echo SHELL-OK-$((40+2))")
+        #expect(tmux.waitFor { $0.contains("SHELL-OK-42") }, "shell not usable after exit:\n\(tmux.screen())")
+    }
+}
