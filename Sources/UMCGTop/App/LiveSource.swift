@@ -44,6 +44,7 @@ public final class LiveSource: EventSource {
     private let recordPath: String?
     private var stopped = false
     private var finalError: TraceFileError?
+    private var engineStopped = true
     /// Events moved to the UI so far.
     public private(set) var eventsDrained = 0
 
@@ -61,12 +62,20 @@ public final class LiveSource: EventSource {
         } else {
             baselines = nil
         }
+        // Started first: runInfo() then carries every thread's tid. Events produced before the
+        // pump runs wait in the hub's rings.
+        try engine.start()
         let runInfo = engine.runInfo()
         info = runInfo
         recordPath = configuration.recordPath
         var writer: TraceWriter?
         if let path = configuration.recordPath {
-            writer = try TraceWriter(path: path, info: runInfo, force: configuration.force)
+            do {
+                writer = try TraceWriter(path: path, info: runInfo, force: configuration.force)
+            } catch {
+                engine.stop(timeout: 10)
+                throw error
+            }
         }
         let (engine, baselines, hub) = (engine, baselines, hub)
         pump = TracePump(
@@ -74,15 +83,9 @@ public final class LiveSource: EventSource {
             snapshot: { LiveSource.snapshot(engine: engine, baselines: baselines, hub: hub) },
             tapCapacity: 1 << 17)
         do {
-            try engine.start()
-        } catch {
-            finalError = pump.stop()
-            throw error
-        }
-        do {
             try baselines?.start()
         } catch {
-            engine.stop()
+            engine.stop(timeout: 10)
             finalError = pump.stop()
             throw error
         }
@@ -121,7 +124,7 @@ public final class LiveSource: EventSource {
         guard !stopped else { return }
         stopped = true
         baselines?.stop()
-        engine.stop()
+        engineStopped = engine.stop(timeout: 10)
         finalError = pump.stop()
     }
 
@@ -129,6 +132,7 @@ public final class LiveSource: EventSource {
 
     public var note: String? {
         if let error = finalError ?? pump.writeError { return "recording stopped: \(error.description)" }
+        if !engineStopped { return "some engine threads did not stop within 10 s" }
         let failed = baselines?.failures() ?? []
         guard let first = failed.first else { return nil }
         return "baseline \(first.method) stopped: \(first.reason)"
