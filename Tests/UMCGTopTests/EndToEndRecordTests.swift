@@ -35,6 +35,21 @@ struct EndToEndRecordTests {
             // Lossless counters and the recorded events agree when nothing was dropped.
             #expect(counts[.switchTo] == UInt64(switches))
         }
+        // `umcgtop report` recounts the file: per kind, the same totals as the lossless counters.
+        let report = try EndToEnd.run(["report", path, "--json"])
+        #expect(report.status == 0, "report stderr: \(report.stderr)")
+        let reportJSON = try #require(EndToEnd.jsonObject(report.stdout), "report: \(report.stdout)")
+        let eventCounts = try #require(reportJSON["event_counts"] as? [String: Any])
+        #expect(reportJSON["events"] as? Int == Int(reader.summary.events))
+        if (json["dropped"] as? Int) == 0 {
+            let pairs = [
+                ("switch", "switches"), ("block", "blocks"), ("wake", "wakes"), ("wait", "waits"),
+                ("timeout", "timeouts"), ("preempt", "preemptions"),
+            ]
+            for (kind, counter) in pairs {
+                #expect(eventCounts[kind] as? Int == engine[counter] as? Int, "\(kind) vs \(counter)")
+            }
+        }
         // The UI saw every event the file holds (the same pump tees both).
         #expect(UInt64(json["events_seen"] as? Int ?? -1) == reader.summary.events)
     }
