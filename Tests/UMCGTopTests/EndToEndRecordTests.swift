@@ -89,7 +89,7 @@ struct EndToEndRecordTests {
     @Test func headlessReplayRunsToTheEndOfARecording() throws {
         let path = EndToEnd.scratch("replay.umcgtrace")
         defer { unlink(path) }
-        let rec = try EndToEnd.run(["--headless", "--record", path, "--duration", "1", "--no-baselines"])
+        let rec = try EndToEnd.run(["--headless", "--record", path, "--duration", "1", "--no-baselines", "--json"])
         #expect(rec.status == 0, "stderr: \(rec.stderr)")
         let r = try EndToEnd.run(["--headless", "--replay", path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
@@ -97,6 +97,11 @@ struct EndToEndRecordTests {
         let reader = try TraceReader.open(path: path)
         #expect(json["mode"] as? String == "replay")
         #expect(UInt64(json["events_seen"] as? Int ?? -1) >= reader.summary.events)
+        // The final keyframe's counters: the same engine totals the recording run reported.
+        let recorded = try #require(EndToEnd.jsonObject(rec.stdout)?["engine"] as? [String: Any])
+        let replayed = try #require(json["engine"] as? [String: Any])
+        #expect(replayed["switches"] as? Int == recorded["switches"] as? Int)
+        #expect((replayed["switches"] as? Int ?? 0) > 0)
     }
 
     @Test func damagedReplayFileIsAOneLineError() throws {

@@ -18,6 +18,7 @@ public final class ReplaySource: EventSource {
     private var pending: TraceRecord?
     private var lastWall: UInt64?
     private var readError: String?
+    private var lastKeyframe: Snapshot?
     /// A seek further forward than this rebuilds from a keyframe instead of folding every event between.
     private let rebuildForwardNanos: UInt64 = 2_000_000_000
 
@@ -68,6 +69,7 @@ public final class ReplaySource: EventSource {
             let (snapshot, from) = try reader.seek(to: position)
             cursor = reader.makeCursor(from: from)
             if let snapshot { aggregator.ingest(snapshot: snapshot) }
+            lastKeyframe = snapshot
         } catch {
             readError = error.description
             cursor = reader.makeCursor(from: reader.end)
@@ -87,7 +89,9 @@ public final class ReplaySource: EventSource {
             pending = nil
             switch record {
             case .event(let e): aggregator.ingest(e)
-            case .keyframe(let s): aggregator.ingest(snapshot: s)
+            case .keyframe(let s):
+                aggregator.ingest(snapshot: s)
+                lastKeyframe = s
             case .gap(let g): aggregator.ingest(g.event)
             }
             n += 1
@@ -120,7 +124,8 @@ public final class ReplaySource: EventSource {
 
     public func stop() {}
 
-    public func snapshot() -> Snapshot? { nil }
+    /// The latest keyframe fed (at the end of a clean file: the run's final counters).
+    public func snapshot() -> Snapshot? { lastKeyframe }
 
     public var note: String? { readError ?? reader.summary.warning }
 
