@@ -131,3 +131,27 @@ import Glibc
         #expect(read == Array(events.filter { $0.kind != .dropped }.prefix(read.count)))
     }
 }
+
+/// `UMCGTRACE_SAMPLE_OUT=/path swift test --filter writeSampleFile` writes the synthetic mixed trace to a file
+/// (for trying `umcgtop report` or an exporter by hand); without the variable the test only checks the writer's path API.
+@Suite struct TraceSampleFile {
+    @Test func writeSampleFile() throws {
+        let out = getenv("UMCGTRACE_SAMPLE_OUT").map { String(cString: $0) }
+        let path = out ?? "/tmp/umcgtrace-sample-\(getpid()).umcgtrace"
+        defer { if out == nil { unlink(path) } }
+        let writer = try TraceWriter(path: path, info: Fixture.info(), force: out != nil)
+        var nextKeyframe: UInt64 = 0
+        let events = Fixture.events(count: 200_000, seed: 17)
+        for e in events {
+            if e.timestamp >= nextKeyframe {
+                try writer.appendKeyframe(Fixture.snapshot(at: e.timestamp))
+                nextKeyframe = e.timestamp + 100_000_000
+            }
+            try writer.append(e)
+        }
+        try writer.finish()
+        let reader = try TraceReader.open(path: path)
+        #expect(reader.summary.events == writer.eventsWritten && reader.summary.cleanEnd)
+        #expect(reader.summary.bytes == writer.bytesWritten)
+    }
+}

@@ -2,9 +2,10 @@ import Synchronization
 
 /// A bounded single-producer / single-consumer ring of `TraceEvent`s.
 ///
-/// Threading rule: exactly one thread calls `push` / `flushPendingDrops` (the producer,
-/// usually the thread that made the ring) and exactly one thread calls `drain` (the consumer).
-/// `dropped` and `count` may be read from anywhere.
+/// Threading rule: one thread at a time calls `push` / `flushPendingDrops` (the producer,
+/// usually the thread that made the ring) and one thread at a time calls `drain` (the consumer).
+/// Either role may move to another thread only with a happens-before edge (a join, a lock), as the
+/// pump's consumer role does when `stop()` joins its thread. `dropped` and `count` may be read from anywhere.
 ///
 /// The push path never locks, never allocates and never waits: when the ring is
 /// full the event is counted as dropped. The next successful push first writes a

@@ -95,6 +95,13 @@ struct EventChunkDecoder {
     private var previousCPU: UInt16 = TraceEvent.noCPU
     private var previousWorker: UInt32 = TraceEvent.noWorker
 
+    /// A decoder of an empty chunk (a placeholder).
+    static let empty = EventChunkDecoder(
+        header: RecordHeader(
+            type: .events, payloadLength: 0, sequence: 0, firstTimestamp: 0, lastTimestamp: 0, entryCount: 0,
+            gapCount: 0, dropped: 0),
+        payload: [], payloadOffset: 0)
+
     /// `payloadOffset` is the file offset of `payload[0]`.
     init(header: RecordHeader, payload: [UInt8], payloadOffset: Int) {
         self.header = header
