@@ -27,11 +27,14 @@ public enum UMCGPingPong {
         handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil
     ) throws -> PingPongResult {
         guard seconds > 0, seconds <= 3600 else { throw Errno.EINVAL }
-        let cpus = CPU.count
+        let allowed = CPU.allowed()
+        let cpus = allowed.count
+        let last = allowed[allowed.count - 1]
         let (serverCPU, workerCPU): (Int?, Int?) =
             switch placement {
-            case .sameCPU: (cpus - 1, cpus - 1)
-            case .crossCPU: cpus >= 2 ? (0, 1) : (0, 0)
+            case .sameCPU: (last, last)
+            // The last two CPUs (like the baselines' CPUPlan): engine servers start at the first.
+            case .crossCPU: cpus >= 2 ? (allowed[cpus - 2], last) : (last, last)
             case .unpinned: (nil, nil)
             }
         if placement == .crossCPU && cpus < 2 {
@@ -87,6 +90,7 @@ public enum UMCGPingPong {
         backend: EmulatedBackend, shared: Shared, cpu: Int?, duration: UInt64, ring: TraceRing?
     ) -> Result<PingPongResult, Errno> {
         if let cpu { try? CPU.pin(cpu) }
+        // SAFETY: the event array lives for this function; the backend writes at most 4 slots.
         let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 4)
         defer { events.deallocate() }
         do throws(Errno) {

@@ -40,7 +40,7 @@ extension Workload {
         case 90..<99:
             try ctx.yield()
         default:  // occasionally a long burst → PREEMPT (at 100 ms)
-            if ctx.rng.percent() < 30 {
+            if ctx.rng.percent() < 15 {
                 try ctx.compute(nanos: ctx.rng.next(in: 110_000_000...160_000_000))
             } else {
                 try ctx.compute(nanos: ctx.rng.next(in: 1_000_000...3_000_000))
