@@ -112,5 +112,8 @@ struct EndToEndRecordTests {
         #expect(r.status == 65)
         #expect(r.stderr.hasPrefix("umcgtop: error: \(path): "))
         #expect(r.stderr.filter { $0 == "\n" }.count == 1)
+        let missing = try EndToEnd.run(["--headless", "--replay", path + ".missing"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.hasPrefix("umcgtop: error: \(path).missing: open failed"), "\(missing.stderr)")
     }
 }
