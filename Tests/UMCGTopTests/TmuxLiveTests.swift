@@ -43,6 +43,24 @@ struct TmuxLiveTests {
         #expect(tmux.waitFor { $0.contains("SHELL-OK-42") }, "shell not usable after exit:\n\(tmux.screen())")
     }
 
+    @Test func fatalSignalStillRestoresTheTerminal() throws {
+        let pidFile = EndToEnd.scratch("pid")
+        defer { unlink(pidFile) }
+        let tmux = try TmuxSession()
+        defer { tmux.kill() }
+        try tmux.type("sh -c 'echo $$ > \(pidFile); exec \(EndToEnd.binary) --no-baselines'; echo EXITED $?")
+        #expect(tmux.waitFor(timeout: 60, panelsShown), "panels never appeared:\n\(tmux.screen())")
+        #expect(try tmux.tmux(["display", "-p", "#{alternate_on}"]).hasPrefix("1"))
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGSEGV)
+        #expect(tmux.waitFor { $0.contains("EXITED 139") }, "no death by SIGSEGV:\n\(tmux.screen())")
+        // Out of the alternate screen, cursor visible: the handler restored the terminal.
+        #expect(try tmux.tmux(["display", "-p", "#{alternate_on} #{cursor_flag}"]).hasPrefix("0 1"))
+        try tmux.type("echo SHELL-OK-$((40+2))")
+        #expect(tmux.waitFor { $0.contains("SHELL-OK-42") }, "shell not usable after the crash:\n\(tmux.screen())")
+    }
+
     @Test func pauseFreezesTheViewAndSpaceResumes() throws {
         let tmux = try TmuxSession()
         defer { tmux.kill() }

@@ -31,6 +31,7 @@ public final class NcursesScreen: DashboardScreen {
 
     /// Starts curses on stdin/stdout. `color` false or NO_COLOR → no colours; `unicode` false → non-ASCII cells print as `?`.
     public init(color: Bool, unicode: Bool, environment: [String: String]) throws(TerminalError) {
+        CrashRestorer.saveModes()
         guard let scr = umcg_newterm() else { throw .cannotStart(term: environment["TERM"] ?? "") }
         screen = scr
         guard let win = umcg_stdscr() else {
@@ -46,6 +47,7 @@ public final class NcursesScreen: DashboardScreen {
         keypad(win, true)
         _ = curs_set(0)
         set_escdelay(25)
+        CrashRestorer.arm()
         let wantColor = color && (environment["NO_COLOR"] ?? "").isEmpty
         if wantColor, has_colors() {
             start_color()
@@ -119,6 +121,7 @@ public final class NcursesScreen: DashboardScreen {
     public func restore() {
         guard !restored else { return }
         restored = true
+        CrashRestorer.disarm()
         _ = curs_set(1)
         endwin()
         delscreen(screen)
