@@ -26,6 +26,19 @@ import Glibc
         #expect(s.bytes == UInt64(bytes.count))
     }
 
+    @Test func unusualFieldsRoundTrip() throws {
+        let events = [
+            TraceEvent(timestamp: .max, kind: .keyframe, server: 0xFFFE, worker: 0xFFFF_FFFE, cpu: 0xFFFE, arg: .max, flags: 3),
+            TraceEvent(timestamp: 0, kind: .wake),
+            TraceEvent(timestamp: 1 << 62, kind: .register, server: 0, worker: 0, cpu: 0, arg: 0, flags: 255),
+            TraceEvent(timestamp: 5, kind: .dropped, arg: 1 << 40),
+        ]
+        let (bytes, written) = try Fixture.trace(events: events, keyframeEvery: .max)
+        let reader = try TraceReader(bytes: bytes)
+        #expect(try Fixture.records(reader) == written)
+        #expect(reader.summary.dropped == 1 << 40)
+    }
+
     @Test func crcMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([]) == 0)
@@ -101,6 +114,18 @@ import Glibc
         let second = try TraceWriter(path: path, info: Fixture.info(), force: true)
         try second.finish()
         #expect(try TraceReader.open(path: path).summary.events == 0)
+    }
+
+    @Test func openErrorsAreTypedOneLiners() {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: ENOENT)) {
+            try TraceWriter(path: "/nonexistent-dir/t.umcgtrace", info: Fixture.info())
+        }
+        #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: EISDIR)) {
+            try TraceReader.open(path: "/tmp")
+        }
+        let error = TraceFileError.system(operation: "write", path: "/x", errno: EFBIG)
+        #expect(error.isFileTooLarge && error.description == "/x: write failed: File too large (EFBIG)")
+        #expect(TraceFileError.system(operation: "open", path: "/x", errno: EACCES).isPermissionDenied)
     }
 
     @Test func diskFullBecomesATypedErrorAndLeavesAReadableFile() throws {

@@ -5,6 +5,7 @@
 /// on `flush()` and on `finish()`. Every record is written with one write(2) of header + payload, so a
 /// crash or a failed write leaves the file readable up to the last complete record; after a failed write
 /// the writer cuts the file back to that record and refuses further writes with the same error.
+/// Call `finish()`: a writer released without it closes the file without the pending chunk or the end record.
 public final class TraceWriter: @unchecked Sendable {
     // SAFETY: used by one thread at a time (see the threading rule); the pump hands it to its
     // own thread and touches it only there, after which `stop()` joins that thread.
