@@ -110,4 +110,16 @@ import UMCGTrace
         #expect(loop.aggregator.model.ui.paused)
         #expect(screen.frames.last.map { $0.text.contains("PAUSED") } == true)
     }
+
+    @Test func sourceNoteReachesTheStatusLine() {
+        let clock = FakeClock()
+        let screen = FakeScreen(width: 120, height: 40, clock: clock, script: [(30, .char("q"))])
+        let source = FakeSource(waiting: 0)
+        source.note = "file truncated: 123 bytes lost"
+        let loop = makeLoop(screen: screen, source: source, clock: clock)
+        _ = loop.run()
+        #expect(loop.aggregator.model.status.warning == "file truncated: 123 bytes lost")
+        let top = screen.frames.last.map { String($0.text.split(separator: "\n").first ?? "") } ?? ""
+        #expect(top.contains("file truncated"), "\(top)")
+    }
 }
