@@ -99,8 +99,10 @@ import UMCGTrace
 
     /// Prints (never asserts) how fast a 10 s recording opens, draws its first frame and seeks.
     @Test func replayTimings() throws {
-        let path = try Self.writeRecording(seconds: 10, perSecond: 20_000)
-        defer { unlink(path) }
+        // UMCGTOP_REPLAY_TIMING_FILE=F times a real recording instead of the synthetic one.
+        let given = ProcessInfo.processInfo.environment["UMCGTOP_REPLAY_TIMING_FILE"]
+        let path = try given ?? Self.writeRecording(seconds: 10, perSecond: 20_000)
+        defer { if given == nil { unlink(path) } }
         let t0 = umcg_shim_monotonic_ns()
         let source = try ReplaySource(path: path)
         var agg = aggregator(for: source)
@@ -116,7 +118,7 @@ import UMCGTrace
         let t4 = umcg_shim_monotonic_ns()
         func ms(_ a: UInt64, _ b: UInt64) -> String { String(format: "%.1f ms", Double(b - a) / 1e6) }
         print(
-            "replay timings (200k events, 10 s): open+first frame \(ms(t0, t1)), seek +9 s \(ms(t1, t2)),"
+            "replay timings (\(source.reader.summary.events) events, \(source.reader.summary.duration) s): open+first frame \(ms(t0, t1)), seek +9 s \(ms(t1, t2)),"
                 + " seek -5 s \(ms(t2, t3)), seek +1 s \(ms(t3, t4))")
         #expect(agg.latestTraceTime <= source.clock.position)
     }

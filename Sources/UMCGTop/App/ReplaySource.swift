@@ -21,6 +21,10 @@ public final class ReplaySource: EventSource {
     private var lastKeyframe: Snapshot?
     /// A seek further forward than this rebuilds from a keyframe instead of folding every event between.
     private let rebuildForwardNanos: UInt64 = 2_000_000_000
+    /// A rebuild starts from a keyframe at least this long before the target (one rate window).
+    private let warmupNanos: UInt64 = 1_100_000_000
+    /// Trace time between the ticks of a rebuild.
+    private let warmupStepNanos: UInt64 = 250_000_000
 
     public var info: RunInfo { reader.info }
 
@@ -61,15 +65,23 @@ public final class ReplaySource: EventSource {
         return true
     }
 
-    /// Resets `aggregator` to the nearest keyframe at or before `position` and folds up to it.
+    /// Resets `aggregator` to the nearest keyframe at least a rate window before `position`, then folds up
+    /// to `position`, ticking every `warmupStepNanos` of trace time so rates and histories show at once.
     public func rebuild(_ aggregator: Aggregator, at position: UInt64) {
         aggregator.reset()
         pending = nil
+        let from = position > clock.start &+ warmupNanos ? position - warmupNanos : clock.start
         do {
-            let (snapshot, from) = try reader.seek(to: position)
-            cursor = reader.makeCursor(from: from)
+            let (snapshot, offset) = try reader.seek(to: from)
+            cursor = reader.makeCursor(from: offset)
             if let snapshot { aggregator.ingest(snapshot: snapshot) }
             lastKeyframe = snapshot
+            var t = snapshot?.timestamp ?? clock.start
+            while t < position {
+                _ = feed(into: aggregator, upTo: t, budget: .max)
+                aggregator.tick(now: t)
+                t = min(position, t &+ warmupStepNanos)
+            }
         } catch {
             readError = error.description
             cursor = reader.makeCursor(from: reader.end)
