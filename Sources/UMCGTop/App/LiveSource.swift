@@ -36,6 +36,7 @@ public final class LiveSource: EventSource {
         }
     }
 
+    /// The engine's run facts (with thread ids): the recording's header.
     public let info: RunInfo
     private let hub: TraceHub
     private let engine: Engine
@@ -104,6 +105,7 @@ public final class LiveSource: EventSource {
     /// The lossless counters now.
     public func currentSnapshot() -> Snapshot { Self.snapshot(engine: engine, baselines: baselines, hub: hub) }
 
+    /// Drains the tap (bounded), then folds the lossless counters taken after the drain.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
         // Taken after the drain, so it covers every drained event.
@@ -116,6 +118,7 @@ public final class LiveSource: EventSource {
         return n
     }
 
+    /// Live sources have no clock to drive: nothing happens.
     public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool { false }
 
     /// Stops the baselines and the engine (joining their threads), then the pump: it drains what
@@ -128,8 +131,10 @@ public final class LiveSource: EventSource {
         finalError = pump.stop()
     }
 
+    /// The lossless counters now (after `stop()`: the final ones).
     public func snapshot() -> Snapshot? { currentSnapshot() }
 
+    /// A recording error, an engine that did not stop, or a failed baseline.
     public var note: String? {
         if let error = finalError ?? pump.writeError { return "recording stopped: \(error.description)" }
         if !engineStopped { return "some engine threads did not stop within 10 s" }
@@ -138,6 +143,7 @@ public final class LiveSource: EventSource {
         return "baseline \(first.method) stopped: \(first.reason)"
     }
 
+    /// `mode`, `failed_workers` and, when recording, `recording`.
     public var summaryFields: [(String, JSONValue)] {
         var fields: [(String, JSONValue)] = [
             ("mode", .string("live")), ("failed_workers", .int(Int64(engine.failedWorkers))),

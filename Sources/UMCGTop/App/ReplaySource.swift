@@ -26,6 +26,7 @@ public final class ReplaySource: EventSource {
     /// Trace time between the ticks of a rebuild.
     private let warmupStepNanos: UInt64 = 250_000_000
 
+    /// The recording's header.
     public var info: RunInfo { reader.info }
 
     /// Opens `path`; `speed` is the initial playback speed. Throws the reader's one-line error.
@@ -41,8 +42,10 @@ public final class ReplaySource: EventSource {
         clock.atEnd && pending == nil && (readError != nil || peekTimestamp() == nil)
     }
 
+    /// The clock's position.
     public func traceTime(now: UInt64) -> UInt64 { clock.position }
 
+    /// Advances the clock by the wall time since the last pump and feeds what it passed (bounded).
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         if let lastWall, now > lastWall { clock.advance(byWallNanos: now - lastWall) }
         lastWall = now
@@ -51,6 +54,7 @@ public final class ReplaySource: EventSource {
         return n
     }
 
+    /// Drives the clock; rebuilds from a keyframe after a backward or long forward jump.
     public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool {
         let before = clock.position
         let backwards = clock.perform(command, nextEventAt: command == .stepOne ? peekTimestamp() : nil)
@@ -134,13 +138,16 @@ public final class ReplaySource: EventSource {
         }
     }
 
+    /// Nothing runs in the background: nothing to stop.
     public func stop() {}
 
     /// The latest keyframe fed (at the end of a clean file: the run's final counters).
     public func snapshot() -> Snapshot? { lastKeyframe }
 
+    /// A read error, else the reader's warning (truncated or corrupt tail).
     public var note: String? { readError ?? reader.summary.warning }
 
+    /// `mode`, `file`, `trace_events`, `truncated`, `position_s`.
     public var summaryFields: [(String, JSONValue)] {
         let s = reader.summary
         return [

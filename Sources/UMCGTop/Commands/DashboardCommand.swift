@@ -5,6 +5,7 @@ import UMCGEngine
 /// `umcgtop [dashboard]`: the live dashboard on the embedded scenario, or a recording
 /// (`--record`), a replay (`--replay`), or a run without a terminal (`--headless`).
 public struct DashboardCommand: AsyncParsableCommand {
+    /// Name, help text and exit statuses.
     public static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "Show the scheduler live (the default command), record it, replay a recording, or run headless.",
@@ -51,8 +52,10 @@ public struct DashboardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Redraw and rate-window interval in milliseconds (100…10000).", valueName: "ms"))
     public var refresh: Int = 1000
 
+    /// Creates the command with default options (ArgumentParser fills them).
     public init() {}
 
+    /// Flag combinations as one-line `ValidationError`s.
     public func validate() throws {
         if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
         if let duration, !(duration > 0) || !duration.isFinite {
@@ -84,6 +87,7 @@ public struct DashboardCommand: AsyncParsableCommand {
         }
     }
 
+    /// Runs the dashboard (see `AppRunner`); a non-zero status becomes `ExitCode`.
     public func run() async throws {
         let status = try AppRunner.run(self)
         if status != 0 { throw ExitCode(status) }

@@ -37,6 +37,7 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     /// Creates the defaults.
     public init() {}
 
+    /// Counts and numbers in range, as one-line `ValidationError`s.
     public func validate() throws {
         if let servers, servers < 1 { throw ValidationError("--servers must be at least 1 (got \(servers))") }
         if let servers, servers > 1024 { throw ValidationError("--servers must be at most 1024 (got \(servers))") }
