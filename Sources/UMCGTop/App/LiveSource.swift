@@ -46,6 +46,9 @@ public final class LiveSource: EventSource {
     private var stopped = false
     private var finalError: TraceFileError?
     private var engineStopped = true
+    private var pumps = 0
+    /// Pumps per counter poll: every pump up to 2,048 workers, then one per 2,048 workers (at most 10).
+    private let snapshotEvery: Int
     /// Events moved to the UI so far.
     public private(set) var eventsDrained = 0
 
@@ -53,6 +56,7 @@ public final class LiveSource: EventSource {
     /// Throws a one-line error (`EngineError`, `BaselineError`, `TraceFileError`).
     public init(_ configuration: Configuration) throws {
         hub = TraceHub(ringCapacity: configuration.ringCapacity)
+        snapshotEvery = min(10, max(1, configuration.engine.workers / 2048))
         var engineConfig = configuration.engine
         engineConfig.hub = hub
         engine = try Engine(engineConfig)
@@ -108,8 +112,10 @@ public final class LiveSource: EventSource {
     /// Drains the tap (bounded), then folds the lossless counters taken after the drain.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
-        // Taken after the drain, so it covers every drained event.
-        aggregator.ingest(snapshot: currentSnapshot())
+        // Taken after the drain, so it covers every drained event. Large scenarios poll less often:
+        // a snapshot copies every worker's counters.
+        pumps &+= 1
+        if pumps % snapshotEvery == 0 { aggregator.ingest(snapshot: currentSnapshot()) }
         if let recordPath {
             aggregator.model.status.recordingPath = recordPath
             aggregator.model.status.recordingBytes = pump.bytesWritten
