@@ -157,7 +157,8 @@ import Glibc
     }
 }
 
-/// `UMCGTRACE_SAMPLE_OUT=/path swift test --filter writeSampleFile` writes the synthetic mixed trace to a file
+/// `UMCGTRACE_SAMPLE_OUT=/path [UMCGTRACE_SAMPLE_EVENTS=n] swift test --filter writeSampleFile` writes the
+/// synthetic mixed trace to a file
 /// (for trying `umcgtop report` or an exporter by hand); without the variable the test only checks the writer's path API.
 @Suite struct TraceSampleFile {
     @Test func writeSampleFile() throws {
@@ -166,11 +167,12 @@ import Glibc
         defer { if out == nil { unlink(path) } }
         let writer = try TraceWriter(path: path, info: Fixture.info(), force: out != nil)
         var nextKeyframe: UInt64 = 0
-        let events = Fixture.events(count: 200_000, seed: 17)
+        let count = getenv("UMCGTRACE_SAMPLE_EVENTS").flatMap { Int(String(cString: $0)) } ?? 200_000
+        let events = Fixture.events(count: max(1, count), seed: 17)
         for e in events {
             if e.timestamp >= nextKeyframe {
                 try writer.appendKeyframe(Fixture.snapshot(at: e.timestamp))
-                nextKeyframe = e.timestamp + 100_000_000
+                nextKeyframe = e.timestamp + (count < 10_000 ? 100_000 : 100_000_000)
             }
             try writer.append(e)
         }
