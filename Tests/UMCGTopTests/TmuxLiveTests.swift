@@ -32,7 +32,7 @@ struct TmuxLiveTests {
         defer { unlink(path) }
         let tmux = try TmuxSession()
         defer { tmux.kill() }
-        try tmux.type("\(EndToEnd.binary) --record \(path); echo EXITED $?")
+        try tmux.type("\(EndToEnd.binary) --record \(path) --no-baselines --workers 4; echo EXITED $?")
         #expect(tmux.waitFor(timeout: 60) { panelsShown($0) && $0.contains("REC") }, "no REC:\n\(tmux.screen())")
         try tmux.keys("C-c")
         #expect(tmux.waitFor { $0.contains("EXITED 130") }, "no exit 130:\n\(tmux.screen())")
@@ -84,7 +84,7 @@ struct TmuxLiveTests {
     @Test func sigintRestoresTheTerminalAndExits130() throws {
         let tmux = try TmuxSession()
         defer { tmux.kill() }
-        try tmux.type("\(EndToEnd.binary); echo EXITED $?")
+        try tmux.type("\(EndToEnd.binary) --no-baselines --workers 4; echo EXITED $?")
         #expect(tmux.waitFor(timeout: 60, panelsShown), "panels never appeared:\n\(tmux.screen())")
         try tmux.keys("C-c")
         #expect(tmux.waitFor { $0.contains("EXITED 130") }, "no exit 130:\n\(tmux.screen())")
