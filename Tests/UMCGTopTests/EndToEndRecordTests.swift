@@ -116,4 +116,17 @@ struct EndToEndRecordTests {
         #expect(missing.status == 66)
         #expect(missing.stderr.hasPrefix("umcgtop: error: \(path).missing: open failed"), "\(missing.stderr)")
     }
+
+    @Test func closedPipeStillClosesTheRecording() throws {
+        let path = EndToEnd.scratch("pipe.umcgtrace")
+        defer { unlink(path) }
+        let script =
+            "'\(EndToEnd.binary)' --headless --interval 0.2 --no-baselines --record '\(path)' | head -c 10 >/dev/null;"
+            + " echo \"status ${PIPESTATUS[0]}\""
+        let r = try EndToEnd.Child("bash", ["-c", script]).finish(timeout: 60)
+        #expect(!r.timedOut)
+        #expect(r.stdout.contains("status 141"), "\(r.stdout) \(r.stderr)")
+        let reader = try TraceReader.open(path: path)
+        #expect(reader.summary.cleanEnd)
+    }
 }

@@ -27,6 +27,9 @@ public enum SignalMonitor {
         action.sa_flags = SA_RESTART
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        // A closed pipe on stdout (`umcgtop --headless | head`) must end the run through the
+        // normal path (EPIPE from write), so the recording is still closed cleanly.
+        Glibc.signal(SIGPIPE, SIG_IGN)
         // A parent may have started us with these blocked (test runners, some spawners).
         var set = sigset_t()
         sigemptyset(&set)
