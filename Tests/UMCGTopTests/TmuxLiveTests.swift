@@ -43,6 +43,19 @@ struct TmuxLiveTests {
         #expect(tmux.waitFor { $0.contains("SHELL-OK-42") }, "shell not usable after exit:\n\(tmux.screen())")
     }
 
+    @Test func closingTheTerminalStillClosesTheRecording() throws {
+        let path = EndToEnd.scratch("hup.umcgtrace")
+        defer { unlink(path) }
+        let tmux = try TmuxSession()
+        defer { tmux.kill() }
+        try tmux.type("\(EndToEnd.binary) --record \(path) --no-baselines --workers 4")
+        #expect(tmux.waitFor(timeout: 60) { panelsShown($0) && $0.contains("REC") }, "no REC:\n\(tmux.screen())")
+        // Killing the server closes the pane: umcgtop gets SIGHUP and must still finish the file.
+        tmux.kill()
+        let clean = EndToEnd.wait(timeout: 60) { (try? TraceReader.open(path: path))?.summary.cleanEnd == true }
+        #expect(clean, "\(String(describing: (try? TraceReader.open(path: path))?.summary))")
+    }
+
     @Test func fatalSignalStillRestoresTheTerminal() throws {
         let pidFile = EndToEnd.scratch("pid")
         defer { unlink(pidFile) }
