@@ -10,12 +10,15 @@ public struct DashboardCommand: AsyncParsableCommand {
         commandName: "dashboard",
         abstract: "Show the scheduler live (the default command), record it, replay a recording, or run headless.",
         discussion: """
-            With no options umcgtop runs its embedded scenario and shows it live.
+            With no options umcgtop runs its embedded scenario and shows it live. \
             Keys: q quit, ? help, space pause, arrows move (and seek in replay), + - refresh or speed.
-            Exit status: 0 after q or the end of --duration, 130 after SIGINT, 143 after SIGTERM
-            (the recording is finished and closed first), 1 for errors such as "not a terminal"
-            (use --headless in scripts), 64 for invalid options.
-            NO_COLOR in the environment turns colours off like --no-color.
+
+            Exit status: 0 after q or the end of --duration; 129, 130, 143 after SIGHUP, SIGINT, SIGTERM, \
+            and 141 when a headless run's stdout closes (a recording is finished and closed first); \
+            1 for errors such as "not a terminal" (use --headless in scripts); 64 for invalid options; \
+            65, 66, 74 for a --replay file that is damaged, missing or unreadable.
+
+            NO_COLOR in the environment turns colours off like --no-color. See docs/Dashboard.md.
             """
     )
 
