@@ -39,6 +39,22 @@ import Glibc
         #expect(reader.summary.dropped == 1 << 40)
     }
 
+    @Test func withoutVerificationDamageIsFoundWhileReading() throws {
+        let events = Fixture.events(count: 3000, seed: 8)
+        var (bytes, written) = try Fixture.trace(events: events, keyframeEvery: .max, chunkBytes: 1024)
+        let clean = try TraceReader(bytes: bytes, verifyChecksums: false)
+        #expect(clean.summary == (try TraceReader(bytes: bytes)).summary)
+        #expect(try Fixture.records(clean) == written)
+        bytes[bytes.count / 2] ^= 0x40
+        let lazy = try TraceReader(bytes: bytes, verifyChecksums: false)
+        #expect(!lazy.summary.truncated && lazy.summary.cleanEnd)
+        var read: [TraceRecord] = []
+        #expect(throws: TraceFileError.self) { try lazy.forEachRecord { read.append($0) } }
+        #expect(read.count < written.count && read == Array(written.prefix(read.count)))
+        let strict = try TraceReader(bytes: bytes)
+        #expect(strict.summary.truncated && strict.summary.corruptOffset != nil)
+    }
+
     @Test func crcMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([]) == 0)
