@@ -80,7 +80,9 @@ public final class ReplaySource: EventSource {
             cursor = reader.makeCursor(from: offset)
             if let snapshot { aggregator.ingest(snapshot: snapshot) }
             lastKeyframe = snapshot
-            var t = snapshot?.timestamp ?? clock.start
+            // Tick only over the last rate window: a file with few keyframes (or odd timestamps)
+            // must not turn into millions of ticks.
+            var t = max(snapshot?.timestamp ?? clock.start, from)
             while t < position {
                 _ = feed(into: aggregator, upTo: t, budget: .max)
                 aggregator.tick(now: t)
