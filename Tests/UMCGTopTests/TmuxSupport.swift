@@ -21,12 +21,16 @@ final class TmuxSession {
     }
 
     /// Kills the whole private server (call in a defer).
-    func kill() { _ = try? tmux(["kill-server"]) }
+    func kill() {
+        _ = try? tmux(["kill-server"])
+        // tmux leaves its socket file behind when the server cannot be reaped at once.
+        unlink("\(ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp")/tmux-\(getuid())/\(socket)")
+    }
 
     /// Runs one tmux command on this server; returns its stdout.
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-        let r = try EndToEnd.Child("tmux", ["-L", socket, "-f", "/dev/null"] + args).finish(timeout: 20)
+        let r = try EndToEnd.Child("tmux", ["-L", socket, "-f", "/dev/null"] + args).finish(timeout: 60)
         return r.stdout
     }
 
@@ -48,7 +52,7 @@ final class TmuxSession {
     func screen() -> String { (try? tmux(["capture-pane", "-p"])) ?? "" }
 
     /// Polls the pane until `condition` holds (true) or `timeout` seconds pass (false).
-    func waitFor(timeout: Double = 30, _ condition: (String) -> Bool) -> Bool {
+    func waitFor(timeout: Double = 60, _ condition: (String) -> Bool) -> Bool {
         EndToEnd.wait(timeout: timeout) { condition(screen()) }
     }
 
