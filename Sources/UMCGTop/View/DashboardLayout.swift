@@ -28,7 +28,6 @@ struct DashboardLayout: Equatable {
         let serverCap = height >= 36 ? 8 : (height >= 24 ? 4 : 2)
         let baseServers = min(max(model.servers.count, 1), serverCap)
         let baseGraph = height >= 36 ? 10 : (height >= 24 ? 5 : 3)
-        let maxGraph = height >= 36 ? 16 : (height >= 24 ? 8 : 3)
         serversY = 1
         footerY = max(0, height - 1)
         // Rows the Workers table would leave empty go to hidden servers, then to the graph.
@@ -38,7 +37,8 @@ struct DashboardLayout: Equatable {
         spare -= moreServers
         serverRows = baseServers + moreServers
         ratesY = serversY + 1 + serverRows
-        graphRows = baseGraph + min(spare, maxGraph - baseGraph)
+        // Every spare row goes to the graph: a taller time axis beats blank table rows.
+        graphRows = baseGraph + spare
         workersY = ratesY + 1 + graphRows
         workerRows = max(0, footerY - workersY - 1)
     }
