@@ -149,3 +149,12 @@ int umcg_shim_timerfd_arm(int fd, uint64_t ns) {
     struct itimerspec its = {{0, 0}, {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)}};
     return timerfd_settime(fd, 0, &its, NULL) == -1 ? -errno : 0;
 }
+
+int umcg_shim_affinity_cpus(int32_t *out, int32_t max) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == -1) return -errno;
+    int32_t n = 0;
+    for (int i = 0; i < CPU_SETSIZE && n < max; i++)
+        if (CPU_ISSET(i, &set)) out[n++] = i;
+    return n;
+}

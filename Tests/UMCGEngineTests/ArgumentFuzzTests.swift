@@ -19,7 +19,8 @@ import Testing
                 let cmd = UMCGCommand(rawValue: rng.next() % 9)
                 let flags = rng.percent() < 80 ? 0 : rng.next() % 4
                 let tidChoice = rng.percent()
-                let tid: Int32 = tidChoice < 40 ? 0 : tidChoice < 60 ? me : Int32(truncatingIfNeeded: rng.next() % 100_000)
+                let tid: Int32 =
+                    tidChoice < 40 ? 0 : tidChoice < 60 ? me : Int32(truncatingIfNeeded: rng.next() % 100_000)
                 let evs = rng.percent() < 80 ? events : nil
                 let count = Int32(truncatingIfNeeded: rng.next() % 6) - 1
                 var timeout: UInt64 = rng.percent() < 50 ? 1 : Clock.realtimeNanos() + 100_000

@@ -67,9 +67,12 @@ import Testing
         let k = FakeKernel { _, _ in 0 }
         let s = BackendSelector(invoker: k.invoker, host: Self.linux, environmentSyscall: .some(nil))
         let sel = try s.select(.auto)
-        #expect(sel == BackendSelection(
-            kind: "emulated", reason: "Linux 6.18.44: no UMCG syscall known for this kernel; using the futex emulation",
-            syscallNumber: nil))
+        #expect(
+            sel
+                == BackendSelection(
+                    kind: "emulated",
+                    reason: "Linux 6.18.44: no UMCG syscall known for this kernel; using the futex emulation",
+                    syscallNumber: nil))
         #expect(k.callCount == 0)
     }
 

@@ -63,7 +63,8 @@ final class RecordingRunner: BenchRunner {
         // Per round: condvar (call k), futex (k+1), umcg-futex (k+2): rates 1000k, 1000(k+1), ...
         let plan = BenchPlan(seconds: 1, rounds: 1, placements: [.sameCPU], handoffs: [.futex])
         let report = BenchHarness.run(plan, runner: RecordingRunner())
-        let r = Dictionary(uniqueKeysWithValues: report.ratios.map { ("\($0.placement?.rawValue ?? "all") \($0.name)", $0.value) })
+        let r = Dictionary(
+            uniqueKeysWithValues: report.ratios.map { ("\($0.placement?.rawValue ?? "all") \($0.name)", $0.value) })
         #expect(r["same-cpu futex/condvar"] == 2.0)
         #expect(r["same-cpu umcg-futex/futex"] == 1.5)
         #expect(r["same-cpu umcg-futex/condvar"] == 3.0)

@@ -59,7 +59,9 @@ import Testing
             let deadline = Clock.realtimeNanos() + 20_000_000
             #expect(throws: Errno.ETIMEDOUT) { try b.ctl(.wait, absTimeout: deadline, events: s.events, eventCount: 2) }
             #expect(Clock.realtimeNanos() >= deadline)
-            #expect(throws: Errno.ESRCH) { try b.ctl(.ctxSwitch, nextTid: 0x7fff_fff0, events: s.events, eventCount: 2) }
+            #expect(throws: Errno.ESRCH) {
+                try b.ctl(.ctxSwitch, nextTid: 0x7fff_fff0, events: s.events, eventCount: 2)
+            }
             #expect(throws: Errno.EINVAL) {  // switching to oneself
                 try b.ctl(.ctxSwitch, nextTid: ThreadID.current(), events: s.events, eventCount: 2)
             }
@@ -226,7 +228,9 @@ import Testing
                 try b.ctl(.wait, nextTid: tid, absTimeout: 1, events: s.events, eventCount: 8)
             }
             p.openGate()
-            try b.ctl(.wait, nextTid: tid, absTimeout: Clock.realtimeNanos() + 10_000_000_000, events: s.events, eventCount: 8)
+            try b.ctl(
+                .wait, nextTid: tid, absTimeout: Clock.realtimeNanos() + 10_000_000_000, events: s.events, eventCount: 8
+            )
             seen = s.collect()
             try s.waitFor(.wake, id: p.id, seen: &seen)
             #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .exit)])
@@ -252,7 +256,10 @@ import Testing
         }
         var woke = false
         _ = waitUntil(seconds: 10) {
-            do throws(Errno) { try b.ctl(.wake); woke = true } catch {}
+            do throws(Errno) {
+                try b.ctl(.wake)
+                woke = true
+            } catch {}
             return woke
         }
         server.join()

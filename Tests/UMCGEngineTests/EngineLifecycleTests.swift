@@ -1,14 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 import UMCGTrace
 
 @testable import UMCGEngine
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct EngineLifecycleTests {
     static func config(_ workload: Workload, workers: Int = 8, servers: Int = 2) -> EngineConfiguration {
-        EngineConfiguration(servers: servers, workers: workers, workload: workload, backend: .emulated, workerStackBytes: 128 << 10)
+        EngineConfiguration(
+            servers: servers, workers: workers, workload: workload, backend: .emulated, workerStackBytes: 128 << 10)
     }
 
     @Test func startTwiceFailsAndStopIsIdempotent() throws {

@@ -38,12 +38,15 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         let wanted: Set<TraceEventKind> = [
             .register, .switchTo, .block, .wake, .wait, .timeout, .preempt, .serverIdle, .serverWake, .handoff,
         ]
+        let start = Clock.monotonicNanos()
         let ok = waitUntil(seconds: 15) {
             hub.drain { seen.insert($0.kind) }
             return wanted.isSubset(of: seen)
         }
+        let elapsed = Clock.monotonicNanos() - start
         engine.stop()
         hub.drain { seen.insert($0.kind) }
+        print("mixed: every event kind seen after \(elapsed / 1_000_000) ms")
         #expect(ok, "missing: \(wanted.subtracting(seen))")
         #expect(seen.contains(.exit))
         #expect(engine.failedWorkers == 0)

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 import Testing
 import UMCGTrace
 
 @testable import UMCGEngine
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Handoff measurements, printed not asserted (the machine is noisy). Runs only with UMCG_PERF=1:
 /// `UMCG_PERF=1 swift test -c release --filter PingPongPerfTests`.
@@ -33,7 +34,8 @@ import UMCGTrace
             try? CPU.pin(b)
             // Relaxed: the stop flag is a hint; the final wake below ends the wait.
             while !words.stop.pointee.load(ordering: .relaxed) {
-                while words.atom.pointee.load(ordering: .acquiring) == 0 && !words.stop.pointee.load(ordering: .relaxed) {
+                while words.atom.pointee.load(ordering: .acquiring) == 0 && !words.stop.pointee.load(ordering: .relaxed)
+                {
                     _ = try? Futex.wait(words.addr, expected: 0)
                 }
                 words.atom.pointee.store(0, ordering: .releasing)
@@ -49,7 +51,9 @@ import UMCGTrace
             while true {
                 words.atom.pointee.store(1, ordering: .releasing)
                 _ = try? Futex.wake(words.addr)
-                while words.atom.pointee.load(ordering: .acquiring) == 1 { _ = try? Futex.wait(words.addr, expected: 1) }
+                while words.atom.pointee.load(ordering: .acquiring) == 1 {
+                    _ = try? Futex.wait(words.addr, expected: 1)
+                }
                 cycles += 1
                 if cycles & 63 == 0 && Clock.monotonicNanos() >= end { break }
             }
@@ -77,7 +81,10 @@ import UMCGTrace
             try? CPU.pin(1)
             while true {
                 var v: UInt32 = 0
-                repeat { v = w.word.pointee.load(ordering: .acquiring); CPU.relax() } while v == 0
+                repeat {
+                    v = w.word.pointee.load(ordering: .acquiring)
+                    CPU.relax()
+                } while v == 0
                 if v == 2 { return }
                 w.word.pointee.store(0, ordering: .releasing)
             }
@@ -139,6 +146,23 @@ import UMCGTrace
         print("PERF engine pingpong servers=\(servers) workers=\(workers) traced=\(traced): \(Int(rate)) switches/s")
     }
 
+    /// What the default live scenario does per second (mixed, one server per CPU, 8 workers).
+    @Test func mixedProfile() throws {
+        let hub = TraceHub(ringCapacity: 1 << 20)
+        let engine = try Engine(EngineConfiguration(workload: .mixed, backend: .emulated, hub: hub))
+        try engine.start()
+        var word: UInt32 = 0
+        _ = try? Futex.wait(&word, expected: 0, timeout: 2_000_000_000)
+        let snap = engine.snapshot()
+        engine.stop()
+        var kinds: [String: Int] = [:]
+        hub.drain { kinds[$0.kind.description, default: 0] += 1 }
+        let busy = snap.servers.reduce(0) { $0 + $1.busyNanos }
+        let idle = snap.servers.reduce(0) { $0 + $1.idleNanos }
+        print("PERF mixed 2 s: events \(kinds.sorted { $0.key < $1.key }) dropped \(hub.dropped)")
+        print("PERF mixed 2 s: server busy \(busy / 1_000_000) ms idle \(idle / 1_000_000) ms")
+    }
+
     @Test func handoffRates() throws {
         let seconds = getenv("UMCG_PERF_SECONDS").flatMap { Double(String(cString: $0)) } ?? 1.0
         var rows: [String: [Double]] = [:]
@@ -150,7 +174,8 @@ import UMCGTrace
                 try UMCGPingPong.run(handoff: .adaptive, placement: .sameCPU, seconds: seconds).cyclesPerSecond)
             if CPU.count >= 2 {
                 rows["spin-plain cross", default: []].append(try Self.plainSpin(seconds: seconds))
-                rows["futex-plain cross", default: []].append(try Self.plainFutex(placement: .crossCPU, seconds: seconds))
+                rows["futex-plain cross", default: []].append(
+                    try Self.plainFutex(placement: .crossCPU, seconds: seconds))
                 rows["umcg-adaptive cross", default: []].append(
                     try UMCGPingPong.run(handoff: .adaptive, placement: .crossCPU, seconds: seconds).cyclesPerSecond)
                 rows["umcg-futex cross", default: []].append(
@@ -171,8 +196,12 @@ import UMCGTrace
         print("PERF ratio umcg-futex/futex-plain same-cpu: \(mean("umcg-futex same") / mean("futex-plain same"))")
         print("PERF ratio traced/untraced umcg-futex same: \(mean("umcg-futex same traced") / mean("umcg-futex same"))")
         if CPU.count >= 2 {
-            print("PERF ratio umcg-adaptive cross/spin-plain cross: \(mean("umcg-adaptive cross") / mean("spin-plain cross"))")
-            print("PERF ratio traced/untraced adaptive cross: \(mean("umcg-adaptive cross traced") / mean("umcg-adaptive cross"))")
+            print(
+                "PERF ratio umcg-adaptive cross/spin-plain cross: \(mean("umcg-adaptive cross") / mean("spin-plain cross"))"
+            )
+            print(
+                "PERF ratio traced/untraced adaptive cross: \(mean("umcg-adaptive cross traced") / mean("umcg-adaptive cross"))"
+            )
         }
     }
 }

@@ -67,7 +67,8 @@ import UMCGTrace
     @Test func backendNeverRunsAWorkerOnTwoServers() throws {
         let workers = 64
         let steps = 300
-        let b = try EmulatedBackend(options: .init(handoff: .adaptive, sliceNanos: 50_000, maxWorkers: workers, maxServers: 2))
+        let b = try EmulatedBackend(
+            options: .init(handoff: .adaptive, sliceNanos: 50_000, maxWorkers: workers, maxServers: 2))
         let tids = AtomicWords(workers)
         let queued = AtomicWords(workers)  // 1 while in the run queue (no duplicates)
         let stale = Atomic<Int>(0)
@@ -110,8 +111,10 @@ import UMCGTrace
                         if let w = runQueue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                             queued[w] = 0
                             do throws(Errno) {
-                                try b.ctl(.ctxSwitch, nextTid: Int32(truncatingIfNeeded: tids[w]), events: events, eventCount: 8)
-                            } catch where error == .EINVAL {
+                                try b.ctl(
+                                    .ctxSwitch, nextTid: Int32(truncatingIfNeeded: tids[w]), events: events,
+                                    eventCount: 8)
+                            } catch  where error == .EINVAL {
                                 // A stale entry (a timed WAIT handled after its TIMEOUT): the backend
                                 // refuses a worker that is not RUNNABLE/WAITING.
                                 stale.add(1, ordering: .relaxed)
@@ -125,7 +128,9 @@ import UMCGTrace
                             handle(8)
                         } else {
                             do throws(Errno) {
-                                try b.ctl(.wait, absTimeout: Clock.realtimeNanos() + 20_000_000, events: events, eventCount: 8)
+                                try b.ctl(
+                                    .wait, absTimeout: Clock.realtimeNanos() + 20_000_000, events: events, eventCount: 8
+                                )
                                 handle(8)
                             } catch {}
                         }
@@ -152,8 +157,9 @@ import UMCGTrace
                             try b.sleep(nanos: rng.next(in: 1_000...50_000))
                         } else if roll < 93 {
                             timed[w] = 1
-                            do throws(Errno) { try b.ctl(.wait, absTimeout: Clock.realtimeNanos() + rng.next(in: 10_000...300_000)) }
-                            catch where error == .ETIMEDOUT {}
+                            do throws(Errno) {
+                                try b.ctl(.wait, absTimeout: Clock.realtimeNanos() + rng.next(in: 10_000...300_000))
+                            } catch  where error == .ETIMEDOUT {}
                             timed[w] = 0
                         } else {
                             let end = Clock.monotonicNanos() + 100_000
@@ -166,7 +172,9 @@ import UMCGTrace
                 }
             }
         }
-        let done = waitUntil(seconds: 60) { exited.load(ordering: .relaxed) == workers || workerErrors.load(ordering: .relaxed) > 0 }
+        let done = waitUntil(seconds: 60) {
+            exited.load(ordering: .relaxed) == workers || workerErrors.load(ordering: .relaxed) > 0
+        }
         #expect(done, "stuck: \(workers - exited.load(ordering: .relaxed)) workers never exited")
         guard done else { return }  // joining would hang
         for t in threads { t.join() }
@@ -195,6 +203,8 @@ final class AtomicWords: @unchecked Sendable {
         set { slab.field(i, 0).pointee.store(newValue, ordering: .sequentiallyConsistent) }
     }
     func exchange(_ i: Int, expected: UInt64, desired: UInt64) -> Bool {
-        slab.field(i, 0).pointee.compareExchange(expected: expected, desired: desired, ordering: .sequentiallyConsistent).exchanged
+        slab.field(i, 0).pointee.compareExchange(
+            expected: expected, desired: desired, ordering: .sequentiallyConsistent
+        ).exchanged
     }
 }

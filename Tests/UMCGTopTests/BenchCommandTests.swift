@@ -36,9 +36,11 @@ import UMCGTrace
             "--handoffs", "adaptive", "--tracing", "--json",
         ])
         let plan = try c.plan
-        #expect(plan == BenchPlan(
-            seconds: 0.5, rounds: 4, placements: [.crossCPU], methods: [.umcg, .futex], handoffs: [.adaptive],
-            tracing: true))
+        #expect(
+            plan
+                == BenchPlan(
+                    seconds: 0.5, rounds: 4, placements: [.crossCPU], methods: [.umcg, .futex], handoffs: [.adaptive],
+                    tracing: true))
         #expect(c.json)
         #expect(try BenchCommand.parse(["--placement", "unpinned"]).plan.placements == [.unpinned])
         #expect(try BenchCommand.parse(["--placement", "all"]).plan.placements == [.sameCPU, .crossCPU])
@@ -61,8 +63,9 @@ import UMCGTrace
         #expect(
             BenchOutput.nanosLines(method: .futex, seconds: 3, cycles: 7, cyclesPerSecond: 1_234_567.8)[1]
                 == "Results: 7 cycles (1.23457e+06 cycles/sec)")
-        #expect(BenchOutput.nanosLines(method: .umcg, seconds: 0.05, cycles: 1, cyclesPerSecond: 20)[0]
-            == "UMCG performance test duration: 0.05 seconds...")
+        #expect(
+            BenchOutput.nanosLines(method: .umcg, seconds: 0.05, cycles: 1, cyclesPerSecond: 20)[0]
+                == "UMCG performance test duration: 0.05 seconds...")
     }
 
     static func sampleReport() -> BenchReport {
@@ -70,9 +73,11 @@ import UMCGTrace
         func agg(_ c: BenchCase, _ cycles: UInt64) -> BenchAggregate {
             var a = BenchAggregate(benchCase: c)
             for _ in 0..<2 {
-                a.add(BenchRun(
-                    result: PingPongResult(cycles: cycles, elapsedNanos: 1_000_000_000, cpuNanos: 2_000_000_000, cpus: [1, 1]),
-                    tracedEvents: c.tracing ? 100 : 0))
+                a.add(
+                    BenchRun(
+                        result: PingPongResult(
+                            cycles: cycles, elapsedNanos: 1_000_000_000, cpuNanos: 2_000_000_000, cpus: [1, 1]),
+                        tracedEvents: c.tracing ? 100 : 0))
             }
             return a
         }
@@ -126,8 +131,12 @@ import UMCGTrace
     @Test func textReportHasNanosLinesTableAndRatios() {
         let env = BenchEnvironment(backend: "emulated", backendReason: "r", kernel: "Linux 6.18", cpus: 2)
         let text = BenchOutput.text(Self.sampleReport(), environment: env)
-        #expect(text.contains("Condition variable performance test duration: 2 seconds...\nResults: 200000 cycles (100000 cycles/sec)"))
-        #expect(text.contains("UMCG performance test duration: 2 seconds...\nResults: 600000 cycles (300000 cycles/sec)"))
+        #expect(
+            text.contains(
+                "Condition variable performance test duration: 2 seconds...\nResults: 200000 cycles (100000 cycles/sec)"
+            ))
+        #expect(
+            text.contains("UMCG performance test duration: 2 seconds...\nResults: 600000 cycles (300000 cycles/sec)"))
         #expect(text.contains("umcg-futex/futex"))
         #expect(text.contains("1.50x"))
         #expect(text.contains("CPU 1"))

@@ -91,4 +91,7 @@ int umcg_shim_timerfd_create(void);
 
 /// Arms a timerfd to expire once after ns nanoseconds (ns > 0): 0 or -errno.
 int umcg_shim_timerfd_arm(int fd, uint64_t ns);
+
+/// The CPU ids in the caller's affinity mask, ascending, at most max of them: the count or -errno.
+int umcg_shim_affinity_cpus(int32_t *out, int32_t max);
 #endif

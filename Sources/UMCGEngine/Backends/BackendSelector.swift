@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which backend the user asked for.
@@ -72,7 +72,8 @@ public struct BackendSelector: Sendable {
         _ choice: BackendChoice, explicitSyscall: Int? = nil
     ) throws(BackendSelectionError) -> BackendSelection {
         if choice == .emulated {
-            return BackendSelection(kind: "emulated", reason: "emulation requested (--backend emulated)", syscallNumber: nil)
+            return BackendSelection(
+                kind: "emulated", reason: "emulation requested (--backend emulated)", syscallNumber: nil)
         }
         let verdict = detect(explicitSyscall: explicitSyscall)
         switch verdict {
@@ -94,7 +95,9 @@ public struct BackendSelector: Sendable {
         let nr: Int
         let source: String
         if let explicitSyscall {
-            guard explicitSyscall > 0 else { return .unavailable(nil, "--umcg-syscall \(explicitSyscall) is not a syscall number") }
+            guard explicitSyscall > 0 else {
+                return .unavailable(nil, "--umcg-syscall \(explicitSyscall) is not a syscall number")
+            }
             nr = explicitSyscall
             source = "--umcg-syscall"
         } else if let env = environmentSyscall {
@@ -118,11 +121,17 @@ public struct BackendSelector: Sendable {
             return .unavailable(nr, "\(kernel): syscall \(nr) (\(source)) is not implemented (ENOSYS)")
         }
         guard r1 == -Int64(Errno.EINVAL.rawValue) else {
-            return .unavailable(nr, "\(kernel): syscall \(nr) (\(source)) is not umcg_ctl (cmd 0 gave \(Self.describe(r1)), expected EINVAL)")
+            return .unavailable(
+                nr,
+                "\(kernel): syscall \(nr) (\(source)) is not umcg_ctl (cmd 0 gave \(Self.describe(r1)), expected EINVAL)"
+            )
         }
         let r2 = invoker(Int64(nr), 0, UMCGCommand.wake.rawValue, 0, 0, 0, 0)
         guard r2 == -Int64(Errno.EAGAIN.rawValue) else {
-            return .unavailable(nr, "\(kernel): syscall \(nr) (\(source)) is not umcg_ctl (UMCG_WAKE gave \(Self.describe(r2)), expected EAGAIN)")
+            return .unavailable(
+                nr,
+                "\(kernel): syscall \(nr) (\(source)) is not umcg_ctl (UMCG_WAKE gave \(Self.describe(r2)), expected EAGAIN)"
+            )
         }
         return .kernel(nr, "\(kernel): umcg_ctl at syscall \(nr) (\(source)) passed the probe (EINVAL, EAGAIN)")
     }

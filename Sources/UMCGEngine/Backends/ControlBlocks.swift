@@ -53,9 +53,13 @@ struct WorkerBlock {
     static func initialize(_ raw: UnsafeMutableRawPointer) {
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
         let b = WorkerBlock(raw)
-        for off in [0, 4, 8, 32, 40] { (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0)) }
+        for off in [0, 4, 8, 32, 40] {
+            (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
+        }
         for off in [12, 36] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        for off in [16, 24, 48, 56] { (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0)) }
+        for off in [16, 24, 48, 56] {
+            (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        }
         // Relaxed: not yet published (the tid table's releasing insert publishes it).
         b.server.pointee.store(noIndex, ordering: .relaxed)
         b.watcher.pointee.store(noIndex, ordering: .relaxed)
@@ -103,7 +107,9 @@ struct ServerBlock {
     /// Binds and zeroes a block.
     static func initialize(_ raw: UnsafeMutableRawPointer) {
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-        for off in [0, 4, 8, 20, 24] { (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0)) }
+        for off in [0, 4, 8, 20, 24] {
+            (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
+        }
         for off in [12, 16] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
         (raw + 32).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         let b = ServerBlock(raw)

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CUMCGShims
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The pthread-key destructor: a registered worker thread that ends without UNREGISTER still
 /// produces EXIT (UMCG-ABI.md: "a worker unregistered or its thread ended").

@@ -95,7 +95,8 @@ extension EmulatedBackend {
                             expected: s, desired: s | UMCGWorkerState.timeoutBit, ordering: .acquiringAndReleasing
                         ).exchanged {
                             // Relaxed: own id, set at registration.
-                            post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.timeout.rawValue,
+                            post(
+                                w.id.pointee.load(ordering: .relaxed) | UMCGEventType.timeout.rawValue,
                                 to: chooseServer(for: w))
                         }
                         continue
@@ -109,6 +110,7 @@ extension EmulatedBackend {
 
     // MARK: blocking sections and preemption
 
+    /// The calling RUNNING worker enters a blocking section: BLOCK goes to its server (EINVAL otherwise).
     public func enterBlocking() throws(Errno) {
         guard case .worker(let w) = currentRole() else { throw .EINVAL }
         // Relaxed: own state.
@@ -121,6 +123,7 @@ extension EmulatedBackend {
         postStop(w, type: .block, server: si)
     }
 
+    /// The calling BLOCKED worker leaves its section: WAKE is queued and it waits to be switched to.
     public func leaveBlocking() throws(Errno) {
         guard case .worker(let w) = currentRole() else { throw .EINVAL }
         // Relaxed: own state.
@@ -135,6 +138,7 @@ extension EmulatedBackend {
         try waitToRun(w, deadline: 0, interruptible: false)
     }
 
+    /// Preempts the calling worker when it has run a full slice (PREEMPT, then waits to be picked).
     @discardableResult
     public func checkpoint() throws(Errno) -> Bool {
         guard case .worker(let w) = currentRole() else { return false }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CUMCGShims
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `umcg_ctl` in user space on futexes: the contract of UMCG-ABI.md on stock Linux.
 ///
@@ -107,7 +108,9 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         // At most ~2 events per worker are outstanding at once (WAKE, or WAIT + TIMEOUT).
         let queueSlots = 2 * options.maxWorkers + 64
         queues = UnsafeMutablePointer<EventQueue>.allocate(capacity: options.maxServers)
-        for i in 0..<options.maxServers { (queues + i).initialize(to: EventQueue.allocate(minimumCapacity: queueSlots)) }
+        for i in 0..<options.maxServers {
+            (queues + i).initialize(to: EventQueue.allocate(minimumCapacity: queueSlots))
+        }
         orphans = EventQueue.allocate(minimumCapacity: queueSlots)
         table = TidTable.allocate(entries: options.maxWorkers + options.maxServers)
         globals = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 128)
@@ -115,7 +118,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         (globals + 128).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         exitKey = Self.makeExitKey()
         registry = Mutex(
-            Registry(freeWorkers: Array(0..<options.maxWorkers), freeServers: Array((0..<options.maxServers).reversed())))
+            Registry(
+                freeWorkers: Array(0..<options.maxWorkers), freeServers: Array((0..<options.maxServers).reversed())))
     }
 
     deinit {
@@ -177,6 +181,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     // MARK: umcg_ctl
 
+    /// `umcg_ctl` emulated: see UMCG-ABI.md and the type comment.
     public func ctl(
         flags: UInt64, cmd: UMCGCommand, nextTid: Int32, absTimeout: UInt64,
         events: UnsafeMutablePointer<UInt64>?, eventCount: Int32

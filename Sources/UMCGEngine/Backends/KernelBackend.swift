@@ -29,6 +29,7 @@ public final class KernelBackend: UMCGBackend, Sendable {
         self.invoker = invoker
     }
 
+    /// `umcg_ctl` as the syscall: the result or the errno it set.
     public func ctl(
         flags: UInt64, cmd: UMCGCommand, nextTid: Int32, absTimeout: UInt64,
         events: UnsafeMutablePointer<UInt64>?, eventCount: Int32

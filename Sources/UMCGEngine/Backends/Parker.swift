@@ -66,17 +66,16 @@ struct Parker {
         }
         let address = Futex.address(of: word)
         while true {
-            var outcome = Futex.WaitOutcome.woken
-            do throws(Errno) {
-                outcome =
-                    deadline == 0
-                    ? try Futex.wait(address, expected: 2)
-                    : try Futex.wait(address, expected: 2, realtimeDeadline: deadline)
-            } catch {
-                outcome = .woken  // EFAULT etc. cannot happen on our own word; re-check
+            // Any outcome (woken, value changed, timed out, EINTR; EFAULT cannot happen on our own
+            // word) leads to the same re-check below.
+            if deadline == 0 {
+                _ = try? Futex.wait(address, expected: 2)
+            } else {
+                _ = try? Futex.wait(address, expected: 2, realtimeDeadline: deadline)
             }
             if tryConsume() { return .notified }
-            if outcome == .timedOut || (deadline != 0 && Clock.realtimeNanos() >= deadline) {
+            // Timed out only once CLOCK_REALTIME really passed the deadline (an early return re-waits).
+            if deadline != 0 && Clock.realtimeNanos() >= deadline {
                 // Relaxed: retracting our own announcement; if it fails the word is 1 (a late notify).
                 if word.pointee.compareExchange(expected: 2, desired: 0, ordering: .relaxed).exchanged {
                     return .timedOut

@@ -18,7 +18,10 @@ struct TidTable {
     static func allocate(entries: Int) -> TidTable {
         var cap = 16
         var bits: UInt64 = 4
-        while cap < 2 * entries { cap <<= 1; bits += 1 }
+        while cap < 2 * entries {
+            cap <<= 1
+            bits += 1
+        }
         let slots = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: cap)
         for i in 0..<cap { (slots + i).initialize(to: Atomic(0)) }
         return TidTable(slots: slots, mask: cap - 1, shift: 64 - bits)

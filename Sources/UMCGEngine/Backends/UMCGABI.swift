@@ -22,6 +22,7 @@ public struct UMCGCommand: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// Whether the value is one of the six commands.
     public var isValid: Bool { (1...6).contains(rawValue) }
 
+    /// A readable name.
     public var description: String {
         switch rawValue {
         case 1: "REGISTER_WORKER"
@@ -50,6 +51,7 @@ public enum UMCGEventType: UInt64, Sendable, CaseIterable, CustomStringConvertib
     /// A worker ran past its slice and was stopped.
     case preempt = 6
 
+    /// A readable name.
     public var description: String {
         switch self {
         case .block: "BLOCK"
@@ -97,6 +99,7 @@ public struct UMCGEvent: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inline(__always)
     public var type: UMCGEventType? { UMCGEventType(rawValue: rawValue & UMCGABI.eventTypeMask) }
 
+    /// A readable name.
     public var description: String {
         "\(type.map { "\($0)" } ?? "type \(rawValue & UMCGABI.eventTypeMask)")(id \(workerID >> UMCGABI.workerIDShift)<<5)"
     }

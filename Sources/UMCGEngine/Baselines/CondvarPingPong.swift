@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The Nanos condition-variable ping-pong between two plain threads: a flag under a pthread
 /// mutex, `pthread_cond_wait` / `pthread_cond_signal` on both sides.

@@ -41,7 +41,8 @@ final class LiveBaselinesCore: Sendable {
     private var runState: UnsafeMutablePointer<Atomic<UInt32>> { words.word32(0) }
     private var parked: UnsafeMutablePointer<Atomic<UInt32>> { words.word32(1) }
 
-    init(slots: [Slot], plan: CPUPlan, placement: Placement, sliceSeconds: Double, restSeconds: Double, hub: TraceHub?) {
+    init(slots: [Slot], plan: CPUPlan, placement: Placement, sliceSeconds: Double, restSeconds: Double, hub: TraceHub?)
+    {
         self.slots = slots
         self.plan = plan
         self.placement = placement

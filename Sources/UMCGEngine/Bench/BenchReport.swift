@@ -48,7 +48,9 @@ public struct BenchReport: Sendable, Equatable {
     }
 
     /// The untraced aggregate of a case, if it ran.
-    public func result(_ method: BaselineMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false)
+    public func result(
+        _ method: BaselineMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false
+    )
         -> BenchAggregate?
     {
         let key = BenchCase(method: method, placement: placement, handoff: handoff, tracing: tracing)

@@ -58,11 +58,17 @@ extension Engine {
         var out: [Entity] = []
         out.reserveCapacity(configuration.servers + configuration.workers)
         for s in 0..<configuration.servers {
-            out.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: Int32(truncatingIfNeeded: serverRows.get(s, SF.tid))))
+            out.append(
+                Entity(
+                    kind: .server, id: UInt32(s), name: "srv\(s)",
+                    tid: Int32(truncatingIfNeeded: serverRows.get(s, SF.tid))))
         }
         let prefix = configuration.workload.rawValue
         for w in 0..<configuration.workers {
-            out.append(Entity(kind: .worker, id: UInt32(w), name: "\(prefix)-\(w)", tid: Int32(truncatingIfNeeded: workerRows.get(w, WF.tid))))
+            out.append(
+                Entity(
+                    kind: .worker, id: UInt32(w), name: "\(prefix)-\(w)",
+                    tid: Int32(truncatingIfNeeded: workerRows.get(w, WF.tid))))
         }
         return out
     }
@@ -80,7 +86,8 @@ extension Engine {
     /// Bytes allocated per worker.
     public var memoryPerWorker: EngineMemoryReport {
         let backendBytes = (backend as? EmulatedBackend)?.bytesPerWorker ?? 0
-        let queueBytes = configuration.servers * EventQueue.bytes(capacity: runQueues[0].capacity) / configuration.workers
+        let queueBytes =
+            configuration.servers * EventQueue.bytes(capacity: runQueues[0].capacity) / configuration.workers
         return EngineMemoryReport(
             backendBytesPerWorker: backendBytes, engineBytesPerWorker: workerRows.rowBytes + queueBytes,
             stackBytesPerWorker: configuration.workerStackBytes)

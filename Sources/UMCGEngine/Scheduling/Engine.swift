@@ -21,6 +21,8 @@ public final class Engine: @unchecked Sendable {
     public let host: HostInfo
     /// The backend all threads call.
     public let backend: any UMCGBackend
+    /// CPU ids servers are pinned to (server i on `allowedCPUs[i % count]`), never empty.
+    public let allowedCPUs: [Int]
 
     let workerRows: CounterSlab
     let serverRows: CounterSlab
@@ -43,16 +45,21 @@ public final class Engine: @unchecked Sendable {
 
     /// Validates the configuration and selects the backend. Throws `EngineError` with one line.
     public init(_ configuration: EngineConfiguration) throws {
-        guard configuration.servers >= 1 else { throw EngineError("servers must be at least 1 (got \(configuration.servers))") }
+        guard configuration.servers >= 1 else {
+            throw EngineError("servers must be at least 1 (got \(configuration.servers))")
+        }
         guard configuration.servers <= Self.maxServers else {
             throw EngineError("servers must be at most \(Self.maxServers) (got \(configuration.servers))")
         }
-        guard configuration.workers >= 1 else { throw EngineError("workers must be at least 1 (got \(configuration.workers))") }
+        guard configuration.workers >= 1 else {
+            throw EngineError("workers must be at least 1 (got \(configuration.workers))")
+        }
         guard configuration.workers <= Self.maxWorkers else {
             throw EngineError("workers must be at most \(Self.maxWorkers) (got \(configuration.workers))")
         }
         guard configuration.sliceNanos >= 1_000 else { throw EngineError("slice must be at least 1 µs") }
         self.configuration = configuration
+        allowedCPUs = CPU.allowed()
         host = configuration.selector?.host ?? HostInfo.current()
         let selector = configuration.selector ?? BackendSelector(host: host)
         do {

@@ -31,7 +31,8 @@ struct ServerScheduler {
 
     mutating func run() {
         if engine.configuration.pinThreads {
-            try? CPU.pin(index % max(1, engine.host.cpus))
+            let allowed = engine.allowedCPUs
+            try? CPU.pin(allowed[index % allowed.count])
         }
         let c = CPU.current()
         cpu = c < 0 ? TraceEvent.noCPU : UInt16(truncatingIfNeeded: c)
@@ -46,6 +47,7 @@ struct ServerScheduler {
             engine.failures.add(1, ordering: .relaxed)
             return
         }
+        // SAFETY: this thread's event array, freed when the loop ends; the backend writes ≤ eventSlots.
         let events = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(Self.eventSlots))
         defer {
             events.deallocate()
@@ -273,8 +275,12 @@ struct ServerScheduler {
     mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
         let t = Clock.monotonicNanos()
         switch type {
-        case .block: rows.add(w, WF.blocks, 1); trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
-        case .wake: rows.add(w, WF.wakes, 1); trace(.wake, at: t, worker: w, arg: 0)
+        case .block:
+            rows.add(w, WF.blocks, 1)
+            trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
+        case .wake:
+            rows.add(w, WF.wakes, 1)
+            trace(.wake, at: t, worker: w, arg: 0)
         case .wait:
             rows.add(w, WF.waits, 1)
             trace(.wait, at: t, worker: w, arg: 0)
@@ -284,8 +290,12 @@ struct ServerScheduler {
                 trace(.handoff, at: t, worker: w, arg: target - 1)
                 handoffSwitch(to: Int(target - 1), at: t)
             }
-        case .timeout: rows.add(w, WF.timeouts, 1); trace(.timeout, at: t, worker: w, arg: 0)
-        case .preempt: rows.add(w, WF.preemptions, 1); trace(.preempt, at: t, worker: w, arg: 0)
+        case .timeout:
+            rows.add(w, WF.timeouts, 1)
+            trace(.timeout, at: t, worker: w, arg: 0)
+        case .preempt:
+            rows.add(w, WF.preemptions, 1)
+            trace(.preempt, at: t, worker: w, arg: 0)
         case .exit: break
         }
     }

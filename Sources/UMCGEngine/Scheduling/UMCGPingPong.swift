@@ -19,6 +19,7 @@ public enum UMCGPingPong {
         let workerCPU = Atomic<Int32>(-1)
         let workerCPUNanos = Atomic<UInt64>(0)
         let workerError = Atomic<Int32>(0)
+        let serverDone = Atomic<Bool>(false)
     }
 
     /// Runs the ping-pong for `seconds` and reports cycles. `hub` receives trace events when non-nil
@@ -27,11 +28,14 @@ public enum UMCGPingPong {
         handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil
     ) throws -> PingPongResult {
         guard seconds > 0, seconds <= 3600 else { throw Errno.EINVAL }
-        let cpus = CPU.count
+        let allowed = CPU.allowed()
+        let cpus = allowed.count
+        let last = allowed[allowed.count - 1]
         let (serverCPU, workerCPU): (Int?, Int?) =
             switch placement {
-            case .sameCPU: (cpus - 1, cpus - 1)
-            case .crossCPU: cpus >= 2 ? (0, 1) : (0, 0)
+            case .sameCPU: (last, last)
+            // The last two CPUs (like the baselines' CPUPlan): engine servers start at the first.
+            case .crossCPU: cpus >= 2 ? (allowed[cpus - 2], last) : (last, last)
             case .unpinned: (nil, nil)
             }
         if placement == .crossCPU && cpus < 2 {
@@ -43,34 +47,52 @@ public enum UMCGPingPong {
         let duration = UInt64(seconds * 1e9)
         let ring = hub?.makeRing(label: "umcg-pingpong")
 
-        let worker = try OSThread(stackSize: 256 << 10) {
-            if let workerCPU { try? CPU.pin(workerCPU) }
-            let tid = ThreadID.current()
-            // Releasing: pairs with the server's acquiring load before CTX_SWITCH.
-            shared.workerTid.store(tid, ordering: .releasing)
-            do throws(Errno) {
-                try backend.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: tid))
-                let cpu0 = Clock.threadCPUNanos()
-                // Relaxed: the server sets it before its final CTX_SWITCH, which we acquire through the handoff.
-                while !shared.stop.load(ordering: .relaxed) {
-                    try backend.ctl(.wait)
-                }
-                // Relaxed: read after join(), which orders it.
-                shared.workerCPUNanos.store(Clock.threadCPUNanos() &- cpu0, ordering: .relaxed)
-                shared.workerCPU.store(CPU.current(), ordering: .relaxed)
-                try backend.ctl(.unregister)
-            } catch {
-                // Relaxed: read after join() (or polled by the server as a hint).
-                shared.workerError.store(error.rawValue, ordering: .relaxed)
-            }
-        }
-
         let result = Mutex<Result<PingPongResult, Errno>>(.failure(.EINVAL))
         let server = try OSThread(stackSize: 256 << 10) {
             let r = serverLoop(
                 backend: backend, shared: shared, cpu: serverCPU, duration: duration, ring: ring)
             result.withLock { $0 = r }
+            // Releasing: pairs with the abort path's acquiring load below.
+            shared.serverDone.store(true, ordering: .releasing)
         }
+        // The server first: if the worker thread cannot start, the waiting server is poked and ends.
+        let worker: OSThread
+        do {
+            worker = try OSThread(stackSize: 256 << 10) {
+                if let workerCPU { try? CPU.pin(workerCPU) }
+                let tid = ThreadID.current()
+                // Releasing: pairs with the server's acquiring load before CTX_SWITCH.
+                shared.workerTid.store(tid, ordering: .releasing)
+                do throws(Errno) {
+                    try backend.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: tid))
+                    let cpu0 = Clock.threadCPUNanos()
+                    // Relaxed: the server sets it before its final CTX_SWITCH, which we acquire through the handoff.
+                    while !shared.stop.load(ordering: .relaxed) {
+                        try backend.ctl(.wait)
+                    }
+                    // Relaxed: read after join(), which orders it.
+                    shared.workerCPUNanos.store(Clock.threadCPUNanos() &- cpu0, ordering: .relaxed)
+                    shared.workerCPU.store(CPU.current(), ordering: .relaxed)
+                    try backend.ctl(.unregister)
+                } catch {
+                    // Relaxed: read after join() (or polled by the server as a hint).
+                    shared.workerError.store(error.rawValue, ordering: .relaxed)
+                }
+            }
+        } catch {
+            // Relaxed: the server polls it between its idle WAITs; the join below orders the rest.
+            shared.workerError.store(Errno.EAGAIN.rawValue, ordering: .relaxed)
+            // Poke the server out of its idle WAIT until it has seen the flag and ended.
+            // Acquiring: pairs with the server thread's releasing store.
+            while !shared.serverDone.load(ordering: .acquiring) {
+                try? backend.ctl(.wake)
+                var word: UInt32 = 0
+                _ = try? Futex.wait(&word, expected: 0, timeout: 1_000_000)
+            }
+            server.join()
+            throw Failure(description: "cannot start the ping-pong worker thread: \(error)")
+        }
+
         server.join()
         worker.join()
         let outcome = result.withLock { $0 }
@@ -87,6 +109,7 @@ public enum UMCGPingPong {
         backend: EmulatedBackend, shared: Shared, cpu: Int?, duration: UInt64, ring: TraceRing?
     ) -> Result<PingPongResult, Errno> {
         if let cpu { try? CPU.pin(cpu) }
+        // SAFETY: the event array lives for this function; the backend writes at most 4 slots.
         let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 4)
         defer { events.deallocate() }
         do throws(Errno) {

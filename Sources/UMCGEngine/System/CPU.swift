@@ -8,6 +8,14 @@ public enum CPU {
         return n > 0 ? Int(n) : 1
     }
 
+    /// The CPU ids this process may run on (its affinity mask), ascending; `[0]` when unknown.
+    /// Pin to these, not to 0..<count: a container's cpuset may start elsewhere.
+    public static func allowed() -> [Int] {
+        var ids = [Int32](repeating: 0, count: 1024)
+        let n = ids.withUnsafeMutableBufferPointer { umcg_shim_affinity_cpus($0.baseAddress, 1024) }
+        return n > 0 ? ids.prefix(Int(n)).map { Int($0) } : [0]
+    }
+
     /// The CPU the caller runs on now, or -1 when unknown (cheap: glibc reads it from rseq).
     @inline(__always)
     public static func current() -> Int32 {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A plain pthread running a closure; join it exactly once (extra joins are ignored).
 ///
@@ -28,12 +29,14 @@ public final class OSThread: @unchecked Sendable {
         }
         let context = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
-        let r = pthread_create(&thread, &attr, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
+        let r = pthread_create(
+            &thread, &attr,
+            { raw in
+                guard let raw else { return nil }
+                let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+                box.body()
+                return nil
+            }, context)
         if r != 0 {
             Unmanaged<Box>.fromOpaque(context).release()
             throw Errno(rawValue: r)

@@ -16,7 +16,8 @@ public struct SplitMix64: Sendable {
     }
     /// A value in `range`.
     public mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound &+ next() % (range.upperBound &- range.lowerBound &+ 1)
+        let span = range.upperBound &- range.lowerBound &+ 1
+        return span == 0 ? next() : range.lowerBound &+ next() % span  // span 0: the full UInt64 range
     }
     /// A percentage roll 0..<100.
     public mutating func percent() -> Int { Int(next() % 100) }
@@ -72,7 +73,7 @@ struct WorkerContext {
         rows.set(index, WF.timedWait, 1)
         do throws(Errno) {
             try backend.ctl(.wait, absTimeout: Clock.realtimeNanos() &+ nanos)
-        } catch where error == .ETIMEDOUT {
+        } catch  where error == .ETIMEDOUT {
         }
         rows.set(index, WF.timedWait, 0)
         followServerCPU()
@@ -87,7 +88,7 @@ struct WorkerContext {
         rows.set(index, WF.handoffAt, Clock.monotonicNanos())
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
-        } catch where error == .EINVAL || error == .ESRCH {
+        } catch  where error == .EINVAL || error == .ESRCH {
             rows.set(index, WF.handoffTarget, 0)
             return try yield()
         }

@@ -48,7 +48,8 @@ public struct BenchCommand: AsyncParsableCommand {
     public var backend: String = "auto"
 
     /// Explicit syscall number.
-    @Option(name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
+    @Option(
+        name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
     public var umcgSyscall: Int?
 
     public init() {}
@@ -134,7 +135,9 @@ public struct BenchCommand: AsyncParsableCommand {
             }
             if !out.contains(name) { out.append(name) }
         }
-        guard !out.isEmpty else { throw ValidationError("\(flag) needs at least one of \(allowed.joined(separator: ", "))") }
+        guard !out.isEmpty else {
+            throw ValidationError("\(flag) needs at least one of \(allowed.joined(separator: ", "))")
+        }
         return out
     }
 }

@@ -72,7 +72,8 @@ public enum BenchOutput {
     /// The summary table.
     static func table(_ report: BenchReport) -> String {
         var lines = [
-            "method".benchPadRight(22) + "placement".benchPadRight(11) + "cycles/s".benchPadLeft(12) + "ns/switch".benchPadLeft(11)
+            "method".benchPadRight(22) + "placement".benchPadRight(11) + "cycles/s".benchPadLeft(12)
+                + "ns/switch".benchPadLeft(11)
                 + "CPU s".benchPadLeft(8) + "  " + "ran on".benchPadRight(10) + "per round (cycles/s)"
         ]
         for a in report.results {
@@ -153,7 +154,8 @@ public enum BenchOutput {
             top.append(("tracing", .object([("enabled", .bool(true)), ("runs", .array(runs))])))
         }
         top.append(
-            ("skipped",
+            (
+                "skipped",
                 .array(
                     report.skipped.map { s in
                         var o: [(String, BenchJSON)] = [
@@ -164,7 +166,8 @@ public enum BenchOutput {
                         if s.benchCase.tracing { o.append(("tracing", .bool(true))) }
                         o.append(("reason", .string(s.reason)))
                         return .object(o)
-                    })))
+                    })
+            ))
         return .object(top)
     }
 }
