@@ -11,7 +11,7 @@ import UMCGTrace
 /// their rows), so 10,000 workers cost no rings.
 public final class Engine: @unchecked Sendable {
     // SAFETY: `let` fields are immutable after init; the slabs hold atomics only; the thread list
-    // is behind a Mutex; run queues are lock-free queues in raw memory freed in deinit.
+    // is behind a ThreadLock (pthread, TSan-visible); run queues are lock-free queues in raw memory freed in deinit.
 
     /// The configuration it runs.
     public let configuration: EngineConfiguration
@@ -33,7 +33,7 @@ public final class Engine: @unchecked Sendable {
     let serversStop = Atomic<Bool>(false)
     let exitedWorkers = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
-    let threads = Mutex<(servers: [OSThread], workers: [OSThread])>(([], []))
+    let threads = ThreadLock<(servers: [OSThread], workers: [OSThread])>(([], []))
     /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
     /// published their tid.
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
