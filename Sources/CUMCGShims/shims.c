@@ -158,3 +158,8 @@ int umcg_shim_affinity_cpus(int32_t *out, int32_t max) {
         if (CPU_ISSET(i, &set)) out[n++] = i;
     return n;
 }
+
+int umcg_shim_open_readonly(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd == -1 ? -errno : fd;
+}

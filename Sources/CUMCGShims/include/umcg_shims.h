@@ -94,4 +94,7 @@ int umcg_shim_timerfd_arm(int fd, uint64_t ns);
 
 /// The CPU ids in the caller's affinity mask, ascending, at most max of them: the count or -errno.
 int umcg_shim_affinity_cpus(int32_t *out, int32_t max);
+
+/// open(path, O_RDONLY | O_CLOEXEC): the fd or -errno (e.g. /proc/self/status).
+int umcg_shim_open_readonly(const char *path);
 #endif
