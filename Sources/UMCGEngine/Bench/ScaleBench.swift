@@ -18,6 +18,20 @@ public struct ScaleResult: Sendable, Equatable {
     /// (nil when /proc/self/status is unreadable).
     public var rssBytesPerWorker: Double?
 
+    /// Creates a result.
+    public init(
+        workers: Int, servers: Int, seconds: Double, switches: UInt64, startSeconds: Double,
+        memory: EngineMemoryReport, rssBytesPerWorker: Double?
+    ) {
+        self.workers = workers
+        self.servers = servers
+        self.seconds = seconds
+        self.switches = switches
+        self.startSeconds = startSeconds
+        self.memory = memory
+        self.rssBytesPerWorker = rssBytesPerWorker
+    }
+
     /// Switches per second per server.
     public var switchesPerSecondPerServer: Double {
         seconds > 0 && servers > 0 ? Double(switches) / seconds / Double(servers) : 0
@@ -34,6 +48,9 @@ public struct ScaleResult: Sendable, Equatable {
 public struct ScaleReport: Sendable, Equatable {
     /// One result per worker count.
     public var results: [ScaleResult]
+
+    /// Creates a report.
+    public init(results: [ScaleResult]) { self.results = results }
 
     /// Per-switch cost at the largest worker count divided by the cost at the smallest (the goal
     /// is at most 1.5: no scan over all workers on the switch path); nil with fewer than two results.
