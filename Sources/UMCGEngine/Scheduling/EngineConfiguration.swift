@@ -42,6 +42,8 @@ public struct EngineConfiguration: Sendable {
     /// Tests: when > 0, each worker runs this many steps of the stress mix (yields, short blocking
     /// sections, timed WAITs, handoffs) instead of `workload`, then unregisters on its own.
     var stressSteps = 0
+    /// Tests: a fault injected into some workers (see `WorkerFault`).
+    var fault: WorkerFault?
 
     /// Creates a configuration with the defaults of the live dashboard.
     public init(
