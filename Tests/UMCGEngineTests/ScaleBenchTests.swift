@@ -45,6 +45,30 @@ import UMCGTrace
         #expect(ScaleReport(results: [r(8, switches: 0), r(10, switches: 5)]).costRatio == nil)
     }
 
+    @Test func futexHashBucketsArePowersOfTwoForTheThreads() {
+        #expect(FutexHash.buckets(forThreads: 0) == 16)
+        #expect(FutexHash.buckets(forThreads: 4) == 16)
+        #expect(FutexHash.buckets(forThreads: 5) == 32)
+        #expect(FutexHash.buckets(forThreads: 10_010) == 65_536)
+        #expect(FutexHash.buckets(forThreads: 10_000_000) == FutexHash.maxBuckets)
+    }
+
+    @Test func theEngineGrowsThePrivateFutexHash() throws {
+        // Kernels before 6.16 (or without CONFIG_FUTEX_PRIVATE_HASH) have none: nothing to check.
+        guard let before = try? FutexHash.buckets(), before != 0 else { return }
+        let c = EngineConfiguration(
+            servers: 2, workers: 600, workload: .pingpong, backend: .emulated, workerStackBytes: 64 << 10)
+        let engine = try Engine(c)
+        #expect(engine.futexHashBuckets == nil)
+        try engine.start()
+        defer { engine.stop() }
+        let n = try #require(engine.futexHashBuckets)
+        #expect(n >= FutexHash.buckets(forThreads: 610))
+        #expect(try FutexHash.buckets() >= n)
+        // Never shrinks.
+        #expect(try FutexHash.reserve(threads: 1) >= n)
+    }
+
     @Test func residentBytesParsesProcStatus() throws {
         let text = "Name:\tx\nVmPeak:\t  100 kB\nVmRSS:\t   2048 kB\nThreads:\t1\n"
         #expect(ProcessMemory.kilobytes(of: "VmRSS:", in: text) == 2048)

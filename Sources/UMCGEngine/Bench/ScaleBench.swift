@@ -17,12 +17,15 @@ public struct ScaleResult: Sendable, Equatable {
     /// VmRSS growth from before the engine was created to the end of the warm-up, per worker
     /// (nil when /proc/self/status is unreadable).
     public var rssBytesPerWorker: Double?
+    /// Private futex hash buckets during the run (nil: unknown or the kernel has none).
+    public var futexHashBuckets: Int?
 
     /// Creates a result.
     public init(
         workers: Int, servers: Int, seconds: Double, switches: UInt64, startSeconds: Double,
-        memory: EngineMemoryReport, rssBytesPerWorker: Double?
+        memory: EngineMemoryReport, rssBytesPerWorker: Double?, futexHashBuckets: Int? = nil
     ) {
+        self.futexHashBuckets = futexHashBuckets
         self.workers = workers
         self.servers = servers
         self.seconds = seconds
@@ -86,6 +89,8 @@ public enum ScaleBench {
         public var backend: BackendChoice
         /// Explicit syscall number for the kernel backend.
         public var umcgSyscall: Int?
+        /// Grow the private futex hash for the threads (false: the kernel's default, to compare).
+        public var growFutexHash = true
 
         /// Creates a plan.
         public init(
@@ -122,6 +127,7 @@ public enum ScaleBench {
             servers: plan.servers, workers: workers, workload: .pingpong, backend: plan.backend,
             umcgSyscall: plan.umcgSyscall, workerStackBytes: plan.stackBytes)
         config.hub = nil
+        config.growFutexHash = plan.growFutexHash
         let engine = try Engine(config)
         let t0 = Clock.monotonicNanos()
         try engine.start()
@@ -150,7 +156,7 @@ public enum ScaleBench {
         return ScaleResult(
             workers: workers, servers: plan.servers, seconds: Double(windowEnd - windowStart) / 1e9,
             switches: last &- first, startSeconds: Double(started - t0) / 1e9, memory: engine.memoryPerWorker,
-            rssBytesPerWorker: rss)
+            rssBytesPerWorker: rss, futexHashBuckets: engine.futexHashBuckets ?? (try? FutexHash.buckets()))
     }
 
     /// Total switches of all servers (reads only the server rows: no scan over the workers).

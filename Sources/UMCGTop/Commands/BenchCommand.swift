@@ -17,7 +17,9 @@ public struct BenchCommand: AsyncParsableCommand {
             --scale runs the scale benchmark instead: the pingpong workload on the default servers \
             for each of --scale-workers (default 8,1000,10000) for --scale-seconds each; prints \
             switches/s per server, ns per switch, the cost ratio of the largest vs the smallest \
-            worker count (goal <= 1.5x) and memory per worker (engine heap, stack, RSS growth).
+            worker count (goal <= 1.5x) and memory per worker (engine heap, stack, RSS growth). \
+            --futex-hash kernel keeps the kernel's default private futex hash (16 buckets on 2 CPUs) \
+            to show what the engine's growing it saves.
             """)
 
     /// Seconds per run.
@@ -73,6 +75,12 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("stack-kib"), help: "Worker thread stack in KiB for --scale (32...8192).")
     public var stackKiB: Int = ScaleBench.defaultStackBytes >> 10
 
+    /// Futex hash policy of the scale benchmark.
+    @Option(
+        name: .customLong("futex-hash"),
+        help: "For --scale: grow (the engine sizes the private futex hash for its threads) or kernel (the kernel's default, to compare).")
+    public var futexHash: String = "grow"
+
     public init() {}
 
     /// The scale plan the flags describe (valid after `validate()`).
@@ -96,9 +104,14 @@ public struct BenchCommand: AsyncParsableCommand {
             guard let choice = BackendChoice(rawValue: backend) else {
                 throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
             }
-            return ScaleBench.Plan(
+            guard futexHash == "grow" || futexHash == "kernel" else {
+                throw ValidationError("--futex-hash must be grow or kernel (got '\(futexHash)')")
+            }
+            var plan = ScaleBench.Plan(
                 workerCounts: counts, seconds: scaleSeconds, stackBytes: stackKiB << 10, backend: choice,
                 umcgSyscall: umcgSyscall)
+            plan.growFutexHash = futexHash == "grow"
+            return plan
         }
     }
 

@@ -13,14 +13,15 @@ public enum ScaleOutput {
                 + "\(BenchOutput.fixed(plan.seconds, 1)) s per count",
             "",
             pad("workers", 8) + pad("switches/s/server", 19) + pad("ns/switch", 11) + pad("start s", 9)
-                + pad("heap B/worker", 15) + pad("stack KiB", 11) + pad("RSS B/worker", 14),
+                + pad("heap B/worker", 15) + pad("stack KiB", 11) + pad("RSS B/worker", 14) + pad("futex buckets", 15),
         ]
         for r in report.results {
             lines.append(
                 pad("\(r.workers)", 8) + pad(BenchOutput.fixed(r.switchesPerSecondPerServer, 0), 19)
                     + pad(BenchOutput.fixed(r.nanosPerSwitch, 0), 11) + pad(BenchOutput.fixed(r.startSeconds, 2), 9)
                     + pad("\(r.memory.heapBytesPerWorker)", 15) + pad("\(r.memory.stackBytesPerWorker >> 10)", 11)
-                    + pad(r.rssBytesPerWorker.map { BenchOutput.fixed($0, 0) } ?? "?", 14))
+                    + pad(r.rssBytesPerWorker.map { BenchOutput.fixed($0, 0) } ?? "?", 14)
+                    + pad(r.futexHashBuckets.map { $0 == 0 ? "global" : "\($0)" } ?? "?", 15))
         }
         lines.append("")
         if let ratio = report.costRatio, let small = report.results.first, let large = report.results.last {
@@ -31,7 +32,9 @@ public enum ScaleOutput {
         }
         lines.append(
             "heap B/worker = engine rows + run-queue slots + backend control block, tid table and event-queue slots;")
-        lines.append("RSS B/worker = VmRSS growth from before the engine was created to after its warm-up, per worker.")
+        lines.append("RSS B/worker = VmRSS growth from before the engine was created to after its warm-up, per worker;")
+        lines.append(
+            "futex buckets = the process's private futex hash (\(plan.growFutexHash ? "grown by the engine" : "the kernel's default")).")
         return lines.joined(separator: "\n")
     }
 
@@ -51,6 +54,7 @@ public enum ScaleOutput {
                 ("heap_bytes_per_worker", .int(Int64(r.memory.heapBytesPerWorker))),
                 ("stack_bytes_per_worker", .int(Int64(r.memory.stackBytesPerWorker))),
                 ("rss_bytes_per_worker", r.rssBytesPerWorker.map { .double($0.rounded()) } ?? .null),
+                ("futex_hash_buckets", r.futexHashBuckets.map { .int(Int64($0)) } ?? .null),
             ])
         }
         return .object([
@@ -58,6 +62,7 @@ public enum ScaleOutput {
             ("backend", .string(env.backend)), ("backend_reason", .string(env.backendReason)),
             ("kernel", .string(env.kernel)), ("cpus", .int(Int64(env.cpus))),
             ("servers", .int(Int64(plan.servers))), ("stack_bytes", .int(Int64(plan.stackBytes))),
+            ("futex_hash", .string(plan.growFutexHash ? "grow" : "kernel")),
             ("seconds_per_count", .double(plan.seconds)), ("results", .array(results)),
             ("cost_ratio", report.costRatio.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
             ("goal_ratio", .double(goalRatio)),
