@@ -5,7 +5,8 @@ import UMCGTrace
 
 @Suite struct ScaleBenchTests {
     @Test func runsEachWorkerCountAndReportsCostAndMemory() throws {
-        let plan = ScaleBench.Plan(workerCounts: [4, 300], seconds: 0.3, servers: 2, stackBytes: 64 << 10, backend: .emulated)
+        let plan = ScaleBench.Plan(
+            workerCounts: [4, 300], seconds: 0.3, servers: 2, stackBytes: 64 << 10, backend: .emulated)
         var seen: [Int] = []
         let report = try ScaleBench.run(plan) { seen.append($0.workers) }
         #expect(seen == [4, 300])

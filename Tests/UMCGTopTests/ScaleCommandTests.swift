@@ -8,7 +8,8 @@ import UMCGTrace
 
 @Suite struct ScaleCommandTests {
     @Test(arguments: [
-        ["--scale", "--scale-workers", "0"], ["--scale", "--scale-workers", "8,x"], ["--scale", "--scale-workers", ","],
+        ["--scale", "--scale-workers", "0"], ["--scale", "--scale-workers", "8,x"],
+        ["--scale", "--scale-workers", ","],
         ["--scale", "--scale-workers", "100001"], ["--scale", "--scale-seconds", "0"],
         ["--scale", "--scale-seconds", "inf"], ["--scale", "--stack-kib", "8"], ["--scale", "--backend", "magic"],
     ])

@@ -137,7 +137,8 @@ public enum ScaleBench {
         let warmUp = UInt64(max(0.2, plan.seconds / 4) * 1e9)
         let warmDeadline = started &+ warmUp
         let registerDeadline = started &+ 60_000_000_000
-        while Clock.monotonicNanos() < registerDeadline, engine.snapshot().workers.contains(where: { $0.switches == 0 }) {
+        while Clock.monotonicNanos() < registerDeadline, engine.snapshot().workers.contains(where: { $0.switches == 0 })
+        {
             pause(nanos: 10_000_000)
         }
         let now = Clock.monotonicNanos()

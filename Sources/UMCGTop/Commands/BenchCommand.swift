@@ -68,7 +68,8 @@ public struct BenchCommand: AsyncParsableCommand {
     public var scaleWorkers: String = ScaleBench.defaultWorkerCounts.map(String.init).joined(separator: ",")
 
     /// Seconds per worker count of the scale benchmark.
-    @Option(name: .customLong("scale-seconds"), help: "Seconds measured per worker count for --scale (> 0, at most 600).")
+    @Option(
+        name: .customLong("scale-seconds"), help: "Seconds measured per worker count for --scale (> 0, at most 600).")
     public var scaleSeconds: Double = 3
 
     /// Worker stack size of the scale benchmark.
@@ -78,7 +79,9 @@ public struct BenchCommand: AsyncParsableCommand {
     /// Futex hash policy of the scale benchmark.
     @Option(
         name: .customLong("futex-hash"),
-        help: "For --scale: grow (the engine sizes the private futex hash for its threads) or kernel (the kernel's default, to compare).")
+        help:
+            "For --scale: grow (the engine sizes the private futex hash for its threads) or kernel (the kernel's default, to compare)."
+    )
     public var futexHash: String = "grow"
 
     public init() {}

@@ -34,7 +34,8 @@ public enum ScaleOutput {
             "heap B/worker = engine rows + run-queue slots + backend control block, tid table and event-queue slots;")
         lines.append("RSS B/worker = VmRSS growth from before the engine was created to after its warm-up, per worker;")
         lines.append(
-            "futex buckets = the process's private futex hash (\(plan.growFutexHash ? "grown by the engine" : "the kernel's default")).")
+            "futex buckets = the process's private futex hash (\(plan.growFutexHash ? "grown by the engine" : "the kernel's default"))."
+        )
         return lines.joined(separator: "\n")
     }
 
