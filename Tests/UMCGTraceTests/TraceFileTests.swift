@@ -26,6 +26,35 @@ import Glibc
         #expect(s.bytes == UInt64(bytes.count))
     }
 
+    @Test func unusualFieldsRoundTrip() throws {
+        let events = [
+            TraceEvent(timestamp: .max, kind: .keyframe, server: 0xFFFE, worker: 0xFFFF_FFFE, cpu: 0xFFFE, arg: .max, flags: 3),
+            TraceEvent(timestamp: 0, kind: .wake),
+            TraceEvent(timestamp: 1 << 62, kind: .register, server: 0, worker: 0, cpu: 0, arg: 0, flags: 255),
+            TraceEvent(timestamp: 5, kind: .dropped, arg: 1 << 40),
+        ]
+        let (bytes, written) = try Fixture.trace(events: events, keyframeEvery: .max)
+        let reader = try TraceReader(bytes: bytes)
+        #expect(try Fixture.records(reader) == written)
+        #expect(reader.summary.dropped == 1 << 40)
+    }
+
+    @Test func withoutVerificationDamageIsFoundWhileReading() throws {
+        let events = Fixture.events(count: 3000, seed: 8)
+        var (bytes, written) = try Fixture.trace(events: events, keyframeEvery: .max, chunkBytes: 1024)
+        let clean = try TraceReader(bytes: bytes, verifyChecksums: false)
+        #expect(clean.summary == (try TraceReader(bytes: bytes)).summary)
+        #expect(try Fixture.records(clean) == written)
+        bytes[bytes.count / 2] ^= 0x40
+        let lazy = try TraceReader(bytes: bytes, verifyChecksums: false)
+        #expect(!lazy.summary.truncated && lazy.summary.cleanEnd)
+        var read: [TraceRecord] = []
+        #expect(throws: TraceFileError.self) { try lazy.forEachRecord { read.append($0) } }
+        #expect(read.count < written.count && read == Array(written.prefix(read.count)))
+        let strict = try TraceReader(bytes: bytes)
+        #expect(strict.summary.truncated && strict.summary.corruptOffset != nil)
+    }
+
     @Test func crcMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([]) == 0)
@@ -103,6 +132,18 @@ import Glibc
         #expect(try TraceReader.open(path: path).summary.events == 0)
     }
 
+    @Test func openErrorsAreTypedOneLiners() {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: ENOENT)) {
+            try TraceWriter(path: "/nonexistent-dir/t.umcgtrace", info: Fixture.info())
+        }
+        #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: EISDIR)) {
+            try TraceReader.open(path: "/tmp")
+        }
+        let error = TraceFileError.system(operation: "write", path: "/x", errno: EFBIG)
+        #expect(error.isFileTooLarge && error.description == "/x: write failed: File too large (EFBIG)")
+        #expect(TraceFileError.system(operation: "open", path: "/x", errno: EACCES).isPermissionDenied)
+    }
+
     @Test func diskFullBecomesATypedErrorAndLeavesAReadableFile() throws {
         // /dev/full fails every write with ENOSPC.
         #expect(throws: TraceFileError.system(operation: "write", path: "/dev/full", errno: ENOSPC)) {
@@ -132,7 +173,8 @@ import Glibc
     }
 }
 
-/// `UMCGTRACE_SAMPLE_OUT=/path swift test --filter writeSampleFile` writes the synthetic mixed trace to a file
+/// `UMCGTRACE_SAMPLE_OUT=/path [UMCGTRACE_SAMPLE_EVENTS=n] swift test --filter writeSampleFile` writes the
+/// synthetic mixed trace to a file
 /// (for trying `umcgtop report` or an exporter by hand); without the variable the test only checks the writer's path API.
 @Suite struct TraceSampleFile {
     @Test func writeSampleFile() throws {
@@ -141,11 +183,12 @@ import Glibc
         defer { if out == nil { unlink(path) } }
         let writer = try TraceWriter(path: path, info: Fixture.info(), force: out != nil)
         var nextKeyframe: UInt64 = 0
-        let events = Fixture.events(count: 200_000, seed: 17)
+        let count = getenv("UMCGTRACE_SAMPLE_EVENTS").flatMap { Int(String(cString: $0)) } ?? 200_000
+        let events = Fixture.events(count: max(1, count), seed: 17)
         for e in events {
             if e.timestamp >= nextKeyframe {
                 try writer.appendKeyframe(Fixture.snapshot(at: e.timestamp))
-                nextKeyframe = e.timestamp + 100_000_000
+                nextKeyframe = e.timestamp + (count < 10_000 ? 100_000 : 100_000_000)
             }
             try writer.append(e)
         }

@@ -159,7 +159,8 @@ enum Fixture {
                 let snap = snapshot(at: e.timestamp)
                 try writer.appendKeyframe(snap)
                 records.append(.keyframe(snap))
-                nextKeyframe = e.timestamp + keyframeEvery
+                let (sum, overflow) = e.timestamp.addingReportingOverflow(keyframeEvery)
+                nextKeyframe = overflow ? .max : sum
             }
             try writer.append(e)
             if e.kind == .dropped {

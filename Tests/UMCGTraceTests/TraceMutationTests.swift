@@ -42,9 +42,9 @@ import Glibc
     }
 
     /// Opens `bytes` and reads every record. Returns the records or the error; traps would crash the test.
-    static func readAll(_ bytes: [UInt8]) -> (reader: TraceReader?, records: [TraceRecord], error: TraceFileError?) {
+    static func readAll(_ bytes: [UInt8], verify: Bool = true) -> (reader: TraceReader?, records: [TraceRecord], error: TraceFileError?) {
         let reader: TraceReader
-        do { reader = try TraceReader(bytes: bytes) } catch { return (nil, [], error) }
+        do { reader = try TraceReader(bytes: bytes, verifyChecksums: verify) } catch { return (nil, [], error) }
         var records: [TraceRecord] = []
         var cursor = reader.makeCursor()
         do {
@@ -112,6 +112,9 @@ import Glibc
                 mutated[at] ^= UInt8.random(in: 1...255, using: &rng)
                 firstOffset = min(firstOffset, at)
             }
+            // Without checksum verification at open, the damage is found while reading, before any bad record.
+            let lazy = Self.readAll(mutated, verify: false)
+            #expect(Self.isPrefix(lazy.records, of: written))
             let result = Self.readAll(mutated)
             if firstOffset < headerEnd {
                 // The header's CRC covers every header byte.
@@ -176,6 +179,7 @@ import Glibc
                 }
                 Self.fixCRC(&mutated, record: start)
             }
+            _ = Self.readAll(mutated, verify: false)
             let result = Self.readAll(mutated)
             if result.reader == nil { failedAtOpen += 1 } else if result.error != nil { failedReading += 1 } else { opened += 1 }
             if let error = result.error {

@@ -13,6 +13,9 @@ final class FakeClock: Sendable {
     func set(_ t: UInt64) { now.store(t, ordering: .releasing) }  // Releasing: pairs with `read`.
 }
 
+/// What the tap consumer thread delivered (written once before it ends).
+let tapDelivered = Atomic<UInt64>(0)
+
 @Suite struct TracePumpTests {
     /// Producers on their own threads with small rings (so they drop), the real pump thread:
     /// the file holds every delivered event in per-ring order, with gaps exactly where drops were.
@@ -156,6 +159,54 @@ final class FakeClock: Sendable {
         #expect(reader.summary.events > 0 && reader.summary.events < UInt64(events.count))
     }
 
+    /// A dashboard thread draining the tap while the pump runs sees every event in per-ring order
+    /// (tap drops aside), and tap delivered + tap dropped == the file's entries.
+    @Test func tapDeliversInOrderWhileTheFileGetsEverything() throws {
+        let hub = TraceHub(ringCapacity: 1 << 12)
+        let rings = (0..<2).map { hub.makeRing(label: "p\($0)") }
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info())
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 256)
+        let done = Finished()
+        let consumer = try #require(
+            ThreadLauncher.spawn {
+                var next: [UInt64] = [0, 0]
+                var delivered: UInt64 = 0
+                var ordered = true
+                // Acquiring: pairs with the test's releasing add after stop().
+                while done.count.load(ordering: .acquiring) == 0 || pump.tap.count > 0 {
+                    pump.tap.drain { e in
+                        if e.kind == .dropped { return }  // tap drops: order resumes after the gap
+                        let p = Int(e.worker)
+                        if e.timestamp < next[p] { ordered = false }
+                        next[p] = e.timestamp + 1
+                        delivered += 1
+                    }
+                    sched_yield()
+                }
+                // Releasing: pairs with the test's acquiring loads below.
+                done.count.add(ordered ? 10 : 100, ordering: .releasing)
+                tapDelivered.store(delivered, ordering: .releasing)
+            })
+        for i in 0..<50_000 {
+            for (p, ring) in rings.enumerated() {
+                while ring.count > ring.capacity / 2 { sched_yield() }
+                ring.push(TraceEvent(timestamp: UInt64(i), kind: .wake, server: 0, worker: UInt32(p), cpu: 0))
+            }
+        }
+        #expect(pump.stop() == nil)
+        // Releasing: pairs with the consumer's acquiring load.
+        done.count.add(1, ordering: .releasing)
+        ThreadLauncher.join(consumer)
+        // Acquiring: pairs with the consumer's releasing stores.
+        #expect(done.count.load(ordering: .acquiring) == 11)
+        let reader = try TraceReader(bytes: sink.bytes)
+        #expect(reader.summary.events == 100_000 && reader.summary.dropped == 0)
+        let tapMarkers = pump.tap.dropped
+        #expect(tapDelivered.load(ordering: .acquiring) + tapMarkers == 100_000)
+    }
+
     /// Without a writer the pump only tees.
     @Test func tapOnlyPump() {
         let hub = TraceHub(ringCapacity: 64)
@@ -167,5 +218,47 @@ final class FakeClock: Sendable {
         pump.tap.drain { seen.append($0.timestamp) }
         #expect(seen == (0..<50).map { UInt64($0) })
         #expect(pump.bytesWritten == 0)
+    }
+}
+
+@Suite struct TracePumpFileTests {
+    /// The file on disk at any moment of a recording is what a kill -9 would leave: it opens, up to its last
+    /// complete record, as truncated; after stop() it is clean and holds every event.
+    @Test func fileMidRecordingOpensLikeAfterACrash() throws {
+        let path = "/tmp/umcgtrace-pump-\(getpid()).umcgtrace"
+        defer { unlink(path) }
+        let hub = TraceHub(ringCapacity: 1 << 14)
+        let ring = hub.makeRing(label: "srv0")
+        let writer = try TraceWriter(path: path, info: Fixture.info(), chunkBytes: 4096)
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
+            tapCapacity: 1 << 10, keyframeInterval: .milliseconds(20))
+        var pushed: UInt64 = 0
+        var midRun: TraceReader?
+        let deadline = TracePump.monotonicNanoseconds() + 30_000_000_000
+        while TracePump.monotonicNanoseconds() < deadline {
+            for _ in 0..<100 {
+                while ring.count > ring.capacity / 2 { sched_yield() }
+                ring.push(TraceEvent(timestamp: pushed, kind: .switchTo, server: 0, worker: UInt32(pushed % 8), cpu: 0, arg: pushed))
+                pushed += 1
+            }
+            if pump.bytesWritten > 40_000 {
+                midRun = try TraceReader.open(path: path)
+                break
+            }
+        }
+        let early = try #require(midRun)
+        #expect(early.summary.truncated && !early.summary.cleanEnd)
+        var n: UInt64 = 0
+        try early.forEachRecord { record in
+            if case .event(let e) = record {
+                #expect(e.timestamp == n)
+                n += 1
+            }
+        }
+        #expect(n == early.summary.events && n > 0)
+        #expect(pump.stop() == nil)
+        let done = try TraceReader.open(path: path)
+        #expect(done.summary.cleanEnd && done.summary.events == pushed && done.summary.dropped == 0)
     }
 }

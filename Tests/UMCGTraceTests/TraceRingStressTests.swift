@@ -132,10 +132,10 @@ final class Finished: Sendable {
         #endif
     }
 
-    /// Pushing never allocates: malloc's in-use bytes are unchanged across 100 k pushes (and drains).
-    /// Other tests run in parallel in this process and may allocate meanwhile, so a few attempts are allowed;
-    /// a push that allocated would grow the heap in every attempt. (mallinfo2 sees net growth only; the push path
-    /// itself touches only memory allocated by `init`.)
+    /// Pushing never allocates: malloc's in-use bytes do not grow across 10 k pushes (and drains).
+    /// Other tests run in parallel in this process and allocate meanwhile, so the best of up to 100 attempts
+    /// counts: a push that kept even one byte would grow the heap by ≥ 10 kB in every attempt. (mallinfo2 sees
+    /// net growth only; that push touches no allocator at all is argued from the code: preallocated raw memory.)
     @Test func pushDoesNotAllocate() throws {
         let ring = TraceRing(minimumCapacity: 1024)
         let e = TraceEvent(timestamp: 1, kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 7)
@@ -143,17 +143,17 @@ final class Finished: Sendable {
         ring.drain { _ in }
         var sum: UInt64 = 0
         var growth: [Int] = []
-        for _ in 0..<50 {
+        for _ in 0..<100 {
             let before = try #require(Self.heapInUse())
-            for i in 0..<100_000 {
+            for i in 0..<10_000 {
                 ring.push(e)
                 if i & 511 == 0 { ring.drain { sum &+= $0.arg } }
             }
             let after = try #require(Self.heapInUse())
             growth.append(after - before)
-            if after == before { break }
+            if after <= before { break }
         }
-        #expect(growth.last == 0, "heap growth per attempt: \(growth)")
+        #expect((growth.min() ?? .max) < 10_000, "heap growth per attempt: \(growth.prefix(20))")
         #expect(sum > 0)
     }
 

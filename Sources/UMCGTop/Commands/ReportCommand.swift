@@ -11,6 +11,7 @@ import Glibc
 /// 65 when the file is not a readable trace (bad header, magic, version, lengths), 66 when it cannot be opened,
 /// 74 on a read error. Errors are one line: `umcgtop: error: FILE: <reason> at offset N`.
 public struct ReportCommand: ParsableCommand {
+    /// The command's name and help.
     public static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Summarise a .umcgtrace file: totals and per-worker switch, block and wake-to-run statistics.")
@@ -23,6 +24,7 @@ public struct ReportCommand: ParsableCommand {
 
     public init() {}
 
+    /// Prints the report and exits with the documented status.
     public func run() throws {
         let outcome = Self.execute(path: file, json: json)
         Self.write(outcome.stdout, to: 1)
@@ -32,8 +34,11 @@ public struct ReportCommand: ParsableCommand {
 
     /// What the command prints and its exit status (tests call this directly).
     public struct Outcome: Sendable {
+        /// Text for standard output.
         public var stdout: String
+        /// Text for standard error (a warning or an error line).
         public var stderr: String
+        /// The exit status (0, 65, 66 or 74).
         public var exitCode: Int32
     }
 

@@ -67,11 +67,11 @@ public final class TracePump: Sendable {
     }
 
     /// Bytes in the trace file so far.
-    public var bytesWritten: UInt64 { bytes.load(ordering: .relaxed) }
+    public var bytesWritten: UInt64 { bytes.load(ordering: .relaxed) }  // Relaxed: a statistic, pairs with nothing.
     /// Events written to the file so far (gap entries excluded).
-    public var eventsWritten: UInt64 { events.load(ordering: .relaxed) }
+    public var eventsWritten: UInt64 { events.load(ordering: .relaxed) }  // Relaxed: a statistic.
     /// Keyframes written so far.
-    public var keyframesWritten: UInt64 { keyframes.load(ordering: .relaxed) }
+    public var keyframesWritten: UInt64 { keyframes.load(ordering: .relaxed) }  // Relaxed: a statistic.
     /// Events the producers' rings dropped (lost for the file and the UI alike).
     public var droppedEvents: UInt64 { hub.dropped }
     /// The first write error; nil while writing works (or without a writer).
@@ -164,6 +164,7 @@ public final class TracePump: Sendable {
 
     private func publish(_ s: PumpState) {
         guard let writer = s.writer else { return }
+        // Relaxed: statistics for display; no data is published through them.
         bytes.store(writer.bytesWritten, ordering: .relaxed)
         events.store(writer.eventsWritten, ordering: .relaxed)
         keyframes.store(writer.keyframesWritten, ordering: .relaxed)
@@ -172,13 +173,14 @@ public final class TracePump: Sendable {
     /// Drains everything, turns drops no marker announced into a gap, final keyframe, end record, close.
     private func finalPass(_ s: inout PumpState) {
         // Bounded: producers that keep pushing cannot hold stop() forever.
-        for _ in 0..<64 where drainRings(&s, limit: .max) > 0 {}
+        for _ in 0..<64 {
+            if drainRings(&s, limit: .max) == 0 { break }
+        }
         for (i, ring) in hub.allRings.enumerated() where i < s.marked.count {
-            let unannounced = ring.dropped &- s.marked[i]
-            if ring.dropped > s.marked[i] {
-                s.marked[i] = ring.dropped
-                handle(
-                    TraceEvent(timestamp: s.lastTimestamp, kind: .dropped, arg: unannounced), &s)
+            let dropped = ring.dropped
+            if dropped > s.marked[i] {
+                handle(TraceEvent(timestamp: s.lastTimestamp, kind: .dropped, arg: dropped - s.marked[i]), &s)
+                s.marked[i] = dropped
             }
         }
         if s.writing {

@@ -3,14 +3,23 @@
 public struct TraceReport: Sendable {
     /// One worker's line.
     public struct WorkerRow: Sendable, Equatable {
+        /// Dense worker id.
         public var id: UInt32
+        /// Name from the header (or "w<id>" / "srv<id>").
         public var name: String
+        /// Switches to it (worker) / by it (server).
         public var switches: UInt64 = 0
+        /// Blocking sections entered.
         public var blocks: UInt64 = 0
+        /// Times it became runnable.
         public var wakes: UInt64 = 0
+        /// Yields (UMCG_WAIT).
         public var waits: UInt64 = 0
+        /// Preemptions.
         public var preemptions: UInt64 = 0
+        /// Timeouts.
         public var timeouts: UInt64 = 0
+        /// Direct handoffs to another worker.
         public var handoffs: UInt64 = 0
         /// ns between a switch to the worker and the event that ended that run (wait, block, preempt, handoff, exit).
         public var runNanos: UInt64 = 0
@@ -20,9 +29,13 @@ public struct TraceReport: Sendable {
 
     /// One server's line.
     public struct ServerRow: Sendable, Equatable {
+        /// Dense server id.
         public var id: UInt16
+        /// Name from the header (or "w<id>" / "srv<id>").
         public var name: String
+        /// Switches to it (worker) / by it (server).
         public var switches: UInt64 = 0
+        /// Times it went idle.
         public var idles: UInt64 = 0
         /// ns idle, from server-wake events' `arg`.
         public var idleNanos: UInt64 = 0
@@ -97,24 +110,40 @@ struct ReportFold {
         if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
             servers[e.server] != nil || servers.count < Self.maxRows
         {
-            var row = servers[e.server] ?? TraceReport.ServerRow(id: e.server, name: serverNames[UInt32(e.server)] ?? "srv\(e.server)")
-            switch e.kind {
-            case .switchTo: row.switches += 1
-            case .serverIdle: row.idles += 1
-            default: row.idleNanos &+= e.arg
-            }
-            servers[e.server] = row
+            let name = serverNames[UInt32(e.server)]
+            // In place (the default subscript's modify accessor): no copy of the row per event.
+            Self.apply(e, to: &servers[e.server, default: TraceReport.ServerRow(id: e.server, name: name ?? "srv\(e.server)")])
         }
         guard e.worker != TraceEvent.noWorker, e.kind != .baselineSample, e.kind != .serverIdle,
             e.kind != .serverWake, e.kind != .keyframe,
             workers[e.worker] != nil || workers.count < Self.maxRows
         else { return }
-        var row = workers[e.worker] ?? TraceReport.WorkerRow(id: e.worker, name: workerNames[e.worker] ?? "w\(e.worker)")
+        var runEnded: UInt64?
+        switch e.kind {
+        case .switchTo: runStart[e.worker] = e.timestamp
+        case .block, .wait, .preempt, .handoff, .exit:
+            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start { runEnded = e.timestamp - start }
+        default: break
+        }
+        let name = workerNames[e.worker]
+        // In place: a copied row would copy its latency samples on every event.
+        Self.apply(
+            e, runNanos: runEnded, to: &workers[e.worker, default: TraceReport.WorkerRow(id: e.worker, name: name ?? "w\(e.worker)")])
+    }
+
+    private static func apply(_ e: TraceEvent, to row: inout TraceReport.ServerRow) {
+        switch e.kind {
+        case .switchTo: row.switches += 1
+        case .serverIdle: row.idles += 1
+        default: row.idleNanos &+= e.arg
+        }
+    }
+
+    private static func apply(_ e: TraceEvent, runNanos: UInt64?, to row: inout TraceReport.WorkerRow) {
         switch e.kind {
         case .switchTo:
             row.switches += 1
             if e.arg > 0 { row.wakeToRun.add(e.arg) }
-            runStart[e.worker] = e.timestamp
         case .block: row.blocks += 1
         case .wake: row.wakes += 1
         case .wait: row.waits += 1
@@ -123,13 +152,6 @@ struct ReportFold {
         case .handoff: row.handoffs += 1
         default: break
         }
-        switch e.kind {
-        case .block, .wait, .preempt, .handoff, .exit:
-            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start {
-                row.runNanos &+= e.timestamp - start
-            }
-        default: break
-        }
-        workers[e.worker] = row
+        if let runNanos { row.runNanos &+= runNanos }
     }
 }

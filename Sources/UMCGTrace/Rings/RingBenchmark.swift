@@ -44,7 +44,12 @@ public enum RingBenchmark {
             flags.elapsed.store(max(1, now &- start), ordering: .relaxed)
             flags.checksum.store(checksum, ordering: .relaxed)
         }
-        if let consumer { ThreadLauncher.join(consumer) } else { flags.stop.store(true, ordering: .releasing) }
+        if let consumer {
+            ThreadLauncher.join(consumer)
+        } else {
+            // Releasing: pairs with the producer's acquiring load.
+            flags.stop.store(true, ordering: .releasing)
+        }
         ThreadLauncher.join(producer)
         // Relaxed: the threads were joined.
         let consumed = Double(flags.consumed.load(ordering: .relaxed))

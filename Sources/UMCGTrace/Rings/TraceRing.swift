@@ -2,9 +2,10 @@ import Synchronization
 
 /// A bounded single-producer / single-consumer ring of `TraceEvent`s.
 ///
-/// Threading rule: exactly one thread calls `push` / `flushPendingDrops` (the producer,
-/// usually the thread that made the ring) and exactly one thread calls `drain` (the consumer).
-/// `dropped` and `count` may be read from anywhere.
+/// Threading rule: one thread at a time calls `push` / `flushPendingDrops` (the producer,
+/// usually the thread that made the ring) and one thread at a time calls `drain` (the consumer).
+/// Either role may move to another thread only with a happens-before edge (a join, a lock), as the
+/// pump's consumer role does when `stop()` joins its thread. `dropped` and `count` may be read from anywhere.
 ///
 /// The push path never locks, never allocates and never waits: when the ring is
 /// full the event is counted as dropped. The next successful push first writes a
@@ -21,7 +22,7 @@ public final class TraceRing: @unchecked Sendable {
     // only by the producer thread.
 
     /// Bytes between hot fields so producer and consumer never share a cache line.
-    @usableFromInline static let pad = 128
+    @inlinable static var pad: Int { 128 }
     /// The largest ring we build (2^30 slots = 32 GiB); bigger requests are clamped.
     private static let maximumCapacity = 1 << 30
 
@@ -40,34 +41,34 @@ public final class TraceRing: @unchecked Sendable {
     // [256] dropped:    Atomic<UInt64>   total drops, written by the producer, read by anyone
     // [384] producer-private plain UInt64s, see `Private`.
     // (`@usableFromInline` members let other modules inline `push`; they are not API.)
-    @usableFromInline var writeIndex: UnsafeMutablePointer<Atomic<UInt64>> {
+    @inlinable var writeIndex: UnsafeMutablePointer<Atomic<UInt64>> {
         memory.assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    @usableFromInline var readIndex: UnsafeMutablePointer<Atomic<UInt64>> {
+    @inlinable var readIndex: UnsafeMutablePointer<Atomic<UInt64>> {
         (memory + Self.pad).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    @usableFromInline var droppedTotal: UnsafeMutablePointer<Atomic<UInt64>> {
+    @inlinable var droppedTotal: UnsafeMutablePointer<Atomic<UInt64>> {
         (memory + 2 * Self.pad).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    @usableFromInline var producerPrivate: UnsafeMutablePointer<UInt64> {
+    @inlinable var producerPrivate: UnsafeMutablePointer<UInt64> {
         (memory + 3 * Self.pad).assumingMemoryBound(to: UInt64.self)
     }
 
     /// Indices into the producer-private words.
     @usableFromInline enum Private {
         /// The consumer's readIndex as last seen (a lower bound of the real one).
-        @usableFromInline static let cachedRead = 0
+        @inlinable static var cachedRead: Int { 0 }
         /// Drops not yet announced by a marker.
-        @usableFromInline static let pendingDrops = 1
+        @inlinable static var pendingDrops: Int { 1 }
         /// Timestamp of the first unannounced drop.
-        @usableFromInline static let firstDropTimestamp = 2
+        @inlinable static var firstDropTimestamp: Int { 2 }
         /// server (bits 0–15) and cpu (bits 16–31) shared by the unannounced drops.
-        @usableFromInline static let dropLocation = 3
+        @inlinable static var dropLocation: Int { 3 }
         /// worker shared by the unannounced drops (low 32 bits).
-        @usableFromInline static let dropWorker = 4
+        @inlinable static var dropWorker: Int { 4 }
         /// The producer's copy of writeIndex (only it writes the index), so pushes never load the shared line.
-        @usableFromInline static let write = 5
-        @usableFromInline static let count = 6
+        @inlinable static var write: Int { 5 }
+        @inlinable static var count: Int { 6 }
     }
 
     /// Creates a ring with at least `minimumCapacity` slots (rounded up to a power of two, at least 2, at most 2^30).
@@ -187,7 +188,7 @@ public final class TraceRing: @unchecked Sendable {
     }
 
     /// The `.dropped` marker for `pending` unannounced drops.
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     func marker(pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) -> TraceEvent {
         let location = priv[Private.dropLocation]
         return TraceEvent(

@@ -40,18 +40,37 @@ struct EventChunkEncoder {
         if sameLocation { head |= 0x20 }
         if sameWorker { head |= 0x40 }
         if e.arg == 0 { head |= 0x80 }
-        payload.u8(head)
-        if escape {
-            payload.u8(e.kind.rawValue)
-            payload.u8(e.flags)
+        let delta = zigzag(Int64(bitPattern: e.timestamp &- previousTimestamp))
+        // Encode into a stack buffer (at most 3 + 10 + 3 + 3 + 5 + 10 = 34 bytes), then append once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var n = 0
+            @inline(__always) func put(_ byte: UInt8) {
+                base[n] = byte
+                n += 1
+            }
+            @inline(__always) func varint(_ value: UInt64) {
+                var v = value
+                while v >= 0x80 {
+                    put(UInt8(truncatingIfNeeded: v) | 0x80)
+                    v >>= 7
+                }
+                put(UInt8(v))
+            }
+            put(head)
+            if escape {
+                put(e.kind.rawValue)
+                put(e.flags)
+            }
+            varint(delta)
+            if !sameLocation {
+                varint(UInt64(e.server &+ 1))
+                varint(UInt64(e.cpu &+ 1))
+            }
+            if !sameWorker { varint(UInt64(e.worker &+ 1)) }
+            if e.arg != 0 { varint(e.arg) }
+            payload.bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: n))
         }
-        payload.varint(zigzag(Int64(bitPattern: e.timestamp &- previousTimestamp)))
-        if !sameLocation {
-            payload.varint(UInt64(e.server &+ 1))
-            payload.varint(UInt64(e.cpu &+ 1))
-        }
-        if !sameWorker { payload.varint(UInt64(e.worker &+ 1)) }
-        if e.arg != 0 { payload.varint(e.arg) }
         previousTimestamp = e.timestamp
         previousServer = e.server
         previousCPU = e.cpu
@@ -94,6 +113,13 @@ struct EventChunkDecoder {
     private var previousServer: UInt16 = TraceEvent.noServer
     private var previousCPU: UInt16 = TraceEvent.noCPU
     private var previousWorker: UInt32 = TraceEvent.noWorker
+
+    /// A decoder of an empty chunk (a placeholder).
+    static let empty = EventChunkDecoder(
+        header: RecordHeader(
+            type: .events, payloadLength: 0, sequence: 0, firstTimestamp: 0, lastTimestamp: 0, entryCount: 0,
+            gapCount: 0, dropped: 0),
+        payload: [], payloadOffset: 0)
 
     /// `payloadOffset` is the file offset of `payload[0]`.
     init(header: RecordHeader, payload: [UInt8], payloadOffset: Int) {

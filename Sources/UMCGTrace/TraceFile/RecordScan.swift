@@ -1,11 +1,14 @@
-/// The scan `TraceReader.open` does: every record header and checksum, no event decoding.
+/// The scan `TraceReader.open` does: every record header and (unless `verify` is off) checksum,
+/// no event decoding. Without verification only the end record's payload is read.
 struct RecordScan {
     private(set) var summary: TraceSummary
     private(set) var keyframes: [(timestamp: UInt64, offset: Int)] = []
     private let size: Int
+    private let verify: Bool
 
-    init(version: UInt16, size: Int) {
+    init(version: UInt16, size: Int, verify: Bool = true) {
         self.size = size
+        self.verify = verify
         summary = TraceSummary(
             formatVersion: version, events: 0, gaps: 0, dropped: 0, chunks: 0, keyframes: 0, bytes: UInt64(size),
             readableBytes: 0, firstTimestamp: nil, lastTimestamp: nil, cleanEnd: false, truncated: false,
@@ -35,9 +38,12 @@ struct RecordScan {
             }
             let recordEnd = offset + TraceFormat.recordHeaderSize + header.payloadLength
             if recordEnd > size { return cutShort(at: offset) }
-            let payload = try source.read(at: offset + TraceFormat.recordHeaderSize, count: header.payloadLength)
-            if payload.count != header.payloadLength { return cutShort(at: offset) }
-            if Self.crc(headerBytes, payload) != header.crc { return corrupt(at: offset, "checksum mismatch") }
+            if verify || header.type == .end {
+                let payload = try source.read(at: offset + TraceFormat.recordHeaderSize, count: header.payloadLength)
+                if payload.count != header.payloadLength { return cutShort(at: offset) }
+                if Self.crc(headerBytes, payload) != header.crc { return corrupt(at: offset, "checksum mismatch") }
+                if header.type == .end, let problem = endRecordProblem(payload) { return corrupt(at: offset, problem) }
+            }
             if header.sequence != sequence {
                 return corrupt(at: offset, "record sequence \(header.sequence), expected \(sequence)")
             }
@@ -53,7 +59,6 @@ struct RecordScan {
                 keyframes.append((header.firstTimestamp, offset))
                 note(header)
             case .end:
-                if let problem = endRecordProblem(payload) { return corrupt(at: offset, problem) }
                 summary.cleanEnd = true
                 summary.readableBytes = UInt64(recordEnd)
                 if recordEnd < size {

@@ -6,22 +6,23 @@ public struct TraceCursor: Sendable {
     private let reader: TraceReader
     /// The record the next call reads from (the current chunk's record while inside one).
     public private(set) var position: TracePosition
-    private var decoder: EventChunkDecoder?
+    /// The chunk being decoded, valid while `inChunk`.
+    private var decoder: EventChunkDecoder
+    private var inChunk = false
     private var nextRecord: Int
 
     init(reader: TraceReader, position: TracePosition) {
         self.reader = reader
         self.position = position
         nextRecord = position.offset
+        decoder = EventChunkDecoder.empty
     }
 
     /// The next record, or nil at the readable end.
     public mutating func next() throws(TraceFileError) -> TraceRecord? {
         while true {
-            if var d = decoder {
-                let event = try d.next()
-                decoder = d
-                if let event {
+            if inChunk {
+                if let event = try decoder.next() {
                     if event.kind == .dropped {
                         return .gap(
                             TraceGap(
@@ -30,7 +31,8 @@ public struct TraceCursor: Sendable {
                     }
                     return .event(event)
                 }
-                decoder = nil
+                inChunk = false
+                decoder = EventChunkDecoder.empty
                 position = TracePosition(offset: nextRecord)
             }
             let offset = nextRecord
@@ -54,6 +56,7 @@ public struct TraceCursor: Sendable {
             switch header.type {
             case .events:
                 decoder = EventChunkDecoder(header: header, payload: payload, payloadOffset: payloadOffset)
+                inChunk = true
             case .keyframe:
                 position = TracePosition(offset: nextRecord)
                 return .keyframe(try Snapshot.decodeKeyframe(payload, base: payloadOffset))

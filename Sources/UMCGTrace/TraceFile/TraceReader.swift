@@ -21,16 +21,20 @@ public final class TraceReader: Sendable {
     let source: TraceSource
 
     /// Opens and scans the trace file at `path`.
-    public static func open(path: String) throws(TraceFileError) -> TraceReader {
-        try TraceReader(source: TraceSource(path: path))
+    ///
+    /// With `verifyChecksums` (the default) the scan reads every payload to check its CRC, so the summary knows
+    /// about damage anywhere; without it the scan reads only record headers (fast on very large files) and a
+    /// damaged payload is found when a cursor reaches it (it throws, naming the offset).
+    public static func open(path: String, verifyChecksums: Bool = true) throws(TraceFileError) -> TraceReader {
+        try TraceReader(source: TraceSource(path: path), verifyChecksums: verifyChecksums)
     }
 
     /// Scans a trace held in memory.
-    public convenience init(bytes: [UInt8]) throws(TraceFileError) {
-        try self.init(source: TraceSource(bytes: bytes))
+    public convenience init(bytes: [UInt8], verifyChecksums: Bool = true) throws(TraceFileError) {
+        try self.init(source: TraceSource(bytes: bytes), verifyChecksums: verifyChecksums)
     }
 
-    init(source: TraceSource) throws(TraceFileError) {
+    init(source: TraceSource, verifyChecksums: Bool = true) throws(TraceFileError) {
         self.source = source
         let size = source.size
         let prefix = try source.read(at: 0, count: TraceFormat.fileHeaderFixedSize)
@@ -46,7 +50,7 @@ public final class TraceReader: Sendable {
         info = try RunInfo.decodeHeaderPayload(Array(headerPayload[0..<headerLength]))
         let first = TraceFormat.fileHeaderFixedSize + headerLength + 4
         start = TracePosition(offset: first)
-        var scan = RecordScan(version: version, size: size)
+        var scan = RecordScan(version: version, size: size, verify: verifyChecksums)
         try scan.run(source: source, from: first)
         keyframeIndex = scan.keyframes
         summary = scan.summary

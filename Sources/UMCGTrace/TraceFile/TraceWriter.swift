@@ -5,6 +5,7 @@
 /// on `flush()` and on `finish()`. Every record is written with one write(2) of header + payload, so a
 /// crash or a failed write leaves the file readable up to the last complete record; after a failed write
 /// the writer cuts the file back to that record and refuses further writes with the same error.
+/// Call `finish()`: a writer released without it closes the file without the pending chunk or the end record.
 public final class TraceWriter: @unchecked Sendable {
     // SAFETY: used by one thread at a time (see the threading rule); the pump hands it to its
     // own thread and touches it only there, after which `stop()` joins that thread.
@@ -29,7 +30,11 @@ public final class TraceWriter: @unchecked Sendable {
     public private(set) var isFinished = false
 
     private let sink: TraceSink
-    private var encoder: EventChunkEncoder
+    // Unchecked: the class is used by one thread at a time (see the threading rule), and the dynamic
+    // exclusivity check per event doubled the cost of `append`.
+    @exclusivity(unchecked) private var encoder: EventChunkEncoder
+    /// False after `finish()` or a write error (one flag for the hot path).
+    @exclusivity(unchecked) private var writable = true
     private var record: [UInt8] = []
     private var sequence: UInt64 = 0
     private var gapsWritten: UInt64 = 0
@@ -66,7 +71,7 @@ public final class TraceWriter: @unchecked Sendable {
     /// Buffers one event (a `.dropped` event becomes a gap entry); writes the chunk when it is full.
     @inline(__always)
     public func append(_ event: TraceEvent) throws(TraceFileError) {
-        try checkWritable()
+        if !writable { try checkWritable() }
         encoder.append(event)
         if encoder.byteCount >= chunkBytes { try writeChunk() }
     }
@@ -110,9 +115,11 @@ public final class TraceWriter: @unchecked Sendable {
             try sink.close()
         } catch {
             self.error = error
+            writable = false
             throw error
         }
         isFinished = true
+        writable = false
     }
 
     private func checkWritable() throws(TraceFileError) {
@@ -154,6 +161,7 @@ public final class TraceWriter: @unchecked Sendable {
             // Leave only complete records behind; if the cut fails the reader still stops at the partial one.
             _ = sink.truncate(to: bytesWritten)
             self.error = error
+            writable = false
             throw error
         }
         bytesWritten += UInt64(record.count)
