@@ -116,6 +116,10 @@ import UMCGTrace
         press([.enter], &m)
         #expect(m.ui.detailWorker == order[0])
         #expect(m.detailRow?.id == order[0])
+        press([.down, .down], &m)
+        #expect(m.ui.detailWorker == order[2] && m.ui.selectedWorker == order[2])
+        press([.escape], &m)
+        #expect(m.ui.detailWorker == nil && m.ui.selectedWorker == order[2])
     }
 
     @Test func selectionFollowsTheWorkerWhenTheOrderChanges() {

@@ -127,4 +127,41 @@ import UMCGTrace
         let text = DashboardView.render(agg.model, width: 80, height: 24).text
         #expect(text.contains("REPLAY") && text.contains("END"))
     }
+
+    /// Feeds all events up to `position` in steps of `step` trace ns, ticking after each step.
+    static func play(to position: UInt64, step: UInt64) -> DashboardModel {
+        let agg = make()
+        var fed = 0
+        var at = t0
+        while at < position {
+            at = min(position, at + step)
+            while fed < events.count && events[fed].timestamp <= at {
+                agg.ingest(events[fed])
+                fed += 1
+            }
+            agg.tick(now: at)
+        }
+        return agg.model
+    }
+
+    @Test func replayRatesDependOnTheTraceNotOnPlaybackSpeed() {
+        let position = Self.t0 + 6 * Self.second + 30_000_000
+        let slow = Self.play(to: position, step: 12_500_000)  // 0.25× at 50 ms ticks
+        let fast = Self.play(to: position, step: 3_200_000_000)  // 64×
+        #expect(slow.workers.map(\.switchesPerSecond) == fast.workers.map(\.switchesPerSecond))
+        #expect(slow.workers.map(\.split) == fast.workers.map(\.split))
+        #expect(slow.status.eventsPerSecond == fast.status.eventsPerSecond)
+        #expect(slow.workers.map(\.totals.switches) == fast.workers.map(\.totals.switches))
+        #expect(slow.workers.contains { $0.switchesPerSecond > 0 })
+    }
+
+    @Test func ratesAreBackRightAfterASeek() {
+        let agg = Self.make()
+        let position = Self.t0 + 8 * Self.second + 500_000_000
+        // A seek straight to the position: refeed the last second, tick once.
+        for e in Self.events where e.timestamp > position - Self.second && e.timestamp <= position { agg.ingest(e) }
+        agg.tick(now: position)
+        #expect(agg.model.status.eventsPerSecond > 0)
+        #expect(agg.model.workers.contains { $0.switchesPerSecond > 0 })
+    }
 }

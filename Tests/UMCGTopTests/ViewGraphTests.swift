@@ -41,6 +41,43 @@ import Testing
         #expect(drawn.allSatisfy { b[$0.0, $0.1].scalar.value >= 0x2800 && b[$0.0, $0.1].style.color == .umcg })
     }
 
+    /// Regression: two samples in a row at the bottom (values at or below the axis) indexed one row
+    /// past the graph. Every shape at every size must stay inside the area.
+    @Test func lineGraphNeverLeavesItsAreaAtAnySize() {
+        var rng = SplitMix(seed: 3)
+        let shapes: [[Double]] = [
+            [0.5, 0.5, 0.5], [10, 10, 10], [-5, -5, 20, 20, 0.1], [1, 9, 1, 9], [5],
+            (0..<300).map { _ in Double(rng.next() % 1_000) / 100 },
+        ]
+        for width in [1, 2, 3, 8, 43] {
+            for height in [1, 2, 3, 8] {
+                for values in shapes {
+                    for ascii in [false, true] {
+                        var b = ScreenBuffer(width: width + 4, height: height + 2)
+                        Graphs.lineGraph(
+                            [(values: values, method: .umcg), (values: values.reversed(), method: .futex)],
+                            range: 0.5...10, x: 2, y: 1, width: width, height: height, ascii: ascii, into: &b)
+                        for y in 0..<b.height {
+                            for x in 0..<b.width where b[x, y].scalar != " " {
+                                #expect(x >= 2 && x < 2 + width && y >= 1 && y < 1 + height)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var flat = ScreenBuffer(width: 2, height: 1)
+        Graphs.lineGraph(
+            [(values: [0, 0, 0, 0], method: .umcg)], range: 0...1, x: 0, y: 0, width: 2, height: 1, ascii: false,
+            into: &flat)
+        #expect(flat.text == "")  // zero and negative samples are not drawn
+        var bottom = ScreenBuffer(width: 2, height: 1)
+        Graphs.lineGraph(
+            [(values: [0.1, 0.1, 0.1, 0.1], method: .umcg)], range: 1...2, x: 0, y: 0, width: 2, height: 1,
+            ascii: false, into: &bottom)
+        #expect(bottom.text == "⣀⣀")  // clamped to the bottom dot row, one dot per sample
+    }
+
     @Test func formats() {
         #expect(Format.rate(674_853) == "674.9k")
         #expect(Format.rate(1_234_567) == "1.23M")

@@ -31,7 +31,7 @@ import UMCGTrace
     }
 
     static let cases: [Case] = [
-        Case(name: "live", sizes: all) { live() },
+        Case(name: "live", sizes: all + [(61, 17), (97, 31), (100, 24), (79, 50)]) { live() },
         Case(name: "paused", sizes: all) {
             let agg = ModelFixtures.aggregator()
             _ = agg.apply(.togglePause)
@@ -40,6 +40,17 @@ import UMCGTrace
             return agg.model
         },
         Case(name: "replay-warning", sizes: all) { replay() },
+        Case(name: "replay-warning-drops", sizes: all) {
+            let agg = ModelFixtures.aggregator(mode: .replay(name: "/var/tmp/traces/run.umcgtrace"))
+            agg.ingest(
+                TraceEvent(
+                    timestamp: ModelFixtures.t0 + 12 * ModelFixtures.second + 1, kind: .dropped, server: 1, arg: 77))
+            agg.tick(now: ModelFixtures.t0 + 12 * ModelFixtures.second + 300_000_000)
+            agg.model.status.replay = ReplayStatus(
+                positionNanos: 90_000_000_000, durationNanos: 90_000_000_000, speed: 0.25, playing: false)
+            agg.model.status.warning = "2 chunks damaged (CRC), 1.3 s of events lost"
+            return agg.model
+        },
         Case(name: "help", sizes: all) {
             var m = live()
             _ = m.apply(.toggleHelp)

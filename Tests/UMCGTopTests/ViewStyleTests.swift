@@ -119,3 +119,20 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct ViewResizeTests {
+    /// The tmux sequence: help on and off, shrink below the minimum, grow back.
+    @Test func shrinkAndGrowBack() {
+        let agg = ModelFixtures.aggregator(seconds: 3)
+        for (w, h) in [(120, 40), (30, 8), (120, 40), (59, 15), (60, 16), (200, 60), (1, 1), (80, 24)] {
+            _ = agg.apply(.resize(width: w, height: h))
+            _ = agg.apply(.toggleHelp)
+            _ = DashboardView.render(agg.model, width: w, height: h)
+            _ = agg.apply(.closeOverlay)
+            agg.tick(now: ModelFixtures.t0 + 4 * ModelFixtures.second)
+            let b = DashboardView.render(agg.model, width: w, height: h)
+            #expect(b.cells.count == w * h)
+            if w >= 30 { #expect(b.text.contains("too small") == (w < 60 || h < 16)) }
+        }
+    }
+}

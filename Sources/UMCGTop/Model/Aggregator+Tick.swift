@@ -4,9 +4,12 @@ import UMCGTrace
 /// per refresh interval, then publishing into `model` unless the live UI is paused.
 extension Aggregator {
     /// Computes rates at trace time `now` (live: CLOCK_MONOTONIC; replay: the clock's position)
-    /// and publishes them. A `now` earlier than the previous tick only republishes.
+    /// and publishes them. A `now` earlier than the previous tick only republishes. With
+    /// `autoSampleNanos` (replay) it samples at the last boundary at or before `now` instead.
     public func tick(now: UInt64) {
-        if now >= fold.lastTick {
+        if autoSampleNanos > 0 {
+            autoSample(upTo: now)
+        } else if now >= fold.lastTick {
             fold.sample(at: now, refreshMillis: model.options.refreshMillis)
             fold.lastTick = now
         }
@@ -19,10 +22,11 @@ extension Aggregator {
         model.workers = fold.workerRows
         model.servers = fold.serverRows
         model.rates = fold.rates
-        model.status.droppedTotal = fold.folded.droppedTotal
+        // Totals as of now; rates as of the last sample.
+        model.status.droppedTotal = max(fold.snapshotDropped, fold.markerDropped)
         model.status.droppedRecent = fold.folded.droppedRecent
         model.status.eventsPerSecond = fold.folded.eventsPerSecond
-        model.status.eventsTotal = fold.folded.eventsTotal
+        model.status.eventsTotal = fold.eventsTotal
         model.status.nowNanos = fold.folded.nowNanos
         model.ensureSelection()
     }

@@ -23,6 +23,10 @@ public final class Aggregator {
 
     /// What the views draw.
     public var model: DashboardModel
+    /// Replay: close a rate window every this many ns of trace time while folding (0 = only at
+    /// `tick`). Rates then depend on the trace alone, not on playback speed or seeks: after a seek
+    /// the refeed from the keyframe rebuilds them. Defaults to 100 ms in replay, 0 live.
+    public var autoSampleNanos: UInt64
     /// The run this aggregator folds.
     public let info: RunInfo
     var fold: FoldState
@@ -33,6 +37,7 @@ public final class Aggregator {
         let m = DashboardModel(info: info, mode: mode, options: options)
         model = m
         fold = FoldState(model: m)
+        autoSampleNanos = mode.isReplay ? 100_000_000 : 0
     }
 
     /// Forgets all folded data (for a replay seek) but keeps the UI state and app-owned status.
@@ -58,9 +63,33 @@ public final class Aggregator {
     public var latestTraceTime: UInt64 { fold.latestTimestamp }
 
     /// Folds one event. Events with ids outside the entity table change nothing but counts.
-    public func ingest(_ event: TraceEvent) { fold.ingest(event) }
+    public func ingest(_ event: TraceEvent) {
+        if autoSampleNanos > 0, event.timestamp >= fold.nextAutoSample { autoSample(upTo: event.timestamp) }
+        fold.ingest(event)
+    }
 
     /// Folds a snapshot (live counters or a replay keyframe): its totals replace event-derived
     /// ones, and it ends "unknown" states. Snapshots older than one already folded are ignored per entity.
-    public func ingest(snapshot: Snapshot) { fold.ingest(snapshot: snapshot) }
+    public func ingest(snapshot: Snapshot) {
+        if autoSampleNanos > 0, snapshot.timestamp >= fold.nextAutoSample { autoSample(upTo: snapshot.timestamp) }
+        fold.ingest(snapshot: snapshot)
+    }
+
+    /// Samples at the last `autoSampleNanos` boundary at or before `t` (the grid starts after the
+    /// first record). A long quiet stretch gives one sample, not one per boundary.
+    func autoSample(upTo t: UInt64) {
+        let period = autoSampleNanos
+        guard period > 0 else { return }
+        if fold.nextAutoSample == 0 {
+            fold.nextAutoSample = (t / period &+ 1) &* period
+            return
+        }
+        guard t >= fold.nextAutoSample else { return }
+        let boundary = t / period * period
+        if boundary >= fold.lastTick {
+            fold.sample(at: boundary, refreshMillis: model.options.refreshMillis)
+            fold.lastTick = boundary
+        }
+        fold.nextAutoSample = boundary &+ period
+    }
 }

@@ -20,7 +20,10 @@ extension DashboardModel {
             ui.paused.toggle()
             return .togglePause
         case .move(let move):
-            return moveSelection(move) ? .redraw : .none
+            guard moveSelection(move) else { return .none }
+            // In the detail view the arrows walk through workers in table order.
+            if ui.detailWorker != nil { ui.detailWorker = ui.selectedWorker }
+            return .redraw
         case .openDetail:
             ensureSelection()
             guard let sel = ui.selectedWorker else { return .none }

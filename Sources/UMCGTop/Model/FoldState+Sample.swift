@@ -74,19 +74,27 @@ extension FoldState {
     private func update(_ series: inout RateSeries, _ m: BaselineMethod, engineFallback: Bool) {
         let b = baselines[Int(m.rawValue)]
         series.placement = b.placement
-        if b.hasCounters {
-            series.source = .counters
-            series.cyclesPerSecond = b.counterWindow.ratePerSecond() ?? series.cyclesPerSecond
-        } else if b.hasSamples {
-            series.source = .samples
-            series.cyclesPerSecond = b.sampleWindow.ratePerSecond()
-        } else if engineFallback, engineCyclesWindow.latestTotal ?? 0 > 0 {
-            series.source = .engineSwitches
-            series.cyclesPerSecond = engineCyclesWindow.ratePerSecond()
-        } else {
-            series.source = .none
+        let source: RateSource =
+            if b.hasCounters {
+                .counters
+            } else if b.hasSamples {
+                .samples
+            } else if engineFallback, engineCyclesWindow.latestTotal ?? 0 > 0 {
+                .engineSwitches
+            } else {
+                .none
+            }
+        if source != series.source {
+            // A better source arrived: its numbers do not continue the old line.
+            series.history = History(capacity: series.history.capacity)
             series.cyclesPerSecond = nil
+            series.source = source
+        }
+        switch source {
+        case .counters: series.cyclesPerSecond = b.counterWindow.ratePerSecond() ?? series.cyclesPerSecond
+        case .samples: series.cyclesPerSecond = b.sampleWindow.ratePerSecond()
+        case .engineSwitches: series.cyclesPerSecond = engineCyclesWindow.ratePerSecond()
+        case .none: series.cyclesPerSecond = nil
         }
     }
-
 }

@@ -19,6 +19,8 @@ struct FoldState {
     /// Status numbers computed at the last tick, published with the tables.
     var folded = FoldedStatus()
     var lastHistorySample: UInt64 = 0
+    /// Next trace-time boundary for automatic sampling (replay), 0 before the first record.
+    var nextAutoSample: UInt64 = 0
     var latestTimestamp: UInt64 = 0
 
     /// Empty tables shaped like `model`'s.

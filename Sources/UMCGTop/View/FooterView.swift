@@ -14,7 +14,7 @@ enum FooterView {
         let arrows = ascii ? "<- ->" : "←→"
         var hints: [(String, String)]
         if model.detailRow != nil {
-            hints = [("Esc", "back"), ("q", "back"), ("?", "help")]
+            hints = [("Esc", "back"), ("q", "back"), (ascii ? "Up/Dn" : "↑↓", "next worker"), ("?", "help")]
         } else if model.mode.isReplay {
             hints = [
                 ("q", "quit"), ("?", "help"), ("spc", "play"), (arrows, "±1s"), ("[]", "±10s"), ("g/G", "ends"),

@@ -90,12 +90,17 @@ enum Graphs {
                     continue
                 }
                 let level = Int((unit(v) * Double(dotRows - 1)).rounded())
-                let lo = min(level, previous ?? level)
-                let hi = max(level, previous ?? level)
-                // Join to the previous sample with a vertical run so the line stays connected.
-                let from = previous == nil ? level : (level > (previous ?? level) ? lo + 1 : lo)
-                let to = previous == nil ? level : (level > (previous ?? level) ? hi : hi - 1)
-                for l in min(from, to)...max(from, to) {
+                // Join to the previous sample with a vertical run (this column's dots from just
+                // past the previous level up to this one) so the line stays connected.
+                let run: ClosedRange<Int>
+                if let p = previous, p < level {
+                    run = (p + 1)...level
+                } else if let p = previous, p > level {
+                    run = level...(p - 1)
+                } else {
+                    run = level...level
+                }
+                for l in run {
                     let dx = dx0 + i
                     let cellX = dx / 2
                     let dy = dotRows - 1 - l

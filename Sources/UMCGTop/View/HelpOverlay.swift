@@ -12,7 +12,7 @@ enum HelpOverlay {
             ("space", model.mode.isReplay ? "play / pause" : "pause view (sources keep draining)"),
             (arrows, "move selection"),
             ("Home End", "first / last worker"),
-            ("Enter", "worker detail (Esc/Enter/q back)"),
+            ("Enter", "worker detail (arrows: next; Esc back)"),
             ("/", "filter workers (Enter apply, Esc clear)"),
             ("< >  i", "sort column, invert sort"),
             ("Ctrl-L", "redraw"),

@@ -1,89 +1,103 @@
 /// The top line: mode, backend, events/s, drops (red when non-zero), recording, refresh, warning.
 enum StatusLineView {
+    /// One logical item of the line; items are joined with separators.
+    typealias Item = [(String, CellStyle)]
+
     static func draw(_ model: DashboardModel, into buffer: inout ScreenBuffer) {
         let ascii = model.options.ascii
-        let sep = (ascii ? " | " : " │ ", CellStyle(color: .dim))
         let s = model.status
-        var segs: [(String, CellStyle)] = []
+        var essential: [Item] = []
+        var compact: [Item] = []  // the essential items when space is short
 
         switch model.mode {
         case .live:
             if model.ui.paused {
-                segs.append((" PAUSED ", CellStyle(color: .warn, bold: true, reverse: true)))
+                essential.append([(" PAUSED ", CellStyle(color: .warn, bold: true, reverse: true))])
             } else {
-                segs.append((" LIVE ", CellStyle(color: .good, bold: true, reverse: true)))
+                essential.append([(" LIVE ", CellStyle(color: .good, bold: true, reverse: true))])
             }
+            compact = essential
         case .replay(let name):
-            segs.append((" REPLAY ", CellStyle(color: .accent, bold: true, reverse: true)))
-            var text = " " + name
+            var position = ""
             if let r = s.replay {
                 let atEnd = r.durationNanos > 0 && r.positionNanos >= r.durationNanos
                 let icon = atEnd ? "END" : (r.playing ? (ascii ? ">" : "▶") : (ascii ? "||" : "⏸"))
-                text += " \(Format.clock(r.positionNanos))/\(Format.clock(r.durationNanos)) "
-                text += (ascii ? "x" : "×") + Format.speed(r.speed) + " " + icon
+                position += " \(Format.clock(r.positionNanos))/\(Format.clock(r.durationNanos)) "
+                position += (ascii ? "x" : "×") + Format.speed(r.speed) + " " + icon
             }
-            segs.append((text, CellStyle(bold: true)))
+            let label = (" REPLAY ", CellStyle(color: .accent, bold: true, reverse: true))
+            essential.append([label, (" " + shortName(name) + position, CellStyle(bold: true))])
+            compact.append([label, (position, CellStyle(bold: true))])
         }
-        segs.append(sep)
-        segs.append((s.backend, CellStyle(color: .accent, bold: true)))
-        segs.append(sep)
-        segs.append((Format.rate(s.eventsPerSecond) + " ev/s", .plain))
-        segs.append(sep)
         let dropStyle = s.droppedTotal > 0 ? CellStyle(color: .bad, bold: true) : CellStyle(color: .dim)
-        var drops = "drops " + Format.count(s.droppedTotal)
-        if s.droppedRecent > 0 { drops += " (+\(Format.count(s.droppedRecent)))" }
-        segs.append((drops, dropStyle))
+        var dropText = "drops " + Format.count(s.droppedTotal)
+        if s.droppedRecent > 0 { dropText += " (+\(Format.count(s.droppedRecent)))" }
+        let drops: Item = [(dropText, dropStyle)]
+        var optional: [Item] = [
+            [(s.backend, CellStyle(color: .accent, bold: true))],
+            [(Format.rate(s.eventsPerSecond) + " ev/s", .plain)],
+        ]
         if let path = s.recordingPath {
-            segs.append(sep)
-            segs.append((ascii ? "REC " : "● REC ", CellStyle(color: .bad, bold: true)))
-            segs.append((shortName(path) + " " + Format.bytes(s.recordingBytes), .plain))
+            optional.append([
+                (ascii ? "REC " : "● REC ", CellStyle(color: .bad, bold: true)),
+                (shortName(path) + " " + Format.bytes(s.recordingBytes), .plain),
+            ])
         }
         if !model.mode.isReplay {
-            segs.append(sep)
             let ms = model.options.refreshMillis
             let every = ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
-            segs.append(("refresh " + every, CellStyle(color: .dim)))
+            optional.append([("refresh " + every, CellStyle(color: .dim))])
         }
 
-        let essential = model.mode.isReplay ? 2 : 1
+        let width = buffer.width
         if let warning = s.warning {
             // The warning must show: keep the mode (and replay position), then non-zero drops,
-            // then the warning, then whatever else fits before it.
+            // then whatever else fits beside the whole warning.
             let text = (ascii ? "! " : "⚠ ") + warning
-            let style = CellStyle(color: .warn, bold: true)
-            var left = Array(segs.prefix(essential))
-            let dropSegs: [(String, CellStyle)] = s.droppedTotal > 0 ? [sep, (drops, dropStyle)] : []
-            let rest = Array(segs.dropFirst(essential)).filter { $0.0 != drops }
-            let width = buffer.width
-            func length(_ x: [(String, CellStyle)]) -> Int { x.reduce(0) { $0 + $1.0.unicodeScalars.count } }
-            left += dropSegs
-            let minWarning = min(text.unicodeScalars.count, 16)
-            // Add the optional segments (in pairs: separator + value) while the full warning still fits.
-            var i = 0
-            while i + 1 < rest.count {
-                let candidate = left + [rest[i], rest[i + 1]]
-                if length(candidate) + 2 + text.unicodeScalars.count > width { break }
-                left = candidate
-                i += 2
+            let fits = { (items: [Item]) in
+                length(items, ascii: ascii) + 2 + min(text.unicodeScalars.count, 16) <= width
             }
-            let end = buffer.putSegments(left, x: 0, y: 0, maxX: width)
+            var items = essential + (s.droppedTotal > 0 ? [drops] : [])
+            if !fits(items) { items = compact + (s.droppedTotal > 0 ? [drops] : []) }
+            if !fits(items) { items = compact }
+            for item in optional where length(items + [item], ascii: ascii) + 2 + text.unicodeScalars.count <= width {
+                items.append(item)
+            }
+            let end = buffer.putSegments(joined(items, ascii: ascii), x: 0, y: 0, maxX: width)
             let room = width - end - 2
-            if room >= minWarning || room >= 8 {
+            let style = CellStyle(color: .warn, bold: true)
+            if room >= min(text.unicodeScalars.count, 8) {
                 let t = Format.left(text, min(room, text.unicodeScalars.count), ascii: ascii)
                 buffer.put(t, x: width - t.unicodeScalars.count, y: 0, style: style)
             } else {
-                let t = Format.left(text, min(width, text.unicodeScalars.count), ascii: ascii)
                 buffer.fill(x: 0, y: 0, width: width)
-                buffer.put(t, x: 0, y: 0, style: style)
+                buffer.put(
+                    Format.left(text, min(width, text.unicodeScalars.count), ascii: ascii), x: 0, y: 0, style: style)
             }
             return
         }
-        let end = buffer.putSegments(segs, x: 0, y: 0, maxX: buffer.width)
-        let room = buffer.width - end - 3
+        let items = essential + [optional[0], optional[1], drops] + optional.dropFirst(2)
+        let end = buffer.putSegments(joined(items, ascii: ascii), x: 0, y: 0, maxX: width)
+        let room = width - end - 3
         if !s.backendReason.isEmpty, room >= 12 {
             let t = Format.left(s.backendReason, min(room, s.backendReason.unicodeScalars.count), ascii: ascii)
-            buffer.put(t, x: buffer.width - t.unicodeScalars.count - 1, y: 0, style: CellStyle(color: .dim))
+            buffer.put(t, x: width - t.unicodeScalars.count - 1, y: 0, style: CellStyle(color: .dim))
         }
+    }
+
+    /// Items joined by dim separators.
+    static func joined(_ items: [Item], ascii: Bool) -> Item {
+        var out: Item = []
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append((ascii ? " | " : " │ ", CellStyle(color: .dim))) }
+            out += item
+        }
+        return out
+    }
+
+    /// Cells the joined items take.
+    static func length(_ items: [Item], ascii: Bool) -> Int {
+        joined(items, ascii: ascii).reduce(0) { $0 + $1.0.unicodeScalars.count }
     }
 
     /// The last path component.

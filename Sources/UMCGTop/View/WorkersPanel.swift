@@ -61,7 +61,16 @@ enum WorkersPanel {
                     [(Format.count(r.totals.preemptions), .normal)]
                 })
         }
-        let used = cols.reduce(0) { $0 + 1 + $1.width }
+        // Only whole columns: drop those that would be cut at the right edge (the last cell
+        // stays free for the scroll hint).
+        var fitting: [Column] = []
+        var used = 0
+        for c in cols {
+            if used + 1 + c.width > width - 1 { break }
+            fitting.append(c)
+            used += 1 + c.width
+        }
+        cols = fitting
         let historyWidth = width - used - 2
         if wide, historyWidth >= 8 {
             cols.append(
