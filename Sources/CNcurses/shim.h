@@ -56,4 +56,9 @@ static inline int umcg_get_wch(WINDOW *w, int *out) {
     *out = (int)c;
     return r;
 }
+/// tigetstr(name) for a string capability, NULL when absent or not a string (curses returns (char*)-1 then).
+static inline const char *umcg_tigetstr(const char *name) {
+    char *s = tigetstr(name);
+    return (s == NULL || s == (char *)-1) ? NULL : s;
+}
 #endif

@@ -88,4 +88,38 @@ import UMCGTrace
         _ = makeLoop(screen: screen, source: source, clock: clock, mode: .replay(name: "f")).run()
         #expect(source.commands == [.seek(byNanos: 1_000_000_000), .seekToEnd])
     }
+
+    @Test func pausedLiveViewKeepsDraining() {
+        let clock = FakeClock()
+        let screen = FakeScreen(clock: clock, script: [(1, .char(" ")), (40, .char("q"))])
+        let source = FakeSource(waiting: 0)
+        let loop = makeLoop(screen: screen, source: source, clock: clock)
+        var pausedPumps = 0
+        screen.onRead = { _ in
+            // Events keep arriving while the view is paused.
+            if loop.aggregator.model.ui.paused {
+                source.waiting += 10
+                pausedPumps += 1
+            }
+        }
+        #expect(loop.run() == 0)
+        #expect(pausedPumps > 10)
+        // Everything that arrived while paused was drained, but for the batch added by the final read.
+        #expect(source.waiting <= 10)
+        #expect(loop.eventsFolded >= (pausedPumps - 1) * 10)
+        #expect(loop.aggregator.model.ui.paused)
+        #expect(screen.frames.last.map { $0.text.contains("PAUSED") } == true)
+    }
+
+    @Test func sourceNoteReachesTheStatusLine() {
+        let clock = FakeClock()
+        let screen = FakeScreen(width: 120, height: 40, clock: clock, script: [(30, .char("q"))])
+        let source = FakeSource(waiting: 0)
+        source.note = "file truncated: 123 bytes lost"
+        let loop = makeLoop(screen: screen, source: source, clock: clock)
+        _ = loop.run()
+        #expect(loop.aggregator.model.status.warning == "file truncated: 123 bytes lost")
+        let top = screen.frames.last.map { String($0.text.split(separator: "\n").first ?? "") } ?? ""
+        #expect(top.contains("file truncated"), "\(top)")
+    }
 }

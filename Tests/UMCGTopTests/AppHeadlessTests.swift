@@ -14,7 +14,11 @@ import UMCGTrace
             clock: {
                 clock.now += 10_000_000
                 return clock.now
-            }, pendingSignal: { nil }, output: { out.append($0) }, sleep: { _ in })
+            }, pendingSignal: { nil },
+            output: {
+                out.append($0)
+                return true
+            }, sleep: { _ in })
         #expect(runner.run() == 0)
         #expect(source.stopped == 1)
         #expect(out.count == 1)
@@ -43,10 +47,34 @@ import UMCGTrace
             pendingSignal: {
                 calls += 1
                 return calls > 120 ? 2 : nil
-            }, output: { out.append($0) }, sleep: { _ in })
+            },
+            output: {
+                out.append($0)
+                return true
+            }, sleep: { _ in })
         #expect(runner.run() == 130)
         #expect(source.stopped == 1)
         #expect(out.count >= 4)
         #expect(out.allSatisfy { $0.hasPrefix("--- umcgtop t=") })
+    }
+
+    @Test func closedStdoutEndsTheRunLikeSIGPIPE() {
+        let clock = FakeClock()
+        let source = FakeSource(waiting: 0)
+        var writes = 0
+        var runner = HeadlessRunner(
+            source: source, aggregator: Aggregator(info: source.info, mode: .live, options: DashboardOptions()),
+            duration: nil, interval: 0.1, json: false, refreshMillis: 100,
+            clock: {
+                clock.now += 10_000_000
+                return clock.now
+            }, pendingSignal: { nil },
+            output: { _ in
+                writes += 1
+                return writes < 3
+            }, sleep: { _ in })
+        #expect(runner.run() == HeadlessRunner.brokenPipeStatus)
+        #expect(writes == 3)  // no write after the failed one
+        #expect(source.stopped == 1)
     }
 }

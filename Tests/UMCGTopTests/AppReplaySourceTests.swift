@@ -97,10 +97,35 @@ import UMCGTrace
         #expect(source.note != nil)
     }
 
+    @Test func seekAcrossAHugeGapWithoutKeyframes() throws {
+        // Untrusted input: two events eleven days apart, one keyframe at the start.
+        let path = EndToEnd.scratch("gap.umcgtrace")
+        defer { unlink(path) }
+        let info = RunInfo(
+            backend: "emulated", backendReason: "test", kernel: "k", hostname: "h", cpus: 1, scenario: "s",
+            wallClockAnchorNs: 0, monotonicAnchorNs: Self.t0,
+            entities: [Entity(kind: .server, id: 0, name: "srv0"), Entity(kind: .worker, id: 0, name: "w0")])
+        let writer = try TraceWriter(path: path, info: info)
+        try writer.appendKeyframe(Snapshot(timestamp: Self.t0, servers: [], workers: []))
+        try writer.append(TraceEvent(timestamp: Self.t0 + 1, kind: .switchTo, server: 0, worker: 0))
+        let far = Self.t0 + 1_000_000 * Self.second
+        try writer.append(TraceEvent(timestamp: far, kind: .switchTo, server: 0, worker: 0))
+        try writer.finish()
+        let source = try ReplaySource(path: path)
+        var agg = aggregator(for: source)
+        _ = source.perform(.seekToEnd, aggregator: &agg, now: 1)
+        #expect(source.clock.position == far)
+        #expect(agg.latestTraceTime == far)
+        _ = source.perform(.seek(byNanos: -3 * Int64(Self.second)), aggregator: &agg, now: 2)
+        #expect(agg.latestTraceTime == Self.t0 + 1)
+    }
+
     /// Prints (never asserts) how fast a 10 s recording opens, draws its first frame and seeks.
     @Test func replayTimings() throws {
-        let path = try Self.writeRecording(seconds: 10, perSecond: 20_000)
-        defer { unlink(path) }
+        // UMCGTOP_REPLAY_TIMING_FILE=F times a real recording instead of the synthetic one.
+        let given = ProcessInfo.processInfo.environment["UMCGTOP_REPLAY_TIMING_FILE"]
+        let path = try given ?? Self.writeRecording(seconds: 10, perSecond: 20_000)
+        defer { if given == nil { unlink(path) } }
         let t0 = umcg_shim_monotonic_ns()
         let source = try ReplaySource(path: path)
         var agg = aggregator(for: source)
@@ -116,7 +141,7 @@ import UMCGTrace
         let t4 = umcg_shim_monotonic_ns()
         func ms(_ a: UInt64, _ b: UInt64) -> String { String(format: "%.1f ms", Double(b - a) / 1e6) }
         print(
-            "replay timings (200k events, 10 s): open+first frame \(ms(t0, t1)), seek +9 s \(ms(t1, t2)),"
+            "replay timings (\(source.reader.summary.events) events, \(source.reader.summary.duration) s): open+first frame \(ms(t0, t1)), seek +9 s \(ms(t1, t2)),"
                 + " seek -5 s \(ms(t2, t3)), seek +1 s \(ms(t3, t4))")
         #expect(agg.latestTraceTime <= source.clock.position)
     }

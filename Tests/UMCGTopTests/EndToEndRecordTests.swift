@@ -35,6 +35,21 @@ struct EndToEndRecordTests {
             // Lossless counters and the recorded events agree when nothing was dropped.
             #expect(counts[.switchTo] == UInt64(switches))
         }
+        // `umcgtop report` recounts the file: per kind, the same totals as the lossless counters.
+        let report = try EndToEnd.run(["report", path, "--json"])
+        #expect(report.status == 0, "report stderr: \(report.stderr)")
+        let reportJSON = try #require(EndToEnd.jsonObject(report.stdout), "report: \(report.stdout)")
+        let eventCounts = try #require(reportJSON["event_counts"] as? [String: Any])
+        #expect(reportJSON["events"] as? Int == Int(reader.summary.events))
+        if (json["dropped"] as? Int) == 0 {
+            let pairs = [
+                ("switch", "switches"), ("block", "blocks"), ("wake", "wakes"), ("wait", "waits"),
+                ("timeout", "timeouts"), ("preempt", "preemptions"),
+            ]
+            for (kind, counter) in pairs {
+                #expect(eventCounts[kind] as? Int == engine[counter] as? Int, "\(kind) vs \(counter)")
+            }
+        }
         // The UI saw every event the file holds (the same pump tees both).
         #expect(UInt64(json["events_seen"] as? Int ?? -1) == reader.summary.events)
     }
@@ -74,7 +89,7 @@ struct EndToEndRecordTests {
     @Test func headlessReplayRunsToTheEndOfARecording() throws {
         let path = EndToEnd.scratch("replay.umcgtrace")
         defer { unlink(path) }
-        let rec = try EndToEnd.run(["--headless", "--record", path, "--duration", "1", "--no-baselines"])
+        let rec = try EndToEnd.run(["--headless", "--record", path, "--duration", "1", "--no-baselines", "--json"])
         #expect(rec.status == 0, "stderr: \(rec.stderr)")
         let r = try EndToEnd.run(["--headless", "--replay", path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
@@ -82,6 +97,11 @@ struct EndToEndRecordTests {
         let reader = try TraceReader.open(path: path)
         #expect(json["mode"] as? String == "replay")
         #expect(UInt64(json["events_seen"] as? Int ?? -1) >= reader.summary.events)
+        // The final keyframe's counters: the same engine totals the recording run reported.
+        let recorded = try #require(EndToEnd.jsonObject(rec.stdout)?["engine"] as? [String: Any])
+        let replayed = try #require(json["engine"] as? [String: Any])
+        #expect(replayed["switches"] as? Int == recorded["switches"] as? Int)
+        #expect((replayed["switches"] as? Int ?? 0) > 0)
     }
 
     @Test func damagedReplayFileIsAOneLineError() throws {
@@ -92,5 +112,21 @@ struct EndToEndRecordTests {
         #expect(r.status == 65)
         #expect(r.stderr.hasPrefix("umcgtop: error: \(path): "))
         #expect(r.stderr.filter { $0 == "\n" }.count == 1)
+        let missing = try EndToEnd.run(["--headless", "--replay", path + ".missing"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.hasPrefix("umcgtop: error: \(path).missing: open failed"), "\(missing.stderr)")
+    }
+
+    @Test func closedPipeStillClosesTheRecording() throws {
+        let path = EndToEnd.scratch("pipe.umcgtrace")
+        defer { unlink(path) }
+        let script =
+            "'\(EndToEnd.binary)' --headless --interval 0.2 --no-baselines --record '\(path)' | head -c 10 >/dev/null;"
+            + " echo \"status ${PIPESTATUS[0]}\""
+        let r = try EndToEnd.Child("bash", ["-c", script]).finish(timeout: 60)
+        #expect(!r.timedOut)
+        #expect(r.stdout.contains("status 141"), "\(r.stdout) \(r.stderr)")
+        let reader = try TraceReader.open(path: path)
+        #expect(reader.summary.cleanEnd)
     }
 }

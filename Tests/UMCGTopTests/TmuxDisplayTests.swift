@@ -53,7 +53,7 @@ struct TmuxDisplayTests {
     }
 
     @Test func asciiModeDrawsOnlyASCII() throws {
-        let shown = try show("\(EndToEnd.binary) --ascii")
+        let shown = try show("\(EndToEnd.binary) --ascii --no-baselines")
         let dashboard = shown.plain.split(separator: "\n").filter { !$0.contains("EXITED") && !$0.hasPrefix("$ ") }
         let nonASCII = dashboard.flatMap { $0.unicodeScalars.filter { $0.value > 126 } }
         #expect(nonASCII.isEmpty, "non-ASCII: \(String(String.UnicodeScalarView(nonASCII)))")

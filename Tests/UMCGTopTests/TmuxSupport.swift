@@ -26,7 +26,7 @@ final class TmuxSession {
     /// Runs one tmux command on this server; returns its stdout.
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-        let r = try EndToEnd.Child("tmux", ["-L", socket, "-f", "/dev/null"] + args).finish(timeout: 20)
+        let r = try EndToEnd.Child("tmux", ["-L", socket, "-f", "/dev/null"] + args).finish(timeout: 60)
         return r.stdout
     }
 
@@ -48,7 +48,7 @@ final class TmuxSession {
     func screen() -> String { (try? tmux(["capture-pane", "-p"])) ?? "" }
 
     /// Polls the pane until `condition` holds (true) or `timeout` seconds pass (false).
-    func waitFor(timeout: Double = 30, _ condition: (String) -> Bool) -> Bool {
+    func waitFor(timeout: Double = 60, _ condition: (String) -> Bool) -> Bool {
         EndToEnd.wait(timeout: timeout) { condition(screen()) }
     }
 

@@ -34,7 +34,13 @@ enum AppRunner {
         let env = ProcessEnvironment.current
         let color = !command.noColor && (env["NO_COLOR"] ?? "").isEmpty
         let options = DashboardOptions(ascii: !unicode, color: color, refreshMillis: command.refresh)
-        let screen = try NcursesScreen(color: color, unicode: unicode, environment: env)
+        let screen: NcursesScreen
+        do {
+            screen = try NcursesScreen(color: color, unicode: unicode, environment: env)
+        } catch {
+            StandardStreams.errorLine("umcgtop: error: \(error)")
+            return 1
+        }
         let terminal = TerminalGuard(screen)
         defer { terminal.restore() }
         let loop = DashboardLoop(

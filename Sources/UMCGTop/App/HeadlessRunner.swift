@@ -14,18 +14,19 @@ public struct HeadlessRunner {
     private let refreshMillis: Int
     private let clock: () -> UInt64
     private let pendingSignal: () -> Int32?
-    private let output: (String) -> Void
+    private let output: (String) -> Bool
     private let nap: (UInt64) -> Void
     private var meter = UICPUMeter()
     /// Events folded so far.
     public private(set) var eventsFolded = 0
 
-    /// Creates a runner; `output` receives frames and the summary (stdout by default).
+    /// Creates a runner; `output` receives frames and the summary (stdout by default) and returns false
+    /// when the reader went away (EPIPE): the run then ends as if by SIGPIPE (status 141).
     public init(
         source: EventSource, aggregator: Aggregator, duration: Double?, interval: Double, json: Bool,
         refreshMillis: Int, clock: @escaping () -> UInt64 = { umcg_shim_monotonic_ns() },
         pendingSignal: @escaping () -> Int32? = { SignalMonitor.received },
-        output: @escaping (String) -> Void = StandardStreams.out,
+        output: @escaping (String) -> Bool = StandardStreams.out,
         sleep: @escaping (UInt64) -> Void = HeadlessRunner.sleep(nanos:)
     ) {
         nap = sleep
@@ -40,7 +41,10 @@ public struct HeadlessRunner {
         self.output = output
     }
 
-    /// Runs to the end; returns the exit status (0, or 128 + signal).
+    /// The status after stdout's reader went away (128 + SIGPIPE, as if the signal had killed us).
+    public static let brokenPipeStatus: Int32 = 141
+
+    /// Runs to the end; returns the exit status (0, 128 + signal, or 141 when stdout's reader left).
     public mutating func run() -> Int32 {
         let tick: UInt64 = 50_000_000
         let start = clock()
@@ -65,7 +69,10 @@ public struct HeadlessRunner {
             }
             if !json && now >= nextFrame {
                 aggregator.model.status.warning = source.note
-                output(frame(elapsed: now &- start))
+                if !output(frame(elapsed: now &- start)) {
+                    status = Self.brokenPipeStatus
+                    break
+                }
                 nextFrame = now &+ frameEvery
             }
             nap(min(tick, end &- min(end, clock())))
@@ -87,10 +94,10 @@ public struct HeadlessRunner {
             let summary = HeadlessSummary.json(
                 info: source.info, snapshot: snapshot, elapsedNanos: stopped &- start, eventsSeen: eventsFolded,
                 uiCPUPercent: meter.percent, exitStatus: status, extra: source.summaryFields)
-            output(summary.rendered + "\n")
+            _ = output(summary.rendered + "\n")
         } else {
             aggregator.model.status.warning = source.note
-            output(frame(elapsed: stopped &- start))
+            if status != Self.brokenPipeStatus { _ = output(frame(elapsed: stopped &- start)) }
         }
         return status
     }

@@ -10,6 +10,7 @@ public enum JSONValue: Sendable, Equatable {
     /// Keys keep their insertion order.
     case object([(String, JSONValue)])
 
+    /// Equal when both render to the same text.
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered == b.rendered }
 
     /// Compact JSON text.

@@ -36,6 +36,7 @@ public final class LiveSource: EventSource {
         }
     }
 
+    /// The engine's run facts (with thread ids): the recording's header.
     public let info: RunInfo
     private let hub: TraceHub
     private let engine: Engine
@@ -44,6 +45,10 @@ public final class LiveSource: EventSource {
     private let recordPath: String?
     private var stopped = false
     private var finalError: TraceFileError?
+    private var engineStopped = true
+    private var pumps = 0
+    /// Pumps per counter poll: every pump up to 2,048 workers, then one per 2,048 workers (at most 10).
+    private let snapshotEvery: Int
     /// Events moved to the UI so far.
     public private(set) var eventsDrained = 0
 
@@ -51,6 +56,7 @@ public final class LiveSource: EventSource {
     /// Throws a one-line error (`EngineError`, `BaselineError`, `TraceFileError`).
     public init(_ configuration: Configuration) throws {
         hub = TraceHub(ringCapacity: configuration.ringCapacity)
+        snapshotEvery = min(10, max(1, configuration.engine.workers / 2048))
         var engineConfig = configuration.engine
         engineConfig.hub = hub
         engine = try Engine(engineConfig)
@@ -61,12 +67,20 @@ public final class LiveSource: EventSource {
         } else {
             baselines = nil
         }
+        // Started first: runInfo() then carries every thread's tid. Events produced before the
+        // pump runs wait in the hub's rings.
+        try engine.start()
         let runInfo = engine.runInfo()
         info = runInfo
         recordPath = configuration.recordPath
         var writer: TraceWriter?
         if let path = configuration.recordPath {
-            writer = try TraceWriter(path: path, info: runInfo, force: configuration.force)
+            do {
+                writer = try TraceWriter(path: path, info: runInfo, force: configuration.force)
+            } catch {
+                engine.stop(timeout: 10)
+                throw error
+            }
         }
         let (engine, baselines, hub) = (engine, baselines, hub)
         pump = TracePump(
@@ -74,15 +88,9 @@ public final class LiveSource: EventSource {
             snapshot: { LiveSource.snapshot(engine: engine, baselines: baselines, hub: hub) },
             tapCapacity: 1 << 17)
         do {
-            try engine.start()
-        } catch {
-            finalError = pump.stop()
-            throw error
-        }
-        do {
             try baselines?.start()
         } catch {
-            engine.stop()
+            engine.stop(timeout: 10)
             finalError = pump.stop()
             throw error
         }
@@ -101,10 +109,13 @@ public final class LiveSource: EventSource {
     /// The lossless counters now.
     public func currentSnapshot() -> Snapshot { Self.snapshot(engine: engine, baselines: baselines, hub: hub) }
 
+    /// Drains the tap (bounded), then folds the lossless counters taken after the drain.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
-        // Taken after the drain, so it covers every drained event.
-        aggregator.ingest(snapshot: currentSnapshot())
+        // Taken after the drain, so it covers every drained event. Large scenarios poll less often:
+        // a snapshot copies every worker's counters.
+        pumps &+= 1
+        if pumps % snapshotEvery == 0 { aggregator.ingest(snapshot: currentSnapshot()) }
         if let recordPath {
             aggregator.model.status.recordingPath = recordPath
             aggregator.model.status.recordingBytes = pump.bytesWritten
@@ -113,6 +124,7 @@ public final class LiveSource: EventSource {
         return n
     }
 
+    /// Live sources have no clock to drive: nothing happens.
     public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool { false }
 
     /// Stops the baselines and the engine (joining their threads), then the pump: it drains what
@@ -121,19 +133,23 @@ public final class LiveSource: EventSource {
         guard !stopped else { return }
         stopped = true
         baselines?.stop()
-        engine.stop()
+        engineStopped = engine.stop(timeout: 10)
         finalError = pump.stop()
     }
 
+    /// The lossless counters now (after `stop()`: the final ones).
     public func snapshot() -> Snapshot? { currentSnapshot() }
 
+    /// A recording error, an engine that did not stop, or a failed baseline.
     public var note: String? {
         if let error = finalError ?? pump.writeError { return "recording stopped: \(error.description)" }
+        if !engineStopped { return "some engine threads did not stop within 10 s" }
         let failed = baselines?.failures() ?? []
         guard let first = failed.first else { return nil }
         return "baseline \(first.method) stopped: \(first.reason)"
     }
 
+    /// `mode`, `failed_workers` and, when recording, `recording`.
     public var summaryFields: [(String, JSONValue)] {
         var fields: [(String, JSONValue)] = [
             ("mode", .string("live")), ("failed_workers", .int(Int64(engine.failedWorkers))),

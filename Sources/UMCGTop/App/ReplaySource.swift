@@ -18,9 +18,15 @@ public final class ReplaySource: EventSource {
     private var pending: TraceRecord?
     private var lastWall: UInt64?
     private var readError: String?
+    private var lastKeyframe: Snapshot?
     /// A seek further forward than this rebuilds from a keyframe instead of folding every event between.
     private let rebuildForwardNanos: UInt64 = 2_000_000_000
+    /// A rebuild starts from a keyframe at least this long before the target (one rate window).
+    private let warmupNanos: UInt64 = 1_100_000_000
+    /// Trace time between the ticks of a rebuild.
+    private let warmupStepNanos: UInt64 = 250_000_000
 
+    /// The recording's header.
     public var info: RunInfo { reader.info }
 
     /// Opens `path`; `speed` is the initial playback speed. Throws the reader's one-line error.
@@ -36,8 +42,10 @@ public final class ReplaySource: EventSource {
         clock.atEnd && pending == nil && (readError != nil || peekTimestamp() == nil)
     }
 
+    /// The clock's position.
     public func traceTime(now: UInt64) -> UInt64 { clock.position }
 
+    /// Advances the clock by the wall time since the last pump and feeds what it passed (bounded).
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         if let lastWall, now > lastWall { clock.advance(byWallNanos: now - lastWall) }
         lastWall = now
@@ -46,6 +54,7 @@ public final class ReplaySource: EventSource {
         return n
     }
 
+    /// Drives the clock; rebuilds from a keyframe after a backward or long forward jump.
     public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool {
         let before = clock.position
         let backwards = clock.perform(command, nextEventAt: command == .stepOne ? peekTimestamp() : nil)
@@ -60,14 +69,25 @@ public final class ReplaySource: EventSource {
         return true
     }
 
-    /// Resets `aggregator` to the nearest keyframe at or before `position` and folds up to it.
+    /// Resets `aggregator` to the nearest keyframe at least a rate window before `position`, then folds up
+    /// to `position`, ticking every `warmupStepNanos` of trace time so rates and histories show at once.
     public func rebuild(_ aggregator: Aggregator, at position: UInt64) {
         aggregator.reset()
         pending = nil
+        let from = position > clock.start &+ warmupNanos ? position - warmupNanos : clock.start
         do {
-            let (snapshot, from) = try reader.seek(to: position)
-            cursor = reader.makeCursor(from: from)
+            let (snapshot, offset) = try reader.seek(to: from)
+            cursor = reader.makeCursor(from: offset)
             if let snapshot { aggregator.ingest(snapshot: snapshot) }
+            lastKeyframe = snapshot
+            // Tick only over the last rate window: a file with few keyframes (or odd timestamps)
+            // must not turn into millions of ticks.
+            var t = max(snapshot?.timestamp ?? clock.start, from)
+            while t < position {
+                _ = feed(into: aggregator, upTo: t, budget: .max)
+                aggregator.tick(now: t)
+                t = min(position, t &+ warmupStepNanos)
+            }
         } catch {
             readError = error.description
             cursor = reader.makeCursor(from: reader.end)
@@ -87,7 +107,9 @@ public final class ReplaySource: EventSource {
             pending = nil
             switch record {
             case .event(let e): aggregator.ingest(e)
-            case .keyframe(let s): aggregator.ingest(snapshot: s)
+            case .keyframe(let s):
+                aggregator.ingest(snapshot: s)
+                lastKeyframe = s
             case .gap(let g): aggregator.ingest(g.event)
             }
             n += 1
@@ -118,12 +140,16 @@ public final class ReplaySource: EventSource {
         }
     }
 
+    /// Nothing runs in the background: nothing to stop.
     public func stop() {}
 
-    public func snapshot() -> Snapshot? { nil }
+    /// The latest keyframe fed (at the end of a clean file: the run's final counters).
+    public func snapshot() -> Snapshot? { lastKeyframe }
 
+    /// A read error, else the reader's warning (truncated or corrupt tail).
     public var note: String? { readError ?? reader.summary.warning }
 
+    /// `mode`, `file`, `trace_events`, `truncated`, `position_s`.
     public var summaryFields: [(String, JSONValue)] {
         let s = reader.summary
         return [

@@ -20,7 +20,9 @@ enum SourceFactory {
                 // Headless replays run through the file as fast as the clock allows.
                 return try ReplaySource(path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1)
             } catch {
-                throw AppFailure(message: "\(path): \(error.description)", status: AppFailure.dataError)
+                // The same line and exit status as `umcgtop report` (65 data error, 66 cannot open, 74 read error).
+                throw AppFailure(
+                    message: "\(path): \(ReportCommand.message(error))", status: ReportCommand.exitCode(error))
             }
         }
         do {
@@ -44,6 +46,4 @@ struct AppFailure: Error {
     var message: String
     /// The exit status.
     var status: Int32
-    /// EX_DATAERR: the input file is unreadable or damaged (as `umcgtop report`).
-    static let dataError: Int32 = 65
 }

@@ -2,13 +2,15 @@ import Glibc
 
 /// Unbuffered writes to stdout and stderr (write(2)): headless frames appear at once even in a pipe.
 public enum StandardStreams {
-    /// Writes `text` to stdout.
-    public static func out(_ text: String) { write(fd: 1, text) }
+    /// Writes `text` to stdout; false when it could not (EPIPE: the reader went away).
+    @discardableResult
+    public static func out(_ text: String) -> Bool { write(fd: 1, text) }
 
     /// Writes one line to stderr.
     public static func errorLine(_ line: String) { write(fd: 2, line + "\n") }
 
-    private static func write(fd: Int32, _ text: String) {
+    @discardableResult
+    private static func write(fd: Int32, _ text: String) -> Bool {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -20,9 +22,9 @@ public enum StandardStreams {
             } else if n < 0 && errno == EINTR {
                 continue
             } else {
-                return
+                return false
             }
         }
-        bytes.removeAll()
+        return true
     }
 }

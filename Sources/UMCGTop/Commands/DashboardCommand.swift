@@ -5,16 +5,20 @@ import UMCGEngine
 /// `umcgtop [dashboard]`: the live dashboard on the embedded scenario, or a recording
 /// (`--record`), a replay (`--replay`), or a run without a terminal (`--headless`).
 public struct DashboardCommand: AsyncParsableCommand {
+    /// Name, help text and exit statuses.
     public static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "Show the scheduler live (the default command), record it, replay a recording, or run headless.",
         discussion: """
-            With no options umcgtop runs its embedded scenario and shows it live.
+            With no options umcgtop runs its embedded scenario and shows it live. \
             Keys: q quit, ? help, space pause, arrows move (and seek in replay), + - refresh or speed.
-            Exit status: 0 after q or the end of --duration, 130 after SIGINT, 143 after SIGTERM
-            (the recording is finished and closed first), 1 for errors such as "not a terminal"
-            (use --headless in scripts), 64 for invalid options.
-            NO_COLOR in the environment turns colours off like --no-color.
+
+            Exit status: 0 after q or the end of --duration; 129, 130, 143 after SIGHUP, SIGINT, SIGTERM, \
+            and 141 when a headless run's stdout closes (a recording is finished and closed first); \
+            1 for errors such as "not a terminal" (use --headless in scripts); 64 for invalid options; \
+            65, 66, 74 for a --replay file that is damaged, missing or unreadable.
+
+            NO_COLOR in the environment turns colours off like --no-color. See docs/Dashboard.md.
             """
     )
 
@@ -51,8 +55,10 @@ public struct DashboardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Redraw and rate-window interval in milliseconds (100…10000).", valueName: "ms"))
     public var refresh: Int = 1000
 
+    /// Creates the command with default options (ArgumentParser fills them).
     public init() {}
 
+    /// Flag combinations as one-line `ValidationError`s.
     public func validate() throws {
         if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
         if let duration, !(duration > 0) || !duration.isFinite {
@@ -84,6 +90,7 @@ public struct DashboardCommand: AsyncParsableCommand {
         }
     }
 
+    /// Runs the dashboard (see `AppRunner`); a non-zero status becomes `ExitCode`.
     public func run() async throws {
         let status = try AppRunner.run(self)
         if status != 0 { throw ExitCode(status) }

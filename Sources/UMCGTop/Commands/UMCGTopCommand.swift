@@ -7,6 +7,7 @@ import ArgumentParser
 /// options appear after a subcommand's name and gives them to the parent, so root options such
 /// as `--json` or `--force` would steal `bench --json` and `export --force`.
 public struct UMCGTopCommand: AsyncParsableCommand {
+    /// The subcommands, with the dashboard as the default.
     public static let configuration = CommandConfiguration(
         commandName: "umcgtop",
         abstract: "Watch user-managed concurrency groups (UMCG) schedule workers, beside futex and condvar baselines.",
@@ -17,5 +18,6 @@ public struct UMCGTopCommand: AsyncParsableCommand {
         defaultSubcommand: DashboardCommand.self
     )
 
+    /// Creates the root command.
     public init() {}
 }

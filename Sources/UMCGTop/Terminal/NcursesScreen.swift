@@ -7,6 +7,7 @@ public enum TerminalError: Error, Equatable, CustomStringConvertible {
     /// ncurses could not start (TERM unknown or unusable).
     case cannotStart(term: String)
 
+    /// One line, without the "umcgtop: error: " prefix.
     public var description: String {
         switch self {
         case .notATerminal: "not a terminal; use --headless for scripts"
@@ -31,6 +32,7 @@ public final class NcursesScreen: DashboardScreen {
 
     /// Starts curses on stdin/stdout. `color` false or NO_COLOR → no colours; `unicode` false → non-ASCII cells print as `?`.
     public init(color: Bool, unicode: Bool, environment: [String: String]) throws(TerminalError) {
+        CrashRestorer.saveModes()
         guard let scr = umcg_newterm() else { throw .cannotStart(term: environment["TERM"] ?? "") }
         screen = scr
         guard let win = umcg_stdscr() else {
@@ -46,6 +48,7 @@ public final class NcursesScreen: DashboardScreen {
         keypad(win, true)
         _ = curs_set(0)
         set_escdelay(25)
+        CrashRestorer.arm()
         let wantColor = color && (environment["NO_COLOR"] ?? "").isEmpty
         if wantColor, has_colors() {
             start_color()
@@ -73,10 +76,12 @@ public final class NcursesScreen: DashboardScreen {
         }
     }
 
+    /// The window size in cells (ncurses updates it on KEY_RESIZE).
     public var size: (width: Int, height: Int) {
         (Int(umcg_getmaxx(window)), Int(umcg_getmaxy(window)))
     }
 
+    /// wget_wch with a timeout, decoded by `TerminalKeyDecoder`.
     public func readKey(timeoutMillis: Int) -> Key? {
         wtimeout(window, Int32(clamping: max(0, timeoutMillis)))
         var code: Int32 = 0
@@ -86,6 +91,7 @@ public final class NcursesScreen: DashboardScreen {
         return TerminalKeyDecoder.character(code)
     }
 
+    /// Writes the cells that differ from the previous frame (all of them when `full` or resized), then refreshes.
     public func draw(_ frame: ScreenBuffer, full: Bool) {
         let (w, h) = size
         if full || previous == nil || previous?.width != frame.width || previous?.height != frame.height {
@@ -116,9 +122,11 @@ public final class NcursesScreen: DashboardScreen {
         _ = umcg_put_wch(window, Int32(y), Int32(x), wchar_t(bitPattern: value), attr, pair)
     }
 
+    /// endwin once: cursor back, shell modes back, alternate screen left.
     public func restore() {
         guard !restored else { return }
         restored = true
+        CrashRestorer.disarm()
         _ = curs_set(1)
         endwin()
         delscreen(screen)

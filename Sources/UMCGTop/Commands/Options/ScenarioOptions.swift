@@ -19,10 +19,10 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     @Option(help: "Worker threads.")
     public var workers: Int = 8
 
-    @Option(help: "What the workers do: \(WorkloadOption.allCases.map(\.rawValue).joined(separator: "|")).")
+    @Option(help: "What the workers do.")
     public var workload: WorkloadOption = .mixed
 
-    @Option(help: "umcg_ctl implementation: auto|emulated|kernel.")
+    @Option(help: "The umcg_ctl implementation (auto: the kernel's when detected, else the emulation).")
     public var backend: BackendOption = .auto
 
     @Option(name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number of this kernel (kernel backend).")
@@ -31,12 +31,13 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("slice-ms"), help: "Preemption time slice in milliseconds.")
     public var sliceMillis: Int = 100
 
-    @Flag(name: .customLong("no-baselines"), help: "Do not run the futex and condvar ping-pong baselines.")
+    @Flag(name: .customLong("no-baselines"), help: "Do not run the futex, condvar and UMCG ping-pong baselines.")
     public var noBaselines = false
 
     /// Creates the defaults.
     public init() {}
 
+    /// Counts and numbers in range, as one-line `ValidationError`s.
     public func validate() throws {
         if let servers, servers < 1 { throw ValidationError("--servers must be at least 1 (got \(servers))") }
         if let servers, servers > 1024 { throw ValidationError("--servers must be at most 1024 (got \(servers))") }
