@@ -21,7 +21,11 @@ final class TmuxSession {
     }
 
     /// Kills the whole private server (call in a defer).
-    func kill() { _ = try? tmux(["kill-server"]) }
+    func kill() {
+        _ = try? tmux(["kill-server"])
+        // tmux leaves its socket file behind when the server cannot be reaped at once.
+        unlink("\(ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp")/tmux-\(getuid())/\(socket)")
+    }
 
     /// Runs one tmux command on this server; returns its stdout.
     @discardableResult

@@ -51,7 +51,7 @@ public struct HeadlessRunner {
         let end = duration.map { start &+ UInt64(min($0, 1e9) * 1e9) } ?? .max
         let refresh = UInt64(max(1, refreshMillis)) * 1_000_000
         let frameEvery = UInt64(max(0.01, min(interval, 1e6)) * 1e9)
-        var nextRefresh = start &+ refresh
+        var nextRefresh = start  // a first sample at once, so the first frame already has rates
         var nextFrame = start &+ frameEvery
         var status: Int32 = 0
         while true {
