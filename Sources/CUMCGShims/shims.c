@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/timerfd.h>
+#include <sys/prctl.h>
 
 int32_t umcg_shim_gettid(void) { return (int32_t)syscall(SYS_gettid); }
 
@@ -157,4 +158,25 @@ int umcg_shim_affinity_cpus(int32_t *out, int32_t max) {
     for (int i = 0; i < CPU_SETSIZE && n < max; i++)
         if (CPU_ISSET(i, &set)) out[n++] = i;
     return n;
+}
+
+int umcg_shim_open_readonly(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd == -1 ? -errno : fd;
+}
+
+// Values of <linux/prctl.h> since Linux 6.16; older headers lack them.
+#ifndef PR_FUTEX_HASH
+#define PR_FUTEX_HASH 78
+#define PR_FUTEX_HASH_SET_SLOTS 1
+#define PR_FUTEX_HASH_GET_SLOTS 2
+#endif
+
+int umcg_shim_futex_hash_get_slots(void) {
+    int r = prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0, 0, 0);
+    return r == -1 ? -errno : r;
+}
+
+int umcg_shim_futex_hash_set_slots(uint32_t slots) {
+    return prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, (unsigned long)slots, 0, 0) == -1 ? -errno : 0;
 }

@@ -2,12 +2,13 @@ import Synchronization
 import Testing
 
 @testable import UMCGEngine
+import UMCGTrace
 
 /// Backend detection with injected syscall results: no test issues a real syscall.
 @Suite struct BackendSelectorTests {
     /// Records every call; answers from `answer(nr, cmd)`.
     final class FakeKernel: Sendable {
-        let calls = Mutex<[(Int64, UInt64)]>([])
+        let calls = ThreadLock<[(Int64, UInt64)]>([])
         let answer: @Sendable (Int64, UInt64) -> Int64
         init(_ answer: @escaping @Sendable (Int64, UInt64) -> Int64) { self.answer = answer }
         var invoker: SyscallInvoker {

@@ -5,7 +5,7 @@ import UMCGTrace
 
 /// Records every call and returns scripted results: cycles = 1000 × (call number), 1 s each.
 final class RecordingRunner: BenchRunner {
-    let calls = Mutex<[BenchCase]>([])
+    let calls = ThreadLock<[BenchCase]>([])
     let failing: Set<BenchCase>
 
     init(failing: Set<BenchCase> = []) { self.failing = failing }

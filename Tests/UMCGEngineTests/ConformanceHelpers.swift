@@ -2,11 +2,12 @@ import Synchronization
 import Testing
 
 @testable import UMCGEngine
+import UMCGTrace
 
 /// Runs `body` on a fresh OS thread (so a test never registers or blocks a shared pool thread) and
 /// returns its result.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
-    let box = Mutex<Result<T, any Error>?>(nil)
+    let box = ThreadLock<Result<T, any Error>?>(nil)
     let t = try OSThread {
         let r = Result { try body() }
         box.withLock { $0 = r }
@@ -19,7 +20,7 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws ->
 /// Shared state of a scripted worker.
 final class WorkerProbe: Sendable {
     let tid = Atomic<Int32>(0)
-    let errors = Mutex<[Errno]>([])
+    let errors = ThreadLock<[Errno]>([])
     let finished = Atomic<Bool>(false)
     /// A test-controlled gate the script may wait on (0 closed, 1 open).
     let gate = Atomic<UInt32>(0)

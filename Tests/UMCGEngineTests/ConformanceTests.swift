@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 
 @testable import UMCGEngine
+import UMCGTrace
 
 /// The umcg_ctl contract (UMCG-ABI.md) against the emulated backend. A kernel backend is never
 /// detected on Linux, so only the emulation runs here.
@@ -241,7 +242,7 @@ import Testing
 
     @Test func umcgWakeWakesAnIdleServerWithNoEvent() throws {
         let b = try Self.backend()
-        let result = Mutex<[UInt64]?>(nil)
+        let result = ThreadLock<[UInt64]?>(nil)
         let server = try OSThread {
             let s = ServerSide(backend: b)
             defer { s.free() }
@@ -278,7 +279,7 @@ import Testing
             try b.ctl(.unregister)
         }
         let serverTid = Atomic<Int32>(0)
-        let serverResult = Mutex<Errno?>(nil)
+        let serverResult = ThreadLock<Errno?>(nil)
         let server = try OSThread {
             serverTid.store(ThreadID.current(), ordering: .releasing)
             let s = ServerSide(backend: b)

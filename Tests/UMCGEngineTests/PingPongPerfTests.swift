@@ -42,7 +42,7 @@ import UMCGTrace
                 _ = try? Futex.wake(words.addr)
             }
         }
-        let result = Mutex<Double>(0)
+        let result = ThreadLock<Double>(0)
         let main = try OSThread {
             try? CPU.pin(a)
             let start = Clock.monotonicNanos()
@@ -89,7 +89,7 @@ import UMCGTrace
                 w.word.pointee.store(0, ordering: .releasing)
             }
         }
-        let rate = Mutex<Double>(0)
+        let rate = ThreadLock<Double>(0)
         let main = try OSThread {
             try? CPU.pin(0)
             let start = Clock.monotonicNanos()
@@ -113,7 +113,7 @@ import UMCGTrace
     /// A UMCG ping-pong with a hub drained by a consumer thread meanwhile (as the dashboard does).
     static func traced(_ handoff: HandoffMode, _ placement: Placement, seconds: Double) throws -> Double {
         let hub = TraceHub(ringCapacity: 1 << 16)
-        let stop = Mutex(false)
+        let stop = ThreadLock(false)
         let drainer = try OSThread {
             var word: UInt32 = 0
             while !stop.withLock({ $0 }) {

@@ -74,11 +74,11 @@ import UMCGTrace
         let stale = Atomic<Int>(0)
         let sections = AtomicWords(workers)
         let timed = AtomicWords(workers)
-        let runQueue = Mutex<[Int]>([])
+        let runQueue = ThreadLock<[Int]>([])
         let exited = Atomic<Int>(0)
         let violations = Atomic<Int>(0)
-        let seenBlocks = Mutex<[Int]>(Array(repeating: 0, count: workers))
-        let seenWakes = Mutex<[Int]>(Array(repeating: 0, count: workers))
+        let seenBlocks = ThreadLock<[Int]>(Array(repeating: 0, count: workers))
+        let seenWakes = ThreadLock<[Int]>(Array(repeating: 0, count: workers))
         let workerErrors = Atomic<Int>(0)
 
         let servers = try (0..<2).map { s in

@@ -94,4 +94,14 @@ int umcg_shim_timerfd_arm(int fd, uint64_t ns);
 
 /// The CPU ids in the caller's affinity mask, ascending, at most max of them: the count or -errno.
 int umcg_shim_affinity_cpus(int32_t *out, int32_t max);
+
+/// open(path, O_RDONLY | O_CLOEXEC): the fd or -errno (e.g. /proc/self/status).
+int umcg_shim_open_readonly(const char *path);
+
+/// prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS): the process's private futex hash buckets
+/// (0 = the global hash) or -errno (-EINVAL before Linux 6.16 or without CONFIG_FUTEX_PRIVATE_HASH).
+int umcg_shim_futex_hash_get_slots(void);
+
+/// prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0): 0 or -errno (slots: 0 or a power of 2).
+int umcg_shim_futex_hash_set_slots(uint32_t slots);
 #endif

@@ -1,5 +1,6 @@
 import CUMCGShims
 import Synchronization
+import UMCGTrace
 
 #if canImport(Glibc)
     import Glibc
@@ -31,7 +32,7 @@ import Synchronization
 /// worker blocks and up to 64 servers (a 64-bit idle mask); beyond that registration fails ENOMEM.
 public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     // SAFETY: all shared mutable state is in atomics inside raw memory allocated in init and freed in
-    // deinit; the registry (free lists) is behind a Mutex. `let` fields are immutable after init.
+    // deinit; the registry (free lists) is behind a ThreadLock (pthread, TSan-visible). `let` fields are immutable after init.
 
     /// Tuning of the emulation.
     public struct Options: Sendable, Equatable {
@@ -86,7 +87,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         var liveWorkers = 0
         var liveServers = 0
     }
-    let registry: Mutex<Registry>
+    let registry: ThreadLock<Registry>
 
     static let serverRefBit: UInt32 = 0x8000_0000
 
@@ -117,7 +118,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         globals.bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         (globals + 128).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         exitKey = Self.makeExitKey()
-        registry = Mutex(
+        registry = ThreadLock(
             Registry(
                 freeWorkers: Array(0..<options.maxWorkers), freeServers: Array((0..<options.maxServers).reversed())))
     }

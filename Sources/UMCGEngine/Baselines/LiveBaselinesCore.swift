@@ -32,8 +32,8 @@ final class LiveBaselinesCore: Sendable {
     private let restNanos: Int64
     private let hub: TraceHub?
     private let control = PingPongControl()
-    private let state: Mutex<State>
-    private let thread = Mutex<(started: Bool, thread: OSThread?)>((false, nil))
+    private let state: ThreadLock<State>
+    private let thread = ThreadLock<(started: Bool, thread: OSThread?)>((false, nil))
     // word32(0): runState (running / paused / stopping), the word the controller sleeps on.
     // word32(1): parked — 1 while the controller runs no slice (not started, paused, stopped).
     private let words = PaddedWords(words32: 2, words64: 0)
@@ -49,7 +49,7 @@ final class LiveBaselinesCore: Sendable {
         self.sliceSeconds = sliceSeconds
         self.restNanos = Int64(min(restSeconds, 3600) * 1e9)
         self.hub = hub
-        state = Mutex(
+        state = ThreadLock(
             State(
                 cycles: Array(repeating: 0, count: slots.count), nanos: Array(repeating: 0, count: slots.count),
                 failed: Array(repeating: nil, count: slots.count), current: nil))

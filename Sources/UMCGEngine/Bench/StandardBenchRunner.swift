@@ -52,7 +52,7 @@ private final class HubDrainer: Sendable {
     private let hub: TraceHub
     // word32(0): stop flag the thread sleeps on. word64(0): events drained by the thread.
     private let words = PaddedWords(words32: 1, words64: 1)
-    private let thread: Mutex<OSThread?> = Mutex(nil)
+    private let thread: ThreadLock<OSThread?> = ThreadLock(nil)
 
     init(hub: TraceHub) throws(BaselineError) {
         self.hub = hub

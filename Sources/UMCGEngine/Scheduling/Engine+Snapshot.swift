@@ -11,6 +11,13 @@ public struct EngineMemoryReport: Sendable, Equatable {
 
     /// Backend + engine bytes (without the stack).
     public var heapBytesPerWorker: Int { backendBytesPerWorker + engineBytesPerWorker }
+
+    /// Creates a report.
+    public init(backendBytesPerWorker: Int, engineBytesPerWorker: Int, stackBytesPerWorker: Int) {
+        self.backendBytesPerWorker = backendBytesPerWorker
+        self.engineBytesPerWorker = engineBytesPerWorker
+        self.stackBytesPerWorker = stackBytesPerWorker
+    }
 }
 
 extension Engine {

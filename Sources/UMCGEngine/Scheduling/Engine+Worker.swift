@@ -26,6 +26,22 @@ extension Engine {
                     try Workload.stressStep(&ctx)
                     steps += 1
                 }
+            } else if let fault = configuration.fault, fault.workers.contains(w) {
+                var steps = 0
+                while steps < fault.steps && !isStopping {
+                    try workload.step(&ctx)
+                    steps += 1
+                }
+                switch fault.kind {
+                case .workloadThrows:
+                    throw WorkerFault.injectedError
+                case .threadExits:
+                    // The thread ends while RUNNING: no UNREGISTER, the backend's thread-exit hook
+                    // sends EXIT to the server, which traces it as `threadEnded`.
+                    workerRows.set(w, WF.failed, 2)
+                    ctx.close()
+                    return
+                }
             } else {
                 while !isStopping {
                     try workload.step(&ctx)

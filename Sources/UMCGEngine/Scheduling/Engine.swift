@@ -11,7 +11,7 @@ import UMCGTrace
 /// their rows), so 10,000 workers cost no rings.
 public final class Engine: @unchecked Sendable {
     // SAFETY: `let` fields are immutable after init; the slabs hold atomics only; the thread list
-    // is behind a Mutex; run queues are lock-free queues in raw memory freed in deinit.
+    // is behind a ThreadLock (pthread, TSan-visible); run queues are lock-free queues in raw memory freed in deinit.
 
     /// The configuration it runs.
     public let configuration: EngineConfiguration
@@ -33,7 +33,10 @@ public final class Engine: @unchecked Sendable {
     let serversStop = Atomic<Bool>(false)
     let exitedWorkers = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
-    let threads = Mutex<(servers: [OSThread], workers: [OSThread])>(([], []))
+    /// Private futex hash buckets after `start()` grew it (-1: not known: not started, kernel
+    /// backend, growth off, or no private hash in this kernel).
+    let futexBuckets = Atomic<Int>(-1)
+    let threads = ThreadLock<(servers: [OSThread], workers: [OSThread])>(([], []))
     /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
     /// published their tid.
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
@@ -107,6 +110,13 @@ public final class Engine: @unchecked Sendable {
         // AcquiringAndReleasing: one caller moves 0 → 1.
         guard phase.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else {
             throw EngineError("the engine was already started")
+        }
+        if configuration.growFutexHash, backend is EmulatedBackend {
+            // Best effort: without it (older kernels) switches still work, only slower with many workers.
+            if let n = try? FutexHash.reserve(threads: configuration.servers + configuration.workers + 8) {
+                // Relaxed: a fact for reports, read after start() returned.
+                futexBuckets.store(n, ordering: .relaxed)
+            }
         }
         do {
             for s in 0..<configuration.servers {
@@ -198,6 +208,13 @@ public final class Engine: @unchecked Sendable {
     /// Threads that failed: a worker whose workload threw or that could not register, or a server
     /// that could not register (0 in a healthy run).
     public var failedWorkers: Int { failures.load(ordering: .relaxed) }
+
+    /// Buckets of the process's private futex hash after `start()` (nil when unknown or unsupported).
+    public var futexHashBuckets: Int? {
+        // Relaxed: written once in start().
+        let n = futexBuckets.load(ordering: .relaxed)
+        return n < 0 ? nil : n
+    }
 
     /// Workers that sent EXIT so far.
     public var exitedWorkerCount: Int { exitedWorkers.load(ordering: .relaxed) }

@@ -39,9 +39,14 @@ public struct EngineConfiguration: Sendable {
     public var workerStackBytes: Int
     /// Backend detection (tests inject one; nil = the real uname/env/syscall).
     public var selector: BackendSelector?
+    /// Grow the process's private futex hash for the engine's threads at start (Linux 6.16+; see
+    /// `FutexHash`). Off only to measure the kernel's default.
+    public var growFutexHash = true
     /// Tests: when > 0, each worker runs this many steps of the stress mix (yields, short blocking
     /// sections, timed WAITs, handoffs) instead of `workload`, then unregisters on its own.
     var stressSteps = 0
+    /// Tests: a fault injected into some workers (see `WorkerFault`).
+    var fault: WorkerFault?
 
     /// Creates a configuration with the defaults of the live dashboard.
     public init(

@@ -219,7 +219,9 @@ struct ServerScheduler {
         case .exit:
             endRun(w, at: t)
             rows.set(w, WF.state, UInt64(WorkerState.exited.rawValue))
-            let reason = rows.get(w, WF.failed) != 0 ? ExitReason.workloadFailed : .unregistered
+            // WF.failed: 0 unregistered, 1 the workload threw, 2 the thread ended without UNREGISTER.
+            let failed = rows.get(w, WF.failed)
+            let reason: ExitReason = failed == 2 ? .threadEnded : failed != 0 ? .workloadFailed : .unregistered
             trace(.exit, at: t, worker: w, arg: reason.rawValue)
             // Relaxed: a count read after joins.
             engine.exitedWorkers.add(1, ordering: .relaxed)

@@ -47,7 +47,7 @@ public enum UMCGPingPong {
         let duration = UInt64(seconds * 1e9)
         let ring = hub?.makeRing(label: "umcg-pingpong")
 
-        let result = Mutex<Result<PingPongResult, Errno>>(.failure(.EINVAL))
+        let result = ThreadLock<Result<PingPongResult, Errno>>(.failure(.EINVAL))
         let server = try OSThread(stackSize: 256 << 10) {
             let r = serverLoop(
                 backend: backend, shared: shared, cpu: serverCPU, duration: duration, ring: ring)

@@ -13,6 +13,13 @@ public struct BenchCommand: AsyncParsableCommand {
             method runs in turn for --seconds, so machine drift hits all alike. Prints the Nanos \
             test's result lines, a summary with ratios and where the threads ran; --json prints \
             one JSON object instead.
+
+            --scale runs the scale benchmark instead: the pingpong workload on the default servers \
+            for each of --scale-workers (default 8,1000,10000) for --scale-seconds each; prints \
+            switches/s per server, ns per switch, the cost ratio of the largest vs the smallest \
+            worker count (goal <= 1.5x) and memory per worker (engine heap, stack, RSS growth). \
+            --futex-hash kernel keeps the kernel's default private futex hash (16 buckets on 2 CPUs) \
+            to show what the engine's growing it saves.
             """)
 
     /// Seconds per run.
@@ -52,7 +59,64 @@ public struct BenchCommand: AsyncParsableCommand {
         name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
     public var umcgSyscall: Int?
 
+    /// Scale benchmark instead of the ping-pongs.
+    @Flag(help: "Run the scale benchmark (pingpong workload at several worker counts) instead.")
+    public var scale = false
+
+    /// Worker counts of the scale benchmark.
+    @Option(name: .customLong("scale-workers"), help: "Comma-separated worker counts for --scale (1...100000 each).")
+    public var scaleWorkers: String = ScaleBench.defaultWorkerCounts.map(String.init).joined(separator: ",")
+
+    /// Seconds per worker count of the scale benchmark.
+    @Option(
+        name: .customLong("scale-seconds"), help: "Seconds measured per worker count for --scale (> 0, at most 600).")
+    public var scaleSeconds: Double = 3
+
+    /// Worker stack size of the scale benchmark.
+    @Option(name: .customLong("stack-kib"), help: "Worker thread stack in KiB for --scale (32...8192).")
+    public var stackKiB: Int = ScaleBench.defaultStackBytes >> 10
+
+    /// Futex hash policy of the scale benchmark.
+    @Option(
+        name: .customLong("futex-hash"),
+        help:
+            "For --scale: grow (the engine sizes the private futex hash for its threads) or kernel (the kernel's default, to compare)."
+    )
+    public var futexHash: String = "grow"
+
     public init() {}
+
+    /// The scale plan the flags describe (valid after `validate()`).
+    public var scalePlan: ScaleBench.Plan {
+        get throws {
+            var counts: [Int] = []
+            for item in scaleWorkers.split(separator: ",", omittingEmptySubsequences: true) {
+                guard let n = Int(item.trimmingSpaces), (1...Engine.maxWorkers).contains(n) else {
+                    throw ValidationError(
+                        "--scale-workers: '\(item.trimmingSpaces)' is not a count in 1...\(Engine.maxWorkers)")
+                }
+                counts.append(n)
+            }
+            guard !counts.isEmpty else { throw ValidationError("--scale-workers needs at least one count") }
+            guard scaleSeconds.isFinite, scaleSeconds > 0, scaleSeconds <= 600 else {
+                throw ValidationError("--scale-seconds must be > 0 and at most 600 (got \(scaleSeconds))")
+            }
+            guard (32...8192).contains(stackKiB) else {
+                throw ValidationError("--stack-kib must be between 32 and 8192 (got \(stackKiB))")
+            }
+            guard let choice = BackendChoice(rawValue: backend) else {
+                throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
+            }
+            guard futexHash == "grow" || futexHash == "kernel" else {
+                throw ValidationError("--futex-hash must be grow or kernel (got '\(futexHash)')")
+            }
+            var plan = ScaleBench.Plan(
+                workerCounts: counts, seconds: scaleSeconds, stackBytes: stackKiB << 10, backend: choice,
+                umcgSyscall: umcgSyscall)
+            plan.growFutexHash = futexHash == "grow"
+            return plan
+        }
+    }
 
     /// The backend the flags select (the engine's detection rule; never probes a number Linux uses).
     public var selection: BackendSelection {
@@ -90,9 +154,11 @@ public struct BenchCommand: AsyncParsableCommand {
         }
         _ = try plan
         _ = try selection
+        if scale { _ = try scalePlan }
     }
 
     public func run() async throws {
+        if scale { return try runScale() }
         let plan = try plan
         let env = BenchEnvironment.current(selection: try selection)
         let showProgress = umcg_shim_isatty(2) == 1
@@ -112,6 +178,31 @@ public struct BenchCommand: AsyncParsableCommand {
             print(BenchOutput.text(report, environment: env))
         }
         if report.results.isEmpty { throw ExitCode.failure }
+    }
+
+    /// `--scale`: runs `ScaleBench` and prints its table or JSON; exit 1 when an engine fails.
+    func runScale() throws {
+        let plan = try scalePlan
+        let env = BenchEnvironment.current(selection: try selection)
+        let showProgress = umcg_shim_isatty(2) == 1
+        let report: ScaleReport
+        do {
+            report = try ScaleBench.run(plan) { r in
+                guard showProgress else { return }
+                var err = BenchStderr()
+                print(
+                    "scale: \(r.workers) workers: \(BenchOutput.fixed(r.nanosPerSwitch, 0)) ns/switch", to: &err)
+            }
+        } catch {
+            var err = BenchStderr()
+            print("umcgtop bench --scale: \(error)", to: &err)
+            throw ExitCode.failure
+        }
+        if json {
+            print(ScaleOutput.json(report, plan: plan, environment: env).rendered)
+        } else {
+            print(ScaleOutput.text(report, plan: plan, environment: env))
+        }
     }
 
     /// `same-cpu`, `cross-cpu` or `all`.

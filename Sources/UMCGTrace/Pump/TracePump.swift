@@ -25,9 +25,9 @@ public final class TracePump: Sendable {
     private let passInterval: UInt64
     private let perRingLimit: Int
 
-    private let state: Mutex<PumpState>
-    private let gate: Mutex<StopGate>
-    private let firstError = Mutex<TraceFileError?>(nil)
+    private let state: ThreadLock<PumpState>
+    private let gate: ThreadLock<StopGate>
+    private let firstError = ThreadLock<TraceFileError?>(nil)
     // Statistics: written by the pump under `state`, read anywhere; relaxed, nothing is published through them.
     private let bytes = Atomic<UInt64>(0)
     private let events = Atomic<UInt64>(0)
@@ -60,8 +60,8 @@ public final class TracePump: Sendable {
         self.flushInterval = Self.nanoseconds(flushInterval)
         self.passInterval = max(1, Self.nanoseconds(passInterval))
         self.perRingLimit = max(1, perRingLimit)
-        state = Mutex(PumpState(writer: writer))
-        gate = Mutex(StopGate())
+        state = ThreadLock(PumpState(writer: writer))
+        gate = ThreadLock(StopGate())
         _ = info  // the writer already holds the header; kept in the signature for callers without a writer
         if startThread { startPumpThread() }
     }

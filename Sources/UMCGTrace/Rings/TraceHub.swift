@@ -5,7 +5,7 @@ import Synchronization
 /// Threading rule: `makeRing` from any thread (it takes a lock; not a hot path);
 /// `drain` from one consumer thread at a time.
 public final class TraceHub: Sendable {
-    private let rings = Mutex<[TraceRing]>([])
+    private let rings = ThreadLock<[TraceRing]>([])
     /// Slots per ring.
     public let ringCapacity: Int
 
