@@ -104,9 +104,9 @@ public enum BenchOutput {
     /// The `--json` object (one line). Keys: backend, backend_reason, kernel, cpus, seconds, rounds,
     /// results[{method, placement, handoff (umcg only), cycles, cycles_per_sec, ns_per_switch,
     /// cpu_seconds, rounds_cycles_per_sec, cpus}], ratios, tracing (when asked), skipped.
-    public static func json(_ report: BenchReport, environment env: BenchEnvironment) -> BenchJSON {
-        func entry(_ a: BenchAggregate) -> [(String, BenchJSON)] {
-            var o: [(String, BenchJSON)] = [
+    public static func json(_ report: BenchReport, environment env: BenchEnvironment) -> JSONValue {
+        func entry(_ a: BenchAggregate) -> [(String, JSONValue)] {
+            var o: [(String, JSONValue)] = [
                 ("method", .string(a.benchCase.method.description)),
                 ("placement", .string(a.benchCase.placement.rawValue)),
             ]
@@ -122,7 +122,7 @@ public enum BenchOutput {
             return o
         }
         let untraced = report.results.filter { !$0.benchCase.tracing }
-        var ratios: [(String, BenchJSON)] = []
+        var ratios: [(String, JSONValue)] = []
         for p in report.plan.placements {
             let rs = report.ratios.filter { $0.placement == p && !$0.name.contains("traced") }
             if !rs.isEmpty { ratios.append((p.rawValue, .object(rs.map { ($0.name, .double($0.value)) }))) }
@@ -130,7 +130,7 @@ public enum BenchOutput {
         let best = report.ratios.filter { $0.placement == nil }
         if !best.isEmpty { ratios.append(("best", .object(best.map { ($0.name, .double($0.value)) }))) }
 
-        var top: [(String, BenchJSON)] = [
+        var top: [(String, JSONValue)] = [
             ("backend", .string(env.backend)),
             ("backend_reason", .string(env.backendReason)),
             ("kernel", .string(env.kernel)),
@@ -141,7 +141,7 @@ public enum BenchOutput {
             ("ratios", .object(ratios)),
         ]
         if report.plan.tracing {
-            let runs = report.results.filter(\.benchCase.tracing).map { a -> BenchJSON in
+            let runs = report.results.filter(\.benchCase.tracing).map { a -> JSONValue in
                 var o = entry(a)
                 let off = report.result(.umcg, a.benchCase.placement, handoff: a.benchCase.handoff)
                 o.append(("events", .int(Int64(clamping: a.tracedEvents))))
@@ -158,7 +158,7 @@ public enum BenchOutput {
                 "skipped",
                 .array(
                     report.skipped.map { s in
-                        var o: [(String, BenchJSON)] = [
+                        var o: [(String, JSONValue)] = [
                             ("method", .string(s.benchCase.method.description)),
                             ("placement", .string(s.benchCase.placement.rawValue)),
                         ]

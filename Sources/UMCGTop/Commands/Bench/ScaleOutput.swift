@@ -41,9 +41,9 @@ public enum ScaleOutput {
 
     /// One JSON object: plan, environment, one entry per worker count, the cost ratio.
     public static func json(_ report: ScaleReport, plan: ScaleBench.Plan, environment env: BenchEnvironment)
-        -> BenchJSON
+        -> JSONValue
     {
-        let results: [BenchJSON] = report.results.map { r in
+        let results: [JSONValue] = report.results.map { r in
             .object([
                 ("workers", .int(Int64(r.workers))), ("servers", .int(Int64(r.servers))),
                 ("seconds", .double(r.seconds)), ("switches", .int(Int64(clamping: r.switches))),

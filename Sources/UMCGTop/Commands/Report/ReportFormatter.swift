@@ -43,54 +43,54 @@ enum ReportFormatter {
     /// One JSON object (keys documented in docs/TraceFormat.md).
     static func json(_ r: TraceReport) -> String {
         let s = r.summary
-        var fields: [(String, JSONText)] = [
-            ("format_version", .int(UInt64(s.formatVersion))),
-            ("events", .int(s.events)),
-            ("dropped", .int(s.dropped)),
-            ("gaps", .int(s.gaps)),
-            ("chunks", .int(UInt64(s.chunks))),
-            ("keyframes", .int(UInt64(s.keyframes))),
-            ("bytes", .int(s.bytes)),
+        var fields: [(String, JSONValue)] = [
+            ("format_version", .uint(UInt64(s.formatVersion))),
+            ("events", .uint(s.events)),
+            ("dropped", .uint(s.dropped)),
+            ("gaps", .uint(s.gaps)),
+            ("chunks", .uint(UInt64(s.chunks))),
+            ("keyframes", .uint(UInt64(s.keyframes))),
+            ("bytes", .uint(s.bytes)),
             ("bytes_per_event", .double(r.bytesPerEvent)),
             ("duration_s", .double(s.duration)),
-            ("first_timestamp_ns", s.firstTimestamp.map { .int($0) } ?? .null),
-            ("last_timestamp_ns", s.lastTimestamp.map { .int($0) } ?? .null),
-            ("servers", .int(UInt64(r.info.entities.filter { $0.kind == .server }.count))),
-            ("workers", .int(UInt64(r.info.entities.filter { $0.kind == .worker }.count))),
+            ("first_timestamp_ns", s.firstTimestamp.map { .uint($0) } ?? .null),
+            ("last_timestamp_ns", s.lastTimestamp.map { .uint($0) } ?? .null),
+            ("servers", .uint(UInt64(r.info.entities.filter { $0.kind == .server }.count))),
+            ("workers", .uint(UInt64(r.info.entities.filter { $0.kind == .worker }.count))),
             ("truncated", .bool(s.truncated)),
             ("clean_end", .bool(s.cleanEnd)),
-            ("lost_bytes", .int(s.lostBytes)),
-            ("corrupt_offset", s.corruptOffset.map { .int(UInt64($0)) } ?? .null),
+            ("lost_bytes", .uint(s.lostBytes)),
+            ("corrupt_offset", s.corruptOffset.map { .uint(UInt64($0)) } ?? .null),
             ("warning", s.warning.map { .string($0) } ?? .null),
             ("backend", .string(r.info.backend)),
             ("backend_reason", .string(r.info.backendReason)),
             ("scenario", .string(r.info.scenario)),
             ("kernel", .string(r.info.kernel)),
             ("hostname", .string(r.info.hostname)),
-            ("cpus", .int(UInt64(r.info.cpus))),
+            ("cpus", .uint(UInt64(r.info.cpus))),
         ]
-        fields.append(("event_counts", .object(r.eventCounts.map { ("\($0.kind)", .int($0.count)) })))
+        fields.append(("event_counts", .object(r.eventCounts.map { ("\($0.kind)", .uint($0.count)) })))
         fields.append(
             ("per_worker", .array(r.workers.map { w in
                 .object([
-                    ("id", .int(UInt64(w.id))), ("name", .string(w.name)), ("switches", .int(w.switches)),
-                    ("blocks", .int(w.blocks)), ("wakes", .int(w.wakes)), ("waits", .int(w.waits)),
-                    ("preemptions", .int(w.preemptions)), ("timeouts", .int(w.timeouts)), ("handoffs", .int(w.handoffs)),
-                    ("run_ns", .int(w.runNanos)), ("wake_to_run_count", .int(w.wakeToRun.count)),
+                    ("id", .uint(UInt64(w.id))), ("name", .string(w.name)), ("switches", .uint(w.switches)),
+                    ("blocks", .uint(w.blocks)), ("wakes", .uint(w.wakes)), ("waits", .uint(w.waits)),
+                    ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)), ("handoffs", .uint(w.handoffs)),
+                    ("run_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
                     ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
-                    ("wake_to_run_p99_ns", .int(w.wakeToRun.percentile(99))),
-                    ("wake_to_run_max_ns", .int(w.wakeToRun.max)),
+                    ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
+                    ("wake_to_run_max_ns", .uint(w.wakeToRun.max)),
                     ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),
                 ])
             })))
         fields.append(
             ("per_server", .array(r.servers.map { v in
                 .object([
-                    ("id", .int(UInt64(v.id))), ("name", .string(v.name)), ("switches", .int(v.switches)),
-                    ("idles", .int(v.idles)), ("idle_ns", .int(v.idleNanos)),
+                    ("id", .uint(UInt64(v.id))), ("name", .string(v.name)), ("switches", .uint(v.switches)),
+                    ("idles", .uint(v.idles)), ("idle_ns", .uint(v.idleNanos)),
                 ])
             })))
-        return JSONText.object(fields).rendered + "\n"
+        return JSONValue.object(fields).rendered + "\n"
     }
 
     /// Left-aligned first column, right-aligned others, two spaces apart.

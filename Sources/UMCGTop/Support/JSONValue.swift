@@ -1,15 +1,21 @@
-/// A minimal JSON value that prints itself with keys in insertion order (no Foundation needed).
-indirect enum JSONText {
-    case string(String)
-    case int(UInt64)
-    case double(Double)
-    case bool(Bool)
+/// A minimal JSON value with keys in insertion order, rendered compactly (no Foundation needed):
+/// the one JSON writer of the headless summary, `report --json` and `bench --json`.
+public enum JSONValue: Sendable, Equatable {
     case null
-    case array([JSONText])
-    case object([(String, JSONText)])
+    case bool(Bool)
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    /// Keys keep their insertion order.
+    case object([(String, JSONValue)])
+
+    /// Equal when both render to the same text.
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered == b.rendered }
 
     /// Compact JSON text.
-    var rendered: String {
+    public var rendered: String {
         var out = ""
         render(into: &out)
         return out
@@ -17,11 +23,12 @@ indirect enum JSONText {
 
     private func render(into out: inout String) {
         switch self {
-        case .string(let s): Self.quote(s, into: &out)
-        case .int(let v): out += String(v)
-        case .double(let v): out += v.isFinite ? String(v) : "null"
-        case .bool(let v): out += v ? "true" : "false"
         case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
+        case .double(let d): out += d.isFinite ? String(d) : "null"
+        case .string(let s): Self.quote(s, into: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
