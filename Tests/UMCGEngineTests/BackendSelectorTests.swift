@@ -1,8 +1,8 @@
 import Synchronization
 import Testing
+import UMCGTrace
 
 @testable import UMCGEngine
-import UMCGTrace
 
 /// Backend detection with injected syscall results: no test issues a real syscall.
 @Suite struct BackendSelectorTests {

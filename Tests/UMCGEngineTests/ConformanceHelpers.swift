@@ -1,8 +1,8 @@
 import Synchronization
 import Testing
+import UMCGTrace
 
 @testable import UMCGEngine
-import UMCGTrace
 
 /// Runs `body` on a fresh OS thread (so a test never registers or blocks a shared pool thread) and
 /// returns its result.

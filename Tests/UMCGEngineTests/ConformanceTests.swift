@@ -1,8 +1,8 @@
 import Synchronization
 import Testing
+import UMCGTrace
 
 @testable import UMCGEngine
-import UMCGTrace
 
 /// The umcg_ctl contract (UMCG-ABI.md) against the emulated backend. A kernel backend is never
 /// detected on Linux, so only the emulation runs here.

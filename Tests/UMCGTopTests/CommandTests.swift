@@ -1,4 +1,5 @@
 import Testing
+
 @testable import UMCGTop
 
 @Suite struct CommandTests {

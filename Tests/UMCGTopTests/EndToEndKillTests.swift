@@ -34,7 +34,9 @@ struct EndToEndKillTests {
         let last = try #require(summary.lastTimestamp)
         // Trace timestamps are CLOCK_MONOTONIC, the same clock as `killedAt`.
         let lagNanos = killedAt > last ? killedAt - last : 0
-        print("kill -9: last recorded event \(lagNanos / 1_000_000) ms before the kill; \(summary.events) events, \(summary.lostBytes) bytes lost")
+        print(
+            "kill -9: last recorded event \(lagNanos / 1_000_000) ms before the kill; \(summary.events) events, \(summary.lostBytes) bytes lost"
+        )
         // The pump flushes at least every 250 ms; allow scheduling slack on a loaded 2-vCPU CI machine.
         #expect(lagNanos < 1_000_000_000, "last event \(lagNanos / 1_000_000) ms before the kill")
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 import UMCGTrace
+
 @testable import UMCGTop
 
 /// An in-memory export input: a few servers and workers switching, with a keyframe and a gap.
@@ -92,11 +93,13 @@ final class CapturedConsole: @unchecked Sendable {
         #expect(captured.err.isEmpty)
 
         #expect(throws: ExportFailure.outputExists(path)) {
-            try ExportRunner.run(input: input, format: .perfetto, outputPath: path, force: false, console: captured.console())
+            try ExportRunner.run(
+                input: input, format: .perfetto, outputPath: path, force: false, console: captured.console())
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == bytes.count, "untouched")
         let forced = try ExportRunner.run(
-            input: FakeExportInput(switches: 10), format: .perfetto, outputPath: path, force: true, console: captured.console())
+            input: FakeExportInput(switches: 10), format: .perfetto, outputPath: path, force: true,
+            console: captured.console())
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == Int(forced.bytes))
     }
 
@@ -105,10 +108,12 @@ final class CapturedConsole: @unchecked Sendable {
         let captured = CapturedConsole()
         let huge = FakeExportInput(switches: 10, claimedEvents: 2_000_000)
         #expect(throws: ExportFailure.tooLarge(events: 2_000_000, limit: 1_000_000)) {
-            try ExportRunner.run(input: huge, format: .chromeJSON, outputPath: path, force: false, console: captured.console())
+            try ExportRunner.run(
+                input: huge, format: .chromeJSON, outputPath: path, force: false, console: captured.console())
         }
         #expect(!FileManager.default.fileExists(atPath: path), "nothing written when refused")
-        try ExportRunner.run(input: huge, format: .chromeJSON, outputPath: path, force: true, console: captured.console())
+        try ExportRunner.run(
+            input: huge, format: .chromeJSON, outputPath: path, force: true, console: captured.console())
         #expect(captured.err.count == 1 && captured.err[0].hasPrefix("umcgtop: warning: 2000000 events"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
         #expect((json as? [String: Any])?["traceEvents"] is [Any])
@@ -155,7 +160,8 @@ final class CapturedConsole: @unchecked Sendable {
         let missingDir = Self.temporaryPath("no/such/dir/out.pftrace")
         do {
             try ExportRunner.run(
-                input: FakeExportInput(), format: .perfetto, outputPath: missingDir, force: false, console: captured.console())
+                input: FakeExportInput(), format: .perfetto, outputPath: missingDir, force: false,
+                console: captured.console())
             Issue.record("expected a failure")
         } catch {
             #expect(error == .cannotCreate(missingDir, "No such file or directory"))
@@ -166,7 +172,8 @@ final class CapturedConsole: @unchecked Sendable {
         guard device == .typeCharacterSpecial else { return }
         do {
             try ExportRunner.run(
-                input: FakeExportInput(), format: .chromeJSON, outputPath: "/dev/full", force: true, console: captured.console())
+                input: FakeExportInput(), format: .chromeJSON, outputPath: "/dev/full", force: true,
+                console: captured.console())
             Issue.record("expected a failure")
         } catch {
             #expect(error == .write("/dev/full: No space left on device"))

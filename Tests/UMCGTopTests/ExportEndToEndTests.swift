@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UMCGTrace
+
 @testable import UMCGTop
 
 /// Protobuf wire-format fields, decoded strictly (a compact copy of the UMCGTraceTests decoder).
@@ -91,7 +92,9 @@ private final class Lines: @unchecked Sendable {
     // SAFETY: used from one test thread only.
     var out: [String] = []
     var err: [String] = []
-    var console: ExportConsole { ExportConsole(out: { self.out.append($0) }, err: { self.err.append($0) }, progress: nil) }
+    var console: ExportConsole {
+        ExportConsole(out: { self.out.append($0) }, err: { self.err.append($0) }, progress: nil)
+    }
 }
 
 @Suite struct ExportEndToEndTests {
@@ -99,7 +102,8 @@ private final class Lines: @unchecked Sendable {
     static let workers = 4
 
     static func directory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("umcgtop-export-e2e-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "umcgtop-export-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -107,8 +111,12 @@ private final class Lines: @unchecked Sendable {
     /// Writes a trace with every event kind, a drop and keyframes; returns the lane switches it holds.
     static func writeTrace(to path: String, cycles: Int = 3000) throws -> Int {
         var entities: [Entity] = []
-        for s in 0..<servers { entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: Int32(300 + s))) }
-        for w in 0..<workers { entities.append(Entity(kind: .worker, id: UInt32(w), name: "pingpong-\(w)", tid: Int32(400 + w))) }
+        for s in 0..<servers {
+            entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: Int32(300 + s)))
+        }
+        for w in 0..<workers {
+            entities.append(Entity(kind: .worker, id: UInt32(w), name: "pingpong-\(w)", tid: Int32(400 + w)))
+        }
         let info = RunInfo(
             backend: "emulated", backendReason: "e2e", kernel: "Linux", hostname: "e2e", cpus: 2, scenario: "e2e",
             wallClockAnchorNs: 1_700_000_000_000_000_000, monotonicAnchorNs: 1_000_000, entities: entities)
@@ -125,7 +133,8 @@ private final class Lines: @unchecked Sendable {
             try writer.append(TraceEvent(timestamp: t + 8_000, kind: leave, server: server, worker: worker, arg: 2))
             switches += 2
             if leave == .block {
-                try writer.append(TraceEvent(timestamp: t + 15_000, kind: i % 8 == 1 ? .timeout : .wake, worker: worker))
+                try writer.append(
+                    TraceEvent(timestamp: t + 15_000, kind: i % 8 == 1 ? .timeout : .wake, worker: worker))
             }
             if i % 50 == 0 {
                 futexCycles += 5_000
@@ -135,11 +144,14 @@ private final class Lines: @unchecked Sendable {
                 try writer.append(TraceEvent(timestamp: t + 10_000, kind: .dropped, arg: 7))
             }
             if i % 500 == 499 {
-                try writer.appendKeyframe(Snapshot(
-                    timestamp: t + 10_000,
-                    servers: (0..<servers).map { ServerCounters(id: UInt16($0), state: .idle) },
-                    workers: (0..<workers).map { WorkerCounters(id: UInt32($0), state: .runnable) },
-                    baselines: [BaselineCounters(method: .futex, cycles: futexCycles, activeNanos: t, placement: "same-cpu")]))
+                try writer.appendKeyframe(
+                    Snapshot(
+                        timestamp: t + 10_000,
+                        servers: (0..<servers).map { ServerCounters(id: UInt16($0), state: .idle) },
+                        workers: (0..<workers).map { WorkerCounters(id: UInt32($0), state: .runnable) },
+                        baselines: [
+                            BaselineCounters(method: .futex, cycles: futexCycles, activeNanos: t, placement: "same-cpu")
+                        ]))
             }
         }
         try writer.append(TraceEvent(timestamp: t + 30_000, kind: .exit, worker: 0))
@@ -153,7 +165,8 @@ private final class Lines: @unchecked Sendable {
         let output = dir.appendingPathComponent("run.pftrace").path
         let switches = try Self.writeTrace(to: trace)
         let lines = Lines()
-        let stats = try ExportCommand.export(file: trace, format: .perfetto, output: output, force: false, console: lines.console)
+        let stats = try ExportCommand.export(
+            file: trace, format: .perfetto, output: output, force: false, console: lines.console)
         let summary = try PerfettoSummary([UInt8](Data(contentsOf: URL(fileURLWithPath: output))))
         #expect(summary.switches == switches)
         #expect(stats.switches == UInt64(switches))
@@ -173,8 +186,10 @@ private final class Lines: @unchecked Sendable {
         let trace = dir.appendingPathComponent("run.umcgtrace").path
         let output = dir.appendingPathComponent("run.json").path
         let switches = try Self.writeTrace(to: trace)
-        try ExportCommand.export(file: trace, format: .chromeJSON, output: output, force: false, console: Lines().console)
-        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
+        try ExportCommand.export(
+            file: trace, format: .chromeJSON, output: output, force: false, console: Lines().console)
+        let root =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
         let events = try #require(root?["traceEvents"] as? [[String: Any]])
         #expect(events.filter { $0["ph"] as? String == "X" }.count == switches / 2)
         #expect(events.contains { $0["name"] as? String == "dropped 7 events" })
@@ -189,7 +204,8 @@ private final class Lines: @unchecked Sendable {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: trace))
         try bytes.prefix(bytes.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
         let lines = Lines()
-        let stats = try ExportCommand.export(file: cut, format: .perfetto, output: output, force: false, console: lines.console)
+        let stats = try ExportCommand.export(
+            file: cut, format: .perfetto, output: output, force: false, console: lines.console)
         #expect(stats.switches > 0 && stats.switches < UInt64(full))
         #expect(lines.err.count == 1 && lines.err[0].hasPrefix("umcgtop: warning: "))
         #expect(!lines.err[0].contains("\n"))
@@ -202,7 +218,8 @@ private final class Lines: @unchecked Sendable {
         let output = dir.appendingPathComponent("out.pftrace").path
         for (input, code) in [(dir.appendingPathComponent("missing.umcgtrace").path, Int32(66)), (garbage, 65)] {
             do {
-                try ExportCommand.export(file: input, format: .perfetto, output: output, force: false, console: Lines().console)
+                try ExportCommand.export(
+                    file: input, format: .perfetto, output: output, force: false, console: Lines().console)
                 Issue.record("expected \(input) to fail")
             } catch {
                 #expect(error.exitCode == code)
@@ -229,11 +246,15 @@ private final class Lines: @unchecked Sendable {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 
     @Test func theBinaryExportsAndRefusesToOverwrite() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "swift build the umcgtop product first")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary.path), "swift build the umcgtop product first")
         let dir = try Self.directory()
         let trace = dir.appendingPathComponent("run.umcgtrace").path
         let output = dir.appendingPathComponent("run.pftrace").path
@@ -246,7 +267,9 @@ private final class Lines: @unchecked Sendable {
         #expect(again.err == "umcgtop: error: \(output) exists; pass --force to overwrite it\n")
         let forced = try Self.runBinary(["export", trace, "--perfetto", output, "--force"])
         #expect(forced.status == 0)
-        let missing = try Self.runBinary(["export", dir.appendingPathComponent("nope").path, "--chrome-json", output + ".json"])
+        let missing = try Self.runBinary([
+            "export", dir.appendingPathComponent("nope").path, "--chrome-json", output + ".json",
+        ])
         #expect(missing.status == 66)
         #expect(missing.err.hasPrefix("umcgtop: error: ") && missing.err.filter { $0 == "\n" }.count == 1)
     }

@@ -1,15 +1,17 @@
 import Testing
 import UMCGTrace
+
 @testable import UMCGTop
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct ReportCommandTests {
     static func info() -> RunInfo {
         RunInfo(
-            backend: "emulated", backendReason: "test", kernel: "Linux 6.1", hostname: "h", cpus: 2, scenario: "test \"quoted\"",
+            backend: "emulated", backendReason: "test", kernel: "Linux 6.1", hostname: "h", cpus: 2,
+            scenario: "test \"quoted\"",
             wallClockAnchorNs: 1, monotonicAnchorNs: 2,
             entities: [
                 Entity(kind: .server, id: 0, name: "srv0"), Entity(kind: .worker, id: 0, name: "w-a"),
@@ -25,7 +27,8 @@ import Glibc
         try writer.appendKeyframe(Snapshot(timestamp: t, servers: [], workers: []))
         for i in 0..<1000 {
             let w = UInt32(i % 2)
-            events.append(TraceEvent(timestamp: t, kind: .switchTo, server: 0, worker: w, cpu: 0, arg: UInt64(1000 + i)))
+            events.append(
+                TraceEvent(timestamp: t, kind: .switchTo, server: 0, worker: w, cpu: 0, arg: UInt64(1000 + i)))
             t += 5000
             if w == 0 {
                 events.append(TraceEvent(timestamp: t, kind: .wait, server: 0, worker: w, cpu: 0, arg: 5000))

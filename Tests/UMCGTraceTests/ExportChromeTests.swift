@@ -1,9 +1,12 @@
 import Foundation
 import Testing
+
 @testable import UMCGTrace
 
 @Suite struct ExportChromeTests {
-    static func export(_ scenario: ExportScenario) throws -> (events: [[String: Any]], root: [String: Any], stats: ExportStats) {
+    static func export(_ scenario: ExportScenario) throws -> (
+        events: [[String: Any]], root: [String: Any], stats: ExportStats
+    ) {
         var exporter = ChromeTraceExporter(info: scenario.info, output: MemoryByteSink())
         try scenario.feed(&exporter)
         let object = try JSONSerialization.jsonObject(with: Data(exporter.sink.bytes))

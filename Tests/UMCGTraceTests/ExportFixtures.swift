@@ -40,7 +40,9 @@ struct ExportScenario {
 
     static func info(servers: Int, workers: Int) -> RunInfo {
         var entities: [Entity] = []
-        for s in 0..<servers { entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: Int32(1000 + s))) }
+        for s in 0..<servers {
+            entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: Int32(1000 + s)))
+        }
         for w in 0..<workers {
             // The last worker has no known tid: the exporter must invent a stable pid.
             let tid: Int32 = w == workers - 1 ? 0 : Int32(2000 + w)
@@ -83,7 +85,8 @@ struct ExportScenario {
             let server = UInt16(s)
             // Wake workers whose blocking section or timeout ended.
             for entry in blocked where entry.until <= t {
-                sc.emit(TraceEvent(timestamp: t, kind: entry.timeout ? .timeout : .wake, worker: entry.worker, arg: 1000))
+                sc.emit(
+                    TraceEvent(timestamp: t, kind: entry.timeout ? .timeout : .wake, worker: entry.worker, arg: 1000))
                 sc.wakings += 1
                 runnable.append(entry.worker)
             }
@@ -151,8 +154,11 @@ struct ExportScenario {
                     },
                     workers: (0..<workers).map { WorkerCounters(id: UInt32($0), state: .runnable) },
                     baselines: [
-                        BaselineCounters(method: .futex, cycles: cycles[.futex] ?? 0, activeNanos: t - start, placement: "same-cpu"),
-                        BaselineCounters(method: .condvar, cycles: cycles[.condvar] ?? 0, activeNanos: t - start, placement: "same-cpu"),
+                        BaselineCounters(
+                            method: .futex, cycles: cycles[.futex] ?? 0, activeNanos: t - start, placement: "same-cpu"),
+                        BaselineCounters(
+                            method: .condvar, cycles: cycles[.condvar] ?? 0, activeNanos: t - start,
+                            placement: "same-cpu"),
                     ])
                 sc.emit(TraceEvent(timestamp: t, kind: .keyframe))
                 sc.records.append(.snapshot(snap))
@@ -163,7 +169,10 @@ struct ExportScenario {
         for w in 0..<workers {
             let worker = UInt32(w)
             let server = running.firstIndex(of: worker)
-            sc.emit(TraceEvent(timestamp: t, kind: .exit, server: server.map { UInt16($0) } ?? TraceEvent.noServer, worker: worker))
+            sc.emit(
+                TraceEvent(
+                    timestamp: t, kind: .exit, server: server.map { UInt16($0) } ?? TraceEvent.noServer, worker: worker)
+            )
             if let server {
                 running[server] = nil
                 sc.laneSwitches += 1

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import UMCGTrace
 
 /// A decoded `.pftrace`: packets plus the sched events pulled out of the ftrace bundles.
@@ -41,16 +42,20 @@ struct DecodedPerfetto {
                     ftraceOrder.append((cpu, ts))
                     if let s = try event.message(PF.FtraceEvent.schedSwitch) {
                         for n in 1...7 { #expect(s.has(UInt32(n)), "sched_switch field \(n) present") }
-                        switches.append(Switch(
-                            cpu: cpu, timestamp: ts, pid: pid,
-                            prevComm: s.first(PF.SchedSwitch.prevComm)?.string ?? "", prevPid: s.first(2)?.int32 ?? -1,
-                            prevPrio: s.first(3)?.int32 ?? -1, prevState: s.first(4)?.int64 ?? -1,
-                            nextComm: s.first(5)?.string ?? "", nextPid: s.first(6)?.int32 ?? -1, nextPrio: s.first(7)?.int32 ?? -1))
+                        switches.append(
+                            Switch(
+                                cpu: cpu, timestamp: ts, pid: pid,
+                                prevComm: s.first(PF.SchedSwitch.prevComm)?.string ?? "",
+                                prevPid: s.first(2)?.int32 ?? -1,
+                                prevPrio: s.first(3)?.int32 ?? -1, prevState: s.first(4)?.int64 ?? -1,
+                                nextComm: s.first(5)?.string ?? "", nextPid: s.first(6)?.int32 ?? -1,
+                                nextPrio: s.first(7)?.int32 ?? -1))
                     } else if let w = try event.message(PF.FtraceEvent.schedWaking) {
                         for n in 1...5 { #expect(w.has(UInt32(n)), "sched_waking field \(n) present") }
-                        wakings.append(Waking(
-                            cpu: cpu, timestamp: ts, comm: w.first(1)?.string ?? "", pid: w.first(2)?.int32 ?? -1,
-                            targetCpu: w.first(5)?.int32 ?? -1))
+                        wakings.append(
+                            Waking(
+                                cpu: cpu, timestamp: ts, comm: w.first(1)?.string ?? "", pid: w.first(2)?.int32 ?? -1,
+                                targetCpu: w.first(5)?.int32 ?? -1))
                     } else {
                         Issue.record("ftrace event without sched_switch or sched_waking")
                     }
@@ -72,7 +77,8 @@ struct DecodedPerfetto {
                 if let thread = try track.message(PF.Track.thread) {
                     threadTracks[uuid] = (
                         thread.first(PF.Track.threadPid)?.int32 ?? -1, thread.first(PF.Track.threadTid)?.int32 ?? -1,
-                        thread.first(PF.Track.threadName)?.string ?? "")
+                        thread.first(PF.Track.threadName)?.string ?? ""
+                    )
                 }
             }
             if let event = try packet.message(PF.Packet.trackEvent) {
@@ -176,7 +182,8 @@ struct DecodedPerfetto {
         var exporter = PerfettoExporter(info: info, output: MemoryByteSink())
         var t = ExportScenario.start
         let leaves: [(TraceEventKind, UInt64)] = [
-            (.block, BlockReason.io.rawValue), (.block, BlockReason.sleep.rawValue), (.wait, 0), (.preempt, 0), (.exit, 0),
+            (.block, BlockReason.io.rawValue), (.block, BlockReason.sleep.rawValue), (.wait, 0), (.preempt, 0),
+            (.exit, 0),
         ]
         for (index, leave) in leaves.enumerated() {
             let w = UInt32(index % 4)
@@ -224,9 +231,13 @@ struct DecodedPerfetto {
         var exporter = PerfettoExporter(info: info, output: MemoryByteSink())
         for (i, cycles) in [UInt64(0), 100_000, 250_000].enumerated() {
             let t = ExportScenario.start + UInt64(i) * 1_000_000_000
-            try exporter.add(Snapshot(
-                timestamp: t, servers: [], workers: [],
-                baselines: [BaselineCounters(method: .futex, cycles: cycles, activeNanos: UInt64(i) * 500_000_000, placement: "x")]))
+            try exporter.add(
+                Snapshot(
+                    timestamp: t, servers: [], workers: [],
+                    baselines: [
+                        BaselineCounters(
+                            method: .futex, cycles: cycles, activeNanos: UInt64(i) * 500_000_000, placement: "x")
+                    ]))
         }
         try exporter.finish()
         let values = try DecodedPerfetto(exporter.sink.bytes).counters(.futex).map(\.value)
@@ -288,7 +299,8 @@ struct DecodedPerfetto {
         // The server's ring drained first, then the worker's: the block (t+20) comes after t+30.
         try exporter.add(TraceEvent(timestamp: t + 10, kind: .switchTo, server: 0, worker: 0))
         try exporter.add(TraceEvent(timestamp: t + 30, kind: .switchTo, server: 0, worker: 1))
-        try exporter.add(TraceEvent(timestamp: t + 20, kind: .block, server: 0, worker: 0, arg: BlockReason.sleep.rawValue))
+        try exporter.add(
+            TraceEvent(timestamp: t + 20, kind: .block, server: 0, worker: 0, arg: BlockReason.sleep.rawValue))
         try exporter.finish()
         let decoded = try DecodedPerfetto(exporter.sink.bytes)
         let lane = decoded.switches.map { "\($0.prevPid)>\($0.nextPid):\($0.prevState)@\($0.timestamp - t)" }

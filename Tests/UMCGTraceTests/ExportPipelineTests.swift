@@ -1,4 +1,5 @@
 import Testing
+
 @testable import UMCGTrace
 
 @Suite struct ExportPipelineTests {
@@ -40,8 +41,11 @@ import Testing
         pipeline.push(.event(TraceEvent(timestamp: t, kind: .switchTo, server: 0, worker: 1)))
         pipeline.push(.event(TraceEvent(timestamp: t + 5, kind: .dropped, arg: 1)))
         // The keyframe (t+100) was written before an event of t+50 was drained.
-        pipeline.push(.snapshot(Snapshot(
-            timestamp: t + 100, servers: [ServerCounters(id: 0, state: .running, currentWorker: 2)], workers: [])))
+        pipeline.push(
+            .snapshot(
+                Snapshot(
+                    timestamp: t + 100, servers: [ServerCounters(id: 0, state: .running, currentWorker: 2)], workers: []
+                )))
         pipeline.push(.event(TraceEvent(timestamp: t + 50, kind: .switchTo, server: 0, worker: 2)))
         pipeline.finish()
         let switches = pipeline.transitions.compactMap { transition -> String? in

@@ -1,8 +1,9 @@
 import Testing
+
 @testable import UMCGTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct TraceFileTests {
@@ -28,7 +29,8 @@ import Glibc
 
     @Test func unusualFieldsRoundTrip() throws {
         let events = [
-            TraceEvent(timestamp: .max, kind: .keyframe, server: 0xFFFE, worker: 0xFFFF_FFFE, cpu: 0xFFFE, arg: .max, flags: 3),
+            TraceEvent(
+                timestamp: .max, kind: .keyframe, server: 0xFFFE, worker: 0xFFFF_FFFE, cpu: 0xFFFE, arg: .max, flags: 3),
             TraceEvent(timestamp: 0, kind: .wake),
             TraceEvent(timestamp: 1 << 62, kind: .register, server: 0, worker: 0, cpu: 0, arg: 0, flags: 255),
             TraceEvent(timestamp: 5, kind: .dropped, arg: 1 << 40),
@@ -68,7 +70,9 @@ import Glibc
         for v in values { #expect(try r.varint() == v) }
         for v: Int64 in [0, -1, 1, .min, .max, -123_456] { #expect(unzigzag(zigzag(v)) == v) }
         var overflow = ByteReader([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02], base: 100)
-        #expect(throws: TraceFileError.invalid(offset: 100, reason: "varint overflows 64 bits")) { try overflow.varint() }
+        #expect(throws: TraceFileError.invalid(offset: 100, reason: "varint overflows 64 bits")) {
+            try overflow.varint()
+        }
     }
 
     @Test func bytesPerEventOfAMixedStream() throws {
@@ -86,7 +90,9 @@ import Glibc
         }
         try writer.finish()
         let perEvent = Double(sink.bytes.count) / Double(events.count)
-        print("trace bytes/event (mixed synthetic stream, \(events.count) events, \(sink.bytes.count) bytes): \(perEvent)")
+        print(
+            "trace bytes/event (mixed synthetic stream, \(events.count) events, \(sink.bytes.count) bytes): \(perEvent)"
+        )
         #expect(perEvent <= 8)
     }
 

@@ -45,18 +45,22 @@ final class MemorySink: TraceSink {
 enum Fixture {
     static func info(servers: Int = 2, workers: Int = 8) -> RunInfo {
         var entities: [Entity] = []
-        for s in 0..<servers { entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: 1000 + Int32(s))) }
+        for s in 0..<servers {
+            entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: 1000 + Int32(s)))
+        }
         for w in 0..<workers {
             entities.append(Entity(kind: .worker, id: UInt32(w), name: "mixed-\(w)", tid: 2000 + Int32(w)))
         }
         return RunInfo(
             backend: "emulated", backendReason: "no UMCG syscall on Linux 6.1", kernel: "Linux 6.1.0", hostname: "test",
-            cpus: 2, scenario: "mixed servers=\(servers) workers=\(workers)", wallClockAnchorNs: 1_700_000_000_000_000_000,
+            cpus: 2, scenario: "mixed servers=\(servers) workers=\(workers)",
+            wallClockAnchorNs: 1_700_000_000_000_000_000,
             monotonicAnchorNs: 1_000_000_000, entities: entities)
     }
 
     /// A mixed event stream in time order; `dropRate` in 1/1000 of events becomes a `.dropped` marker.
-    static func events(count: Int, seed: UInt64, servers: Int = 2, workers: Int = 8, dropRate: Int = 2) -> [TraceEvent] {
+    static func events(count: Int, seed: UInt64, servers: Int = 2, workers: Int = 8, dropRate: Int = 2) -> [TraceEvent]
+    {
         var rng = SplitMix64(seed: seed)
         var t: UInt64 = 1_000_000_000
         var out: [TraceEvent] = []
@@ -73,35 +77,58 @@ enum Fixture {
             let cpu = s % 2
             let roll = Int.random(in: 0..<1000, using: &rng)
             if roll < dropRate {
-                out.append(TraceEvent(timestamp: t, kind: .dropped, server: s, cpu: cpu, arg: UInt64.random(in: 1...500, using: &rng)))
+                out.append(
+                    TraceEvent(
+                        timestamp: t, kind: .dropped, server: s, cpu: cpu, arg: UInt64.random(in: 1...500, using: &rng))
+                )
                 continue
             }
             if blocked[Int(w)] {
                 blocked[Int(w)] = false
-                out.append(TraceEvent(timestamp: t, kind: .wake, server: s, worker: w, cpu: cpu, arg: UInt64.random(in: 5_000...2_000_000, using: &rng)))
+                out.append(
+                    TraceEvent(
+                        timestamp: t, kind: .wake, server: s, worker: w, cpu: cpu,
+                        arg: UInt64.random(in: 5_000...2_000_000, using: &rng)))
                 continue
             }
             if roll < 20 {
                 out.append(TraceEvent(timestamp: t, kind: .serverIdle, server: s, cpu: cpu))
                 t += UInt64.random(in: 1000...50_000, using: &rng)
-                out.append(TraceEvent(timestamp: t, kind: .serverWake, server: s, cpu: cpu, arg: UInt64.random(in: 1000...50_000, using: &rng)))
+                out.append(
+                    TraceEvent(
+                        timestamp: t, kind: .serverWake, server: s, cpu: cpu,
+                        arg: UInt64.random(in: 1000...50_000, using: &rng)))
                 continue
             }
             if roll < 30 {
-                out.append(TraceEvent(timestamp: t, kind: .baselineSample, worker: UInt32(1 + roll % 3), arg: UInt64.random(in: 100...4000, using: &rng)))
+                out.append(
+                    TraceEvent(
+                        timestamp: t, kind: .baselineSample, worker: UInt32(1 + roll % 3),
+                        arg: UInt64.random(in: 100...4000, using: &rng)))
                 continue
             }
-            out.append(TraceEvent(timestamp: t, kind: .switchTo, server: s, worker: w, cpu: cpu, arg: UInt64.random(in: 200...40_000, using: &rng)))
+            out.append(
+                TraceEvent(
+                    timestamp: t, kind: .switchTo, server: s, worker: w, cpu: cpu,
+                    arg: UInt64.random(in: 200...40_000, using: &rng)))
             t += UInt64.random(in: 500...20_000, using: &rng)
             let ran = UInt64.random(in: 500...20_000, using: &rng)
             switch Int.random(in: 0..<100, using: &rng) {
             case 0..<50: out.append(TraceEvent(timestamp: t, kind: .wait, server: s, worker: w, cpu: cpu, arg: ran))
             case 50..<80:
                 blocked[Int(w)] = true
-                out.append(TraceEvent(timestamp: t, kind: .block, server: s, worker: w, cpu: cpu, arg: UInt64.random(in: 0...5, using: &rng)))
-            case 80..<88: out.append(TraceEvent(timestamp: t, kind: .preempt, server: s, worker: w, cpu: cpu, arg: 100_000_000 + ran))
+                out.append(
+                    TraceEvent(
+                        timestamp: t, kind: .block, server: s, worker: w, cpu: cpu,
+                        arg: UInt64.random(in: 0...5, using: &rng)))
+            case 80..<88:
+                out.append(
+                    TraceEvent(timestamp: t, kind: .preempt, server: s, worker: w, cpu: cpu, arg: 100_000_000 + ran))
             case 88..<94:
-                out.append(TraceEvent(timestamp: t, kind: .handoff, server: s, worker: w, cpu: cpu, arg: UInt64((w + 1) % UInt32(workers))))
+                out.append(
+                    TraceEvent(
+                        timestamp: t, kind: .handoff, server: s, worker: w, cpu: cpu,
+                        arg: UInt64((w + 1) % UInt32(workers))))
             default:
                 out.append(TraceEvent(timestamp: t, kind: .wait, server: s, worker: w, cpu: cpu, arg: ran))
                 out.append(TraceEvent(timestamp: t + 1, kind: .timeout, server: s, worker: w, cpu: cpu))
@@ -126,7 +153,8 @@ enum Fixture {
             return c
         }
         let w = (0..<workers).map { i in
-            var c = WorkerCounters(id: UInt32(i), state: WorkerState.allCases[i % WorkerState.allCases.count], server: UInt16(i % servers))
+            var c = WorkerCounters(
+                id: UInt32(i), state: WorkerState.allCases[i % WorkerState.allCases.count], server: UInt16(i % servers))
             c.switches = UInt64.random(in: 0...100_000, using: &rng)
             c.blocks = c.switches / 3
             c.wakes = c.blocks
@@ -164,7 +192,9 @@ enum Fixture {
             }
             try writer.append(e)
             if e.kind == .dropped {
-                records.append(.gap(TraceGap(timestamp: e.timestamp, count: e.arg, server: e.server, worker: e.worker, cpu: e.cpu)))
+                records.append(
+                    .gap(TraceGap(timestamp: e.timestamp, count: e.arg, server: e.server, worker: e.worker, cpu: e.cpu))
+                )
             } else {
                 records.append(.event(e))
             }

@@ -1,8 +1,9 @@
 import Testing
+
 @testable import UMCGTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Untrusted input: cut, flipped and structurally mutated trace files must open up to their last good record
@@ -42,7 +43,9 @@ import Glibc
     }
 
     /// Opens `bytes` and reads every record. Returns the records or the error; traps would crash the test.
-    static func readAll(_ bytes: [UInt8], verify: Bool = true) -> (reader: TraceReader?, records: [TraceRecord], error: TraceFileError?) {
+    static func readAll(_ bytes: [UInt8], verify: Bool = true) -> (
+        reader: TraceReader?, records: [TraceRecord], error: TraceFileError?
+    ) {
         let reader: TraceReader
         do { reader = try TraceReader(bytes: bytes, verifyChecksums: verify) } catch { return (nil, [], error) }
         var records: [TraceRecord] = []
@@ -123,7 +126,8 @@ import Glibc
                 continue
             }
             guard let reader = result.reader else {
-                Issue.record("flip at \(firstOffset) after the header failed to open: \(String(describing: result.error))")
+                Issue.record(
+                    "flip at \(firstOffset) after the header failed to open: \(String(describing: result.error))")
                 continue
             }
             // Every record read is one that was written, in order; the damage stops the file there.
@@ -133,7 +137,9 @@ import Glibc
             #expect(reader.summary.readableBytes <= UInt64(firstOffset))
             outcomes[result.records.count == written.count ? 2 : 1] += 1
         }
-        print("mutation: \(Self.iterations) flips → header errors \(outcomes[0]), stopped early \(outcomes[1]), complete \(outcomes[2])")
+        print(
+            "mutation: \(Self.iterations) flips → header errors \(outcomes[0]), stopped early \(outcomes[1]), complete \(outcomes[2])"
+        )
     }
 
     /// Rewrites the CRC of the record at `offset` (or of the header when offset is nil) so mutations reach the decoders.
@@ -141,8 +147,12 @@ import Glibc
         func u32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
         if let offset {
             let length = min(u32(offset + 4), bytes.count - offset - 56)
-            var crc = bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[offset..<offset + 48])) }
-            crc = bytes.withUnsafeBytes { CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: $0[offset + 56..<offset + 56 + length])) }
+            var crc = bytes.withUnsafeBytes {
+                CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[offset..<offset + 48]))
+            }
+            crc = bytes.withUnsafeBytes {
+                CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: $0[offset + 56..<offset + 56 + length]))
+            }
             for i in 0..<4 { bytes[offset + 48 + i] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * i)) }
         } else {
             let end = 16 + min(u32(12), bytes.count - 20)
@@ -172,7 +182,8 @@ import Glibc
                 let length = (0..<4).reduce(0) { $0 | Int(bytes[start + 4 + $1]) << (8 * $1) }
                 for _ in 0..<Int.random(in: 1...3, using: &rng) {
                     // Mostly payload bytes; sometimes the record header's counts, timestamps and lengths.
-                    let at = Bool.random(using: &rng) || length == 0
+                    let at =
+                        Bool.random(using: &rng) || length == 0
                         ? start + Int.random(in: 0..<48, using: &rng)
                         : start + 56 + Int.random(in: 0..<length, using: &rng)
                     mutated[at] = UInt8.random(in: 0...255, using: &rng)
@@ -181,34 +192,50 @@ import Glibc
             }
             _ = Self.readAll(mutated, verify: false)
             let result = Self.readAll(mutated)
-            if result.reader == nil { failedAtOpen += 1 } else if result.error != nil { failedReading += 1 } else { opened += 1 }
+            if result.reader == nil {
+                failedAtOpen += 1
+            } else if result.error != nil {
+                failedReading += 1
+            } else {
+                opened += 1
+            }
             if let error = result.error {
                 // One line, naming an offset inside the file.
                 #expect(error.offset.map { $0 >= 0 && $0 <= mutated.count } == true, "\(error)")
                 #expect(!error.description.contains("\n"))
             }
         }
-        print("mutation: \(Self.iterations) checksum-valid mutations → ok \(opened), open errors \(failedAtOpen), read errors \(failedReading)")
+        print(
+            "mutation: \(Self.iterations) checksum-valid mutations → ok \(opened), open errors \(failedAtOpen), read errors \(failedReading)"
+        )
     }
 
     @Test func absurdFieldsAreRejectedWithOffsets() throws {
         let (bytes, _) = Self.sample
         let (headerEnd, _) = Self.boundaries(bytes)
-        func put32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) { for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> UInt32(8 * i)) } }
+        func put32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
+            for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> UInt32(8 * i)) }
+        }
 
         var b = bytes
         b[3] = 0
-        #expect(throws: TraceFileError.invalid(offset: 0, reason: "not a umcgtrace file (bad magic)")) { try TraceReader(bytes: b) }
+        #expect(throws: TraceFileError.invalid(offset: 0, reason: "not a umcgtrace file (bad magic)")) {
+            try TraceReader(bytes: b)
+        }
 
         b = bytes
         b[8] = 2
-        #expect(throws: TraceFileError.invalid(offset: 8, reason: "unsupported format version 2 (this umcgtop reads 1)")) {
+        #expect(
+            throws: TraceFileError.invalid(offset: 8, reason: "unsupported format version 2 (this umcgtop reads 1)")
+        ) {
             try TraceReader(bytes: b)
         }
 
         b = bytes
         put32(&b, 12, .max)
-        #expect(throws: TraceFileError.invalid(offset: 12, reason: "absurd header length 4294967295")) { try TraceReader(bytes: b) }
+        #expect(throws: TraceFileError.invalid(offset: 12, reason: "absurd header length 4294967295")) {
+            try TraceReader(bytes: b)
+        }
 
         // An entity count of 2^40 behind a valid CRC: rejected before any allocation.
         var w = ByteWriter()
@@ -249,7 +276,10 @@ import Glibc
 
         // Absurd worker count inside a checksum-valid keyframe: an error at iteration, naming its offset.
         let snapshotPayload: [UInt8] = [1, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]
-        var record = RecordHeader(type: .keyframe, payloadLength: snapshotPayload.count, sequence: 0, firstTimestamp: 1, lastTimestamp: 1, entryCount: 1, gapCount: 0, dropped: 0).encoded()
+        var record = RecordHeader(
+            type: .keyframe, payloadLength: snapshotPayload.count, sequence: 0, firstTimestamp: 1, lastTimestamp: 1,
+            entryCount: 1, gapCount: 0, dropped: 0
+        ).encoded()
         record += snapshotPayload
         var file = Array(bytes.prefix(headerEnd)) + record
         Self.fixCRC(&file, record: headerEnd)

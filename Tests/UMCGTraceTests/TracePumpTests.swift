@@ -1,9 +1,10 @@
 import Synchronization
 import Testing
+
 @testable import UMCGTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A clock the test moves by hand.
@@ -27,7 +28,8 @@ let tapDelivered = Atomic<UInt64>(0)
         let sink = MemorySink()
         let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 8192)
         let pump = TracePump(
-            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
+            hub: hub, info: Fixture.info(), writer: writer,
+            snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
             tapCapacity: 16, keyframeInterval: .milliseconds(50))
         var handles: [ThreadLauncher.Handle] = []
         for (p, ring) in rings.enumerated() {
@@ -37,7 +39,9 @@ let tapDelivered = Atomic<UInt64>(0)
                         for i in 0..<perProducer {
                             // Producer 0 waits for room (it never drops); producers 1 and 2 flood their rings.
                             while p == 0 && ring.count > ring.capacity / 2 { sched_yield() }
-                            ring.push(TraceEvent(timestamp: i, kind: .wake, server: UInt16(p), worker: UInt32(p), cpu: 1, arg: i))
+                            ring.push(
+                                TraceEvent(
+                                    timestamp: i, kind: .wake, server: UInt16(p), worker: UInt32(p), cpu: 1, arg: i))
                         }
                         // Producer 2 leaves its last drops unannounced: stop() must turn them into a gap.
                         if p != 2 { while !ring.flushPendingDrops() { sched_yield() } }
@@ -99,13 +103,16 @@ let tapDelivered = Atomic<UInt64>(0)
         var sizeAfterFirstQuarter = 0
         while t < start + 5_500_000_000 {
             clock.set(t)
-            for k in 0..<20 { ring.push(TraceEvent(timestamp: t + UInt64(k), kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 100)) }
+            for k in 0..<20 {
+                ring.push(TraceEvent(timestamp: t + UInt64(k), kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 100))
+            }
             pump.pass(now: t)
             if sizeAfterFirstQuarter == 0 && t >= start + 260_000_000 { sizeAfterFirstQuarter = sink.bytes.count }
             t += step
         }
         // After ~260 ms a chunk was written although it is far from full.
-        let headerAndFirstKeyframe = Fixture.info().encodedFileHeader().count + 56 + Fixture.snapshot(at: start).encodedKeyframe().count
+        let headerAndFirstKeyframe =
+            Fixture.info().encodedFileHeader().count + 56 + Fixture.snapshot(at: start).encodedKeyframe().count
         #expect(sizeAfterFirstQuarter > headerAndFirstKeyframe)
         #expect(pump.stop() == nil)
         let reader = try TraceReader(bytes: sink.bytes)
@@ -211,7 +218,8 @@ let tapDelivered = Atomic<UInt64>(0)
     @Test func tapOnlyPump() {
         let hub = TraceHub(ringCapacity: 64)
         let ring = hub.makeRing(label: "w")
-        let pump = TracePump(hub: hub, info: Fixture.info(), writer: nil, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 256)
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: nil, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 256)
         for i in 0..<50 { ring.push(TraceEvent(timestamp: UInt64(i), kind: .wake, worker: 3)) }
         #expect(pump.stop() == nil)
         var seen: [UInt64] = []
@@ -231,7 +239,8 @@ let tapDelivered = Atomic<UInt64>(0)
         let ring = hub.makeRing(label: "srv0")
         let writer = try TraceWriter(path: path, info: Fixture.info(), chunkBytes: 4096)
         let pump = TracePump(
-            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
+            hub: hub, info: Fixture.info(), writer: writer,
+            snapshot: { Fixture.snapshot(at: TracePump.monotonicNanoseconds()) },
             tapCapacity: 1 << 10, keyframeInterval: .milliseconds(20))
         var pushed: UInt64 = 0
         var midRun: TraceReader?
@@ -239,7 +248,9 @@ let tapDelivered = Atomic<UInt64>(0)
         while TracePump.monotonicNanoseconds() < deadline {
             for _ in 0..<100 {
                 while ring.count > ring.capacity / 2 { sched_yield() }
-                ring.push(TraceEvent(timestamp: pushed, kind: .switchTo, server: 0, worker: UInt32(pushed % 8), cpu: 0, arg: pushed))
+                ring.push(
+                    TraceEvent(
+                        timestamp: pushed, kind: .switchTo, server: 0, worker: UInt32(pushed % 8), cpu: 0, arg: pushed))
                 pushed += 1
             }
             if pump.bytesWritten > 40_000 {

@@ -1,9 +1,10 @@
 import Synchronization
 import Testing
+
 @testable import UMCGTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Counts finished producers.
@@ -24,7 +25,8 @@ final class Finished: Sendable {
         for (p, ring) in rings.enumerated() {
             let handle = ThreadLauncher.spawn {
                 for i in 0..<perProducer {
-                    ring.push(TraceEvent(timestamp: i, kind: .switchTo, server: UInt16(p), worker: UInt32(p), cpu: 0, arg: i))
+                    ring.push(
+                        TraceEvent(timestamp: i, kind: .switchTo, server: UInt16(p), worker: UInt32(p), cpu: 0, arg: i))
                 }
                 // Announce the last drops, waiting for the consumer to make room (it drains until all finish).
                 while !ring.flushPendingDrops() { sched_yield() }
@@ -105,7 +107,8 @@ final class Finished: Sendable {
         #expect(ring.flushPendingDrops())
         ring.drain { seen.append($0) }
         #expect(seen.count == 3)
-        #expect(seen[2] == TraceEvent(timestamp: 3, kind: .dropped, server: 1, worker: TraceEvent.noWorker, cpu: 1, arg: 2))
+        #expect(
+            seen[2] == TraceEvent(timestamp: 3, kind: .dropped, server: 1, worker: TraceEvent.noWorker, cpu: 1, arg: 2))
     }
 
     @Test func hugeCapacityRequestsAreClamped() {
@@ -119,16 +122,18 @@ final class Finished: Sendable {
     /// Bytes in use by malloc (mallinfo2().uordblks + hblkhd), or nil where it cannot be read.
     static func heapInUse() -> Int? {
         #if arch(x86_64)
-        // glibc's <malloc.h> is not in the Glibc module: look mallinfo2 up. On x86-64 a C function returning a
-        // struct of 80 bytes takes a hidden result pointer as its first argument, which is what this type spells.
-        typealias Mallinfo2 = @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?
-        guard let symbol = dlsym(nil, "mallinfo2") else { return nil }
-        let mallinfo2 = unsafeBitCast(symbol, to: Mallinfo2.self)
-        var fields = [Int](repeating: 0, count: 10)  // 10 size_t fields
-        fields.withUnsafeMutableBytes { _ = mallinfo2($0.baseAddress!) }
-        return fields[7] + fields[4]  // uordblks (in-use arena bytes) + hblkhd (mmapped bytes)
+            // glibc's <malloc.h> is not in the Glibc module: look mallinfo2 up. On x86-64 a C function returning a
+            // struct of 80 bytes takes a hidden result pointer as its first argument, which is what this type spells.
+            typealias Mallinfo2 = @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?
+            guard let symbol = dlsym(nil, "mallinfo2") else { return nil }
+            let mallinfo2 = unsafeBitCast(symbol, to: Mallinfo2.self)
+            var fields = [Int](repeating: 0, count: 10)  // 10 size_t fields
+            fields.withUnsafeMutableBytes { bytes in
+                if let base = bytes.baseAddress { _ = mallinfo2(base) }
+            }
+            return fields[7] + fields[4]  // uordblks (in-use arena bytes) + hblkhd (mmapped bytes)
         #else
-        return nil
+            return nil
         #endif
     }
 
@@ -161,7 +166,9 @@ final class Finished: Sendable {
     @Test func benchmarkPrintsThroughput() {
         let (rate, drops) = RingBenchmark.run(seconds: 0.3)
         let serial = RingBenchmark.serial(seconds: 0.1)
-        print("ring throughput (this build): \(Int(rate)) events/s two threads, \(drops) drops; \(Int(serial)) events/s serial")
+        print(
+            "ring throughput (this build): \(Int(rate)) events/s two threads, \(drops) drops; \(Int(serial)) events/s serial"
+        )
         #expect(rate > 0 && serial > 0)
     }
 }

@@ -19,7 +19,8 @@ public struct ExportCommand: AsyncParsableCommand {
     public var file: String
 
     /// Perfetto output path.
-    @Option(name: .customLong("perfetto"), help: ArgumentHelp("Write a Perfetto trace (.pftrace) here.", valueName: "OUT"))
+    @Option(
+        name: .customLong("perfetto"), help: ArgumentHelp("Write a Perfetto trace (.pftrace) here.", valueName: "OUT"))
     public var perfettoOutput: String?
 
     /// Chrome JSON output path.
@@ -71,9 +72,12 @@ public struct ExportCommand: AsyncParsableCommand {
             input: input, format: format, outputPath: output, force: force, policy: policy, console: console)
         var notes = ""
         if stats.clampedTimestamps > 0 { notes += "; \(stats.clampedTimestamps) late timestamps clamped" }
-        if stats.ignoredEvents > 0 { notes += "; \(stats.ignoredEvents) events without a usable server or worker skipped" }
+        if stats.ignoredEvents > 0 {
+            notes += "; \(stats.ignoredEvents) events without a usable server or worker skipped"
+        }
         console.out(
-            "exported \(stats.events) events (\(stats.switches) switches, \(stats.gaps) gaps) to \(output) (\(stats.bytes) bytes)\(notes)")
+            "exported \(stats.events) events (\(stats.switches) switches, \(stats.gaps) gaps) to \(output) (\(stats.bytes) bytes)\(notes)"
+        )
         return stats
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import UMCGTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `umcgtop report FILE [--json]`: a trace file's summary and per-worker scheduling statistics.
@@ -55,7 +55,8 @@ public struct ReportCommand: ParsableCommand {
         do {
             report = try TraceReport(reader: TraceReader.open(path: path))
         } catch let error as TraceFileError {
-            return Outcome(stdout: "", stderr: "umcgtop: error: \(path): \(message(error))\n", exitCode: exitCode(error))
+            return Outcome(
+                stdout: "", stderr: "umcgtop: error: \(path): \(message(error))\n", exitCode: exitCode(error))
         } catch {
             return Outcome(stdout: "", stderr: "umcgtop: error: \(path): \(error)\n", exitCode: ioErrorExit)
         }
@@ -84,7 +85,9 @@ public struct ReportCommand: ParsableCommand {
         var bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done) }
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
+            }
             if n <= 0 { return }
             done += n
         }

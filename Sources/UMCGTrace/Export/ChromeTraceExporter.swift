@@ -118,7 +118,9 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
                 stats.switches += 1
                 nameLane(change.server)
                 if let prev = change.prev {
-                    slice(server: change.server, worker: prev, from: change.prevSince, to: change.timestamp, end: change.leave.label)
+                    slice(
+                        server: change.server, worker: prev, from: change.prevSince, to: change.timestamp,
+                        end: change.leave.label)
                 }
             case .waking:
                 stats.wakings += 1
@@ -127,7 +129,8 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
             case .gap(let timestamp, let count):
                 stats.gaps += 1
                 stats.instants += 1
-                beginEvent(ph: "i", pid: Self.serverProcess, tid: 0, timestamp: timestamp, name: "dropped \(count) events")
+                beginEvent(
+                    ph: "i", pid: Self.serverProcess, tid: 0, timestamp: timestamp, name: "dropped \(count) events")
                 json.raw(",\"s\":\"g\",\"cat\":\"gap\",\"args\":{\"count\":\(count)}}")
             }
         }
@@ -148,7 +151,8 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
         metadata(pid: Self.serverProcess, tid: Int(server), name: "thread_name", value: threads.serverName(server))
     }
 
-    private mutating func slice(server: UInt16, worker: UInt32, from start: UInt64, to end: UInt64, end reason: String) {
+    private mutating func slice(server: UInt16, worker: UInt32, from start: UInt64, to end: UInt64, end reason: String)
+    {
         let thread = threads.lookup(worker)
         beginEvent(ph: "X", pid: Self.serverProcess, tid: Int(server), timestamp: start, name: thread.name)
         json.raw(",\"dur\":")
@@ -158,7 +162,8 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
         json.raw("}}")
     }
 
-    private mutating func instant(timestamp: UInt64, kind: TraceEventKind, worker: UInt32, server: UInt16?, arg: UInt64) {
+    private mutating func instant(timestamp: UInt64, kind: TraceEventKind, worker: UInt32, server: UInt16?, arg: UInt64)
+    {
         let (thread, isNew) = threads.worker(worker)
         if isNew { metadata(pid: Self.workerProcess, tid: Int(thread.pid), name: "thread_name", value: thread.name) }
         stats.instants += 1

@@ -39,7 +39,8 @@ public struct ExportThreadTable: Sendable {
                 guard workers[entity.id] == nil else { continue }
                 let pid = entity.tid > 0 && !usedPids.contains(entity.tid) ? entity.tid : Self.syntheticPid(entity.id)
                 usedPids.insert(pid)
-                workers[entity.id] = ExportThread(pid: pid, name: entity.name.isEmpty ? "worker-\(entity.id)" : entity.name)
+                workers[entity.id] = ExportThread(
+                    pid: pid, name: entity.name.isEmpty ? "worker-\(entity.id)" : entity.name)
                 tableWorkers.append(entity.id)
             }
         }

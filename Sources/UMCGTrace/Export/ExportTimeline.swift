@@ -139,7 +139,8 @@ public struct ExportTimeline: Sendable {
                 }
             leaveLane(w, at: event.timestamp, reason: reason, hint: server, into: &out)
             if event.kind != .wait {
-                out.append(.instant(timestamp: event.timestamp, kind: event.kind, worker: w, server: server, arg: event.arg))
+                out.append(
+                    .instant(timestamp: event.timestamp, kind: event.kind, worker: w, server: server, arg: event.arg))
             }
         case .wake, .timeout:
             guard hasWorker else { return ignore() }
@@ -147,7 +148,8 @@ public struct ExportTimeline: Sendable {
             let onLane = server ?? target
             let t = clamp(onLane, event.timestamp)
             out.append(.waking(timestamp: t, worker: w, lane: onLane, target: target))
-            out.append(.instant(timestamp: event.timestamp, kind: event.kind, worker: w, server: server, arg: event.arg))
+            out.append(
+                .instant(timestamp: event.timestamp, kind: event.kind, worker: w, server: server, arg: event.arg))
         case .serverIdle:
             guard let s = server else { return ignore() }
             if let current = lanes[Int(s)].current {
@@ -181,7 +183,8 @@ public struct ExportTimeline: Sendable {
         for worker in snapshot.workers.prefix(Self.maxRemembered) { workerStates[worker.id] = worker.state }
         for server in snapshot.servers {
             guard let s = lane(server.id) else { continue }
-            let desired = server.state == .running && server.currentWorker != TraceEvent.noWorker ? server.currentWorker : nil
+            let desired =
+                server.state == .running && server.currentWorker != TraceEvent.noWorker ? server.currentWorker : nil
             let current = lanes[Int(s)].current
             guard current != desired else { continue }
             let reason = LeaveReason.resynced(current.flatMap { workerStates[$0] })
@@ -231,8 +234,10 @@ public struct ExportTimeline: Sendable {
         }
         let t = clamp(s, timestamp)
         let prev = lanes[Int(s)].current
-        out.append(.laneSwitch(LaneSwitch(
-            timestamp: t, server: s, prev: prev, prevSince: lanes[Int(s)].since, leave: leave, next: worker)))
+        out.append(
+            .laneSwitch(
+                LaneSwitch(
+                    timestamp: t, server: s, prev: prev, prevSince: lanes[Int(s)].since, leave: leave, next: worker)))
         if let prev { runningOn[prev] = nil }
         lanes[Int(s)].current = worker
         lanes[Int(s)].since = t
@@ -253,8 +258,10 @@ public struct ExportTimeline: Sendable {
             return
         }
         let t = clamp(s, timestamp)
-        out.append(.laneSwitch(LaneSwitch(
-            timestamp: t, server: s, prev: worker, prevSince: lanes[Int(s)].since, leave: reason, next: nil)))
+        out.append(
+            .laneSwitch(
+                LaneSwitch(
+                    timestamp: t, server: s, prev: worker, prevSince: lanes[Int(s)].since, leave: reason, next: nil)))
         lanes[Int(s)].current = nil
         lanes[Int(s)].since = t
         runningOn[worker] = nil

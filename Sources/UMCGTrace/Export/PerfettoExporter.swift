@@ -137,7 +137,8 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
                 p.message(PF.Packet.trackDescriptor) { track in
                     track.uint(PF.Track.uuid, Self.uuid(of: rate))
                     track.string(PF.Track.name, rate.name)
-                    track.message(PF.Track.counter) { counter in counter.uint(PF.Track.counterUnit, PF.Track.unitCount) }
+                    track.message(PF.Track.counter) { counter in counter.uint(PF.Track.counterUnit, PF.Track.unitCount)
+                    }
                 }
             }
         }
@@ -163,7 +164,9 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     }
 
     /// Appends one `TracePacket` (field 1 of `Trace`) with the sequence id set.
-    private mutating func packet(timestamp: UInt64? = nil, clearsState: Bool = false, _ body: (inout ProtoWriter) -> Void) {
+    private mutating func packet(
+        timestamp: UInt64? = nil, clearsState: Bool = false, _ body: (inout ProtoWriter) -> Void
+    ) {
         output.message(PF.Trace.packet) { p in
             if let timestamp { p.uint(PF.Packet.timestamp, timestamp) }
             body(&p)

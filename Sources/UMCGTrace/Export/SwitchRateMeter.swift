@@ -93,12 +93,16 @@ public struct SwitchRateMeter: Sendable {
 
     /// Records a `.baselineSample` event.
     public mutating func baselineSample(_ event: TraceEvent, into out: inout [CounterSample]) {
-        guard event.worker <= UInt32(UInt8.max), let method = BaselineMethod(rawValue: UInt8(event.worker)) else { return }
+        guard event.worker <= UInt32(UInt8.max), let method = BaselineMethod(rawValue: UInt8(event.worker)) else {
+            return
+        }
         sampled.insert(method)
         if let previous = lastSample[method], event.timestamp > previous {
-            out.append(CounterSample(
-                track: RateTrack(method), timestamp: previous,
-                value: rate(event.arg.multipliedReportingOverflow(by: 2).partialValue, over: event.timestamp - previous)))
+            out.append(
+                CounterSample(
+                    track: RateTrack(method), timestamp: previous,
+                    value: rate(
+                        event.arg.multipliedReportingOverflow(by: 2).partialValue, over: event.timestamp - previous)))
         }
         lastSample[method] = max(event.timestamp, lastSample[method] ?? 0)
     }
@@ -112,7 +116,8 @@ public struct SwitchRateMeter: Sendable {
                 let active = baseline.activeNanos - previous.active
                 let cycles = baseline.cycles - previous.cycles
                 let value = active == 0 ? 0 : rate(cycles.multipliedReportingOverflow(by: 2).partialValue, over: active)
-                out.append(CounterSample(track: RateTrack(baseline.method), timestamp: previous.timestamp, value: value))
+                out.append(
+                    CounterSample(track: RateTrack(baseline.method), timestamp: previous.timestamp, value: value))
             }
             lastKeyframe[baseline.method] = (snapshot.timestamp, baseline.cycles, baseline.activeNanos)
         }

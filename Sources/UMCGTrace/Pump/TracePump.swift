@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Moves events from a `TraceHub` to a trace file and to the dashboard, on its own thread.

@@ -112,7 +112,8 @@ struct ReportFold {
         {
             let name = serverNames[UInt32(e.server)]
             // In place (the default subscript's modify accessor): no copy of the row per event.
-            Self.apply(e, to: &servers[e.server, default: TraceReport.ServerRow(id: e.server, name: name ?? "srv\(e.server)")])
+            Self.apply(
+                e, to: &servers[e.server, default: TraceReport.ServerRow(id: e.server, name: name ?? "srv\(e.server)")])
         }
         guard e.worker != TraceEvent.noWorker, e.kind != .baselineSample, e.kind != .serverIdle,
             e.kind != .serverWake, e.kind != .keyframe,
@@ -122,13 +123,16 @@ struct ReportFold {
         switch e.kind {
         case .switchTo: runStart[e.worker] = e.timestamp
         case .block, .wait, .preempt, .handoff, .exit:
-            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start { runEnded = e.timestamp - start }
+            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start {
+                runEnded = e.timestamp - start
+            }
         default: break
         }
         let name = workerNames[e.worker]
         // In place: a copied row would copy its latency samples on every event.
         Self.apply(
-            e, runNanos: runEnded, to: &workers[e.worker, default: TraceReport.WorkerRow(id: e.worker, name: name ?? "w\(e.worker)")])
+            e, runNanos: runEnded,
+            to: &workers[e.worker, default: TraceReport.WorkerRow(id: e.worker, name: name ?? "w\(e.worker)")])
     }
 
     private static func apply(_ e: TraceEvent, to row: inout TraceReport.ServerRow) {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Plain pthreads for the benchmark and tests (UMCGTrace has no Foundation).

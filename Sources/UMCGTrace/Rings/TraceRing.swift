@@ -180,7 +180,9 @@ public final class TraceRing: @unchecked Sendable {
             if old & 0xFFFF != location & 0xFFFF { merged |= 0xFFFF }  // servers differ → noServer
             if old & 0xFFFF_0000 != location & 0xFFFF_0000 { merged |= 0xFFFF_0000 }  // cpus differ → noCPU
             priv[Private.dropLocation] = merged
-            if priv[Private.dropWorker] != UInt64(event.worker) { priv[Private.dropWorker] = UInt64(TraceEvent.noWorker) }
+            if priv[Private.dropWorker] != UInt64(event.worker) {
+                priv[Private.dropWorker] = UInt64(TraceEvent.noWorker)
+            }
         }
         priv[Private.pendingDrops] = pending &+ 1
         // Relaxed: a statistic; consumers that reconcile read it after joining the producer.

@@ -43,7 +43,8 @@ extension RunInfo {
         r.position = 8
         let version = try r.u16()
         if version != TraceFormat.version {
-            throw .invalid(offset: 8, reason: "unsupported format version \(version) (this umcgtop reads \(TraceFormat.version))")
+            throw .invalid(
+                offset: 8, reason: "unsupported format version \(version) (this umcgtop reads \(TraceFormat.version))")
         }
         if try r.u16() != 0 { throw .invalid(offset: 10, reason: "unknown header flags") }
         let length = Int(try r.u32())
@@ -51,7 +52,8 @@ extension RunInfo {
             throw .invalid(offset: 12, reason: "absurd header length \(length)")
         }
         if TraceFormat.fileHeaderFixedSize + length + 4 > fileSize {
-            throw .invalid(offset: 12, reason: "header length \(length) runs past the end of the file (\(fileSize) bytes)")
+            throw .invalid(
+                offset: 12, reason: "header length \(length) runs past the end of the file (\(fileSize) bytes)")
         }
         return (version, length)
     }

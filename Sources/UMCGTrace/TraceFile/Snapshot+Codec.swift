@@ -92,7 +92,8 @@ extension Snapshot {
             let cycles = try r.varint("baseline cycles")
             let active = try r.varint("baseline active ns")
             let placement = try r.string("baseline placement", maxLength: 64)
-            baselines.append(BaselineCounters(method: method, cycles: cycles, activeNanos: active, placement: placement))
+            baselines.append(
+                BaselineCounters(method: method, cycles: cycles, activeNanos: active, placement: placement))
         }
         if r.remaining != 0 { throw r.error("\(r.remaining) unexpected bytes at the end of a keyframe") }
         return Snapshot(

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a trace file could not be written or read. Its `description` is one line naming the cause.

@@ -104,7 +104,9 @@ struct RecordHeader: Equatable {
                 throw .invalid(offset: offset + 36, reason: "inconsistent gap counts")
             }
         case .keyframe, .end:
-            if h.gapCount != 0 || h.dropped != 0 { throw .invalid(offset: offset + 36, reason: "inconsistent gap counts") }
+            if h.gapCount != 0 || h.dropped != 0 {
+                throw .invalid(offset: offset + 36, reason: "inconsistent gap counts")
+            }
         }
         return h
     }

@@ -45,7 +45,9 @@ public final class TraceReader: Sendable {
         }
         let stored = ByteReader(headerPayload, base: 16).littleEndianU32(at: headerLength)
         var crc = prefix.withUnsafeBytes { CRC32C.update(0, $0) }
-        crc = headerPayload.withUnsafeBytes { CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: $0[0..<headerLength])) }
+        crc = headerPayload.withUnsafeBytes {
+            CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: $0[0..<headerLength]))
+        }
         if crc != stored { throw .invalid(offset: 0, reason: "header checksum mismatch") }
         info = try RunInfo.decodeHeaderPayload(Array(headerPayload[0..<headerLength]))
         let first = TraceFormat.fileHeaderFixedSize + headerLength + 4

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a `TraceWriter` puts its bytes: a file, or memory in tests.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The bytes a `TraceReader` reads: a file (pread(2), so reads from several threads are safe) or memory.

@@ -71,7 +71,8 @@ public struct ExportSizePolicy: Sendable, Equatable {
         guard format == .chromeJSON else { return nil }
         if events > refuseAbove && !force { throw .tooLarge(events: events, limit: refuseAbove) }
         if events > warnAbove {
-            return "\(events) events make a large Chrome JSON file (~\(events * 100 / 1_000_000) MB); --perfetto is smaller"
+            return
+                "\(events) events make a large Chrome JSON file (~\(events * 100 / 1_000_000) MB); --perfetto is smaller"
         }
         return nil
     }

@@ -15,7 +15,8 @@ enum ReportFormatter {
         if s.truncated { out += "truncated: \(s.lostBytes) bytes lost\n" }
         out += "\n"
         let header = [
-            "worker", "switches", "blocks", "wakes", "waits", "preempt", "timeout", "run time", "wake→run avg", "p99", "max",
+            "worker", "switches", "blocks", "wakes", "waits", "preempt", "timeout", "run time", "wake→run avg", "p99",
+            "max",
         ]
         var rows: [[String]] = [header]
         for w in r.workers {
@@ -71,25 +72,34 @@ enum ReportFormatter {
         ]
         fields.append(("event_counts", .object(r.eventCounts.map { ("\($0.kind)", .uint($0.count)) })))
         fields.append(
-            ("per_worker", .array(r.workers.map { w in
-                .object([
-                    ("id", .uint(UInt64(w.id))), ("name", .string(w.name)), ("switches", .uint(w.switches)),
-                    ("blocks", .uint(w.blocks)), ("wakes", .uint(w.wakes)), ("waits", .uint(w.waits)),
-                    ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)), ("handoffs", .uint(w.handoffs)),
-                    ("run_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
-                    ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
-                    ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
-                    ("wake_to_run_max_ns", .uint(w.wakeToRun.max)),
-                    ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),
-                ])
-            })))
+            (
+                "per_worker",
+                .array(
+                    r.workers.map { w in
+                        .object([
+                            ("id", .uint(UInt64(w.id))), ("name", .string(w.name)), ("switches", .uint(w.switches)),
+                            ("blocks", .uint(w.blocks)), ("wakes", .uint(w.wakes)), ("waits", .uint(w.waits)),
+                            ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)),
+                            ("handoffs", .uint(w.handoffs)),
+                            ("run_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
+                            ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
+                            ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
+                            ("wake_to_run_max_ns", .uint(w.wakeToRun.max)),
+                            ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),
+                        ])
+                    })
+            ))
         fields.append(
-            ("per_server", .array(r.servers.map { v in
-                .object([
-                    ("id", .uint(UInt64(v.id))), ("name", .string(v.name)), ("switches", .uint(v.switches)),
-                    ("idles", .uint(v.idles)), ("idle_ns", .uint(v.idleNanos)),
-                ])
-            })))
+            (
+                "per_server",
+                .array(
+                    r.servers.map { v in
+                        .object([
+                            ("id", .uint(UInt64(v.id))), ("name", .string(v.name)), ("switches", .uint(v.switches)),
+                            ("idles", .uint(v.idles)), ("idle_ns", .uint(v.idleNanos)),
+                        ])
+                    })
+            ))
         return JSONValue.object(fields).rendered + "\n"
     }
 
