@@ -26,6 +26,10 @@ struct FaultRecordTests {
         let error = try #require(recording["error"] as? String, "no recording error: \(recording)")
         #expect(error.contains("EFBIG"), "\(error)")
         #expect(!error.contains("\n"))
+        // Scripts see it on stderr too, as exactly one line, even with --json.
+        let warnings = r.stderr.split(separator: "\n").filter { $0.contains("recording stopped") }
+        #expect(warnings.count == 1, "stderr: \(r.stderr)")
+        #expect(warnings.first?.hasPrefix("umcgtop: warning: ") == true && warnings.first?.contains("EFBIG") == true)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         #expect(size <= 64 << 10)
         // The file opens up to its last good chunk; `report` warns but succeeds.

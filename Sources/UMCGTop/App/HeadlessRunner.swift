@@ -19,6 +19,9 @@ public struct HeadlessRunner {
     private var meter = UICPUMeter()
     /// Events folded so far.
     public private(set) var eventsFolded = 0
+    /// The note already printed on stderr, if any.
+    private var reportedNote: String?
+    private let errorLine: (String) -> Void
 
     /// Creates a runner; `output` receives frames and the summary (stdout by default) and returns false
     /// when the reader went away (EPIPE): the run then ends as if by SIGPIPE (status 141).
@@ -27,9 +30,11 @@ public struct HeadlessRunner {
         refreshMillis: Int, clock: @escaping () -> UInt64 = { umcg_shim_monotonic_ns() },
         pendingSignal: @escaping () -> Int32? = { SignalMonitor.received },
         output: @escaping (String) -> Bool = StandardStreams.out,
+        errorLine: @escaping (String) -> Void = StandardStreams.errorLine,
         sleep: @escaping (UInt64) -> Void = HeadlessRunner.sleep(nanos:)
     ) {
         nap = sleep
+        self.errorLine = errorLine
         self.source = source
         self.aggregator = aggregator
         self.duration = duration
@@ -62,6 +67,7 @@ public struct HeadlessRunner {
             let now = clock()
             eventsFolded += source.pump(into: &aggregator, budget: 200_000, now: now)
             if now >= end || source.finished { break }
+            reportNoteOnce()
             if now >= nextRefresh {
                 aggregator.tick(now: source.traceTime(now: now))
                 if meter.sample(now: now) { aggregator.model.status.uiCPUPercent = meter.percent }
@@ -85,6 +91,7 @@ public struct HeadlessRunner {
             eventsFolded += n
             if n == 0 { break }
         }
+        reportNoteOnce()
         let snapshot = source.snapshot()
         if let snapshot { aggregator.ingest(snapshot: snapshot) }
         aggregator.tick(now: source.traceTime(now: clock()))
@@ -100,6 +107,14 @@ public struct HeadlessRunner {
             if status != Self.brokenPipeStatus { _ = output(frame(elapsed: stopped &- start)) }
         }
         return status
+    }
+
+    /// Prints the source's note (a stopped recording, a failed baseline) as one line on stderr the first
+    /// time it appears, so scripts see it in every mode, `--json` included.
+    private mutating func reportNoteOnce() {
+        guard reportedNote == nil, let note = source.note else { return }
+        reportedNote = note
+        errorLine("umcgtop: warning: \(note)")
     }
 
     private func frame(elapsed: UInt64) -> String {
