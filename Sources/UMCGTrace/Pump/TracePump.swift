@@ -87,7 +87,7 @@ public final class TracePump: Sendable {
             // Releasing: pairs with the pump thread's acquiring load in `run`.
             stopRequested.store(true, ordering: .releasing)
             if let thread = gate.thread {
-                _ = pthread_join(thread, nil)
+                ThreadLauncher.join(thread)
                 gate.thread = nil
             }
             state.withLock { finalPass(&$0) }
@@ -191,23 +191,13 @@ public final class TracePump: Sendable {
     }
 
     private func startPumpThread() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                guard let raw else { return nil }
-                let pump = Unmanaged<TracePump>.fromOpaque(raw).takeRetainedValue()
-                pump.run()
-                return nil
-            }, context)
-        if rc != 0 {
-            // No thread: release the context; stop() still drains and closes from the caller's thread.
-            Unmanaged<TracePump>.fromOpaque(context).release()
-            firstError.withLock { $0 = .system(operation: "pthread_create", path: "pump", errno: rc) }
-            return
+        switch ThreadLauncher.start({ [self] in run() }) {
+        case .success(let thread):
+            gate.withLock { $0.thread = thread }
+        case .failure(let e):
+            // No thread: stop() still drains and closes from the caller's thread.
+            firstError.withLock { $0 = .system(operation: "pthread_create", path: "pump", errno: e.errno) }
         }
-        gate.withLock { $0.thread = thread }
     }
 
     private func run() {
@@ -243,8 +233,7 @@ struct PumpState: Sendable {
 }
 
 /// Serialises `stop()` callers.
-struct StopGate: @unchecked Sendable {
-    // SAFETY: pthread_t is a plain integer handle on Linux; only accessed under the gate's mutex.
-    var thread: pthread_t?
+struct StopGate: Sendable {
+    var thread: ThreadLauncher.Handle?
     var stopped = false
 }

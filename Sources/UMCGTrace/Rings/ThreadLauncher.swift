@@ -2,24 +2,42 @@
     import Glibc
 #endif
 
-/// Plain pthreads for the benchmark and tests (UMCGTrace has no Foundation).
-enum ThreadLauncher {
-    /// A started thread; join it exactly once.
-    struct Handle: @unchecked Sendable {
-        // SAFETY: pthread_t is an integer handle on Linux; joined once by its creator.
+/// The project's one wrapper of pthread_create (UMCGTrace has no Foundation): the trace pump, the ring
+/// benchmark, the engine's `OSThread` and the benchmarks package all start their threads here.
+public enum ThreadLauncher {
+    /// A started thread; join or detach it exactly once.
+    public struct Handle: @unchecked Sendable {
+        // SAFETY: pthread_t is an integer handle on Linux; joined or detached once by its owner.
         let thread: pthread_t
     }
 
-    /// Starts a thread running `body`; nil when pthread_create fails.
-    static func spawn(_ body: @escaping @Sendable () -> Void) -> Handle? {
+    /// pthread_create or pthread_attr_setstacksize failed with `errno`.
+    public struct StartError: Error, Equatable, Sendable {
+        /// The pthread error number.
+        public let errno: Int32
+    }
+
+    /// Starts a thread running `body`, with `stackSize` bytes of stack (nil = the system default,
+    /// smaller values are raised to PTHREAD_STACK_MIN).
+    public static func start(
+        stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void
+    ) -> Result<Handle, StartError> {
         final class Box {
             let body: @Sendable () -> Void
             init(_ body: @escaping @Sendable () -> Void) { self.body = body }
         }
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        if let stackSize {
+            let rc = pthread_attr_setstacksize(&attr, max(stackSize, Int(PTHREAD_STACK_MIN)))
+            if rc != 0 { return .failure(StartError(errno: rc)) }
+        }
+        // SAFETY: the retained box is released exactly once, by the thread or here when creation fails.
         let context = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
-            &thread, nil,
+            &thread, &attr,
             { raw in
                 guard let raw else { return nil }
                 Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
@@ -27,11 +45,19 @@ enum ThreadLauncher {
             }, context)
         if rc != 0 {
             Unmanaged<Box>.fromOpaque(context).release()
-            return nil
+            return .failure(StartError(errno: rc))
         }
-        return Handle(thread: thread)
+        return .success(Handle(thread: thread))
+    }
+
+    /// Starts a thread running `body` with the default stack; nil when it cannot be started.
+    public static func spawn(_ body: @escaping @Sendable () -> Void) -> Handle? {
+        try? start(body).get()
     }
 
     /// Waits for the thread to end.
-    static func join(_ handle: Handle) { _ = pthread_join(handle.thread, nil) }
+    public static func join(_ handle: Handle) { _ = pthread_join(handle.thread, nil) }
+
+    /// Lets the thread's resources go when it ends, without joining it.
+    public static func detach(_ handle: Handle) { _ = pthread_detach(handle.thread) }
 }
