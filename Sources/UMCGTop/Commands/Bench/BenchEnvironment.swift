@@ -46,17 +46,5 @@ enum CFormat {
 
 /// Text to stderr (progress lines), outside stdout so `--json` stays one object.
 struct BenchStderr: TextOutputStream {
-    mutating func write(_ string: String) {
-        let bytes = Array(string.utf8)
-        bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                // Plain terminal output, not a system interface the engine models: libc write(2).
-                let n = Glibc.write(2, base + offset, raw.count - offset)
-                if n <= 0 { return }
-                offset += n
-            }
-        }
-    }
+    mutating func write(_ string: String) { StandardStreams.err(string) }
 }

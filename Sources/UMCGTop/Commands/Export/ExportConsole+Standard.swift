@@ -1,5 +1,4 @@
 import CUMCGShims
-import Glibc
 
 extension ExportConsole {
     /// stdout and stderr of the process; a progress line only when stderr is a terminal.
@@ -7,21 +6,8 @@ extension ExportConsole {
         let tty = umcg_shim_isatty(2) == 1
         return ExportConsole(
             out: { line in print(line) },
-            err: { line in writeStandardError(line + "\n") },
-            progress: tty ? { line in writeStandardError("\r\u{1B}[K" + line) } : nil)
+            err: { line in StandardStreams.errorLine(line) },
+            progress: tty ? { line in StandardStreams.err("\r\u{1B}[K" + line) } : nil)
     }
 
-    /// Writes `text` to fd 2 (best effort: a failing stderr has nowhere to report to).
-    private static func writeStandardError(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw -> Int in
-                // SAFETY: `raw` covers `bytes`; `offset < bytes.count` keeps the pointer inside it.
-                Glibc.write(2, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-            }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
 }
