@@ -16,11 +16,11 @@ enum DetailView {
         let line1 =
             " switches \(Format.count(t.switches))  \(Format.rate(row.switchesPerSecond))/s   blocks \(Format.count(t.blocks))"
             + "  wakes \(Format.count(t.wakes))  waits \(Format.count(t.waits))  preempt \(Format.count(t.preemptions))"
-            + "  timeouts \(Format.count(t.timeouts))"
         buffer.put(line1, x: 0, y: y0 + 1, maxWidth: w)
         let line2 =
             " run \(Format.nanos(t.runNanos, ascii: ascii))  runnable \(Format.nanos(t.runnableNanos, ascii: ascii))"
-            + "  blocked \(Format.nanos(t.blockedNanos, ascii: ascii))   last block: \(row.lastBlockReason?.description ?? "-")"
+            + "  blocked \(Format.nanos(t.blockedNanos, ascii: ascii))  timeouts \(Format.count(t.timeouts))"
+            + "  last block: \(row.lastBlockReason?.description ?? "-")"
         buffer.put(line2, x: 0, y: y0 + 2, style: CellStyle(color: .dim), maxWidth: w)
 
         let leftWidth = w >= 100 ? w / 2 : w / 2 + 4
