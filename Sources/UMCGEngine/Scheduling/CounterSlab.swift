@@ -99,6 +99,8 @@ enum SF {
     static let cpu = 7
     /// CTX_SWITCH attempts refused with EINVAL (a stale run-queue entry).
     static let staleSwitches = 8
+    /// Runnable workers this server moved to a shorter run queue of another server.
+    static let migrations = 9
 
     static let count = 16
 }

@@ -3,6 +3,8 @@ import UMCGTrace
 
 /// One server thread's user-space scheduler: a FIFO run queue of its own, CTX_SWITCH to the head,
 /// idle WAIT for events when empty, stealing one worker from another server's queue before idling.
+/// Every `balanceInterval`th worker it makes runnable goes to the shortest other queue instead when
+/// its own is longer by more than 1 (+1/16), so runnable workers spread evenly over the servers.
 /// Every transition updates the lossless counters and is traced into this server's ring.
 struct ServerScheduler {
     let engine: Engine
@@ -17,8 +19,14 @@ struct ServerScheduler {
     var idle = false
     /// Start of the CTX_SWITCH whose events are being handled (0 outside one).
     var switchStart: UInt64 = 0
+    /// Workers made runnable so far (the balance check runs on every `balanceInterval`th).
+    var enqueueTick: UInt32 = 0
 
     static let eventSlots: Int32 = 16
+    /// How often (in workers made runnable) a server compares its run queue with the others'. The
+    /// check reads the other servers' queue heads and tails, lines those servers write on every
+    /// switch, so it is not done on every one.
+    static let balanceInterval: UInt32 = 64
 
     init(engine: Engine, index: Int) {
         self.engine = engine
@@ -303,19 +311,59 @@ struct ServerScheduler {
     }
 
     @inline(__always)
-    func makeRunnable(_ w: Int, since t: UInt64) {
+    mutating func makeRunnable(_ w: Int, since t: UInt64) {
         rows.set(w, WF.runnableSince, t)
         enqueue(w)
     }
 
-    /// Appends `w` to this server's run queue unless it already sits in one.
+    /// Appends `w` to a run queue (this server's, see `runQueue()`) unless it already sits in one.
     @inline(__always)
-    func enqueue(_ w: Int) {
+    mutating func enqueue(_ w: Int) {
         // AcquiringAndReleasing: exactly one server wins 0 → 1; pairs with runWorker's releasing clear.
         if rows.field(w, WF.queued).pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
             .exchanged
         {
-            engine.runQueues[index].enqueueWaiting(UInt64(w))
+            let q = runQueue()
+            engine.runQueues[q].enqueueWaiting(UInt64(w))
+            if q != index { migrated(to: q) }
+        }
+    }
+
+    /// The run queue for the worker being made runnable: this server's own, except on every
+    /// `balanceInterval`th call when another server's queue is shorter by more than 1 + 1/16 of
+    /// this one's (the worker being queued is not in either: it counts for this server).
+    /// Without it, a pingpong engine keeps whatever split registration gave it: 7 + 1 workers on
+    /// two servers means one worker gets a whole CPU and seven share the other.
+    @inline(__always)
+    mutating func runQueue() -> Int {
+        let n = engine.configuration.servers
+        guard n > 1 else { return index }
+        enqueueTick &+= 1
+        guard enqueueTick % Self.balanceInterval == 0 else { return index }
+        let mine = engine.runQueues[index].approximateCount
+        var best = index
+        var shortest = mine
+        var k = 1
+        while k < n {
+            let o = (index + k) % n
+            let c = engine.runQueues[o].approximateCount
+            if c < shortest {
+                best = o
+                shortest = c
+            }
+            k += 1
+        }
+        return mine > shortest + 1 + mine / 16 ? best : index
+    }
+
+    /// Counts a migration to server `q` and makes sure an idle server looks at the queues.
+    @inline(never)
+    func migrated(to q: Int) {
+        srv.add(index, SF.migrations, 1)
+        if srv.get(q, SF.state) == UInt64(ServerState.idle.rawValue) {
+            // An idle server sleeps in WAIT until an event; UMCG_WAKE pokes one (EAGAIN: none is
+            // idle any more, so the queue will be looked at). Any server steals from any queue.
+            try? engine.backend.ctl(.wake)
         }
     }
 
