@@ -11,6 +11,12 @@
 #include <sys/utsname.h>
 #include <sys/timerfd.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
+#include <signal.h>
+#include <pthread.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 int32_t umcg_shim_gettid(void) { return (int32_t)syscall(SYS_gettid); }
 
@@ -179,4 +185,56 @@ int umcg_shim_futex_hash_get_slots(void) {
 
 int umcg_shim_futex_hash_set_slots(uint32_t slots) {
     return prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, (unsigned long)slots, 0, 0) == -1 ? -errno : 0;
+}
+
+int umcg_shim_map_anonymous(uint64_t length, void **out) {
+    void *p = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return -errno;
+    *out = p;
+    return 0;
+}
+
+int umcg_shim_unmap(void *address, uint64_t length) {
+    return munmap(address, (size_t)length) == -1 ? -errno : 0;
+}
+
+int umcg_shim_advise_huge_pages(void *address, uint64_t length) {
+    return madvise(address, (size_t)length, MADV_HUGEPAGE) == -1 ? -errno : 0;
+}
+
+void umcg_shim_reset_vector_state(void) {
+#if defined(__x86_64__)
+    if (!__builtin_cpu_supports("avx512f")) return;
+    static _Alignas(64) const unsigned char init_area[1024];
+    // XRSTOR with XSTATE_BV = 0 in the header puts the requested components (RFBM = EDX:EAX =
+    // opmask, ZMM_Hi256, Hi16_ZMM) in their init state, so XSAVE skips them on a context switch.
+    __asm__ volatile("xrstor %0" : : "m"(*(const unsigned char (*)[1024])init_area), "a"(0xE0), "d"(0) : "memory");
+#endif
+}
+
+_Static_assert(sizeof(umcg_shim_sigmask) >= sizeof(sigset_t), "umcg_shim_sigmask too small");
+
+int umcg_shim_block_async_signals(umcg_shim_sigmask *saved) {
+    sigset_t set;
+    sigfillset(&set);
+    int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+    for (unsigned i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++) sigdelset(&set, synchronous[i]);
+    return -pthread_sigmask(SIG_BLOCK, &set, (sigset_t *)saved);
+}
+
+int umcg_shim_restore_signals(const umcg_shim_sigmask *saved) {
+    return -pthread_sigmask(SIG_SETMASK, (const sigset_t *)saved, NULL);
+}
+
+int umcg_shim_upper_vector_state_in_use(void) {
+#if defined(__x86_64__)
+    if (!__builtin_cpu_supports("avx512f")) return -1;
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(0xD, 1, &a, &b, &c, &d) || !(a & (1u << 2))) return -1;  // XGETBV(1)
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
+    return (lo & 0xE0) != 0;
+#else
+    return -1;
+#endif
 }

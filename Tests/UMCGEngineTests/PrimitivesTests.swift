@@ -22,6 +22,36 @@ import Testing
         }
     }
 
+    @Test func eventQueuePeekLooksAheadWithoutTaking() {
+        let q = EventQueue.allocate(minimumCapacity: 4)
+        defer { q.deallocate() }
+        #expect(q.peek() == nil)
+        for lap in 0..<10 {  // across laps of the ring
+            let base = UInt64(lap * 100)
+            for v in 0..<3 { #expect(q.enqueue(base + UInt64(v))) }
+            #expect(q.peek() == base)
+            #expect(q.peek(ahead: 2) == base + 2)
+            #expect(q.peek(ahead: 3) == nil)  // past the tail
+            #expect(q.approximateCount == 3)
+            #expect(q.dequeue() == base)
+            #expect(q.peek() == base + 1 && q.peek(ahead: 1) == base + 2 && q.peek(ahead: 2) == nil)
+            #expect(q.dequeue() == base + 1 && q.dequeue() == base + 2)
+            #expect(q.peek() == nil)
+        }
+    }
+
+    @Test func prefetchHintsIgnoreUnknownTidsAndServers() throws {
+        let b = try EmulatedBackend(options: .init(maxWorkers: 4, maxServers: 1))
+        b.prefetch(worker: 0)
+        b.prefetch(worker: -1)
+        b.prefetch(worker: ThreadID.current())  // not registered
+        try b.ctl(.registerServer)
+        b.prefetch(worker: ThreadID.current())  // a server, not a worker
+        try b.ctl(.unregister)
+        let k: any UMCGBackend = b
+        k.prefetch(worker: 12_345)
+    }
+
     @Test func eventQueueManyProducersLoseNothing() throws {
         let q = EventQueue.allocate(minimumCapacity: 256)
         defer { q.deallocate() }

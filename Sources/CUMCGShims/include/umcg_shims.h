@@ -104,4 +104,44 @@ int umcg_shim_futex_hash_get_slots(void);
 
 /// prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0): 0 or -errno (slots: 0 or a power of 2).
 int umcg_shim_futex_hash_set_slots(uint32_t slots);
+
+/// mmap(NULL, length, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0):
+/// 0 and the mapping in *out, or -errno.
+int umcg_shim_map_anonymous(uint64_t length, void **out);
+
+/// munmap(address, length): 0 or -errno.
+int umcg_shim_unmap(void *address, uint64_t length);
+
+/// madvise(address, length, MADV_HUGEPAGE): 0 or -errno (-EINVAL without transparent huge pages).
+int umcg_shim_advise_huge_pages(void *address, uint64_t length);
+
+/// x86-64 with AVX-512: puts the opmask and upper ZMM registers back in their init state (XRSTOR
+/// with an all-zero header), so the kernel no longer saves and restores them on context switches.
+/// Does nothing elsewhere. Call only where no live value is held in those registers (any call site:
+/// they are caller-saved).
+void umcg_shim_reset_vector_state(void);
+
+/// x86-64 with AVX-512 and XGETBV(1): whether the opmask or upper ZMM state is in use (XINUSE bits
+/// 5-7) on the calling thread, 1 or 0; -1 where that cannot be known.
+int umcg_shim_upper_vector_state_in_use(void);
+
+/// A hint to load the cache line at address (never faults).
+static inline void umcg_shim_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
+/// An address in the caller's current stack frame (close to its stack pointer).
+static inline uintptr_t umcg_shim_stack_address(void) {
+    volatile char here = 0;
+    return (uintptr_t)&here;
+}
+
+/// Room for a saved signal mask (glibc's sigset_t is 128 bytes).
+typedef struct { uint64_t words[16]; } umcg_shim_sigmask;
+
+/// pthread_sigmask(SIG_BLOCK) of every asynchronous signal (all but SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+/// SIGTRAP, SIGABRT and SIGSYS) for the calling thread, so threads it creates inherit the mask;
+/// the previous mask goes to *saved. 0 or -errno.
+int umcg_shim_block_async_signals(umcg_shim_sigmask *saved);
+
+/// pthread_sigmask(SIG_SETMASK, saved): 0 or -errno.
+int umcg_shim_restore_signals(const umcg_shim_sigmask *saved);
 #endif

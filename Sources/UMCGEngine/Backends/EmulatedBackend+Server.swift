@@ -1,3 +1,4 @@
+import CUMCGShims
 import Synchronization
 
 extension EmulatedBackend {
@@ -7,6 +8,14 @@ extension EmulatedBackend {
         guard let ref = table.lookup(tid) else { throw .ESRCH }
         guard ref & Self.serverRefBit == 0 else { throw .EINVAL }
         return (worker(Int(ref)), ref)
+    }
+
+    /// Loads worker `tid`'s control block (both lines) ahead of a CTX_SWITCH to it.
+    public func prefetch(worker tid: Int32) {
+        guard let ref = table.lookup(tid), ref & Self.serverRefBit == 0, Int(ref) < options.maxWorkers else { return }
+        let p = workerSlab + Int(ref) * WorkerBlock.size
+        umcg_shim_prefetch(p)
+        umcg_shim_prefetch(p + 64)
     }
 
     /// Moves a worker from IDLE/RUNNABLE/WAITING to the transient `switching` state (EINVAL otherwise).

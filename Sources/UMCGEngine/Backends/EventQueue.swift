@@ -118,6 +118,19 @@ struct EventQueue: @unchecked Sendable {
         }
     }
 
+    /// The value `ahead` places behind the oldest, without removing anything; nil when there is
+    /// none or it is not published yet. A hint: consumers may take it meanwhile.
+    @inline(__always)
+    func peek(ahead: Int = 0) -> UInt64? {
+        // Relaxed: a ticket.
+        let pos = head.pointee.load(ordering: .relaxed) &+ UInt64(ahead)
+        let cell = sequence(pos)
+        // Acquiring: pairs with enqueue's releasing sequence store; the value is visible.
+        guard cell.pointee.load(ordering: .acquiring) == pos &+ 1 else { return nil }
+        // Relaxed: made visible by the acquiring load above.
+        return (cell + 1).pointee.load(ordering: .relaxed)
+    }
+
     /// Approximate number of queued values.
     var approximateCount: Int {
         // Relaxed: a statistic.

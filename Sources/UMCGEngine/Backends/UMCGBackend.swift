@@ -23,9 +23,16 @@ public protocol UMCGBackend: AnyObject, Sendable {
     /// caller waits to be picked again. Returns whether it was preempted.
     @discardableResult
     func checkpoint() throws(Errno) -> Bool
+
+    /// A hint from a server that it will soon CTX_SWITCH to worker `tid`: start loading what that
+    /// switch touches. Never blocks, never fails; the kernel backend ignores it.
+    func prefetch(worker tid: Int32)
 }
 
 extension UMCGBackend {
+    /// No hint to act on.
+    public func prefetch(worker tid: Int32) {}
+
     /// `umcg_ctl` with the arguments most calls leave at zero.
     @inlinable
     public func ctl(

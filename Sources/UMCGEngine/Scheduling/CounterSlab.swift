@@ -66,6 +66,11 @@ enum WF {
     static let failed = 8
     /// When it handed its server to another worker (CLOCK_MONOTONIC).
     static let handoffAt = 9
+    /// An address near its stack pointer when it last called into the backend to wait (the
+    /// deepest part of its stack a switch to it touches; see `ServerScheduler.prefetchNext`).
+    static let parkSP = 10
+    /// The top of its stack (the pool's end of its stack, or near the thread's first frame).
+    static let stackTop = 11
 
     static let state = 16
     static let server = 17

@@ -97,6 +97,6 @@ extension Engine {
             configuration.servers * EventQueue.bytes(capacity: runQueues[0].capacity) / configuration.workers
         return EngineMemoryReport(
             backendBytesPerWorker: backendBytes, engineBytesPerWorker: workerRows.rowBytes + queueBytes,
-            stackBytesPerWorker: configuration.workerStackBytes)
+            stackBytesPerWorker: stackPool?.stackBytes ?? configuration.workerStackBytes)
     }
 }

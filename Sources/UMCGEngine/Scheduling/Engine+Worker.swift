@@ -1,3 +1,4 @@
+import CUMCGShims
 import UMCGTrace
 
 extension Engine {
@@ -15,6 +16,12 @@ extension Engine {
             failures.add(1, ordering: .relaxed)
             return
         }
+        // glibc's string functions leave AVX-512 registers in use, and the kernel then saves and
+        // restores 2.5 KB of vector state per switch of this thread instead of about 600 bytes.
+        umcg_shim_reset_vector_state()
+        let top = stackPool.map { UInt(bitPattern: $0.stack(w).baseAddress) + UInt($0.stackBytes) }
+        // System stacks: the frames above this one (thread start, closure) fit in 1 KiB.
+        workerRows.set(w, WF.stackTop, UInt64(top ?? (umcg_shim_stack_address() + 1024)))
         var ctx = WorkerContext(engine: self, index: w)
         ctx.followServerCPU()
         let workload = configuration.workload

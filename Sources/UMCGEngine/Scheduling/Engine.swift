@@ -40,6 +40,10 @@ public final class Engine: @unchecked Sendable {
     /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
     /// published their tid.
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
+    /// The worker stacks with `WorkerStacks.pooled` (unmapped in deinit once every worker was joined).
+    let stackPool: StackPool?
+    /// Set by `stop` once the workers were joined (pooled stacks only).
+    let stackUsageAfterStop = ThreadLock<StackUsage?>(nil)
 
     /// Most servers the engine runs (the emulation's idle mask is 64 bits).
     public static let maxServers = 64
@@ -86,6 +90,17 @@ public final class Engine: @unchecked Sendable {
         }
         finished = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 3)
         for i in 0..<3 { (finished + i).initialize(to: Atomic(0)) }
+        if configuration.workerStacks == .pooled {
+            do {
+                stackPool = try StackPool(
+                    count: configuration.workers, stackBytes: Self.poolStackBytes(configuration.workerStackBytes),
+                    paint: configuration.paintStacks)
+            } catch {
+                throw EngineError("cannot map \(configuration.workers) worker stacks: \(error)")
+            }
+        } else {
+            stackPool = nil
+        }
         rings = (0..<configuration.servers).map { configuration.hub?.makeRing(label: "srv\($0)") }
         for w in 0..<configuration.workers {
             workerRows.set(w, WF.state, UInt64(WorkerState.unregistered.rawValue))
@@ -93,7 +108,14 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// A pooled stack: the configured size rounded up to whole 4 KiB pages, at least 16 KiB.
+    static func poolStackBytes(_ requested: Int) -> Int {
+        (max(requested, StackPool.minimumStackBytes) + 4095) & ~4095
+    }
+
     deinit {
+        // A worker never joined (stop timed out) may still be on its pooled stack: leak the pool then.
+        if let stackPool, threads.withLock({ $0.workers.allSatisfy(\.isJoined) }) { stackPool.unmap() }
         for i in 0..<configuration.servers { runQueues[i].deallocate() }
         runQueues.deinitialize(count: configuration.servers)
         runQueues.deallocate()
@@ -119,21 +141,8 @@ public final class Engine: @unchecked Sendable {
             }
         }
         do {
-            for s in 0..<configuration.servers {
-                let t = try OSThread(stackSize: 512 << 10) { [self] in
-                    var scheduler = ServerScheduler(engine: self, index: s)
-                    scheduler.run()
-                    threadFinished(1)
-                }
-                threads.withLock { $0.servers.append(t) }
-            }
-            for w in 0..<configuration.workers {
-                let t = try OSThread(stackSize: configuration.workerStackBytes) { [self] in
-                    runWorker(w)
-                    threadFinished(0)
-                }
-                threads.withLock { $0.workers.append(t) }
-            }
+            // Engine threads block asynchronous signals (see SignalMask).
+            try SignalMask.withAsyncSignalsBlocked { () throws(Errno) in try startThreads() }
         } catch {
             stopThreads(timeout: 30)
             throw EngineError("cannot start threads: \(error)")
@@ -142,6 +151,26 @@ public final class Engine: @unchecked Sendable {
         // carry real tids (bounded wait; a slow start only leaves some tids 0).
         let total = configuration.servers + configuration.workers
         _ = waitFinished(2, count: total, deadline: Clock.monotonicNanos() &+ 5_000_000_000) {}
+    }
+
+    /// Creates the server and worker threads (they record themselves in `threads`).
+    private func startThreads() throws(Errno) {
+        for s in 0..<configuration.servers {
+            let t = try OSThread(stackSize: 512 << 10) { [self] in
+                var scheduler = ServerScheduler(engine: self, index: s)
+                scheduler.run()
+                threadFinished(1)
+            }
+            threads.withLock { $0.servers.append(t) }
+        }
+        for w in 0..<configuration.workers {
+            let t = try OSThread(stackSize: configuration.workerStackBytes, stack: stackPool?.stack(w)) {
+                [self] in
+                runWorker(w)
+                threadFinished(0)
+            }
+            threads.withLock { $0.workers.append(t) }
+        }
     }
 
     /// Stops the engine: every worker finishes at its next checkpoint or yield and unregisters,
@@ -166,7 +195,12 @@ public final class Engine: @unchecked Sendable {
         stopping.store(true, ordering: .relaxed)
         let workers = threads.withLock { $0.workers }
         let workersDone = waitFinished(0, count: workers.count, deadline: deadline) {}
-        if workersDone { for t in workers { t.join() } }
+        if workersDone {
+            for t in workers { t.join() }
+            if let pool = stackPool, pool.count == workers.count {
+                stackUsageAfterStop.withLock { $0 = StackUsage(pool) }
+            }
+        }
         // Relaxed: servers poll it between switches and wake up from idle WAITs (pokes or deadline).
         serversStop.store(true, ordering: .relaxed)
         let servers = threads.withLock { $0.servers }
@@ -215,6 +249,10 @@ public final class Engine: @unchecked Sendable {
         let n = futexBuckets.load(ordering: .relaxed)
         return n < 0 ? nil : n
     }
+
+    /// How deep the workers' pooled stacks were used and whether any overflowed into its canary;
+    /// nil unless `workerStacks` is `.pooled` and `stop()` joined every worker.
+    public var stackUsage: StackUsage? { stackUsageAfterStop.withLock { $0 } }
 
     /// Workers that sent EXIT so far.
     public var exitedWorkerCount: Int { exitedWorkers.load(ordering: .relaxed) }

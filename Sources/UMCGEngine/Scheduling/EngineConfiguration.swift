@@ -37,6 +37,12 @@ public struct EngineConfiguration: Sendable {
     public var pinThreads: Bool
     /// Stack size of each worker thread.
     public var workerStackBytes: Int
+    /// Where worker stacks live: glibc's own mappings with guard pages (default), or one pool on
+    /// transparent huge pages for thousands of workers (see `WorkerStacks.pooled`).
+    public var workerStacks: WorkerStacks = .system
+    /// With `.pooled` stacks: paint them in full so `Engine.stackUsage` reports how deep workers
+    /// went (costs a memset of the pool at creation).
+    public var paintStacks = false
     /// Backend detection (tests inject one; nil = the real uname/env/syscall).
     public var selector: BackendSelector?
     /// Grow the process's private futex hash for the engine's threads at start (Linux 6.16+; see

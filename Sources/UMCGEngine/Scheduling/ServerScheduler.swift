@@ -1,3 +1,4 @@
+import CUMCGShims
 import Synchronization
 import UMCGTrace
 
@@ -21,12 +22,18 @@ struct ServerScheduler {
     var switchStart: UInt64 = 0
     /// Workers made runnable so far (the balance check runs on every `balanceInterval`th).
     var enqueueTick: UInt32 = 0
+    /// Whether to prefetch the next workers' memory before each switch (see `prefetchNext`).
+    let prefetch: Bool
 
     static let eventSlots: Int32 = 16
     /// How often (in workers made runnable) a server compares its run queue with the others'. The
     /// check reads the other servers' queue heads and tails, lines those servers write on every
     /// switch, so it is not done on every one.
     static let balanceInterval: UInt32 = 64
+    /// Workers per server from which `prefetchNext` runs: below it they all stay in the caches.
+    static let prefetchFromWorkersPerServer = 64
+    /// Most bytes of a worker's stack prefetched (its parked frames up to glibc's descriptor).
+    static let prefetchStackBytes = 8 << 10
 
     init(engine: Engine, index: Int) {
         self.engine = engine
@@ -35,6 +42,7 @@ struct ServerScheduler {
         rows = engine.workerRows
         srv = engine.serverRows
         workerCount = engine.configuration.workers
+        prefetch = workerCount >= Self.prefetchFromWorkersPerServer * engine.configuration.servers
     }
 
     mutating func run() {
@@ -88,6 +96,7 @@ struct ServerScheduler {
     }
 
     mutating func runWorker(_ w: Int, events: UnsafeMutablePointer<UInt64>) {
+        if prefetch { prefetchNext() }
         // Releasing: a later enqueue (any server) sees the entry gone; pairs with enqueue's CAS.
         rows.field(w, WF.queued).pointee.store(0, ordering: .releasing)
         let tid = Int32(truncatingIfNeeded: rows.get(w, WF.tid))
@@ -128,6 +137,34 @@ struct ServerScheduler {
         process(events + 1, count: Self.eventSlots - 1, at: t1)
         process(events, count: 1, at: t1)
         switchStart = 0
+    }
+
+    /// With thousands of workers each switch lands on a worker whose memory left the caches long
+    /// ago; the switch after this one will too. Prefetch for it now, while the kernel switches
+    /// this one in: the counter rows of the worker two places ahead in the run queue, and the
+    /// stack of the next one (from where it parked to its top, where glibc keeps the thread
+    /// descriptor and TLS), whose row was prefetched one switch earlier. Hints only: a queue
+    /// entry taken meanwhile by a stealing server costs nothing but the loads.
+    @inline(never)
+    func prefetchNext() {
+        let q = engine.runQueues[index]
+        if let n = q.peek(ahead: 1), n < UInt64(workerCount) {
+            let w = Int(n)
+            umcg_shim_prefetch(rows.field(w, 0))
+            umcg_shim_prefetch(rows.field(w, 16))
+            umcg_shim_prefetch(rows.field(w, 24))
+        }
+        guard let n = q.peek(), n < UInt64(workerCount) else { return }
+        engine.backend.prefetch(worker: Int32(truncatingIfNeeded: rows.get(Int(n), WF.tid)))
+        let sp = rows.get(Int(n), WF.parkSP)
+        let top = rows.get(Int(n), WF.stackTop)
+        // The backend's frames below the recorded address (ctl, park, the futex call): 1.5 KiB.
+        guard sp != 0, top > sp, top - sp <= UInt64(Self.prefetchStackBytes) else { return }
+        var line = (sp &- 1536) & ~63
+        while line < top {
+            umcg_shim_prefetch(UnsafeRawPointer(bitPattern: UInt(line)))
+            line &+= 64
+        }
     }
 
     mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {

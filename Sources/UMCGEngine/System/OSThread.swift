@@ -8,9 +8,12 @@ public final class OSThread: Sendable {
     private let handle: ThreadLauncher.Handle
     private let joined = Atomic<Bool>(false)
 
-    /// Starts a thread running `body`. `stackSize` in bytes (nil = the system default).
-    public init(stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void) throws(Errno) {
-        switch ThreadLauncher.start(stackSize: stackSize, body) {
+    /// Starts a thread running `body`. `stackSize` in bytes (nil = the system default), or `stack`:
+    /// memory from a `StackPool` that stays mapped until this thread is joined.
+    public init(
+        stackSize: Int? = nil, stack: UnsafeMutableRawBufferPointer? = nil, _ body: @escaping @Sendable () -> Void
+    ) throws(Errno) {
+        switch ThreadLauncher.start(stackSize: stackSize, stack: stack, body) {
         case .success(let h): handle = h
         case .failure(let e): throw Errno(rawValue: e.errno)
         }
@@ -22,6 +25,9 @@ public final class OSThread: Sendable {
         if joined.exchange(true, ordering: .acquiringAndReleasing) { return }
         ThreadLauncher.join(handle)
     }
+
+    /// Whether `join()` was called (and returned: the thread is gone).
+    public var isJoined: Bool { joined.load(ordering: .acquiring) }
 
     deinit {
         // A thread never joined is detached so its resources are reclaimed when it ends.

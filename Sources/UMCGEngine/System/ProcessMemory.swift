@@ -8,6 +8,13 @@ public enum ProcessMemory {
         return kilobytes(of: "VmRSS:", in: text).map { $0 * 1024 }
     }
 
+    /// AnonHugePages of /proc/self/smaps_rollup in bytes: anonymous memory on transparent huge
+    /// pages (nil when unavailable).
+    public static func hugePageBytes() -> Int? {
+        guard let text = try? read("/proc/self/smaps_rollup") else { return nil }
+        return kilobytes(of: "AnonHugePages:", in: text).map { $0 * 1024 }
+    }
+
     /// The value in kB of a `Name:   1234 kB` line of a /proc status text.
     static func kilobytes(of field: String, in text: String) -> Int? {
         for line in text.split(separator: "\n") where line.hasPrefix(field) {

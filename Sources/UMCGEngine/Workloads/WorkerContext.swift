@@ -61,8 +61,15 @@ struct WorkerContext {
         sink = x
     }
 
+    /// Records where this thread's stack is about to park (read by servers to prefetch it).
+    @inline(__always)
+    func markStack() {
+        rows.set(index, WF.parkSP, UInt64(umcg_shim_stack_address()))
+    }
+
     /// UMCG_WAIT (yield).
     mutating func yield() throws(Errno) {
+        markStack()
         try backend.ctl(.wait)
         followServerCPU()
     }
@@ -71,6 +78,7 @@ struct WorkerContext {
     /// until TIMEOUT. ETIMEDOUT is the expected outcome.
     mutating func timedWait(nanos: UInt64) throws(Errno) {
         rows.set(index, WF.timedWait, 1)
+        markStack()
         do throws(Errno) {
             try backend.ctl(.wait, absTimeout: Clock.realtimeNanos() &+ nanos)
         } catch  where error == .ETIMEDOUT {
@@ -86,6 +94,7 @@ struct WorkerContext {
         guard tid != 0, other != index else { return try yield() }
         rows.set(index, WF.handoffTarget, UInt64(other + 1))
         rows.set(index, WF.handoffAt, Clock.monotonicNanos())
+        markStack()
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
         } catch  where error == .EINVAL || error == .ESRCH {
@@ -105,6 +114,7 @@ struct WorkerContext {
     /// Leaves a blocking section (WAKE, then wait to be picked).
     mutating func endBlocking() throws(Errno) {
         rows.set(index, WF.wakeAt, Clock.monotonicNanos())
+        markStack()
         try backend.leaveBlocking()
         // A block the kernel backend reports outside our sections reads "other".
         rows.set(index, WF.blockReason, BlockReason.other.rawValue)

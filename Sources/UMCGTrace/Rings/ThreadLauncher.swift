@@ -18,9 +18,11 @@ public enum ThreadLauncher {
     }
 
     /// Starts a thread running `body`, with `stackSize` bytes of stack (nil = the system default,
-    /// smaller values are raised to PTHREAD_STACK_MIN).
+    /// smaller values are raised to PTHREAD_STACK_MIN), or on `stack`, memory the caller provides
+    /// and keeps mapped until the thread is joined (glibc then adds no guard page and keeps its
+    /// thread descriptor and TLS at the top of it).
     public static func start(
-        stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void
+        stackSize: Int? = nil, stack: UnsafeMutableRawBufferPointer? = nil, _ body: @escaping @Sendable () -> Void
     ) -> Result<Handle, StartError> {
         final class Box {
             let body: @Sendable () -> Void
@@ -29,7 +31,10 @@ public enum ThreadLauncher {
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
-        if let stackSize {
+        if let stack, let base = stack.baseAddress {
+            let rc = pthread_attr_setstack(&attr, base, stack.count)
+            if rc != 0 { return .failure(StartError(errno: rc)) }
+        } else if let stackSize {
             let rc = pthread_attr_setstacksize(&attr, max(stackSize, Int(PTHREAD_STACK_MIN)))
             if rc != 0 { return .failure(StartError(errno: rc)) }
         }
