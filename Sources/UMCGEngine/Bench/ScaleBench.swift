@@ -19,13 +19,24 @@ public struct ScaleResult: Sendable, Equatable {
     public var rssBytesPerWorker: Double?
     /// Private futex hash buckets during the run (nil: unknown or the kernel has none).
     public var futexHashBuckets: Int?
+    /// Where the worker stacks were.
+    public var stacks: WorkerStacks = .system
+    /// How deep the pooled stacks were used, and overflows (nil with system stacks).
+    public var stackUsage: StackUsage?
+    /// Bytes of the process on transparent huge pages after the warm-up (nil when unknown).
+    public var hugePageBytes: Int?
+    /// ns per switch of `FutexRoundRobin` with the same threads and stacks, measured right after
+    /// (nil when not measured).
+    public var floorNanosPerSwitch: Double?
 
     /// Creates a result.
     public init(
         workers: Int, servers: Int, seconds: Double, switches: UInt64, startSeconds: Double,
-        memory: EngineMemoryReport, rssBytesPerWorker: Double?, futexHashBuckets: Int? = nil
+        memory: EngineMemoryReport, rssBytesPerWorker: Double?, futexHashBuckets: Int? = nil,
+        floorNanosPerSwitch: Double? = nil
     ) {
         self.futexHashBuckets = futexHashBuckets
+        self.floorNanosPerSwitch = floorNanosPerSwitch
         self.workers = workers
         self.servers = servers
         self.seconds = seconds
@@ -45,35 +56,85 @@ public struct ScaleResult: Sendable, Equatable {
         let rate = switchesPerSecondPerServer
         return rate > 0 ? 1e9 / rate : 0
     }
+
+    /// Engine cost per switch ÷ the futex floor's (nil without a floor).
+    public var overFloor: Double? {
+        guard let f = floorNanosPerSwitch, f > 0, nanosPerSwitch > 0 else { return nil }
+        return nanosPerSwitch / f
+    }
 }
 
-/// The results of every worker count, in the order run.
+/// Every run of a scale benchmark and, per worker count, the median of its rounds.
 public struct ScaleReport: Sendable, Equatable {
-    /// One result per worker count.
-    public var results: [ScaleResult]
+    /// Every run in the order run: round by round, each round every worker count.
+    public var runs: [ScaleResult]
 
     /// Creates a report.
-    public init(results: [ScaleResult]) { self.results = results }
+    public init(runs: [ScaleResult]) { self.runs = runs }
 
-    /// Per-switch cost at the largest worker count divided by the cost at the smallest (the goal
-    /// is at most 1.5: no scan over all workers on the switch path); nil with fewer than two results.
-    public var costRatio: Double? {
-        guard let small = results.min(by: { $0.workers < $1.workers }),
-            let large = results.max(by: { $0.workers < $1.workers }),
-            large.workers != small.workers, small.nanosPerSwitch > 0
+    /// Creates a report of single runs (one round).
+    public init(results: [ScaleResult]) { self.runs = results }
+
+    /// The worker counts in the order first run.
+    public var workerCounts: [Int] {
+        var seen: [Int] = []
+        for r in runs where !seen.contains(r.workers) { seen.append(r.workers) }
+        return seen
+    }
+
+    /// Per worker count (in `workerCounts` order): its run with the median ns/switch (the lower
+    /// middle one for an even number of rounds), carrying the median floor of its rounds and the
+    /// stack usage of all of them (the deepest use, every overflow).
+    public var results: [ScaleResult] {
+        workerCounts.compactMap { n in
+            let mine = runs.filter { $0.workers == n }
+            let byCost = mine.sorted { $0.nanosPerSwitch < $1.nanosPerSwitch }
+            guard var median = byCost.isEmpty ? nil : byCost[(byCost.count - 1) / 2] else { return nil }
+            let floors = mine.compactMap(\.floorNanosPerSwitch).sorted()
+            median.floorNanosPerSwitch = floors.isEmpty ? nil : floors[(floors.count - 1) / 2]
+            let usages = mine.compactMap(\.stackUsage)
+            if var usage = usages.first {
+                usage.maxUsedBytes = usages.compactMap(\.maxUsedBytes).max()
+                usage.overflowed = usages.reduce(0) { $0 + $1.overflowed }
+                median.stackUsage = usage
+            }
+            return median
+        }
+    }
+
+    /// ns/switch of every round for `workers`, in the order run.
+    public func rounds(of workers: Int) -> [Double] { runs.filter { $0.workers == workers }.map(\.nanosPerSwitch) }
+
+    /// Median per-switch cost at the largest worker count divided by the one at the smallest (the
+    /// goal is at most 1.5: no scan over all workers on the switch path); nil with fewer than two counts.
+    public var costRatio: Double? { ratio(\.nanosPerSwitch) }
+
+    /// The same ratio for the futex floor: how much of the growth the kernel itself shows.
+    public var floorRatio: Double? { ratio { $0.floorNanosPerSwitch ?? 0 } }
+
+    private func ratio(_ cost: (ScaleResult) -> Double) -> Double? {
+        let medians = results
+        guard let small = medians.min(by: { $0.workers < $1.workers }),
+            let large = medians.max(by: { $0.workers < $1.workers }),
+            large.workers != small.workers, cost(small) > 0, cost(large) > 0
         else { return nil }
-        return large.nanosPerSwitch / small.nanosPerSwitch
+        return cost(large) / cost(small)
     }
 }
 
 /// Scale benchmark: the `pingpong` workload (every worker yields in a loop) on the default servers
 /// for several worker counts; measures switches per second per server, the cost of one switch and
-/// the memory per worker. Run it on an otherwise idle machine; it prints, never asserts, timings.
+/// the memory per worker, and right after each engine run the `FutexRoundRobin` floor with the
+/// same threads. Rounds are interleaved (each round runs every count) and the report takes the
+/// median per count, so drift on a shared machine hits all counts alike. Run it on an otherwise
+/// idle machine; it prints, never asserts, timings.
 public enum ScaleBench {
     /// The default worker counts: the dashboard's 8, then 1,000 and 10,000.
     public static let defaultWorkerCounts = [8, 1_000, 10_000]
-    /// The default worker stack for scale runs (a yield loop needs little; 256 KiB is the engine default).
-    public static let defaultStackBytes = 64 << 10
+    /// The default worker stack for scale runs: pooled, so it is resident in full; a pingpong
+    /// worker's deepest use is about 16 KiB (its first steps through the Swift runtime's one-time
+    /// setup), 5–6 KiB afterwards; 256 KiB is the engine's default for system stacks.
+    public static let defaultStackBytes = 32 << 10
 
     /// What to run.
     public struct Plan: Sendable, Equatable {
@@ -91,10 +152,16 @@ public enum ScaleBench {
         public var umcgSyscall: Int?
         /// Grow the private futex hash for the threads (false: the kernel's default, to compare).
         public var growFutexHash = true
+        /// Where worker stacks live (pooled: on huge pages, see `WorkerStacks`).
+        public var stacks: WorkerStacks = .pooled
+        /// Rounds; each runs every worker count once, and the report takes the median.
+        public var rounds = 3
+        /// Also measure the `FutexRoundRobin` floor after each engine run.
+        public var floor = true
 
         /// Creates a plan.
         public init(
-            workerCounts: [Int] = ScaleBench.defaultWorkerCounts, seconds: Double = 3, servers: Int = CPU.count,
+            workerCounts: [Int] = ScaleBench.defaultWorkerCounts, seconds: Double = 2, servers: Int = CPU.count,
             stackBytes: Int = ScaleBench.defaultStackBytes, backend: BackendChoice = .auto, umcgSyscall: Int? = nil
         ) {
             self.workerCounts = workerCounts
@@ -106,20 +173,36 @@ public enum ScaleBench {
         }
     }
 
-    /// Runs every worker count of `plan` in turn; `progress` is called after each. Throws
-    /// `EngineError` when an engine cannot be created or started, or does not stop in time.
-    public static func run(_ plan: Plan, progress: (ScaleResult) -> Void = { _ in }) throws -> ScaleReport {
+    /// Runs `plan.rounds` rounds of every worker count; `progress` is called after each run with
+    /// its round (0-based). Throws `EngineError` when an engine cannot be created or started, or
+    /// does not stop in time.
+    public static func run(_ plan: Plan, progress: (Int, ScaleResult) -> Void = { _, _ in }) throws -> ScaleReport {
         guard plan.seconds.isFinite, plan.seconds > 0, plan.seconds <= 600 else {
             throw EngineError("seconds must be > 0 and at most 600 (got \(plan.seconds))")
         }
-        var results: [ScaleResult] = []
-        for n in plan.workerCounts {
-            let r = try runOne(plan, workers: n)
-            progress(r)
-            results.append(r)
+        guard (1...100).contains(plan.rounds) else {
+            throw EngineError("rounds must be between 1 and 100 (got \(plan.rounds))")
         }
-        return ScaleReport(results: results)
+        var runs: [ScaleResult] = []
+        for round in 0..<plan.rounds {
+            for n in plan.workerCounts {
+                var r = try runOne(plan, workers: n)
+                if plan.floor {
+                    r.floorNanosPerSwitch =
+                        try FutexRoundRobin.run(
+                            workers: n, servers: plan.servers, seconds: plan.seconds, warmUp: warmUpSeconds(plan),
+                            stacks: plan.stacks, stackBytes: plan.stackBytes, growFutexHash: plan.growFutexHash
+                        ).nanosPerSwitch
+                }
+                progress(round, r)
+                runs.append(r)
+            }
+        }
+        return ScaleReport(runs: runs)
     }
+
+    /// A quarter of the window, at least 0.2 s.
+    static func warmUpSeconds(_ plan: Plan) -> Double { max(0.2, plan.seconds / 4) }
 
     static func runOne(_ plan: Plan, workers: Int) throws -> ScaleResult {
         let rssBefore = ProcessMemory.residentBytes()
@@ -128,13 +211,15 @@ public enum ScaleBench {
             umcgSyscall: plan.umcgSyscall, workerStackBytes: plan.stackBytes)
         config.hub = nil
         config.growFutexHash = plan.growFutexHash
+        config.workerStacks = plan.stacks
+        config.paintStacks = true
         let engine = try Engine(config)
         let t0 = Clock.monotonicNanos()
         try engine.start()
         let started = Clock.monotonicNanos()
         defer { engine.stop() }
         // Warm-up: every worker registered (each gets switched in once) before the window opens.
-        let warmUp = UInt64(max(0.2, plan.seconds / 4) * 1e9)
+        let warmUp = UInt64(warmUpSeconds(plan) * 1e9)
         let warmDeadline = started &+ warmUp
         let registerDeadline = started &+ 60_000_000_000
         while Clock.monotonicNanos() < registerDeadline, engine.snapshot().workers.contains(where: { $0.switches == 0 })
@@ -144,6 +229,7 @@ public enum ScaleBench {
         let now = Clock.monotonicNanos()
         if now < warmDeadline { pause(nanos: warmDeadline - now) }
         let rssAfter = ProcessMemory.residentBytes()
+        let huge = ProcessMemory.hugePageBytes()
         let first = serverSwitches(engine)
         let windowStart = Clock.monotonicNanos()
         pause(nanos: UInt64(plan.seconds * 1e9))
@@ -154,10 +240,14 @@ public enum ScaleBench {
         }
         let rss: Double? =
             if let rssBefore, let rssAfter { Double(rssAfter - rssBefore) / Double(workers) } else { nil }
-        return ScaleResult(
+        var result = ScaleResult(
             workers: workers, servers: plan.servers, seconds: Double(windowEnd - windowStart) / 1e9,
             switches: last &- first, startSeconds: Double(started - t0) / 1e9, memory: engine.memoryPerWorker,
             rssBytesPerWorker: rss, futexHashBuckets: engine.futexHashBuckets ?? (try? FutexHash.buckets()))
+        result.stacks = plan.stacks
+        result.stackUsage = engine.stackUsage
+        result.hugePageBytes = huge
+        return result
     }
 
     /// Total switches of all servers (reads only the server rows: no scan over the workers).

@@ -15,11 +15,15 @@ public struct BenchCommand: AsyncParsableCommand {
             one JSON object instead.
 
             --scale runs the scale benchmark instead: the pingpong workload on the default servers \
-            for each of --scale-workers (default 8,1000,10000) for --scale-seconds each; prints \
-            switches/s per server, ns per switch, the cost ratio of the largest vs the smallest \
-            worker count (goal <= 1.5x) and memory per worker (engine heap, stack, RSS growth). \
-            --futex-hash kernel keeps the kernel's default private futex hash (16 buckets on 2 CPUs) \
-            to show what the engine's growing it saves.
+            for each of --scale-workers (default 8,1000,10000) for --scale-seconds each, in \
+            --scale-rounds interleaved rounds, and after each engine run the futex floor (the same \
+            number of plain threads woken in turn, no engine). Prints the median switches/s per \
+            server and ns per switch, engine / floor, the cost ratio of the largest vs the smallest \
+            worker count (goal <= 1.5x) next to the floor's own ratio, and memory per worker \
+            (engine heap, stack, deepest stack use, RSS growth). --stacks system uses glibc's \
+            stacks with guard pages instead of the pool on huge pages; --futex-hash kernel keeps \
+            the kernel's default private futex hash (16 buckets on 2 CPUs) to show what the \
+            engine's growing it saves.
             """)
 
     /// Seconds per run.
@@ -70,11 +74,29 @@ public struct BenchCommand: AsyncParsableCommand {
     /// Seconds per worker count of the scale benchmark.
     @Option(
         name: .customLong("scale-seconds"), help: "Seconds measured per worker count for --scale (> 0, at most 600).")
-    public var scaleSeconds: Double = 3
+    public var scaleSeconds: Double = 2
+
+    /// Rounds of the scale benchmark.
+    @Option(
+        name: .customLong("scale-rounds"),
+        help: "Interleaved rounds for --scale (1...100); the table shows the median per worker count.")
+    public var scaleRounds: Int = 3
 
     /// Worker stack size of the scale benchmark.
-    @Option(name: .customLong("stack-kib"), help: "Worker thread stack in KiB for --scale (32...8192).")
+    @Option(name: .customLong("stack-kib"), help: "Worker thread stack in KiB for --scale (16...8192).")
     public var stackKiB: Int = ScaleBench.defaultStackBytes >> 10
+
+    /// Worker stack placement of the scale benchmark.
+    @Option(
+        name: .customLong("stacks"),
+        help:
+            "For --scale: pooled (one mapping on transparent huge pages, no guard pages) or system (glibc's, with guard pages)."
+    )
+    public var stacks: String = WorkerStacks.pooled.rawValue
+
+    /// Skip the futex floor.
+    @Flag(name: .customLong("no-floor"), help: "For --scale: do not measure the futex floor after each engine run.")
+    public var noFloor = false
 
     /// Futex hash policy of the scale benchmark.
     @Option(
@@ -101,8 +123,14 @@ public struct BenchCommand: AsyncParsableCommand {
             guard scaleSeconds.isFinite, scaleSeconds > 0, scaleSeconds <= 600 else {
                 throw ValidationError("--scale-seconds must be > 0 and at most 600 (got \(scaleSeconds))")
             }
-            guard (32...8192).contains(stackKiB) else {
-                throw ValidationError("--stack-kib must be between 32 and 8192 (got \(stackKiB))")
+            guard (16...8192).contains(stackKiB) else {
+                throw ValidationError("--stack-kib must be between 16 and 8192 (got \(stackKiB))")
+            }
+            guard (1...100).contains(scaleRounds) else {
+                throw ValidationError("--scale-rounds must be between 1 and 100 (got \(scaleRounds))")
+            }
+            guard let placement = WorkerStacks(rawValue: stacks) else {
+                throw ValidationError("--stacks must be pooled or system (got '\(stacks)')")
             }
             guard let choice = BackendChoice(rawValue: backend) else {
                 throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
@@ -114,6 +142,9 @@ public struct BenchCommand: AsyncParsableCommand {
                 workerCounts: counts, seconds: scaleSeconds, stackBytes: stackKiB << 10, backend: choice,
                 umcgSyscall: umcgSyscall)
             plan.growFutexHash = futexHash == "grow"
+            plan.rounds = scaleRounds
+            plan.stacks = placement
+            plan.floor = !noFloor
             return plan
         }
     }
@@ -187,11 +218,13 @@ public struct BenchCommand: AsyncParsableCommand {
         let showProgress = umcg_shim_isatty(2) == 1
         let report: ScaleReport
         do {
-            report = try ScaleBench.run(plan) { r in
+            report = try ScaleBench.run(plan) { round, r in
                 guard showProgress else { return }
                 var err = BenchStderr()
+                let floor = r.floorNanosPerSwitch.map { ", floor \(BenchOutput.fixed($0, 0))" } ?? ""
                 print(
-                    "scale: \(r.workers) workers: \(BenchOutput.fixed(r.nanosPerSwitch, 0)) ns/switch", to: &err)
+                    "scale: round \(round + 1)/\(plan.rounds): \(r.workers) workers: "
+                        + "\(BenchOutput.fixed(r.nanosPerSwitch, 0)) ns/switch\(floor)", to: &err)
             }
         } catch {
             var err = BenchStderr()
@@ -202,6 +235,14 @@ public struct BenchCommand: AsyncParsableCommand {
             print(ScaleOutput.json(report, plan: plan, environment: env).rendered)
         } else {
             print(ScaleOutput.text(report, plan: plan, environment: env))
+        }
+        let overflowed = report.runs.reduce(0) { $0 + ($1.stackUsage?.overflowed ?? 0) }
+        if overflowed > 0 {
+            var err = BenchStderr()
+            print(
+                "umcgtop bench --scale: \(overflowed) worker stack(s) overflowed into their canary; raise --stack-kib",
+                to: &err)
+            throw ExitCode.failure
         }
     }
 
