@@ -33,14 +33,15 @@ import UMCGTrace
         #expect(plan.workerCounts == [8, 100, 2000])
         #expect(plan.seconds == 0.5)
         #expect(plan.stackBytes == 128 << 10)
-        #expect(plan.rounds == 3 && plan.stacks == .pooled && plan.floor)
+        #expect(plan.rounds == 3 && plan.stacks == .system && plan.floor)
         let d = try BenchCommand.parse(["--scale"]).scalePlan
         #expect(d.workerCounts == [8, 1_000, 10_000])
-        #expect(d.stackBytes == ScaleBench.defaultStackBytes)
+        #expect(d.stackBytes == 64 << 10)
         let e = try BenchCommand.parse([
-            "--scale", "--scale-rounds", "5", "--stacks", "system", "--no-floor", "--stack-kib", "16",
+            "--scale", "--scale-rounds", "5", "--stacks", "pooled", "--no-floor", "--stack-kib", "16",
         ]).scalePlan
-        #expect(e.rounds == 5 && e.stacks == .system && !e.floor && e.stackBytes == 16 << 10)
+        #expect(e.rounds == 5 && e.stacks == .pooled && !e.floor && e.stackBytes == 16 << 10)
+        #expect(try BenchCommand.parse(["--scale", "--stacks", "pooled"]).scalePlan.stackBytes == 32 << 10)
     }
 
     @Test func outputShowsMediansRoundsAndTheFloor() throws {
@@ -60,8 +61,9 @@ import UMCGTrace
             run(8, ns: 4_000, floor: 4_000), run(10_000, ns: 7_000, floor: 7_000),
             run(8, ns: 6_000, floor: 5_000), run(10_000, ns: 9_000, floor: 8_000),
         ])
-        var plan = ScaleBench.Plan(workerCounts: [8, 10_000], seconds: 1, servers: 2)
+        var plan = ScaleBench.Plan(workerCounts: [8, 10_000], seconds: 1, servers: 2, stackBytes: 32 << 10)
         plan.rounds = 3
+        plan.stacks = .pooled
         let env = BenchEnvironment(backend: "emulated", backendReason: "test", kernel: "Linux test", cpus: 2)
         let text = ScaleOutput.text(report, plan: plan, environment: env)
         #expect(text.contains("pooled worker stacks of 32 KiB (huge pages advised, no guard pages); 3 round(s)"))

@@ -131,10 +131,18 @@ public struct ScaleReport: Sendable, Equatable {
 public enum ScaleBench {
     /// The default worker counts: the dashboard's 8, then 1,000 and 10,000.
     public static let defaultWorkerCounts = [8, 1_000, 10_000]
-    /// The default worker stack for scale runs: pooled, so it is resident in full; a pingpong
-    /// worker's deepest use is about 16 KiB (its first steps through the Swift runtime's one-time
-    /// setup), 5–6 KiB afterwards; 256 KiB is the engine's default for system stacks.
-    public static let defaultStackBytes = 32 << 10
+    /// The default worker stack for scale runs with system stacks (only touched pages are resident;
+    /// 256 KiB is the engine's default).
+    public static let defaultStackBytes = 64 << 10
+    /// The default with pooled stacks, which are resident in full: a pingpong worker's deepest use
+    /// is about 15 KiB in a release build (its first steps through the Swift runtime's one-time
+    /// setup), 5–6 KiB afterwards.
+    public static let defaultPooledStackBytes = 32 << 10
+
+    /// The default stack size for `stacks`.
+    public static func defaultStackBytes(for stacks: WorkerStacks) -> Int {
+        stacks == .pooled ? defaultPooledStackBytes : defaultStackBytes
+    }
 
     /// What to run.
     public struct Plan: Sendable, Equatable {
@@ -152,8 +160,9 @@ public enum ScaleBench {
         public var umcgSyscall: Int?
         /// Grow the private futex hash for the threads (false: the kernel's default, to compare).
         public var growFutexHash = true
-        /// Where worker stacks live (pooled: on huge pages, see `WorkerStacks`).
-        public var stacks: WorkerStacks = .pooled
+        /// Where worker stacks live (`.pooled` puts them on huge pages; measured no faster here
+        /// once servers prefetch, see docs/PERFORMANCE.md).
+        public var stacks: WorkerStacks = .system
         /// Rounds; each runs every worker count once, and the report takes the median.
         public var rounds = 3
         /// Also measure the `FutexRoundRobin` floor after each engine run.

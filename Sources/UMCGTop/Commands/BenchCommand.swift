@@ -20,8 +20,8 @@ public struct BenchCommand: AsyncParsableCommand {
             number of plain threads woken in turn, no engine). Prints the median switches/s per \
             server and ns per switch, engine / floor, the cost ratio of the largest vs the smallest \
             worker count (goal <= 1.5x) next to the floor's own ratio, and memory per worker \
-            (engine heap, stack, deepest stack use, RSS growth). --stacks system uses glibc's \
-            stacks with guard pages instead of the pool on huge pages; --futex-hash kernel keeps \
+            (engine heap, stack, RSS growth). --stacks pooled puts the worker stacks in one \
+            mapping on transparent huge pages and reports the deepest stack use; --futex-hash kernel keeps \
             the kernel's default private futex hash (16 buckets on 2 CPUs) to show what the \
             engine's growing it saves.
             """)
@@ -83,16 +83,18 @@ public struct BenchCommand: AsyncParsableCommand {
     public var scaleRounds: Int = 3
 
     /// Worker stack size of the scale benchmark.
-    @Option(name: .customLong("stack-kib"), help: "Worker thread stack in KiB for --scale (16...8192).")
-    public var stackKiB: Int = ScaleBench.defaultStackBytes >> 10
+    @Option(
+        name: .customLong("stack-kib"),
+        help: "Worker thread stack in KiB for --scale (16...8192; default 64, 32 with --stacks pooled).")
+    public var stackKiB: Int?
 
     /// Worker stack placement of the scale benchmark.
     @Option(
         name: .customLong("stacks"),
         help:
-            "For --scale: pooled (one mapping on transparent huge pages, no guard pages) or system (glibc's, with guard pages)."
+            "For --scale: system (glibc's, with guard pages) or pooled (one mapping on transparent huge pages, painted to measure the deepest use, no guard pages)."
     )
-    public var stacks: String = WorkerStacks.pooled.rawValue
+    public var stacks: String = WorkerStacks.system.rawValue
 
     /// Skip the futex floor.
     @Flag(name: .customLong("no-floor"), help: "For --scale: do not measure the futex floor after each engine run.")
@@ -123,14 +125,15 @@ public struct BenchCommand: AsyncParsableCommand {
             guard scaleSeconds.isFinite, scaleSeconds > 0, scaleSeconds <= 600 else {
                 throw ValidationError("--scale-seconds must be > 0 and at most 600 (got \(scaleSeconds))")
             }
-            guard (16...8192).contains(stackKiB) else {
-                throw ValidationError("--stack-kib must be between 16 and 8192 (got \(stackKiB))")
-            }
             guard (1...100).contains(scaleRounds) else {
                 throw ValidationError("--scale-rounds must be between 1 and 100 (got \(scaleRounds))")
             }
             guard let placement = WorkerStacks(rawValue: stacks) else {
-                throw ValidationError("--stacks must be pooled or system (got '\(stacks)')")
+                throw ValidationError("--stacks must be system or pooled (got '\(stacks)')")
+            }
+            let stackBytes = stackKiB.map { $0 << 10 } ?? ScaleBench.defaultStackBytes(for: placement)
+            guard (16 << 10...8192 << 10).contains(stackBytes) else {
+                throw ValidationError("--stack-kib must be between 16 and 8192 (got \(stackKiB ?? 0))")
             }
             guard let choice = BackendChoice(rawValue: backend) else {
                 throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
@@ -139,7 +142,7 @@ public struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--futex-hash must be grow or kernel (got '\(futexHash)')")
             }
             var plan = ScaleBench.Plan(
-                workerCounts: counts, seconds: scaleSeconds, stackBytes: stackKiB << 10, backend: choice,
+                workerCounts: counts, seconds: scaleSeconds, stackBytes: stackBytes, backend: choice,
                 umcgSyscall: umcgSyscall)
             plan.growFutexHash = futexHash == "grow"
             plan.rounds = scaleRounds
