@@ -9,7 +9,7 @@
 /// gaps are global instants; "M" events name processes and threads. Timestamps are the
 /// trace's CLOCK_MONOTONIC in microseconds with nanosecond decimals.
 /// Memory is bounded: output is handed to the sink in chunks of about `flushBytes`.
-public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
+public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter, PipelinedExporter {
     /// Output is handed to the sink in chunks of about this size.
     public static var flushBytes: Int { 64 * 1024 }
     /// pid of the server-lane process.
@@ -20,15 +20,15 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
     /// The sink; read it after `finish()`.
     public private(set) var sink: Sink
     /// What was written so far.
-    public private(set) var stats = ExportStats()
+    public internal(set) var stats = ExportStats()
 
     private let info: RunInfo
     private var threads: ExportThreadTable
-    private var pipeline = ExportPipeline()
+    var pipeline = ExportPipeline()
     private var namedLanes: Set<UInt16> = []
     private var json = JSONWriter()
-    private var transitions: [ExportTransition] = []
-    private var samples: [CounterSample] = []
+    var pendingTransitions: [ExportTransition] = []
+    var pendingSamples: [CounterSample] = []
     private var started = false
     private var finished = false
 
@@ -40,33 +40,19 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
     }
 
     /// Adds one trace event.
-    public mutating func add(_ event: TraceEvent) throws(ExportError) {
-        try begin()
-        stats.events += 1
-        pipeline.push(.event(event))
-        try drain()
-    }
+    public mutating func add(_ event: TraceEvent) throws(ExportError) { try take(.event(event)) }
 
     /// Adds one keyframe (baseline counters; lane resync after a gap).
-    public mutating func add(_ snapshot: Snapshot) throws(ExportError) {
-        try begin()
-        stats.snapshots += 1
-        pipeline.push(.snapshot(snapshot))
-        try drain()
-    }
+    public mutating func add(_ snapshot: Snapshot) throws(ExportError) { try take(.snapshot(snapshot)) }
 
     /// Adds a gap record.
     public mutating func addGap(timestamp: UInt64, count: UInt64) throws(ExportError) {
-        try begin()
-        pipeline.push(.gap(timestamp: timestamp, count: count))
-        try drain()
+        try take(.gap(timestamp: timestamp, count: count))
     }
 
     /// Closes open run slices at the last timestamp, writes the trailer and flushes. Call once.
     public mutating func finish() throws(ExportError) {
-        try begin()
-        pipeline.finish()
-        try drain()
+        try finishPipeline()
         let end = pipeline.timeline.lastTimestamp
         for open in pipeline.timeline.openSlices {
             slice(server: open.server, worker: open.worker, from: open.since, to: max(end, open.since), end: "open")
@@ -89,7 +75,7 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
 
     // MARK: - Writing
 
-    private mutating func begin() throws(ExportError) {
+    mutating func begin() throws(ExportError) {
         guard !finished else { throw .alreadyFinished }
         guard !started else { return }
         started = true
@@ -104,47 +90,37 @@ public struct ChromeTraceExporter<Sink: ExportByteSink>: TraceExporter {
         try flush(force: false)
     }
 
-    private mutating func drain() throws(ExportError) {
-        // Swap the pipeline's output out so both arrays keep their buffers (no copy-on-write).
-        swap(&transitions, &pipeline.transitions)
-        swap(&samples, &pipeline.samples)
-        defer {
-            transitions.removeAll(keepingCapacity: true)
-            samples.removeAll(keepingCapacity: true)
-        }
-        for index in transitions.indices {
-            switch transitions[index] {
-            case .laneSwitch(let change):
-                stats.switches += 1
-                nameLane(change.server)
-                if let prev = change.prev {
-                    slice(
-                        server: change.server, worker: prev, from: change.prevSince, to: change.timestamp,
-                        end: change.leave.label)
-                }
-            case .waking:
-                stats.wakings += 1
-            case .instant(let timestamp, let kind, let worker, let server, let arg):
-                instant(timestamp: timestamp, kind: kind, worker: worker, server: server, arg: arg)
-            case .gap(let timestamp, let count):
-                stats.gaps += 1
-                stats.instants += 1
-                beginEvent(
-                    ph: "i", pid: Self.serverProcess, tid: 0, timestamp: timestamp, name: "dropped \(count) events")
-                json.raw(",\"s\":\"g\",\"cat\":\"gap\",\"args\":{\"count\":\(count)}}")
+    mutating func render(_ transition: ExportTransition) {
+        switch transition {
+        case .laneSwitch(let change):
+            stats.switches += 1
+            nameLane(change.server)
+            if let prev = change.prev {
+                slice(
+                    server: change.server, worker: prev, from: change.prevSince, to: change.timestamp,
+                    end: change.leave.label)
             }
+        case .waking:
+            stats.wakings += 1
+        case .instant(let timestamp, let kind, let worker, let server, let arg):
+            instant(timestamp: timestamp, kind: kind, worker: worker, server: server, arg: arg)
+        case .gap(let timestamp, let count):
+            stats.gaps += 1
+            stats.instants += 1
+            beginEvent(ph: "i", pid: Self.serverProcess, tid: 0, timestamp: timestamp, name: "dropped \(count) events")
+            json.raw(",\"s\":\"g\",\"cat\":\"gap\",\"args\":{\"count\":\(count)}}")
         }
-        for sample in samples {
-            stats.counterSamples += 1
-            beginEvent(ph: "C", pid: Self.serverProcess, tid: nil, timestamp: sample.timestamp, name: sample.track.name)
-            // Rates come from untrusted counts: keep the conversion in Int64's range.
-            let value = sample.value.isFinite && abs(sample.value) < 9e18 ? Int64(sample.value.rounded()) : 0
-            json.raw(",\"args\":{\"value\":\(value)}}")
-        }
-        stats.ignoredEvents = pipeline.timeline.ignoredEvents
-        stats.clampedTimestamps = pipeline.timeline.clampedTimestamps
-        try flush(force: false)
     }
+
+    mutating func render(_ sample: CounterSample) {
+        stats.counterSamples += 1
+        beginEvent(ph: "C", pid: Self.serverProcess, tid: nil, timestamp: sample.timestamp, name: sample.track.name)
+        // Rates come from untrusted counts: keep the conversion in Int64's range.
+        let value = sample.value.isFinite && abs(sample.value) < 9e18 ? Int64(sample.value.rounded()) : 0
+        json.raw(",\"args\":{\"value\":\(value)}}")
+    }
+
+    mutating func flushFull() throws(ExportError) { try flush(force: false) }
 
     private mutating func nameLane(_ server: UInt16) {
         guard namedLanes.insert(server).inserted else { return }

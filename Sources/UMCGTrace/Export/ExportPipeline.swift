@@ -27,10 +27,10 @@ struct ExportPipeline: Sendable {
         meter.finish(into: &samples)
     }
 
-    /// Empties `transitions` and `samples` (after rendering them).
-    mutating func clearOutput() {
-        transitions.removeAll(keepingCapacity: true)
-        samples.removeAll(keepingCapacity: true)
+    /// Exchanges `transitions` and `samples` with the caller's arrays (empty ones, usually).
+    mutating func swapOutput(_ otherTransitions: inout [ExportTransition], _ otherSamples: inout [CounterSample]) {
+        swap(&transitions, &otherTransitions)
+        swap(&samples, &otherSamples)
     }
 
     private mutating func processReady() {
@@ -51,5 +51,63 @@ struct ExportPipeline: Sendable {
                 if case .laneSwitch = transition { meter.countSwitch() }
             }
         }
+    }
+}
+
+/// An exporter built on `ExportPipeline`: what both formats do with a record before their own
+/// output code (write the header once, count, reorder, render what became ready, flush full
+/// buffers). Each format supplies the header and the rendering of one transition or sample.
+protocol PipelinedExporter {
+    var pipeline: ExportPipeline { get set }
+    var stats: ExportStats { get set }
+    /// The pipeline's output, swapped out while it is rendered so both arrays keep their buffers.
+    var pendingTransitions: [ExportTransition] { get set }
+    var pendingSamples: [CounterSample] { get set }
+    /// Writes the header once; throws `.alreadyFinished` after `finish()`.
+    mutating func begin() throws(ExportError)
+    mutating func render(_ transition: ExportTransition)
+    mutating func render(_ sample: CounterSample)
+    /// Hands full output buffers to the sink.
+    mutating func flushFull() throws(ExportError)
+}
+
+extension PipelinedExporter {
+    /// Takes one record: header first, counted, reordered, and whatever became ready rendered.
+    mutating func take(_ item: ExportItem) throws(ExportError) {
+        try begin()
+        switch item {
+        case .event: stats.events += 1
+        case .snapshot: stats.snapshots += 1
+        case .gap: break
+        }
+        pipeline.push(item)
+        try renderReady()
+    }
+
+    /// Releases every held record and the last counter bucket and renders them.
+    mutating func finishPipeline() throws(ExportError) {
+        try begin()
+        pipeline.finish()
+        try renderReady()
+    }
+
+    /// Renders the pending transitions and counter samples, then flushes full buffers.
+    mutating func renderReady() throws(ExportError) {
+        // Moves, not copies: the spare buffers out of self, swapped with the pipeline's output,
+        // rendered, emptied and put back, so no array is ever copied on write.
+        var transitions: [ExportTransition] = []
+        var samples: [CounterSample] = []
+        swap(&transitions, &pendingTransitions)
+        swap(&samples, &pendingSamples)
+        pipeline.swapOutput(&transitions, &samples)
+        for index in transitions.indices { render(transitions[index]) }
+        for index in samples.indices { render(samples[index]) }
+        transitions.removeAll(keepingCapacity: true)
+        samples.removeAll(keepingCapacity: true)
+        swap(&transitions, &pendingTransitions)
+        swap(&samples, &pendingSamples)
+        stats.ignoredEvents = pipeline.timeline.ignoredEvents
+        stats.clampedTimestamps = pipeline.timeline.clampedTimestamps
+        try flushFull()
     }
 }

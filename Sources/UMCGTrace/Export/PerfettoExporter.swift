@@ -17,7 +17,7 @@
 /// events in a per-lane bundle of at most `bundleBytes`, output in a buffer of at most
 /// `flushBytes`; everything else is written as it comes.
 /// One thread at a time (a value type).
-public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
+public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedExporter {
     /// A bundle is flushed into its own packet at this size.
     public static var bundleBytes: Int { 32 * 1024 }
     /// Output is handed to the sink in chunks of about this size.
@@ -32,16 +32,16 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     /// The sink; read it after `finish()` (e.g. a `MemoryByteSink`'s bytes).
     public private(set) var sink: Sink
     /// What was written so far.
-    public private(set) var stats = ExportStats()
+    public internal(set) var stats = ExportStats()
 
     private let info: RunInfo
     private var threads: ExportThreadTable
-    private var pipeline = ExportPipeline()
+    var pipeline = ExportPipeline()
     private var bundles: [ProtoWriter] = []
     private var bundleEvents: [Int] = []
     private var output = ProtoWriter(capacity: 64 * 1024)
-    private var transitions: [ExportTransition] = []
-    private var samples: [CounterSample] = []
+    var pendingTransitions: [ExportTransition] = []
+    var pendingSamples: [CounterSample] = []
     private var threadTracks: Set<Int32> = []
     private var started = false
     private var finished = false
@@ -54,33 +54,19 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     }
 
     /// Adds one trace event.
-    public mutating func add(_ event: TraceEvent) throws(ExportError) {
-        try begin()
-        stats.events += 1
-        pipeline.push(.event(event))
-        try drain()
-    }
+    public mutating func add(_ event: TraceEvent) throws(ExportError) { try take(.event(event)) }
 
     /// Adds one keyframe (baseline counters; lane resync after a gap).
-    public mutating func add(_ snapshot: Snapshot) throws(ExportError) {
-        try begin()
-        stats.snapshots += 1
-        pipeline.push(.snapshot(snapshot))
-        try drain()
-    }
+    public mutating func add(_ snapshot: Snapshot) throws(ExportError) { try take(.snapshot(snapshot)) }
 
     /// Adds a gap record.
     public mutating func addGap(timestamp: UInt64, count: UInt64) throws(ExportError) {
-        try begin()
-        pipeline.push(.gap(timestamp: timestamp, count: count))
-        try drain()
+        try take(.gap(timestamp: timestamp, count: count))
     }
 
     /// Flushes every lane's bundle, the last counter bucket and the output. Call once.
     public mutating func finish() throws(ExportError) {
-        try begin()
-        pipeline.finish()
-        try drain()
+        try finishPipeline()
         for lane in bundles.indices { flushBundle(lane) }
         try flushOutput(force: true)
         finished = true
@@ -89,7 +75,7 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
     // MARK: - Packets
 
     /// Writes the header packets once: clock snapshot, process tree, track descriptors.
-    private mutating func begin() throws(ExportError) {
+    mutating func begin() throws(ExportError) {
         guard !finished else { throw .alreadyFinished }
         guard !started else { return }
         started = true
@@ -184,49 +170,41 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter {
 
     // MARK: - Transitions
 
-    /// Encodes the pending transitions and counter samples, then flushes full buffers.
-    private mutating func drain() throws(ExportError) {
-        // Swap the pipeline's output out so both arrays keep their buffers (no copy-on-write).
-        swap(&transitions, &pipeline.transitions)
-        swap(&samples, &pipeline.samples)
-        defer {
-            transitions.removeAll(keepingCapacity: true)
-            samples.removeAll(keepingCapacity: true)
-        }
-        for index in transitions.indices {
-            switch transitions[index] {
-            case .laneSwitch(let change):
-                writeSwitch(change)
-            case .waking(let timestamp, let worker, let lane, let target):
-                writeWaking(timestamp: timestamp, worker: worker, lane: lane, target: target)
-            case .gap(let timestamp, let count):
-                stats.gaps += 1
-                stats.instants += 1
-                packet(timestamp: timestamp) { p in
-                    p.message(PF.Packet.trackEvent) { e in
-                        e.uint(PF.TrackEvent.type, PF.TrackEvent.typeInstant)
-                        e.uint(PF.TrackEvent.trackUuid, Self.processTrackUuid)
-                        e.string(PF.TrackEvent.name, "dropped \(count) events")
-                    }
-                }
-            case .instant(let timestamp, let kind, let worker, _, let arg):
-                writeInstant(timestamp: timestamp, kind: kind, worker: worker, arg: arg)
-            }
-        }
-        for sample in samples {
-            stats.counterSamples += 1
-            packet(timestamp: sample.timestamp) { p in
+    /// Encodes one lane switch, waking, instant or gap.
+    mutating func render(_ transition: ExportTransition) {
+        switch transition {
+        case .laneSwitch(let change):
+            writeSwitch(change)
+        case .waking(let timestamp, let worker, let lane, let target):
+            writeWaking(timestamp: timestamp, worker: worker, lane: lane, target: target)
+        case .gap(let timestamp, let count):
+            stats.gaps += 1
+            stats.instants += 1
+            packet(timestamp: timestamp) { p in
                 p.message(PF.Packet.trackEvent) { e in
-                    e.uint(PF.TrackEvent.type, PF.TrackEvent.typeCounter)
-                    e.uint(PF.TrackEvent.trackUuid, Self.uuid(of: sample.track))
-                    e.double(PF.TrackEvent.doubleCounterValue, sample.value)
+                    e.uint(PF.TrackEvent.type, PF.TrackEvent.typeInstant)
+                    e.uint(PF.TrackEvent.trackUuid, Self.processTrackUuid)
+                    e.string(PF.TrackEvent.name, "dropped \(count) events")
                 }
             }
+        case .instant(let timestamp, let kind, let worker, _, let arg):
+            writeInstant(timestamp: timestamp, kind: kind, worker: worker, arg: arg)
         }
-        stats.ignoredEvents = pipeline.timeline.ignoredEvents
-        stats.clampedTimestamps = pipeline.timeline.clampedTimestamps
-        try flushOutput(force: false)
     }
+
+    /// Encodes one counter value.
+    mutating func render(_ sample: CounterSample) {
+        stats.counterSamples += 1
+        packet(timestamp: sample.timestamp) { p in
+            p.message(PF.Packet.trackEvent) { e in
+                e.uint(PF.TrackEvent.type, PF.TrackEvent.typeCounter)
+                e.uint(PF.TrackEvent.trackUuid, Self.uuid(of: sample.track))
+                e.double(PF.TrackEvent.doubleCounterValue, sample.value)
+            }
+        }
+    }
+
+    mutating func flushFull() throws(ExportError) { try flushOutput(force: false) }
 
     /// The (comm, pid) of what lane `lane` runs: a worker, or the idle task.
     private mutating func task(_ worker: UInt32?, lane: UInt16) -> (comm: String, pid: Int32) {
