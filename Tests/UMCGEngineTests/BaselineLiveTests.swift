@@ -1,7 +1,8 @@
 import CUMCGShims
 import Testing
-import UMCGEngine
 import UMCGTrace
+
+@testable import UMCGEngine
 
 /// Polls `condition` every millisecond until it holds or `seconds` pass; returns whether it held.
 private func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
@@ -85,6 +86,11 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
             sums[UInt8(event.worker), default: 0] += event.arg
         }
         #expect(hub.dropped == 0)
+        // Sized for one sample per slice, not the hub's default: a 2 MiB ring filled at ten events
+        // a second grows the resident set for hours (the soak's "RSS creep").
+        #expect(hub.allRings.map(\.label) == ["baselines"])
+        #expect(hub.allRings.map(\.capacity) == [LiveBaselinesCore.ringCapacity])
+        #expect(LiveBaselinesCore.ringCapacity < hub.ringCapacity)
         let counters = live.counters()
         #expect(counters.map(\.method) == [.condvar, .umcg])
         #expect(sums[BaselineMethod.condvar.rawValue] == total(counters, .condvar))

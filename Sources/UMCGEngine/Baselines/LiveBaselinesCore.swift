@@ -24,6 +24,8 @@ final class LiveBaselinesCore: Sendable {
     private static let running: UInt32 = 0
     private static let paused: UInt32 = 1
     private static let stopping: UInt32 = 2
+    /// Slots of the baselines' trace ring.
+    static let ringCapacity = 1_024
 
     private let slots: [Slot]
     private let plan: CPUPlan
@@ -139,7 +141,9 @@ final class LiveBaselinesCore: Sendable {
     // MARK: - Controller thread
 
     private func controllerLoop() {
-        let ring = hub?.makeRing(label: "baselines")
+        // One sample per slice, at most about ten a second: 1,024 slots are minutes of headroom
+        // for the pump (the hub's default 65,536 would take hours to touch its 2 MiB).
+        let ring = hub?.makeRing(label: "baselines", capacity: Self.ringCapacity)
         var next = 0
         while true {
             // Sequentially consistent: pairs with pause()/resume()/stop() (see pause()).

@@ -14,9 +14,12 @@ public final class TraceHub: Sendable {
         self.ringCapacity = ringCapacity
     }
 
-    /// Creates and registers a ring for one producing thread.
-    public func makeRing(label: String) -> TraceRing {
-        let ring = TraceRing(minimumCapacity: ringCapacity, label: label)
+    /// Creates and registers a ring for one producing thread, of `capacity` slots (default: the
+    /// hub's `ringCapacity`). A ring's pages become resident as its first lap writes them, so a
+    /// slow producer in a large ring looks like a slow memory leak for hours: size rings for
+    /// their producer's rate.
+    public func makeRing(label: String, capacity: Int? = nil) -> TraceRing {
+        let ring = TraceRing(minimumCapacity: capacity ?? ringCapacity, label: label)
         rings.withLock { $0.append(ring) }
         return ring
     }
