@@ -77,8 +77,9 @@ func burnStack(_ bytes: Int, start: UInt = umcg_shim_stack_address()) -> UInt {
         #expect(used > 0 && used < 32 << 10)
     }
 
-    @Test func enginePoolStacksAreWholePagesOfAtLeast16KiB() {
-        #expect(Engine.poolStackBytes(1) == 16 << 10)
+    @Test func enginePoolStacksAreWholePagesOfAtLeast32KiB() {
+        #expect(Engine.poolStackBytes(1) == 32 << 10)
+        #expect(Engine.poolStackBytes(16 << 10) == 32 << 10)
         #expect(Engine.poolStackBytes((32 << 10) + 1) == (32 << 10) + 4096)
         #expect(Engine.poolStackBytes(64 << 10) == 64 << 10)
     }

@@ -13,6 +13,7 @@ import UMCGTrace
         ["--scale", "--scale-workers", "100001"], ["--scale", "--scale-seconds", "0"],
         ["--scale", "--scale-seconds", "inf"], ["--scale", "--stack-kib", "8"], ["--scale", "--backend", "magic"],
         ["--scale", "--scale-rounds", "0"], ["--scale", "--scale-rounds", "101"], ["--scale", "--stacks", "heap"],
+        ["--scale", "--stacks", "pooled", "--stack-kib", "16"],
     ])
     func badScaleValuesAreValidationErrors(args: [String]) throws {
         do {
@@ -38,9 +39,10 @@ import UMCGTrace
         #expect(d.workerCounts == [8, 1_000, 10_000])
         #expect(d.stackBytes == 64 << 10)
         let e = try BenchCommand.parse([
-            "--scale", "--scale-rounds", "5", "--stacks", "pooled", "--no-floor", "--stack-kib", "16",
+            "--scale", "--scale-rounds", "5", "--stacks", "pooled", "--no-floor", "--stack-kib", "48",
         ]).scalePlan
-        #expect(e.rounds == 5 && e.stacks == .pooled && !e.floor && e.stackBytes == 16 << 10)
+        #expect(e.rounds == 5 && e.stacks == .pooled && !e.floor && e.stackBytes == 48 << 10)
+        #expect(try BenchCommand.parse(["--scale", "--stack-kib", "16"]).scalePlan.stackBytes == 16 << 10)
         #expect(try BenchCommand.parse(["--scale", "--stacks", "pooled"]).scalePlan.stackBytes == 32 << 10)
     }
 

@@ -108,9 +108,10 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// A pooled stack: the configured size rounded up to whole 4 KiB pages, at least 16 KiB.
+    /// A pooled stack: the configured size rounded up to whole 4 KiB pages, at least
+    /// `WorkerStacks.minimumPooledBytes` (a pool has no guard pages to stop an overflow).
     static func poolStackBytes(_ requested: Int) -> Int {
-        (max(requested, StackPool.minimumStackBytes) + 4095) & ~4095
+        (max(requested, WorkerStacks.minimumPooledBytes) + 4095) & ~4095
     }
 
     deinit {

@@ -10,6 +10,11 @@ public enum WorkerStacks: String, Sendable, CaseIterable, CustomStringConvertibl
     /// canary at the bottom of each stack, not trapped.
     case pooled
 
+    /// The smallest pooled stack the engine uses (smaller requests are raised to it): a worker's
+    /// first steps through the Swift runtime's one-time setup reach about 15 KiB in a release
+    /// build and 17.5 KiB in a debug build, and nothing traps an overflow into the next stack.
+    public static let minimumPooledBytes = 32 << 10
+
     public var description: String { rawValue }
 }
 

@@ -85,7 +85,7 @@ public struct BenchCommand: AsyncParsableCommand {
     /// Worker stack size of the scale benchmark.
     @Option(
         name: .customLong("stack-kib"),
-        help: "Worker thread stack in KiB for --scale (16...8192; default 64, 32 with --stacks pooled).")
+        help: "Worker thread stack in KiB for --scale (16...8192, pooled 32...8192; default 64, pooled 32).")
     public var stackKiB: Int?
 
     /// Worker stack placement of the scale benchmark.
@@ -134,6 +134,11 @@ public struct BenchCommand: AsyncParsableCommand {
             let stackBytes = stackKiB.map { $0 << 10 } ?? ScaleBench.defaultStackBytes(for: placement)
             guard (16 << 10...8192 << 10).contains(stackBytes) else {
                 throw ValidationError("--stack-kib must be between 16 and 8192 (got \(stackKiB ?? 0))")
+            }
+            guard placement == .system || stackBytes >= WorkerStacks.minimumPooledBytes else {
+                throw ValidationError(
+                    "--stack-kib must be at least \(WorkerStacks.minimumPooledBytes >> 10) with --stacks pooled "
+                        + "(no guard pages; got \(stackKiB ?? 0))")
             }
             guard let choice = BackendChoice(rawValue: backend) else {
                 throw ValidationError("--backend must be auto, emulated or kernel (got '\(backend)')")
