@@ -25,6 +25,13 @@ let tapDelivered = Atomic<UInt64>(0)
         let perProducer: UInt64 = 100_000
         let hub = TraceHub(ringCapacity: 512)
         let rings = (0..<producers).map { hub.makeRing(label: "p\($0)") }
+        // Producer 1's first 1,024 events go in before any consumer exists, so its 512-slot ring
+        // drops for sure (whether the flood drops later depends on how fast the pump runs).
+        let prefilled: UInt64 = 1_024
+        for i in 0..<prefilled {
+            rings[1].push(TraceEvent(timestamp: i, kind: .wake, server: 1, worker: 1, cpu: 1, arg: i))
+        }
+        #expect(rings[1].dropped == prefilled - UInt64(rings[1].capacity))
         let sink = MemorySink()
         let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 8192)
         let pump = TracePump(
@@ -36,7 +43,7 @@ let tapDelivered = Atomic<UInt64>(0)
             handles.append(
                 try #require(
                     ThreadLauncher.spawn {
-                        for i in 0..<perProducer {
+                        for i in (p == 1 ? prefilled : 0)..<perProducer {
                             // Producer 0 waits for room (it never drops); producers 1 and 2 flood their rings.
                             while p == 0 && ring.count > ring.capacity / 2 { sched_yield() }
                             ring.push(
