@@ -35,6 +35,22 @@ import UMCGTrace
         #expect(Self.choice(&s2) == 2)
     }
 
+    @Test func aMovedWorkerLandsInTheOtherQueueAndIsCounted() throws {
+        let engine = try Self.engine(workers: 80)  // never started
+        for w in 0..<10 { engine.runQueues[0].enqueueWaiting(UInt64(w)) }
+        var s0 = ServerScheduler(engine: engine, index: 0)
+        // Workers 10..<73 stay with server 0; the 64th made runnable (worker 73) moves.
+        for w in 10..<74 { s0.enqueue(w) }
+        #expect(engine.runQueues[0].approximateCount == 73)
+        #expect(engine.runQueues[1].approximateCount == 1)
+        #expect(engine.runQueues[1].peek() == 73)
+        #expect(engine.serverRows.get(0, SF.migrations) == 1)
+        #expect(engine.migrations == 1)
+        // Already queued: not queued twice, not counted.
+        s0.enqueue(73)
+        #expect(engine.runQueues[0].approximateCount + engine.runQueues[1].approximateCount == 74)
+    }
+
     @Test func queuesWithinOneOrASixteenthStayPut() throws {
         let engine = try Self.engine(workers: 400)
         for w in 0..<3 { engine.runQueues[0].enqueueWaiting(UInt64(w)) }

@@ -37,6 +37,8 @@ struct EndToEndHeadlessTests {
         #expect(methods.isSuperset(of: ["futex", "condvar"]), "\(methods)")
         #expect(json["backend"] as? String == "emulated")
         #expect((json["ui_cpu_percent"] as? Double).map { $0 >= 0 } == true)
+        #expect(json["mode"] as? String == "live")
+        #expect((json["migrations"] as? Int).map { $0 >= 0 } == true)  // the run-queue balancer's moves
     }
 
     @Test func headlessTextFramesWithoutBaselines() throws {

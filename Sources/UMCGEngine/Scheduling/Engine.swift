@@ -255,6 +255,11 @@ public final class Engine: @unchecked Sendable {
     /// nil unless `workerStacks` is `.pooled` and `stop()` joined every worker.
     public var stackUsage: StackUsage? { stackUsageAfterStop.withLock { $0 } }
 
+    /// Runnable workers the servers moved to a shorter run queue of another server so far.
+    public var migrations: UInt64 {
+        (0..<configuration.servers).reduce(0) { $0 &+ serverRows.get($1, SF.migrations) }
+    }
+
     /// Workers that sent EXIT so far.
     public var exitedWorkerCount: Int { exitedWorkers.load(ordering: .relaxed) }
 }

@@ -153,6 +153,7 @@ public final class LiveSource: EventSource {
     public var summaryFields: [(String, JSONValue)] {
         var fields: [(String, JSONValue)] = [
             ("mode", .string("live")), ("failed_workers", .int(Int64(engine.failedWorkers))),
+            ("migrations", .uint(engine.migrations)),
         ]
         if let recordPath {
             let error = finalError ?? pump.writeError
