@@ -69,7 +69,9 @@ import UMCGTrace
 
     @Test func pingpongWorkersEndUpEvenlySpreadAndServedFairly() throws {
         // Registration puts workers on whichever server is idle first, often 5 + 3 or 7 + 1 on two
-        // servers; the balance must even that out, and then every worker gets a similar share.
+        // servers; the balance must even that out, and then the workers of one server get similar
+        // shares. (Across servers shares follow what each CPU has to spare: under TSan, with other
+        // tests running, one server went 2.4× faster than the other.)
         let engine = try Self.engine()
         try engine.start()
         defer { engine.stop() }
@@ -86,7 +88,11 @@ import UMCGTrace
         #expect(waitUntil(seconds: 20) { engine.snapshot().workers.map(\.switches).min()! > before.max()! + 2_000 })
         let after = engine.snapshot().workers.map(\.switches)
         let gained = zip(after, before).map { $0 - $1 }
-        // Fair within 2×; a 7 + 1 split gives one worker 7× the others' share.
-        #expect(gained.max()! <= 2 * gained.min()!, "switches gained per worker: \(gained)")
+        for s in 0..<2 {
+            let mine = (0..<8).filter { Int(engine.workerRows.get($0, WF.server)) == s }.map { gained[$0] }
+            #expect(mine.count == 4)
+            // Round robin within a server: fair within 2×.
+            #expect(mine.max()! <= 2 * mine.min()!, "server \(s): switches gained per worker: \(mine) of \(gained)")
+        }
     }
 }
