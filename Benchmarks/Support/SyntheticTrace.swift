@@ -5,21 +5,6 @@ import UMCGTrace
     import Glibc
 #endif
 
-/// A seeded, reproducible random generator (SplitMix64), so every run measures the same input.
-public struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    /// Creates a generator from `seed`.
-    public init(seed: UInt64) { state = seed }
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Synthetic but realistic UMCG traces: servers switching workers in, workers waiting, blocking,
 /// waking, being preempted and handing off, servers going idle, baseline samples and rare drops.
 public enum SyntheticTrace {

@@ -1,4 +1,5 @@
 import Testing
+import UMCGTrace
 
 @testable import UMCGEngine
 

@@ -12,7 +12,7 @@ import UMCGTrace
     /// 10 s of events for 4 workers, deterministic, never exactly on a whole second.
     static let events: [TraceEvent] = {
         var out: [TraceEvent] = []
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let kinds: [TraceEventKind] = [.wake, .switchTo, .block, .wake, .switchTo, .wait, .switchTo, .preempt]
         var ts = t0 + 1
         var step = [Int](repeating: 0, count: 4)

@@ -1,4 +1,5 @@
 import Testing
+import UMCGTrace
 
 @testable import UMCGTop
 
@@ -44,7 +45,7 @@ import Testing
     /// Regression: two samples in a row at the bottom (values at or below the axis) indexed one row
     /// past the graph. Every shape at every size must stay inside the area.
     @Test func lineGraphNeverLeavesItsAreaAtAnySize() {
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let shapes: [[Double]] = [
             [0.5, 0.5, 0.5], [10, 10, 10], [-5, -5, 20, 20, 0.1], [1, 9, 1, 9], [5],
             (0..<300).map { _ in Double(rng.next() % 1_000) / 100 },

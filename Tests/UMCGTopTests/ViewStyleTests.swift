@@ -70,7 +70,7 @@ import UMCGTrace
     /// Untrusted input: random kinds, ids, timestamps and snapshots never trap, and rendering
     /// at any size stays within the grid.
     @Test func randomInputNeverTraps() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let agg = Aggregator(
             info: ModelFixtures.info(servers: 3, workers: 5), mode: .replay(name: "fuzz"), options: DashboardOptions())
         let kinds = TraceEventKind.allCases
@@ -104,19 +104,6 @@ import UMCGTrace
         _ = DashboardView.render(m, width: 80, height: 24)
         _ = m.apply(.toggleHelp)
         _ = DashboardView.render(m, width: 61, height: 17)
-    }
-}
-
-/// A small deterministic PRNG for reproducible random inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
