@@ -238,3 +238,19 @@ int umcg_shim_upper_vector_state_in_use(void) {
     return -1;
 #endif
 }
+
+int64_t umcg_shim_resident_pages(const void *address, uint64_t length) {
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)address & ~(uintptr_t)(page - 1);
+    uintptr_t end = ((uintptr_t)address + length + page - 1) & ~(uintptr_t)(page - 1);
+    size_t pages = (end - start) / (size_t)page;
+    unsigned char vec[4096];
+    int64_t resident = 0;
+    for (size_t done = 0; done < pages;) {
+        size_t n = pages - done < sizeof vec ? pages - done : sizeof vec;
+        if (mincore((void *)(start + done * (size_t)page), n * (size_t)page, vec) == -1) return -errno;
+        for (size_t i = 0; i < n; i++) resident += vec[i] & 1;
+        done += n;
+    }
+    return resident;
+}

@@ -1,8 +1,8 @@
 import CUMCGShims
 import Testing
-import UMCGTrace
 
 @testable import UMCGEngine
+@testable import UMCGTrace
 
 #if canImport(Glibc)
     import Glibc
@@ -133,5 +133,16 @@ func burnStack(_ bytes: Int, start: UInt = umcg_shim_stack_address()) -> UInt {
         let after = umcg_shim_upper_vector_state_in_use()
         print("AVX-512 state in use: before reset \(before), after \(after)")
         #expect(after == 0)
+    }
+}
+
+/// Trace rings are resident from creation (their first lap would otherwise grow RSS for hours).
+@Suite struct TraceRingResidencyTests {
+    @Test func aNewRingsSlotsAreAllResident() throws {
+        let ring = TraceRing(minimumCapacity: 1 << 18, label: "resident")  // 8 MiB, never pushed to
+        let bytes = ring.capacity * MemoryLayout<TraceEvent>.stride
+        let resident = umcg_shim_resident_pages(ring.slots, UInt64(bytes))
+        let pages = Int64((bytes + 4095) / 4096)
+        #expect(resident >= pages, "\(resident) of \(pages) pages resident")
     }
 }

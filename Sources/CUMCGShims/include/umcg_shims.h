@@ -112,6 +112,9 @@ int umcg_shim_map_anonymous(uint64_t length, void **out);
 /// munmap(address, length): 0 or -errno.
 int umcg_shim_unmap(void *address, uint64_t length);
 
+/// mincore(2) over the pages holding [address, address + length): how many are resident, or -errno.
+int64_t umcg_shim_resident_pages(const void *address, uint64_t length);
+
 /// madvise(address, length, MADV_HUGEPAGE): 0 or -errno (-EINVAL without transparent huge pages).
 int umcg_shim_advise_huge_pages(void *address, uint64_t length);
 

@@ -86,8 +86,11 @@ public final class TraceRing: @unchecked Sendable {
         (memory + 2 * Self.pad).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         (memory + 3 * Self.pad).bindMemory(to: UInt64.self, capacity: Private.count)
             .initialize(repeating: 0, count: Private.count)
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: cap * MemoryLayout<TraceEvent>.stride, alignment: Self.pad)
+        let bytes = cap * MemoryLayout<TraceEvent>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.pad)
+        // Written once now, so every page is resident from the start: left to the first lap, a
+        // slow producer's ring grows the resident set for hours (the soak's "RSS creep").
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         slots = raw.bindMemory(to: TraceEvent.self, capacity: cap)
     }
 
