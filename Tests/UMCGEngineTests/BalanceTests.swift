@@ -95,4 +95,23 @@ import UMCGTrace
             #expect(mine.max()! <= 2 * mine.min()!, "server \(s): switches gained per worker: \(mine) of \(gained)")
         }
     }
+
+    @Test(arguments: [8, 128])
+    func workersRecordWhereTheyParkOnlyWhenServersPrefetch(_ workers: Int) throws {
+        let engine = try Self.engine(workers: workers)
+        #expect(engine.prefetchesNextWorkers == (workers >= 2 * ServerScheduler.prefetchFromWorkersPerServer))
+        try engine.start()
+        defer { engine.stop() }
+        #expect(waitUntil(seconds: 20) { engine.snapshot().workers.allSatisfy { $0.switches > 2 } })
+        for w in 0..<workers {
+            let sp = engine.workerRows.get(w, WF.parkSP)
+            let top = engine.workerRows.get(w, WF.stackTop)
+            if engine.prefetchesNextWorkers {
+                // Below its recorded top, within the window a server prefetches.
+                #expect(sp != 0 && sp < top && top - sp <= UInt64(ServerScheduler.prefetchStackBytes))
+            } else {
+                #expect(sp == 0)
+            }
+        }
+    }
 }

@@ -40,6 +40,10 @@ public final class Engine: @unchecked Sendable {
     /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
     /// published their tid.
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Whether servers prefetch the next workers before each switch (`ServerScheduler.prefetchNext`)
+    /// and workers record where they park for it: only with enough workers per server to leave
+    /// the caches.
+    let prefetchesNextWorkers: Bool
     /// The worker stacks with `WorkerStacks.pooled` (unmapped in deinit once every worker was joined).
     let stackPool: StackPool?
     /// Set by `stop` once the workers were joined (pooled stacks only).
@@ -90,6 +94,8 @@ public final class Engine: @unchecked Sendable {
         }
         finished = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 3)
         for i in 0..<3 { (finished + i).initialize(to: Atomic(0)) }
+        prefetchesNextWorkers =
+            configuration.workers >= ServerScheduler.prefetchFromWorkersPerServer * configuration.servers
         if configuration.workerStacks == .pooled {
             do {
                 stackPool = try StackPool(

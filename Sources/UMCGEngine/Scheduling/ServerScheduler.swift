@@ -42,7 +42,7 @@ struct ServerScheduler {
         rows = engine.workerRows
         srv = engine.serverRows
         workerCount = engine.configuration.workers
-        prefetch = workerCount >= Self.prefetchFromWorkersPerServer * engine.configuration.servers
+        prefetch = engine.prefetchesNextWorkers
     }
 
     mutating func run() {

@@ -9,12 +9,15 @@ struct WorkerContext {
     var rng: SplitMix64
     var timerFD: Int32 = -1
     var sink: UInt64 = 0
+    /// Whether servers prefetch this worker's stack (then `markStack` records where it parks).
+    let recordsStack: Bool
 
     init(engine: Engine, index: Int) {
         self.engine = engine
         self.index = index
         backend = engine.backend
         rng = SplitMix64(seed: engine.configuration.seed &+ UInt64(index) &* 0x1000_0001)
+        recordsStack = engine.prefetchesNextWorkers
     }
 
     var rows: CounterSlab { engine.workerRows }
@@ -42,7 +45,7 @@ struct WorkerContext {
     /// Records where this thread's stack is about to park (read by servers to prefetch it).
     @inline(__always)
     func markStack() {
-        rows.set(index, WF.parkSP, UInt64(umcg_shim_stack_address()))
+        if recordsStack { rows.set(index, WF.parkSP, UInt64(umcg_shim_stack_address())) }
     }
 
     /// UMCG_WAIT (yield).
