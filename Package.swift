@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "umcgtop", targets: ["umcgtop"]),
+        .library(name: "UMCGSystem", targets: ["UMCGSystem"]),
         .library(name: "UMCGEngine", targets: ["UMCGEngine"]),
         .library(name: "UMCGTrace", targets: ["UMCGTrace"]),
         .library(name: "UMCGTop", targets: ["UMCGTop"]),
@@ -18,19 +19,23 @@ let package = Package(
         .target(name: "CUMCGShims"),
         // ncursesw + tinfo, macros turned into inline functions (see shim.h).
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
-        .target(name: "UMCGTrace"),
-        .target(name: "UMCGEngine", dependencies: ["UMCGTrace", "CUMCGShims"]),
+        // The only importer of CUMCGShims: syscalls, Errno, futex, clock, CPU, threads, locks, files.
+        .target(name: "UMCGSystem", dependencies: ["CUMCGShims"]),
+        // The wire: events, rings, the trace file. Knows nothing of the engine or the terminal.
+        .target(name: "UMCGTrace", dependencies: ["UMCGSystem"]),
+        .target(name: "UMCGEngine", dependencies: ["UMCGSystem", "UMCGTrace"]),
         .target(
             name: "UMCGTop",
             dependencies: [
-                "UMCGTrace", "UMCGEngine", "CNcurses", "CUMCGShims",
+                "UMCGSystem", "UMCGTrace", "UMCGEngine", "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
-        .testTarget(name: "UMCGTraceTests", dependencies: ["UMCGTrace"]),
-        .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "CUMCGShims"]),
+        .testTarget(name: "UMCGSystemTests", dependencies: ["UMCGSystem"]),
+        .testTarget(name: "UMCGTraceTests", dependencies: ["UMCGTrace", "UMCGSystem"]),
+        .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "UMCGSystem", "CUMCGShims"]),
         .testTarget(
-            name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGEngine", "UMCGTrace"],
+            name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
             exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <signal.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -61,15 +62,6 @@ int umcg_shim_pin_to_cpu(int32_t tid, int32_t cpu) {
     return sched_setaffinity(tid, sizeof set, &set) == -1 ? -errno : 0;
 }
 
-int umcg_shim_unpin(int32_t tid) {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == -1) return -errno;
-    long n = sysconf(_SC_NPROCESSORS_CONF);
-    CPU_ZERO(&set);
-    for (long i = 0; i < n && i < CPU_SETSIZE; i++) CPU_SET(i, &set);
-    return sched_setaffinity(tid, sizeof set, &set) == -1 ? -errno : 0;
-}
-
 int umcg_shim_affinity_cpu_count(void) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == -1) return -errno;
@@ -90,7 +82,6 @@ static uint64_t clock_ns(clockid_t id) {
 uint64_t umcg_shim_monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t umcg_shim_realtime_ns(void) { return clock_ns(CLOCK_REALTIME); }
 uint64_t umcg_shim_thread_cputime_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
-uint64_t umcg_shim_process_cputime_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
 
 void umcg_shim_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -157,13 +148,13 @@ int umcg_shim_timerfd_arm(int fd, uint64_t ns) {
     return timerfd_settime(fd, 0, &its, NULL) == -1 ? -errno : 0;
 }
 
-int umcg_shim_affinity_cpus(int32_t *out, int32_t max) {
+_Static_assert(sizeof(cpu_set_t) == 16 * sizeof(uint64_t), "cpu_set_t is 1,024 bits");
+
+int umcg_shim_affinity_mask(uint64_t *words, int32_t nwords) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == -1) return -errno;
-    int32_t n = 0;
-    for (int i = 0; i < CPU_SETSIZE && n < max; i++)
-        if (CPU_ISSET(i, &set)) out[n++] = i;
-    return n;
+    memcpy(words, &set, (size_t)(nwords < 16 ? nwords : 16) * sizeof(uint64_t));
+    return 0;
 }
 
 int umcg_shim_open_readonly(const char *path) {
@@ -239,18 +230,67 @@ int umcg_shim_upper_vector_state_in_use(void) {
 #endif
 }
 
-int64_t umcg_shim_resident_pages(const void *address, uint64_t length) {
-    long page = sysconf(_SC_PAGESIZE);
-    uintptr_t start = (uintptr_t)address & ~(uintptr_t)(page - 1);
-    uintptr_t end = ((uintptr_t)address + length + page - 1) & ~(uintptr_t)(page - 1);
-    size_t pages = (end - start) / (size_t)page;
-    unsigned char vec[4096];
-    int64_t resident = 0;
-    for (size_t done = 0; done < pages;) {
-        size_t n = pages - done < sizeof vec ? pages - done : sizeof vec;
-        if (mincore((void *)(start + done * (size_t)page), n * (size_t)page, vec) == -1) return -errno;
-        for (size_t i = 0; i < n; i++) resident += vec[i] & 1;
-        done += n;
-    }
-    return resident;
+int umcg_shim_mincore(void *address, uint64_t length, unsigned char *vec) {
+    return mincore(address, (size_t)length, vec) == -1 ? -errno : 0;
+}
+
+int64_t umcg_shim_page_size(void) { return sysconf(_SC_PAGESIZE); }
+
+int umcg_shim_open(const char *path, int32_t flags, uint32_t mode) {
+    int fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
+    return fd == -1 ? -errno : fd;
+}
+
+int32_t umcg_shim_o_rdonly(void) { return O_RDONLY; }
+int32_t umcg_shim_o_write_create(void) { return O_WRONLY | O_CREAT; }
+int32_t umcg_shim_o_excl(void) { return O_EXCL; }
+int32_t umcg_shim_o_trunc(void) { return O_TRUNC; }
+int32_t umcg_shim_o_nonblock(void) { return O_NONBLOCK; }
+
+int64_t umcg_shim_pread(int fd, void *buf, uint64_t count, int64_t offset) {
+    ssize_t r = pread(fd, buf, (size_t)count, (off_t)offset);
+    return r == -1 ? -(int64_t)errno : (int64_t)r;
+}
+
+int umcg_shim_fstat(int fd, int64_t *size, uint32_t *type) {
+    struct stat st;
+    if (fstat(fd, &st) == -1) return -errno;
+    *size = (int64_t)st.st_size;
+    *type = (uint32_t)(st.st_mode & S_IFMT);
+    return 0;
+}
+
+uint32_t umcg_shim_s_ifreg(void) { return S_IFREG; }
+uint32_t umcg_shim_s_ifdir(void) { return S_IFDIR; }
+
+int umcg_shim_fsync(int fd) { return fsync(fd) == -1 ? -errno : 0; }
+
+int umcg_shim_ftruncate(int fd, int64_t length) { return ftruncate(fd, (off_t)length) == -1 ? -errno : 0; }
+
+int64_t umcg_shim_lseek_set(int fd, int64_t offset) {
+    off_t r = lseek(fd, (off_t)offset, SEEK_SET);
+    return r == (off_t)-1 ? -(int64_t)errno : (int64_t)r;
+}
+
+int umcg_shim_file_identity(const char *path, uint64_t *device, uint64_t *inode) {
+    struct stat st;
+    if (stat(path, &st) == -1) return -errno;
+    *device = (uint64_t)st.st_dev;
+    *inode = (uint64_t)st.st_ino;
+    return 0;
+}
+
+int umcg_shim_unlink(const char *path) { return unlink(path) == -1 ? -errno : 0; }
+
+int umcg_shim_ignore_sigxfsz(void) { return signal(SIGXFSZ, SIG_IGN) == SIG_ERR ? -errno : 0; }
+
+int umcg_shim_set_thread_name(const char *name) { return -pthread_setname_np(pthread_self(), name); }
+
+int umcg_shim_get_thread_name(char *buf, uint64_t len) { return -pthread_getname_np(pthread_self(), buf, (size_t)len); }
+
+void umcg_shim_strerror(int code, char *buf, uint64_t len) {
+    if (len == 0) return;
+    // The GNU strerror_r returns a pointer that may or may not be buf.
+    const char *text = strerror_r(code, buf, (size_t)len);
+    if (text != buf) { strncpy(buf, text, (size_t)len - 1); buf[len - 1] = 0; }
 }

@@ -1,4 +1,5 @@
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -24,7 +25,7 @@ import UMCGTrace
                     tidChoice < 40 ? 0 : tidChoice < 60 ? me : Int32(truncatingIfNeeded: rng.next() % 100_000)
                 let evs = rng.percent() < 80 ? events : nil
                 let count = Int32(truncatingIfNeeded: rng.next() % 6) - 1
-                var timeout: UInt64 = rng.percent() < 50 ? 1 : Clock.realtimeNanos() + 100_000
+                var timeout: UInt64 = rng.percent() < 50 ? 1 : SystemClock.realtimeNanos() + 100_000
                 // Calls that would block forever by design: registering a worker with a valid id while
                 // no server runs, and an untimed WAIT.
                 if cmd == .registerWorker && timeout & 0x1f == 0 && timeout != 0 { timeout |= 1 }

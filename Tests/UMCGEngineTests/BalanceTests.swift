@@ -1,4 +1,5 @@
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -44,7 +45,7 @@ import UMCGTrace
         #expect(engine.runQueues[0].approximateCount == 73)
         #expect(engine.runQueues[1].approximateCount == 1)
         #expect(engine.runQueues[1].peek() == 73)
-        #expect(engine.serverRows.get(0, SF.migrations) == 1)
+        #expect(engine.serverRows.get(0, ServerField.migrations) == 1)
         #expect(engine.migrations == 1)
         // Already queued: not queued twice, not counted.
         s0.enqueue(73)
@@ -78,7 +79,7 @@ import UMCGTrace
         func perServer() -> [Int] {
             var n = [0, 0]
             for w in 0..<8 {
-                let s = Int(engine.workerRows.get(w, WF.server))
+                let s = Int(engine.workerRows.get(w, WorkerField.server))
                 if s < 2 { n[s] += 1 }
             }
             return n
@@ -89,7 +90,7 @@ import UMCGTrace
         let after = engine.snapshot().workers.map(\.switches)
         let gained = zip(after, before).map { $0 - $1 }
         for s in 0..<2 {
-            let mine = (0..<8).filter { Int(engine.workerRows.get($0, WF.server)) == s }.map { gained[$0] }
+            let mine = (0..<8).filter { Int(engine.workerRows.get($0, WorkerField.server)) == s }.map { gained[$0] }
             #expect(mine.count == 4)
             // Round robin within a server: fair within 2×.
             #expect(mine.max()! <= 2 * mine.min()!, "server \(s): switches gained per worker: \(mine) of \(gained)")
@@ -104,8 +105,8 @@ import UMCGTrace
         defer { engine.stop() }
         #expect(waitUntil(seconds: 20) { engine.snapshot().workers.allSatisfy { $0.switches > 2 } })
         for w in 0..<workers {
-            let sp = engine.workerRows.get(w, WF.parkSP)
-            let top = engine.workerRows.get(w, WF.stackTop)
+            let sp = engine.workerRows.get(w, WorkerField.parkSP)
+            let top = engine.workerRows.get(w, WorkerField.stackTop)
             if engine.prefetchesNextWorkers {
                 // Below its recorded top, within the window a server prefetches.
                 #expect(sp != 0 && sp < top && top - sp <= UInt64(ServerScheduler.prefetchStackBytes))

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Testing
 import UMCGTrace
 
@@ -6,9 +6,9 @@ import UMCGTrace
 
 /// Polls `condition` every millisecond until it holds or `seconds` pass; returns whether it held.
 private func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
-    let deadline = umcg_shim_monotonic_ns() + UInt64(seconds * 1e9)
+    let deadline = SystemClock.monotonicNanos() + UInt64(seconds * 1e9)
     while !condition() {
-        if umcg_shim_monotonic_ns() > deadline { return false }
+        if SystemClock.monotonicNanos() > deadline { return false }
         try? await Task.sleep(for: .milliseconds(1))
     }
     return true
@@ -62,10 +62,10 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
         let live = try LiveBaselines(configuration: .init(methods: [.futex, .condvar], sliceSeconds: 5))
         try live.start()
         #expect(await eventually { live.counters().contains { $0.cycles > 0 } })
-        let t0 = umcg_shim_monotonic_ns()
+        let t0 = SystemClock.monotonicNanos()
         live.stop()
         // A 5 s slice is cut short by the stop flag checked every cycle.
-        #expect(umcg_shim_monotonic_ns() - t0 < 2_000_000_000)
+        #expect(SystemClock.monotonicNanos() - t0 < 2_000_000_000)
         let after = live.counters()
         live.stop()
         #expect(live.counters() == after)
@@ -123,7 +123,7 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
     @Test func concurrentPauseResumeFromManyThreadsNeverHangs() async throws {
         let live = try LiveBaselines(configuration: .init(methods: [.futex, .condvar], sliceSeconds: 0.005))
         try live.start()
-        let t0 = umcg_shim_monotonic_ns()
+        let t0 = SystemClock.monotonicNanos()
         await withTaskGroup(of: Void.self) { group in
             for k in 0..<3 {
                 group.addTask {
@@ -137,7 +137,7 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
         let before = live.counters()
         #expect(await eventually { total(live.counters(), .futex) > total(before, .futex) })
         live.stop()
-        #expect(umcg_shim_monotonic_ns() - t0 < 30_000_000_000)
+        #expect(SystemClock.monotonicNanos() - t0 < 30_000_000_000)
     }
 
     @Test func invalidConfigurationsThrow() {

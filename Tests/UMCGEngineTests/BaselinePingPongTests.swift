@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Testing
 import UMCGEngine
 import UMCGTrace
@@ -8,9 +8,9 @@ import UMCGTrace
 private func timed(
     _ limit: Double, _ body: () throws -> PingPongResult
 ) throws -> PingPongResult {
-    let start = umcg_shim_monotonic_ns()
+    let start = SystemClock.monotonicNanos()
     let result = try body()
-    let took = Double(umcg_shim_monotonic_ns() - start) / 1e9
+    let took = Double(SystemClock.monotonicNanos() - start) / 1e9
     #expect(took < limit, "returned after \(took) s")
     return result
 }
@@ -70,14 +70,14 @@ private func timed(
         // The run gets its own thread, not a task: in a parallel test run other tests' blocking
         // work can hold the cooperative pool's threads for many seconds.
         let outcome = ThreadLock<(result: PingPongResult?, endedAt: UInt64)>((nil, 0))
-        let thread = try OSThread {
+        let thread = try OSThread(name: "test-thread") {
             let r = try? FutexPingPong.run(plan: plan, seconds: 600, control: control)
-            let end = umcg_shim_monotonic_ns()
+            let end = SystemClock.monotonicNanos()
             outcome.withLock { $0 = (r, end) }
         }
         // Wait (with a generous deadline) until cycles flow, then ask it to stop.
         #expect(waitUntil(seconds: 60) { control.publishedCycles > 0 })
-        let stoppedAt = umcg_shim_monotonic_ns()
+        let stoppedAt = SystemClock.monotonicNanos()
         control.requestStop()
         thread.join()
         let (result, endedAt) = outcome.withLock { $0 }

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -8,7 +9,7 @@ import UMCGTrace
 /// returns its result.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
     let box = ThreadLock<Result<T, any Error>?>(nil)
-    let t = try OSThread {
+    let t = try OSThread(name: "test-thread") {
         let r = Result { try body() }
         box.withLock { $0 = r }
     }
@@ -43,7 +44,7 @@ func spawnWorker(
     _ script: @escaping @Sendable (WorkerProbe) throws(Errno) -> Void
 ) throws -> (OSThread, WorkerProbe) {
     let probe = WorkerProbe()
-    let t = try OSThread {
+    let t = try OSThread(name: "test-thread") {
         probe.tid.store(ThreadID.current(), ordering: .releasing)
         do throws(Errno) { try script(probe) } catch { probe.log(error) }
         probe.finished.store(true, ordering: .releasing)
@@ -59,7 +60,7 @@ struct ServerSide {
 
     /// Events of one idle WAIT with a 10 s deadline.
     func waitEvents() throws(Errno) -> [UMCGEvent] {
-        try backend.ctl(.wait, absTimeout: Clock.realtimeNanos() + 10_000_000_000, events: events, eventCount: 8)
+        try backend.ctl(.wait, absTimeout: SystemClock.realtimeNanos() + 10_000_000_000, events: events, eventCount: 8)
         return collect()
     }
 

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -57,9 +58,9 @@ import UMCGTrace
             #expect(throws: Errno.ETIMEDOUT) { try b.ctl(.wait, absTimeout: 1, events: s.events, eventCount: 2) }
             #expect(throws: Errno.EFAULT) { try b.ctl(.wait, events: nil, eventCount: 2) }
             #expect(throws: Errno.EFAULT) { try b.ctl(.ctxSwitch, nextTid: 1, events: nil, eventCount: 2) }
-            let deadline = Clock.realtimeNanos() + 20_000_000
+            let deadline = SystemClock.realtimeNanos() + 20_000_000
             #expect(throws: Errno.ETIMEDOUT) { try b.ctl(.wait, absTimeout: deadline, events: s.events, eventCount: 2) }
-            #expect(Clock.realtimeNanos() >= deadline)
+            #expect(SystemClock.realtimeNanos() >= deadline)
             #expect(throws: Errno.ESRCH) {
                 try b.ctl(.ctxSwitch, nextTid: 0x7fff_fff0, events: s.events, eventCount: 2)
             }
@@ -114,7 +115,7 @@ import UMCGTrace
         let (t, p) = try spawnWorker { p throws(Errno) in
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
             do throws(Errno) {
-                try b.ctl(.wait, absTimeout: Clock.realtimeNanos() + 20_000_000)
+                try b.ctl(.wait, absTimeout: SystemClock.realtimeNanos() + 20_000_000)
             } catch { p.log(error) }
             // An already-passed deadline: TIMEOUT may arrive in the same CTX_SWITCH return as WAIT.
             do throws(Errno) { try b.ctl(.wait, absTimeout: 1) } catch { p.log(error) }
@@ -129,11 +130,11 @@ import UMCGTrace
             let id = UMCGABI.workerID(forTid: tid)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: id, seen: &seen)
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             seen = try s.switchTo(tid)  // TIMEOUT may already be in the same return under load
             #expect(seen.first == UMCGEvent(workerID: id, type: .wait))
             try s.waitFor(.timeout, id: id, seen: &seen)
-            #expect(Clock.monotonicNanos() - start >= 15_000_000)
+            #expect(SystemClock.monotonicNanos() - start >= 15_000_000)
             seen = try s.switchTo(tid)
             #expect(seen.first == UMCGEvent(workerID: id, type: .wait))
             try s.waitFor(.timeout, id: id, seen: &seen)
@@ -181,9 +182,9 @@ import UMCGTrace
         let b = try Self.backend(slice: 5_000_000)
         let (t, p) = try spawnWorker { p throws(Errno) in
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             var preempted = false
-            while !preempted && Clock.monotonicNanos() - start < 5_000_000_000 {
+            while !preempted && SystemClock.monotonicNanos() - start < 5_000_000_000 {
                 preempted = try b.checkpoint()
             }
             if !preempted { p.log(.ETIMEDOUT) }
@@ -197,9 +198,9 @@ import UMCGTrace
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .preempt)])
-            #expect(Clock.monotonicNanos() - start >= 5_000_000)
+            #expect(SystemClock.monotonicNanos() - start >= 5_000_000)
             #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .exit)])
         }
         t.join()
@@ -230,7 +231,7 @@ import UMCGTrace
             }
             p.openGate()
             try b.ctl(
-                .wait, nextTid: tid, absTimeout: Clock.realtimeNanos() + 10_000_000_000, events: s.events, eventCount: 8
+                .wait, nextTid: tid, absTimeout: SystemClock.realtimeNanos() + 10_000_000_000, events: s.events, eventCount: 8
             )
             seen = s.collect()
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -243,12 +244,12 @@ import UMCGTrace
     @Test func umcgWakeWakesAnIdleServerWithNoEvent() throws {
         let b = try Self.backend()
         let result = ThreadLock<[UInt64]?>(nil)
-        let server = try OSThread {
+        let server = try OSThread(name: "test-thread") {
             let s = ServerSide(backend: b)
             defer { s.free() }
             do throws(Errno) {
                 try b.ctl(.registerServer)
-                try b.ctl(.wait, absTimeout: Clock.realtimeNanos() + 10_000_000_000, events: s.events, eventCount: 2)
+                try b.ctl(.wait, absTimeout: SystemClock.realtimeNanos() + 10_000_000_000, events: s.events, eventCount: 2)
                 result.withLock { $0 = [s.events[0]] }
                 try b.ctl(.unregister)
             } catch {
@@ -280,7 +281,7 @@ import UMCGTrace
         }
         let serverTid = Atomic<Int32>(0)
         let serverResult = ThreadLock<Errno?>(nil)
-        let server = try OSThread {
+        let server = try OSThread(name: "test-thread") {
             serverTid.store(ThreadID.current(), ordering: .releasing)
             let s = ServerSide(backend: b)
             defer { s.free() }
@@ -335,9 +336,8 @@ import UMCGTrace
 
     @Test func blockingReadHelperBlocksAndWakes() throws {
         let b = try Self.backend()
-        var fds: [Int32] = [0, 0]
-        #expect(fds.withUnsafeMutableBufferPointer { umcgShimPipe($0.baseAddress!) } == 0)
-        let (rfd, wfd) = (fds[0], fds[1])
+        let (readEnd, writeEnd) = try FileDescriptor.pipe()
+        let (rfd, wfd) = (readEnd.rawValue, writeEnd)
         let (t, p) = try spawnWorker { p throws(Errno) in
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
             var byte: UInt8 = 0
@@ -354,15 +354,14 @@ import UMCGTrace
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
             #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .block)])
-            var byte: UInt8 = 42
-            #expect(umcgShimWrite(wfd, &byte, 1) == 1)
+            try wfd.writeAll([42])
             seen = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
             #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .exit)])
         }
         t.join()
-        _ = umcgShimClose(rfd)
-        _ = umcgShimClose(wfd)
+        try readEnd.close()
+        try writeEnd.close()
         #expect(p.loggedErrors.isEmpty)
     }
 }

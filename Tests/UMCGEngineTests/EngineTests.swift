@@ -1,12 +1,13 @@
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
 
 /// Waits until `condition` holds or `seconds` pass (a deadline, not a sleep used as synchronisation).
 func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = Clock.monotonicNanos() + UInt64(seconds * 1e9)
-    while Clock.monotonicNanos() < end {
+    let end = SystemClock.monotonicNanos() + UInt64(seconds * 1e9)
+    while SystemClock.monotonicNanos() < end {
         if condition() { return true }
         var word: UInt32 = 0
         _ = try? Futex.wait(&word, expected: 0, timeout: 2_000_000)
@@ -38,12 +39,12 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         let wanted: Set<TraceEventKind> = [
             .register, .switchTo, .block, .wake, .wait, .timeout, .preempt, .serverIdle, .serverWake, .handoff,
         ]
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         let ok = waitUntil(seconds: 15) {
             hub.drain { seen.insert($0.kind) }
             return wanted.isSubset(of: seen)
         }
-        let elapsed = Clock.monotonicNanos() - start
+        let elapsed = SystemClock.monotonicNanos() - start
         engine.stop()
         hub.drain { seen.insert($0.kind) }
         print("mixed: every event kind seen after \(elapsed / 1_000_000) ms")

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -30,7 +31,7 @@ import UMCGTrace
             }
         }
         let words = Words()
-        let peer = try OSThread {
+        let peer = try OSThread(name: "test-thread") {
             try? CPU.pin(b)
             // Relaxed: the stop flag is a hint; the final wake below ends the wait.
             while !words.stop.pointee.load(ordering: .relaxed) {
@@ -43,9 +44,9 @@ import UMCGTrace
             }
         }
         let result = ThreadLock<Double>(0)
-        let main = try OSThread {
+        let main = try OSThread(name: "test-thread") {
             try? CPU.pin(a)
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             var cycles: UInt64 = 0
             let end = start + UInt64(seconds * 1e9)
             while true {
@@ -55,9 +56,9 @@ import UMCGTrace
                     _ = try? Futex.wait(words.addr, expected: 1)
                 }
                 cycles += 1
-                if cycles & 63 == 0 && Clock.monotonicNanos() >= end { break }
+                if cycles & 63 == 0 && SystemClock.monotonicNanos() >= end { break }
             }
-            let rate = Double(cycles) * 1e9 / Double(Clock.monotonicNanos() - start)
+            let rate = Double(cycles) * 1e9 / Double(SystemClock.monotonicNanos() - start)
             result.withLock { $0 = rate }
             words.stop.pointee.store(true, ordering: .relaxed)
             words.atom.pointee.store(1, ordering: .releasing)
@@ -77,7 +78,7 @@ import UMCGTrace
             deinit { word.deallocate() }
         }
         let w = Word()
-        let peer = try OSThread {
+        let peer = try OSThread(name: "test-thread") {
             try? CPU.pin(1)
             while true {
                 var v: UInt32 = 0
@@ -90,18 +91,18 @@ import UMCGTrace
             }
         }
         let rate = ThreadLock<Double>(0)
-        let main = try OSThread {
+        let main = try OSThread(name: "test-thread") {
             try? CPU.pin(0)
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             let end = start + UInt64(seconds * 1e9)
             var cycles: UInt64 = 0
             while true {
                 w.word.pointee.store(1, ordering: .releasing)
                 while w.word.pointee.load(ordering: .acquiring) == 1 { CPU.relax() }
                 cycles += 1
-                if cycles & 255 == 0 && Clock.monotonicNanos() >= end { break }
+                if cycles & 255 == 0 && SystemClock.monotonicNanos() >= end { break }
             }
-            let r = Double(cycles) * 1e9 / Double(Clock.monotonicNanos() - start)
+            let r = Double(cycles) * 1e9 / Double(SystemClock.monotonicNanos() - start)
             rate.withLock { $0 = r }
             w.word.pointee.store(2, ordering: .releasing)
         }
@@ -114,7 +115,7 @@ import UMCGTrace
     static func traced(_ handoff: HandoffMode, _ placement: Placement, seconds: Double) throws -> Double {
         let hub = TraceHub(ringCapacity: 1 << 16)
         let stop = ThreadLock(false)
-        let drainer = try OSThread {
+        let drainer = try OSThread(name: "test-thread") {
             var word: UInt32 = 0
             while !stop.withLock({ $0 }) {
                 hub.drain { _ in }

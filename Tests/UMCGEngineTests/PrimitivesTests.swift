@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -59,7 +60,7 @@ import UMCGTrace
         let producers = 4
         let perProducer = 20_000
         let sums = AtomicWords(1)
-        let consumer = try OSThread {
+        let consumer = try OSThread(name: "test-thread") {
             var got = 0
             var sum: UInt64 = 0
             var lastPerProducer = [UInt64](repeating: 0, count: producers)
@@ -77,7 +78,7 @@ import UMCGTrace
             sums[0] = ordered ? sum : 0
         }
         let threads = try (0..<producers).map { p in
-            try OSThread {
+            try OSThread(name: "test-thread") {
                 for i in 1...perProducer { q.enqueueWaiting(UInt64(p) << 32 | UInt64(i)) }
             }
         }
@@ -130,7 +131,7 @@ import UMCGTrace
         let box = Box(Parker(word))
         let rounds: UInt64 = 20_000
         // The owner parks until `turns` is odd, then makes it even; the waker does the opposite.
-        let owner = try OSThread {
+        let owner = try OSThread(name: "test-thread") {
             for i in 0..<rounds {
                 while box.turns[0] != 2 * i + 1 { _ = box.p.park(spinNanos: alwaysWake ? 0 : 2_000) }
                 box.turns[0] = 2 * i + 2
@@ -150,11 +151,11 @@ import UMCGTrace
         word.initialize(to: Atomic(0))
         defer { word.deallocate() }
         let p = Parker(word)
-        let deadline = Clock.realtimeNanos() + 5_000_000
+        let deadline = SystemClock.realtimeNanos() + 5_000_000
         #expect(p.park(spinNanos: 0, deadline: deadline) == .timedOut)
-        #expect(Clock.realtimeNanos() >= deadline)
+        #expect(SystemClock.realtimeNanos() >= deadline)
         p.unpark(alwaysWake: false)
-        #expect(p.park(spinNanos: 0, deadline: Clock.realtimeNanos() + 1_000_000_000) == .notified)
+        #expect(p.park(spinNanos: 0, deadline: SystemClock.realtimeNanos() + 1_000_000_000) == .notified)
     }
 }
 

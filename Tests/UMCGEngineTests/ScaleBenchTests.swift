@@ -1,4 +1,5 @@
 import Testing
+@testable import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine

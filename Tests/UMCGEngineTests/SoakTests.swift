@@ -1,4 +1,5 @@
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -21,11 +22,11 @@ import UMCGTrace
                 servers: 2, workers: workers, workload: workload, sliceNanos: 10_000_000, backend: .emulated, hub: hub))
         try engine.start()
         var switchEvents = [Int](repeating: 0, count: workers)
-        let end = Clock.monotonicNanos() + UInt64(Self.seconds * 1e9)
+        let end = SystemClock.monotonicNanos() + UInt64(Self.seconds * 1e9)
         var lastSwitches = [UInt64](repeating: 0, count: workers)
         var stalled = 0
         var checks = 0
-        while Clock.monotonicNanos() < end {
+        while SystemClock.monotonicNanos() < end {
             var word: UInt32 = 0
             _ = try? Futex.wait(&word, expected: 0, timeout: 1_000_000_000)
             hub.drain { e in

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
@@ -82,7 +83,7 @@ import UMCGTrace
         let workerErrors = Atomic<Int>(0)
 
         let servers = try (0..<2).map { s in
-            try OSThread {
+            try OSThread(name: "test-thread") {
                 let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 8)
                 defer { events.deallocate() }
                 func enqueue(_ w: Int) {
@@ -129,7 +130,7 @@ import UMCGTrace
                         } else {
                             do throws(Errno) {
                                 try b.ctl(
-                                    .wait, absTimeout: Clock.realtimeNanos() + 20_000_000, events: events, eventCount: 8
+                                    .wait, absTimeout: SystemClock.realtimeNanos() + 20_000_000, events: events, eventCount: 8
                                 )
                                 handle(8)
                             } catch {}
@@ -142,7 +143,7 @@ import UMCGTrace
             }
         }
         let threads = try (0..<workers).map { w in
-            try OSThread(stackSize: 128 << 10) {
+            try OSThread(name: "test-thread", stackSize: 128 << 10) {
                 var rng = SplitMix64(seed: UInt64(w) + 7)
                 let tid = ThreadID.current()
                 tids[w] = UInt64(UInt32(bitPattern: tid))
@@ -158,12 +159,12 @@ import UMCGTrace
                         } else if roll < 93 {
                             timed[w] = 1
                             do throws(Errno) {
-                                try b.ctl(.wait, absTimeout: Clock.realtimeNanos() + rng.next(in: 10_000...300_000))
+                                try b.ctl(.wait, absTimeout: SystemClock.realtimeNanos() + rng.next(in: 10_000...300_000))
                             } catch  where error == .ETIMEDOUT {}
                             timed[w] = 0
                         } else {
-                            let end = Clock.monotonicNanos() + 100_000
-                            while Clock.monotonicNanos() < end { try b.checkpoint() }
+                            let end = SystemClock.monotonicNanos() + 100_000
+                            while SystemClock.monotonicNanos() < end { try b.checkpoint() }
                         }
                     }
                     try b.ctl(.unregister)

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 
 @testable import UMCGEngine
 

@@ -1,4 +1,5 @@
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Testing
+import UMCGSystem
 
 @testable import UMCGTop
 

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Foundation
 import Testing
 import UMCGTrace
@@ -126,19 +126,19 @@ import UMCGTrace
         let given = ProcessInfo.processInfo.environment["UMCGTOP_REPLAY_TIMING_FILE"]
         let path = try given ?? Self.writeRecording(seconds: 10, perSecond: 20_000)
         defer { if given == nil { unlink(path) } }
-        let t0 = umcg_shim_monotonic_ns()
+        let t0 = SystemClock.monotonicNanos()
         let source = try ReplaySource(path: path)
         var agg = aggregator(for: source)
         _ = source.pump(into: &agg, budget: 50_000, now: 1)
         agg.tick(now: source.clock.position)
         _ = DashboardView.render(agg.model, width: 120, height: 40)
-        let t1 = umcg_shim_monotonic_ns()
+        let t1 = SystemClock.monotonicNanos()
         _ = source.perform(.seek(byNanos: 9_000_000_000), aggregator: &agg, now: 2)
-        let t2 = umcg_shim_monotonic_ns()
+        let t2 = SystemClock.monotonicNanos()
         _ = source.perform(.seek(byNanos: -5_000_000_000), aggregator: &agg, now: 3)
-        let t3 = umcg_shim_monotonic_ns()
+        let t3 = SystemClock.monotonicNanos()
         _ = source.perform(.seek(byNanos: 1_000_000_000), aggregator: &agg, now: 4)
-        let t4 = umcg_shim_monotonic_ns()
+        let t4 = SystemClock.monotonicNanos()
         func ms(_ a: UInt64, _ b: UInt64) -> String { String(format: "%.1f ms", Double(b - a) / 1e6) }
         print(
             "replay timings (\(source.reader.summary.events) events, \(source.reader.summary.duration) s): open+first frame \(ms(t0, t1)), seek +9 s \(ms(t1, t2)),"

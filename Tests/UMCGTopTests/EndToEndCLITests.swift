@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 
 @Suite(.enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))
 struct EndToEndCLITests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 /// `kill -9` of a recording process: nothing gets to close the file, yet it must open and hold the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @Suite(.enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))

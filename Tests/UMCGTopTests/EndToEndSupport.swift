@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 
 /// Runs the built `umcgtop` binary (`.build/debug/umcgtop`, built by `scripts/test` before `swift test`)
 /// and other helpers (tmux) as child processes.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGTop

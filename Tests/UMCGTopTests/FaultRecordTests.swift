@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 /// The built binary when recording goes wrong: the disk fills (RLIMIT_FSIZE), SIGTERM mid-recording.

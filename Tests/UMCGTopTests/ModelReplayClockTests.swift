@@ -1,4 +1,5 @@
 import Testing
+import UMCGSystem
 
 @testable import UMCGTop
 

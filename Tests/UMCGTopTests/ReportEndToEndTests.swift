@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 /// Runs the built `umcgtop report` (scripts/test builds it first); skips with a message when it is missing.

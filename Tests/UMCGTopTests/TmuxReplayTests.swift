@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 
 @Suite(
     .enabled(if: TmuxSession.available, "tmux is not installed (scripts/setup-deps installs it)"),

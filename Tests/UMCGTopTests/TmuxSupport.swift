@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 
 /// A private tmux server (its own socket) running an interactive shell in one pane.
 final class TmuxSession {

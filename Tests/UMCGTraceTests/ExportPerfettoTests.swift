@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGSystem
 
 @testable import UMCGTrace
 
@@ -29,28 +30,28 @@ struct DecodedPerfetto {
     init(_ bytes: [UInt8]) throws {
         let trace = try ProtoMessage(decoding: bytes)
         for field in trace.fields {
-            #expect(field.number == PF.Trace.packet && field.wireType == 2, "Trace holds only packets")
+            #expect(field.number == PerfettoField.Trace.packet && field.wireType == 2, "Trace holds only packets")
             packets.append(try field.message())
         }
         for packet in packets {
-            if let bundle = try packet.message(PF.Packet.ftraceEvents) {
-                let cpu = UInt32(try #require(bundle.first(PF.Bundle.cpu)).scalar)
-                for eventField in bundle.all(PF.Bundle.event) {
+            if let bundle = try packet.message(PerfettoField.Packet.ftraceEvents) {
+                let cpu = UInt32(try #require(bundle.first(PerfettoField.Bundle.cpu)).scalar)
+                for eventField in bundle.all(PerfettoField.Bundle.event) {
                     let event = try eventField.message()
-                    let ts = try #require(event.first(PF.FtraceEvent.timestamp)).scalar
-                    let pid = UInt32(try #require(event.first(PF.FtraceEvent.pid)).scalar)
+                    let ts = try #require(event.first(PerfettoField.FtraceEvent.timestamp)).scalar
+                    let pid = UInt32(try #require(event.first(PerfettoField.FtraceEvent.pid)).scalar)
                     ftraceOrder.append((cpu, ts))
-                    if let s = try event.message(PF.FtraceEvent.schedSwitch) {
+                    if let s = try event.message(PerfettoField.FtraceEvent.schedSwitch) {
                         for n in 1...7 { #expect(s.has(UInt32(n)), "sched_switch field \(n) present") }
                         switches.append(
                             Switch(
                                 cpu: cpu, timestamp: ts, pid: pid,
-                                prevComm: s.first(PF.SchedSwitch.prevComm)?.string ?? "",
+                                prevComm: s.first(PerfettoField.SchedSwitch.prevComm)?.string ?? "",
                                 prevPid: s.first(2)?.int32 ?? -1,
                                 prevPrio: s.first(3)?.int32 ?? -1, prevState: s.first(4)?.int64 ?? -1,
                                 nextComm: s.first(5)?.string ?? "", nextPid: s.first(6)?.int32 ?? -1,
                                 nextPrio: s.first(7)?.int32 ?? -1))
-                    } else if let w = try event.message(PF.FtraceEvent.schedWaking) {
+                    } else if let w = try event.message(PerfettoField.FtraceEvent.schedWaking) {
                         for n in 1...5 { #expect(w.has(UInt32(n)), "sched_waking field \(n) present") }
                         wakings.append(
                             Waking(
@@ -61,37 +62,37 @@ struct DecodedPerfetto {
                     }
                 }
             }
-            if let tree = try packet.message(PF.Packet.processTree) {
-                for t in tree.all(PF.ProcessTree.threads) {
+            if let tree = try packet.message(PerfettoField.Packet.processTree) {
+                for t in tree.all(PerfettoField.ProcessTree.threads) {
                     let m = try t.message()
                     threads.append((m.first(1)?.int32 ?? -1, m.first(2)?.string ?? "", m.first(3)?.int32 ?? -1))
                 }
-                for p in tree.all(PF.ProcessTree.processes) {
+                for p in tree.all(PerfettoField.ProcessTree.processes) {
                     let m = try p.message()
                     processes.append((m.first(1)?.int32 ?? -1, m.all(3).compactMap(\.string)))
                 }
             }
-            if let track = try packet.message(PF.Packet.trackDescriptor) {
-                let uuid = try #require(track.first(PF.Track.uuid)).scalar
-                tracks.append((uuid, track.first(PF.Track.name)?.string, track.has(PF.Track.counter)))
-                if let thread = try track.message(PF.Track.thread) {
+            if let track = try packet.message(PerfettoField.Packet.trackDescriptor) {
+                let uuid = try #require(track.first(PerfettoField.Track.uuid)).scalar
+                tracks.append((uuid, track.first(PerfettoField.Track.name)?.string, track.has(PerfettoField.Track.counter)))
+                if let thread = try track.message(PerfettoField.Track.thread) {
                     threadTracks[uuid] = (
-                        thread.first(PF.Track.threadPid)?.int32 ?? -1, thread.first(PF.Track.threadTid)?.int32 ?? -1,
-                        thread.first(PF.Track.threadName)?.string ?? ""
+                        thread.first(PerfettoField.Track.threadPid)?.int32 ?? -1, thread.first(PerfettoField.Track.threadTid)?.int32 ?? -1,
+                        thread.first(PerfettoField.Track.threadName)?.string ?? ""
                     )
                 }
             }
-            if let event = try packet.message(PF.Packet.trackEvent) {
-                let ts = try #require(packet.first(PF.Packet.timestamp)).scalar
-                let type = event.first(PF.TrackEvent.type)?.scalar
-                let uuid = try #require(event.first(PF.TrackEvent.trackUuid)).scalar
-                if type == PF.TrackEvent.typeCounter {
-                    let value = try #require(event.first(PF.TrackEvent.doubleCounterValue))
+            if let event = try packet.message(PerfettoField.Packet.trackEvent) {
+                let ts = try #require(packet.first(PerfettoField.Packet.timestamp)).scalar
+                let type = event.first(PerfettoField.TrackEvent.type)?.scalar
+                let uuid = try #require(event.first(PerfettoField.TrackEvent.trackUuid)).scalar
+                if type == PerfettoField.TrackEvent.typeCounter {
+                    let value = try #require(event.first(PerfettoField.TrackEvent.doubleCounterValue))
                     #expect(value.wireType == 1)
                     counters.append(Counter(uuid: uuid, timestamp: ts, value: value.double))
                 } else {
-                    #expect(type == PF.TrackEvent.typeInstant)
-                    instants.append((ts, event.first(PF.TrackEvent.name)?.string ?? "", uuid))
+                    #expect(type == PerfettoField.TrackEvent.typeInstant)
+                    instants.append((ts, event.first(PerfettoField.TrackEvent.name)?.string ?? "", uuid))
                 }
             }
         }
@@ -118,14 +119,14 @@ struct DecodedPerfetto {
         #expect(decoded.packets.count > 10)
         #expect(stats.bytes == UInt64(sink.bytes.count))
         for packet in decoded.packets {
-            #expect(packet.first(PF.Packet.trustedPacketSequenceId)?.scalar == 1)
+            #expect(packet.first(PerfettoField.Packet.trustedPacketSequenceId)?.scalar == 1)
         }
         let first = try #require(decoded.packets.first)
-        #expect(first.first(PF.Packet.sequenceFlags)?.scalar == PF.Packet.seqIncrementalStateCleared)
-        let clocks = try #require(try first.message(PF.Packet.clockSnapshot))
-        let ids = try clocks.all(PF.ClockSnapshot.clocks).map { try $0.message().first(1)?.scalar }
-        #expect(ids == [PF.ClockSnapshot.boottime, PF.ClockSnapshot.monotonic, PF.ClockSnapshot.realtime])
-        #expect(clocks.first(PF.ClockSnapshot.primaryTraceClock)?.scalar == PF.ClockSnapshot.boottime)
+        #expect(first.first(PerfettoField.Packet.sequenceFlags)?.scalar == PerfettoField.Packet.seqIncrementalStateCleared)
+        let clocks = try #require(try first.message(PerfettoField.Packet.clockSnapshot))
+        let ids = try clocks.all(PerfettoField.ClockSnapshot.clocks).map { try $0.message().first(1)?.scalar }
+        #expect(ids == [PerfettoField.ClockSnapshot.boottime, PerfettoField.ClockSnapshot.monotonic, PerfettoField.ClockSnapshot.realtime])
+        #expect(clocks.first(PerfettoField.ClockSnapshot.primaryTraceClock)?.scalar == PerfettoField.ClockSnapshot.boottime)
     }
 
     @Test func schedSwitchesMatchTheSimulatedSwitches() throws {

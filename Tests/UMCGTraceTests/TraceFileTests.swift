@@ -1,4 +1,5 @@
 import Testing
+import UMCGSystem
 
 @testable import UMCGTrace
 
@@ -139,20 +140,20 @@ import Testing
     }
 
     @Test func openErrorsAreTypedOneLiners() {
-        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: ENOENT)) {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: .ENOENT)) {
             try TraceWriter(path: "/nonexistent-dir/t.umcgtrace", info: Fixture.info())
         }
-        #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: EISDIR)) {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: .EISDIR)) {
             try TraceReader.open(path: "/tmp")
         }
-        let error = TraceFileError.system(operation: "write", path: "/x", errno: EFBIG)
+        let error = TraceFileError.system(operation: "write", path: "/x", errno: .EFBIG)
         #expect(error.isFileTooLarge && error.description == "/x: write failed: File too large (EFBIG)")
-        #expect(TraceFileError.system(operation: "open", path: "/x", errno: EACCES).isPermissionDenied)
+        #expect(TraceFileError.system(operation: "open", path: "/x", errno: .EACCES).isPermissionDenied)
     }
 
     @Test func diskFullBecomesATypedErrorAndLeavesAReadableFile() throws {
         // /dev/full fails every write with ENOSPC.
-        #expect(throws: TraceFileError.system(operation: "write", path: "/dev/full", errno: ENOSPC)) {
+        #expect(throws: TraceFileError.system(operation: "write", path: "/dev/full", errno: .ENOSPC)) {
             try TraceWriter(path: "/dev/full", info: Fixture.info(), force: true)
         }
         // A memory sink that fills up in the middle of a chunk.

@@ -1,3 +1,4 @@
+import UMCGSystem
 @testable import UMCGTrace
 
 /// An in-memory sink that can fail after a number of bytes, writing only part of the failing write.
@@ -14,7 +15,7 @@ final class MemorySink: TraceSink {
         if closed { throw .closed(reason: "memory sink closed") }
         if bytes.count + data.count > limit {
             bytes.append(contentsOf: data.prefix(max(0, limit - bytes.count)))
-            throw .system(operation: "write", path: "(memory)", errno: 28)  // ENOSPC
+            throw .system(operation: "write", path: "(memory)", errno: .ENOSPC)
         }
         bytes.append(contentsOf: data)
     }

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 
 @testable import UMCGTrace
 
@@ -42,7 +43,7 @@ let tapDelivered = Atomic<UInt64>(0)
         for (p, ring) in rings.enumerated() {
             handles.append(
                 try #require(
-                    ThreadLauncher.spawn {
+                    ThreadLauncher.spawn(name: "test-thread") {
                         for i in (p == 1 ? prefilled : 0)..<perProducer {
                             // Producer 0 waits for room (it never drops); producers 1 and 2 flood their rings.
                             while p == 0 && ring.count > ring.capacity / 2 { sched_yield() }
@@ -184,7 +185,7 @@ let tapDelivered = Atomic<UInt64>(0)
             hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 256)
         let done = Finished()
         let consumer = try #require(
-            ThreadLauncher.spawn {
+            ThreadLauncher.spawn(name: "test-thread") {
                 var next: [UInt64] = [0, 0]
                 var delivered: UInt64 = 0
                 var ordered = true

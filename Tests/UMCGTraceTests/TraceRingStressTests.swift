@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import UMCGSystem
 
 @testable import UMCGTrace
 
@@ -23,7 +24,7 @@ final class Finished: Sendable {
         let finished = Finished()
         var handles: [ThreadLauncher.Handle] = []
         for (p, ring) in rings.enumerated() {
-            let handle = ThreadLauncher.spawn {
+            let handle = ThreadLauncher.spawn(name: "test-thread") {
                 for i in 0..<perProducer {
                     ring.push(
                         TraceEvent(timestamp: i, kind: .switchTo, server: UInt16(p), worker: UInt32(p), cpu: 0, arg: i))

@@ -87,7 +87,7 @@ let benchmarks: @Sendable () -> Void = {
         guard let ring = spsc.ring else { return }
         let total = benchmark.scaledIterations.count
         let start = spsc.clock
-        let producer = ThreadLauncher.spawn {
+        let producer = ThreadLauncher.spawn(name: "test-thread") {
             var e = TraceEvent(timestamp: start, kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 0)
             let highWater = ring.capacity - 1024  // at most this many waiting: room for 1024 more
             for i in 0..<total {

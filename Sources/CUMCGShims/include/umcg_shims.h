@@ -30,9 +30,6 @@ int64_t umcg_shim_syscall6(int64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 /// Pins thread tid (0 = caller) to one CPU with sched_setaffinity (CPU_SET is a macro).
 int umcg_shim_pin_to_cpu(int32_t tid, int32_t cpu);
 
-/// Lets thread tid (0 = caller) run on every CPU the process may use.
-int umcg_shim_unpin(int32_t tid);
-
 /// Number of CPUs in the caller's affinity mask, or -errno.
 int umcg_shim_affinity_cpu_count(void);
 
@@ -47,9 +44,6 @@ uint64_t umcg_shim_realtime_ns(void);
 
 /// CLOCK_THREAD_CPUTIME_ID of the caller, in nanoseconds.
 uint64_t umcg_shim_thread_cputime_ns(void);
-
-/// CLOCK_PROCESS_CPUTIME_ID, in nanoseconds.
-uint64_t umcg_shim_process_cputime_ns(void);
 
 /// The x86 PAUSE / arm64 YIELD spin hint.
 void umcg_shim_cpu_relax(void);
@@ -92,8 +86,9 @@ int umcg_shim_timerfd_create(void);
 /// Arms a timerfd to expire once after ns nanoseconds (ns > 0): 0 or -errno.
 int umcg_shim_timerfd_arm(int fd, uint64_t ns);
 
-/// The CPU ids in the caller's affinity mask, ascending, at most max of them: the count or -errno.
-int umcg_shim_affinity_cpus(int32_t *out, int32_t max);
+/// sched_getaffinity(0): copies the caller's CPU mask (bit i of word i/64 = CPU i) into
+/// words[0..<nwords] (at most 16 words, 1,024 CPUs). 0 or -errno.
+int umcg_shim_affinity_mask(uint64_t *words, int32_t nwords);
 
 /// open(path, O_RDONLY | O_CLOEXEC): the fd or -errno (e.g. /proc/self/status).
 int umcg_shim_open_readonly(const char *path);
@@ -112,8 +107,11 @@ int umcg_shim_map_anonymous(uint64_t length, void **out);
 /// munmap(address, length): 0 or -errno.
 int umcg_shim_unmap(void *address, uint64_t length);
 
-/// mincore(2) over the pages holding [address, address + length): how many are resident, or -errno.
-int64_t umcg_shim_resident_pages(const void *address, uint64_t length);
+/// mincore(2): one byte per page of [address, address + length) into vec (address page-aligned). 0 or -errno.
+int umcg_shim_mincore(void *address, uint64_t length, unsigned char *vec);
+
+/// sysconf(_SC_PAGESIZE).
+int64_t umcg_shim_page_size(void);
 
 /// madvise(address, length, MADV_HUGEPAGE): 0 or -errno (-EINVAL without transparent huge pages).
 int umcg_shim_advise_huge_pages(void *address, uint64_t length);
@@ -147,4 +145,54 @@ int umcg_shim_block_async_signals(umcg_shim_sigmask *saved);
 
 /// pthread_sigmask(SIG_SETMASK, saved): 0 or -errno.
 int umcg_shim_restore_signals(const umcg_shim_sigmask *saved);
+
+// ---- Files, names and messages (the system layer's file and thread wrappers) ----
+
+/// open(path, flags | O_CLOEXEC, mode): the fd or -errno.
+int umcg_shim_open(const char *path, int32_t flags, uint32_t mode);
+
+/// The open(2) flags the system layer uses, as this libc numbers them.
+int32_t umcg_shim_o_rdonly(void);
+int32_t umcg_shim_o_write_create(void);
+int32_t umcg_shim_o_excl(void);
+int32_t umcg_shim_o_trunc(void);
+int32_t umcg_shim_o_nonblock(void);
+
+/// pread(2): bytes read or -errno.
+int64_t umcg_shim_pread(int fd, void *buf, uint64_t count, int64_t offset);
+
+/// fstat(2): the size and the file type (S_IFMT bits of st_mode) into *size and *type. 0 or -errno.
+int umcg_shim_fstat(int fd, int64_t *size, uint32_t *type);
+
+/// The S_IFMT values of a regular file, a directory, a FIFO and a character device.
+uint32_t umcg_shim_s_ifreg(void);
+uint32_t umcg_shim_s_ifdir(void);
+
+/// fsync(2): 0 or -errno.
+int umcg_shim_fsync(int fd);
+
+/// ftruncate(2): 0 or -errno.
+int umcg_shim_ftruncate(int fd, int64_t length);
+
+/// lseek(fd, offset, SEEK_SET): the new offset or -errno.
+int64_t umcg_shim_lseek_set(int fd, int64_t offset);
+
+/// stat(2) of path: its device and inode into *device and *inode. 0 or -errno.
+int umcg_shim_file_identity(const char *path, uint64_t *device, uint64_t *inode);
+
+/// unlink(2): 0 or -errno.
+int umcg_shim_unlink(const char *path);
+
+/// signal(SIGXFSZ, SIG_IGN): exceeding RLIMIT_FSIZE then fails write(2) with EFBIG instead of
+/// killing the process. 0 or -errno.
+int umcg_shim_ignore_sigxfsz(void);
+
+/// pthread_setname_np(pthread_self(), name): name is cut to 15 bytes by the caller. 0 or -errno.
+int umcg_shim_set_thread_name(const char *name);
+
+/// pthread_getname_np(pthread_self()) into buf (len >= 16). 0 or -errno.
+int umcg_shim_get_thread_name(char *buf, uint64_t len);
+
+/// strerror_r(code) into buf (NUL-terminated, truncated to len).
+void umcg_shim_strerror(int code, char *buf, uint64_t len);
 #endif

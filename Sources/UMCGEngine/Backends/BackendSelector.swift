@@ -1,3 +1,4 @@
+import UMCGSystem
 #if canImport(Glibc)
     import Glibc
 #endif

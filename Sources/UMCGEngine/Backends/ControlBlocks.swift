@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// "No server" / "no watcher" in a 32-bit index field.

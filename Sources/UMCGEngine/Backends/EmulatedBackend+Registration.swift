@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 
 extension EmulatedBackend {
@@ -29,7 +29,7 @@ extension EmulatedBackend {
         }
         let index = try result.get()
         let s = server(index)
-        umcg_shim_tls_set(s.raw)
+        ThreadSlot.set(s.raw)
         return s
     }
 
@@ -66,7 +66,7 @@ extension EmulatedBackend {
             return .success(index)
         }
         let w = worker(try result.get())
-        umcg_shim_tls_set(w.raw)
+        ThreadSlot.set(w.raw)
         armThreadExit(w)
         post(UMCGEvent(workerID: id, type: .wake).rawValue, to: chooseServer(for: w))
         try waitToRun(w, deadline: 0, interruptible: false)
@@ -93,7 +93,7 @@ extension EmulatedBackend {
             reg.liveWorkers -= 1
         }
         disarmThreadExit()
-        umcg_shim_tls_set(nil)
+        ThreadSlot.set(nil)
     }
 
     /// UNREGISTER from a server: its queued events move to the orphan queue for the other servers.
@@ -110,7 +110,7 @@ extension EmulatedBackend {
         // SequentiallyConsistent: UMCG_WAKE must not pick this server any more.
         idleMask.pointee.bitwiseAnd(~(UInt64(1) << UInt64(index)), ordering: .sequentiallyConsistent)
         rehome(queue: queues[index])
-        umcg_shim_tls_set(nil)
+        ThreadSlot.set(nil)
     }
 
     /// Moves every event of a dead server's queue to the orphan queue and nudges listening servers.

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 
 extension EmulatedBackend {
@@ -14,8 +14,8 @@ extension EmulatedBackend {
     public func prefetch(worker tid: Int32) {
         guard let ref = table.lookup(tid), ref & Self.serverRefBit == 0, Int(ref) < options.maxWorkers else { return }
         let p = workerSlab + Int(ref) * WorkerBlock.size
-        umcg_shim_prefetch(p)
-        umcg_shim_prefetch(p + 64)
+        CPU.prefetch(p)
+        CPU.prefetch(p + 64)
     }
 
     /// Moves a worker from IDLE/RUNNABLE/WAITING to the transient `switching` state (EINVAL otherwise).
@@ -48,7 +48,7 @@ extension EmulatedBackend {
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
-        w.switchedAt.pointee.store(Clock.monotonicNanos(), ordering: .relaxed)
+        w.switchedAt.pointee.store(SystemClock.monotonicNanos(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         s.stopEvent.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.
@@ -122,7 +122,7 @@ extension EmulatedBackend {
             if fill(events, from: 0, count: count, server: si) > 0 { return }
             if consumePoke(s) { return }
             if consumeInterrupt(s) { throw .EINTR }
-            if deadline != 0 && Clock.realtimeNanos() >= deadline { throw .ETIMEDOUT }
+            if deadline != 0 && SystemClock.realtimeNanos() >= deadline { throw .ETIMEDOUT }
             _ = s.parker.park(spinNanos: 0, deadline: deadline)
         }
     }
@@ -163,7 +163,7 @@ extension EmulatedBackend {
             }
             while isBlocked() {
                 if consumeInterrupt(s) { throw .EINTR }
-                if deadline == UMCGABI.pollTimeout || (deadline != 0 && Clock.realtimeNanos() >= deadline) {
+                if deadline == UMCGABI.pollTimeout || (deadline != 0 && SystemClock.realtimeNanos() >= deadline) {
                     throw .ETIMEDOUT
                 }
                 _ = s.parker.park(spinNanos: 0, deadline: deadline)

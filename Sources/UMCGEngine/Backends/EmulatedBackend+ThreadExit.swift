@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -66,7 +66,7 @@ extension EmulatedBackend {
                     posted = true
                 }
             case WorkerBlock.switching:
-                _ = umcg_shim_sched_yield()  // a server is publishing RUNNING; it takes nanoseconds
+                CPU.yield()  // a server is publishing RUNNING; it takes nanoseconds
             default:
                 return  // already exited
             }
@@ -76,7 +76,7 @@ extension EmulatedBackend {
             reg.freeWorkers.append(index)
             reg.liveWorkers -= 1
         }
-        umcg_shim_tls_set(nil)
+        ThreadSlot.set(nil)
     }
 
     func releaseTid(_ w: WorkerBlock) {

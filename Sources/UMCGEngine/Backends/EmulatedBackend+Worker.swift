@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 extension EmulatedBackend {
@@ -45,7 +46,7 @@ extension EmulatedBackend {
         let s = server(Int(si))
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(Clock.monotonicNanos(), ordering: .relaxed)
+        next.switchedAt.pointee.store(SystemClock.monotonicNanos(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         w.deadline.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS by a later server.
@@ -89,7 +90,7 @@ extension EmulatedBackend {
                     }
                 }
                 if deadline != 0 && s & UMCGWorkerState.timeoutBit == 0 {
-                    if deadline == UMCGABI.pollTimeout || Clock.realtimeNanos() >= deadline {
+                    if deadline == UMCGABI.pollTimeout || SystemClock.realtimeNanos() >= deadline {
                         // AcquiringAndReleasing: races with claim(); exactly one of us wins.
                         if w.state.pointee.compareExchange(
                             expected: s, desired: s | UMCGWorkerState.timeoutBit, ordering: .acquiringAndReleasing
@@ -148,7 +149,7 @@ extension EmulatedBackend {
         }
         // Relaxed: written by the server before its releasing RUNNING store, which we acquired.
         let since = w.switchedAt.pointee.load(ordering: .relaxed)
-        guard Clock.monotonicNanos() &- since >= options.sliceNanos else { return false }
+        guard SystemClock.monotonicNanos() &- since >= options.sliceNanos else { return false }
         let si = w.server.pointee.load(ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS.
         w.state.pointee.store(UMCGWorkerState.runnable, ordering: .releasing)
@@ -157,9 +158,4 @@ extension EmulatedBackend {
         return true
     }
 
-    /// Whether the calling thread is a registered worker of this backend.
-    public var callerIsWorker: Bool {
-        if case .worker = currentRole() { return true }
-        return false
-    }
 }

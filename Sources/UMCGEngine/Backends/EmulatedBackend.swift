@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 import UMCGTrace
 
@@ -144,12 +144,6 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         return total / options.maxWorkers
     }
 
-    /// Total bytes the backend allocated.
-    public var totalBytes: Int {
-        options.maxWorkers * WorkerBlock.size + maxServers * ServerBlock.size + table.capacity * 8
-            + (maxServers + 1) * EventQueue.bytes(capacity: orphans.capacity) + 256
-    }
-
     // MARK: lookup
 
     @inline(__always) var idleMask: UnsafeMutablePointer<Atomic<UInt64>> {
@@ -173,7 +167,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     @inline(__always)
     func currentRole() -> Role {
-        guard let p = umcg_shim_tls_get() else { return .plain }
+        guard let p = ThreadSlot.get() else { return .plain }
         let a = UInt(bitPattern: p)
         if a >= UInt(bitPattern: workerSlab) && a < workerSlabEnd { return .worker(WorkerBlock(p)) }
         if a >= UInt(bitPattern: serverSlab) && a < serverSlabEnd { return .server(ServerBlock(p)) }

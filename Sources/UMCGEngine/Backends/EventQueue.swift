@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 
 /// A bounded lock-free multi-producer queue of event words (Dmitry Vyukov's sequence-numbered ring).
@@ -83,7 +83,7 @@ struct EventQueue: @unchecked Sendable {
     /// sizes queues above the number of events that can be outstanding at once).
     @inline(__always)
     func enqueueWaiting(_ value: UInt64) {
-        while !enqueue(value) { _ = umcg_shim_sched_yield() }
+        while !enqueue(value) { CPU.yield() }
     }
 
     /// Removes the oldest value, nil when empty (or when the oldest producer has not finished yet:

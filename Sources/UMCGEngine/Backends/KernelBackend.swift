@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 
 /// Issues a raw 6-argument system call: returns the result or -errno. Injected in tests so no
 /// test ever issues a real UMCG-numbered syscall.
@@ -6,9 +6,9 @@ public typealias SyscallInvoker =
     @Sendable (_ number: Int64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64, _ a6: UInt64)
     -> Int64
 
-/// The real syscall(2) through the C shim.
+/// The real syscall(2), through the system layer.
 public let liveSyscallInvoker: SyscallInvoker = { nr, a1, a2, a3, a4, a5, a6 in
-    umcg_shim_syscall6(nr, a1, a2, a3, a4, a5, a6)
+    do throws(Errno) { return try RawSyscall.call(nr, a1, a2, a3, a4, a5, a6) } catch { return -Int64(error.rawValue) }
 }
 
 /// `umcg_ctl` passed straight to a kernel that implements it (Nanos' umcg klib).

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// A one-owner park/unpark word (a binary semaphore on a futex): the heart of every handoff.
@@ -43,14 +44,14 @@ struct Parker {
 
     @inline(never)
     func spin(_ spinNanos: UInt64) -> Bool {
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         while true {
             for _ in 0..<32 {
                 CPU.relax()
                 // Relaxed peek; the consuming CAS acquires.
                 if word.pointee.load(ordering: .relaxed) == 1, tryConsume() { return true }
             }
-            if Clock.monotonicNanos() &- start >= spinNanos { return false }
+            if SystemClock.monotonicNanos() &- start >= spinNanos { return false }
         }
     }
 
@@ -75,7 +76,7 @@ struct Parker {
             }
             if tryConsume() { return .notified }
             // Timed out only once CLOCK_REALTIME really passed the deadline (an early return re-waits).
-            if deadline != 0 && Clock.realtimeNanos() >= deadline {
+            if deadline != 0 && SystemClock.realtimeNanos() >= deadline {
                 // Relaxed: retracting our own announcement; if it fails the word is 1 (a late notify).
                 if word.pointee.compareExchange(expected: 2, desired: 0, ordering: .relaxed).exchanged {
                     return .timedOut

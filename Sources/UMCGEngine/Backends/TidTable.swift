@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// A fixed-capacity open-addressing map from thread id to a 32-bit block reference.

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// `cmd` values of `umcg_ctl` (UMCG-ABI.md). A struct, not an enum, so that invalid
 /// commands (0, 7, …) can be passed through and rejected with EINVAL like the kernel does.
 public struct UMCGCommand: RawRepresentable, Hashable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// One `umcg_ctl`-shaped interface with two implementations: the futex emulation and the kernel syscall.
 ///
 /// The emulation-only parts (blocking sections, cooperative preemption) are part of the protocol so
@@ -58,13 +59,15 @@ extension UMCGBackend {
     public func sleep(nanos: UInt64) throws(Errno) {
         try blocking { () throws(Errno) in
             var remaining = nanos
-            let end = Clock.monotonicNanos() &+ nanos
+            let end = SystemClock.monotonicNanos() &+ nanos
             while remaining > 0 {
-                let r = umcgShimNanosleep(remaining)
-                if r == 0 { return }
-                if r != -Errno.EINTR.rawValue { throw Errno(rawValue: -r) }
-                let now = Clock.monotonicNanos()
-                remaining = now >= end ? 0 : end - now
+                do throws(Errno) {
+                    try SystemClock.sleepReportingInterrupts(nanos: remaining)
+                    return
+                } catch where error == .EINTR {
+                    let now = SystemClock.monotonicNanos()
+                    remaining = now >= end ? 0 : end - now
+                }
             }
         }
     }
@@ -72,11 +75,7 @@ extension UMCGBackend {
     /// read(2) inside a blocking section; returns the bytes read (0 at end of file).
     public func read(fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try blocking { () throws(Errno) in
-            while true {
-                let r = umcgShimRead(fd, buffer.baseAddress, UInt64(buffer.count))
-                if r >= 0 { return Int(r) }
-                if r != -Int64(Errno.EINTR.rawValue) { throw Errno(rawValue: Int32(-r)) }
-            }
+            try FileDescriptor(rawValue: fd).read(into: buffer)
         }
     }
 

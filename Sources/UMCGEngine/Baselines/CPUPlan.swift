@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 
 /// The CPUs the two threads of a ping-pong are pinned to (`nil` = left to the kernel).
 ///
@@ -17,10 +17,7 @@ public struct CPUPlan: Sendable, Equatable {
     }
 
     /// CPUs this process may run on (sched_getaffinity), at least 1.
-    public static var usableCount: Int {
-        let n = umcg_shim_affinity_cpu_count()
-        return n > 0 ? Int(n) : 1
-    }
+    public static var usableCount: Int { CPU.count }
 
     /// The plan for `placement` on a machine with `cpuCount` CPUs.
     ///

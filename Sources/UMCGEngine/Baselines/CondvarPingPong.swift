@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// The Nanos futex ping-pong between two plain threads: main sets a word to 1, FUTEX_WAKE,

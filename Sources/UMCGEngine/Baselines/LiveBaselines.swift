@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Runs one live slice of a ping-pong: until `seconds` pass or `control` asks to stop (runners

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 import UMCGTrace
 
@@ -63,7 +63,7 @@ final class LiveBaselinesCore: Sendable {
         try thread.withLock { (t: inout (started: Bool, thread: OSThread?)) throws(BaselineError) in
             guard !t.started else { return }
             t.started = true
-            t.thread = try BaselineThread.start { [self] in controllerLoop() }
+            t.thread = try BaselineThread.start(name: "baselines") { [self] in controllerLoop() }
         }
     }
 
@@ -81,8 +81,7 @@ final class LiveBaselinesCore: Sendable {
         while parked.pointee.load(ordering: .sequentiallyConsistent) == 0,
             runState.pointee.load(ordering: .sequentiallyConsistent) == Self.paused
         {
-            _ = umcg_shim_futex_wait(
-                UnsafeMutableRawPointer(parked).assumingMemoryBound(to: UInt32.self), 0, 10_000_000)
+            _ = try? Futex.wait(Futex.address(of: parked), expected: 0, timeout: 10_000_000)
         }
     }
 
@@ -113,7 +112,7 @@ final class LiveBaselinesCore: Sendable {
 
     func counters() -> [BaselineCounters] {
         state.withLock { s in
-            let now = umcg_shim_monotonic_ns()
+            let now = SystemClock.monotonicNanos()
             var out: [BaselineCounters] = []
             for (i, slot) in slots.enumerated() where s.failed[i] == nil || s.cycles[i] > 0 {
                 var cycles = s.cycles[i]
@@ -166,8 +165,7 @@ final class LiveBaselinesCore: Sendable {
             runSlice(slot, ring: ring)
             if restNanos > 0 {
                 // Rest, but wake at once on pause or stop (they change runState).
-                _ = umcg_shim_futex_wait(
-                    UnsafeMutableRawPointer(runState).assumingMemoryBound(to: UInt32.self), Self.running, restNanos)
+                _ = try? Futex.wait(Futex.address(of: runState), expected: Self.running, timeout: UInt64(restNanos))
             }
         }
         // Sequentially consistent: pause() callers read it (see pause()).
@@ -196,7 +194,7 @@ final class LiveBaselinesCore: Sendable {
     }
 
     private func runSlice(_ i: Int, ring: TraceRing?) {
-        state.withLock { $0.current = (i, umcg_shim_monotonic_ns()) }
+        state.withLock { $0.current = (i, SystemClock.monotonicNanos()) }
         let outcome: Result<PingPongResult, any Error>
         do {
             outcome = .success(try slots[i].run(plan, placement, sliceSeconds, control))
@@ -204,7 +202,7 @@ final class LiveBaselinesCore: Sendable {
             outcome = .failure(error)
         }
         let end: UInt64 = state.withLock { s in
-            let now = umcg_shim_monotonic_ns()
+            let now = SystemClock.monotonicNanos()
             if let current = s.current {
                 s.nanos[i] &+= now &- current.start
             }

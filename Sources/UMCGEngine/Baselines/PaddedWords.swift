@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 
 /// A block of atomics, each alone on its own 128-byte line, at addresses that never move,
@@ -60,14 +60,13 @@ enum BaselineFutex {
     @inline(__always)
     static func wait(_ word: UnsafeMutablePointer<Atomic<UInt32>>, expected: UInt32) {
         // SAFETY: the kernel only needs the word's address; Atomic<UInt32> has UInt32's layout.
-        _ = umcg_shim_futex_wait(
-            UnsafeMutableRawPointer(word).assumingMemoryBound(to: UInt32.self), expected, -1)
+        _ = try? Futex.wait(Futex.address(of: word), expected: expected)
     }
 
     /// Wakes up to `count` sleepers on the word.
     @inline(__always)
     static func wake(_ word: UnsafeMutablePointer<Atomic<UInt32>>, count: Int32 = 1) {
         // SAFETY: as in `wait`.
-        _ = umcg_shim_futex_wake(UnsafeMutableRawPointer(word).assumingMemoryBound(to: UInt32.self), count)
+        _ = try? Futex.wake(Futex.address(of: word), count: count)
     }
 }

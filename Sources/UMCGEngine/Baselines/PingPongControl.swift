@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// Shared between a running ping-pong and whoever watches it: a stop request checked every

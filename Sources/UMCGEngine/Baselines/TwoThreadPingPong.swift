@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 
 /// The two halves of a Nanos-shaped ping-pong. One cycle = main → peer → main.
@@ -40,36 +40,34 @@ enum TwoThreadPingPong {
         let durationNanos = UInt64(min(seconds, 1e6) * 1e9)
         let record = Record()
 
-        let peer = try BaselineThread.start {
+        let peer = try BaselineThread.start(name: "baseline-peer") {
             if let cpu = plan.peer {
-                let rc = umcg_shim_pin_to_cpu(0, cpu)
-                if rc < 0 { record.peerError = .pinFailed(cpu: cpu, Errno(rawValue: -rc)) }
+                do throws(Errno) { try CPU.pin(Int(cpu)) } catch { record.peerError = .pinFailed(cpu: cpu, error) }
             }
             let ok = record.peerError == nil
-            let cpuStart = umcg_shim_thread_cputime_ns()
+            let cpuStart = SystemClock.threadCPUNanos()
             // Release: publishes peerError to the main thread's acquiring load below.
             record.ready.word32(0).pointee.store(1, ordering: .releasing)
             BaselineFutex.wake(record.ready.word32(0))
             guard ok else { return }
             pair.peerLoop()
-            record.peerCPUNanos = umcg_shim_thread_cputime_ns() &- cpuStart
-            record.peerCPU = umcg_shim_getcpu()
+            record.peerCPUNanos = SystemClock.threadCPUNanos() &- cpuStart
+            record.peerCPU = CPU.current()
         }
 
         let main: OSThread
         do {
-            main = try BaselineThread.start {
+            main = try BaselineThread.start(name: "baseline-main") {
                 if let cpu = plan.main {
-                    let rc = umcg_shim_pin_to_cpu(0, cpu)
-                    if rc < 0 { record.mainError = .pinFailed(cpu: cpu, Errno(rawValue: -rc)) }
+                    do throws(Errno) { try CPU.pin(Int(cpu)) } catch { record.mainError = .pinFailed(cpu: cpu, error) }
                 }
                 // Acquire: pairs with the peer's releasing store of `ready`.
                 while record.ready.word32(0).pointee.load(ordering: .acquiring) == 0 {
                     BaselineFutex.wait(record.ready.word32(0), expected: 0)
                 }
                 if record.mainError == nil, record.peerError == nil {
-                    let cpuStart = umcg_shim_thread_cputime_ns()
-                    let start = umcg_shim_monotonic_ns()
+                    let cpuStart = SystemClock.threadCPUNanos()
+                    let start = SystemClock.monotonicNanos()
                     let deadline = start &+ durationNanos
                     var cycles: UInt64 = 0
                     var now = start
@@ -77,12 +75,12 @@ enum TwoThreadPingPong {
                         pair.mainCycle()
                         cycles &+= 1
                         control.publish(cycles)
-                        now = umcg_shim_monotonic_ns()
+                        now = SystemClock.monotonicNanos()
                     }
                     record.elapsed = now &- start
-                    record.mainCPUNanos = umcg_shim_thread_cputime_ns() &- cpuStart
+                    record.mainCPUNanos = SystemClock.threadCPUNanos() &- cpuStart
                     record.cycles = cycles
-                    record.mainCPU = umcg_shim_getcpu()
+                    record.mainCPU = CPU.current()
                 }
                 pair.releasePeer()
             }

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// One run of a case, as a `BenchRunner` measured it.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// One measured configuration of `umcgtop bench`.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// A case that could not run, and why (one line).

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// The kernel's floor under `ScaleBench`: the same number of plain threads, the same stacks and
@@ -54,25 +55,27 @@ public enum FutexRoundRobin {
                 for i in 0..<workers {
                     let cpu = cpus[(i % servers) % cpus.count]
                     threads.append(
-                        try OSThread(stackSize: stackBytes, stack: pool?.stack(i)) { shared.worker(i, cpu: cpu) })
+                        try OSThread(name: "floor-w\(i)", stackSize: stackBytes, stack: pool?.stack(i)) {
+                            shared.worker(i, cpu: cpu)
+                        })
                 }
                 for s in 0..<servers {
                     let cpu = cpus[s % cpus.count]
-                    threads.append(try OSThread(stackSize: 256 << 10) { shared.server(s, cpu: cpu) })
+                    threads.append(try OSThread(name: "floor-srv\(s)", stackSize: 256 << 10) { shared.server(s, cpu: cpu) })
                 }
             }
         } catch {
             throw EngineError("cannot start the futex floor's threads: \(error)")
         }
         // Every worker woken once (bounded: 60 s), then the warm-up, then the window.
-        let ready = Clock.monotonicNanos() &+ 60_000_000_000
-        while Clock.monotonicNanos() < ready && shared.total < UInt64(workers) { ScaleBench.pause(nanos: 5_000_000) }
+        let ready = SystemClock.monotonicNanos() &+ 60_000_000_000
+        while SystemClock.monotonicNanos() < ready && shared.total < UInt64(workers) { ScaleBench.pause(nanos: 5_000_000) }
         ScaleBench.pause(nanos: UInt64(max(0, warmUp) * 1e9))
         let first = shared.total
-        let t0 = Clock.monotonicNanos()
+        let t0 = SystemClock.monotonicNanos()
         ScaleBench.pause(nanos: UInt64(seconds * 1e9))
         let last = shared.total
-        let t1 = Clock.monotonicNanos()
+        let t1 = SystemClock.monotonicNanos()
         return Result(switches: last &- first, seconds: Double(t1 - t0) / 1e9, servers: servers)
     }
 

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// Where the two threads of a ping-pong run.
 public enum Placement: String, Sendable, CaseIterable, Codable {
     /// Both pinned to the same CPU.

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 
 /// One worker count of `ScaleBench`: switch rate, per-switch cost and memory per worker.
 public struct ScaleResult: Sendable, Equatable {
@@ -223,27 +223,27 @@ public enum ScaleBench {
         config.workerStacks = plan.stacks
         config.paintStacks = true
         let engine = try Engine(config)
-        let t0 = Clock.monotonicNanos()
+        let t0 = SystemClock.monotonicNanos()
         try engine.start()
-        let started = Clock.monotonicNanos()
+        let started = SystemClock.monotonicNanos()
         defer { engine.stop() }
         // Warm-up: every worker registered (each gets switched in once) before the window opens.
         let warmUp = UInt64(warmUpSeconds(plan) * 1e9)
         let warmDeadline = started &+ warmUp
         let registerDeadline = started &+ 60_000_000_000
-        while Clock.monotonicNanos() < registerDeadline, engine.snapshot().workers.contains(where: { $0.switches == 0 })
+        while SystemClock.monotonicNanos() < registerDeadline, engine.snapshot().workers.contains(where: { $0.switches == 0 })
         {
             pause(nanos: 10_000_000)
         }
-        let now = Clock.monotonicNanos()
+        let now = SystemClock.monotonicNanos()
         if now < warmDeadline { pause(nanos: warmDeadline - now) }
         let rssAfter = ProcessMemory.residentBytes()
         let huge = ProcessMemory.hugePageBytes()
         let first = serverSwitches(engine)
-        let windowStart = Clock.monotonicNanos()
+        let windowStart = SystemClock.monotonicNanos()
         pause(nanos: UInt64(plan.seconds * 1e9))
         let last = serverSwitches(engine)
-        let windowEnd = Clock.monotonicNanos()
+        let windowEnd = SystemClock.monotonicNanos()
         guard engine.stop(timeout: 60) else {
             throw EngineError("the engine with \(workers) workers did not stop within 60 s")
         }
@@ -261,16 +261,16 @@ public enum ScaleBench {
 
     /// Total switches of all servers (reads only the server rows: no scan over the workers).
     static func serverSwitches(_ engine: Engine) -> UInt64 {
-        (0..<engine.configuration.servers).reduce(0) { $0 &+ engine.serverRows.get($1, SF.switches) }
+        (0..<engine.configuration.servers).reduce(0) { $0 &+ engine.serverRows.get($1, ServerField.switches) }
     }
 
     /// Sleeps for `nanos` (measurement windows only, never to wait for another thread).
     static func pause(nanos: UInt64) {
-        let deadline = Clock.monotonicNanos() &+ nanos
+        let deadline = SystemClock.monotonicNanos() &+ nanos
         while true {
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if now >= deadline { return }
-            _ = umcg_shim_nanosleep(deadline - now)
+            SystemClock.sleep(nanos: deadline - now)
         }
     }
 }

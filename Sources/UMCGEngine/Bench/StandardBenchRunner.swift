@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 import UMCGTrace
 
@@ -59,7 +59,7 @@ private final class HubDrainer: Sendable {
 
     init(hub: TraceHub) throws(BaselineError) {
         self.hub = hub
-        let t = try BaselineThread.start { [self] in loop() }
+        let t = try BaselineThread.start(name: "bench-drain") { [self] in loop() }
         thread.withLock { $0 = t }
     }
 
@@ -72,9 +72,7 @@ private final class HubDrainer: Sendable {
             // events keep coming takes a CPU from the ping-pong it measures, and every wake-up of the
             // consumer preempts a spinning peer. The ring holds ~150 ms of the fastest ping-pong,
             // so a pass every `passNanos` drops nothing.
-            _ = umcg_shim_futex_wait(
-                UnsafeMutableRawPointer(words.word32(0)).assumingMemoryBound(to: UInt32.self), 0,
-                HubDrainer.passNanos)
+            _ = try? Futex.wait(Futex.address(of: words.word32(0)), expected: 0, timeout: UInt64(HubDrainer.passNanos))
         }
         // Relaxed: read by finish() after join, which orders it.
         words.word64(0).pointee.store(count, ordering: .relaxed)

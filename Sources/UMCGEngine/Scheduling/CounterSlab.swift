@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// Rows of 64-bit atomics in raw, 128-byte-aligned memory: the engine's per-worker and per-server
@@ -50,7 +51,7 @@ struct CounterSlab {
 
 /// Field numbers of a worker row (32 fields = 256 bytes). 0–15 are written by the worker thread,
 /// 16–31 by servers.
-enum WF {
+enum WorkerField {
     static let tid = 0
     /// 1 while the worker sits in some server's run queue (prevents double entries).
     static let queued = 1
@@ -91,7 +92,7 @@ enum WF {
 }
 
 /// Field numbers of a server row (16 fields = 128 bytes).
-enum SF {
+enum ServerField {
     static let state = 0
     /// Current worker + 1, 0 = none.
     static let current = 1

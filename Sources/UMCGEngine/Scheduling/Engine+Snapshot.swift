@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// What the engine allocates per worker, in bytes.
@@ -23,36 +24,36 @@ public struct EngineMemoryReport: Sendable, Equatable {
 extension Engine {
     /// Every server's and worker's state and lossless counters, read from atomics.
     public func snapshot() -> Snapshot {
-        let now = Clock.monotonicNanos()
+        let now = SystemClock.monotonicNanos()
         var servers: [ServerCounters] = []
         servers.reserveCapacity(configuration.servers)
         for s in 0..<configuration.servers {
-            let state = ServerState(rawValue: UInt8(truncatingIfNeeded: serverRows.get(s, SF.state))) ?? .stopped
-            let cur = serverRows.get(s, SF.current)
+            let state = ServerState(rawValue: UInt8(truncatingIfNeeded: serverRows.get(s, ServerField.state))) ?? .stopped
+            let cur = serverRows.get(s, ServerField.current)
             var c = ServerCounters(
                 id: UInt16(s), state: state, currentWorker: cur == 0 ? TraceEvent.noWorker : UInt32(cur - 1))
-            c.switches = serverRows.get(s, SF.switches)
-            c.busyNanos = serverRows.get(s, SF.busyNanos)
-            c.idleNanos = serverRows.get(s, SF.idleNanos)
-            c.events = serverRows.get(s, SF.events)
+            c.switches = serverRows.get(s, ServerField.switches)
+            c.busyNanos = serverRows.get(s, ServerField.busyNanos)
+            c.idleNanos = serverRows.get(s, ServerField.idleNanos)
+            c.events = serverRows.get(s, ServerField.events)
             c.runQueueDepth = UInt32(clamping: runQueues[s].approximateCount)
             servers.append(c)
         }
         var workers: [WorkerCounters] = []
         workers.reserveCapacity(configuration.workers)
         for w in 0..<configuration.workers {
-            let state = WorkerState(rawValue: UInt8(truncatingIfNeeded: workerRows.get(w, WF.state))) ?? .unknown
+            let state = WorkerState(rawValue: UInt8(truncatingIfNeeded: workerRows.get(w, WorkerField.state))) ?? .unknown
             var c = WorkerCounters(
-                id: UInt32(w), state: state, server: UInt16(truncatingIfNeeded: workerRows.get(w, WF.server)))
-            c.switches = workerRows.get(w, WF.switches)
-            c.blocks = workerRows.get(w, WF.blocks)
-            c.wakes = workerRows.get(w, WF.wakes)
-            c.waits = workerRows.get(w, WF.waits)
-            c.preemptions = workerRows.get(w, WF.preemptions)
-            c.timeouts = workerRows.get(w, WF.timeouts)
-            c.runNanos = workerRows.get(w, WF.runNanos)
-            c.runnableNanos = workerRows.get(w, WF.runnableNanos)
-            c.blockedNanos = workerRows.get(w, WF.blockedNanos)
+                id: UInt32(w), state: state, server: UInt16(truncatingIfNeeded: workerRows.get(w, WorkerField.server)))
+            c.switches = workerRows.get(w, WorkerField.switches)
+            c.blocks = workerRows.get(w, WorkerField.blocks)
+            c.wakes = workerRows.get(w, WorkerField.wakes)
+            c.waits = workerRows.get(w, WorkerField.waits)
+            c.preemptions = workerRows.get(w, WorkerField.preemptions)
+            c.timeouts = workerRows.get(w, WorkerField.timeouts)
+            c.runNanos = workerRows.get(w, WorkerField.runNanos)
+            c.runnableNanos = workerRows.get(w, WorkerField.runnableNanos)
+            c.blockedNanos = workerRows.get(w, WorkerField.blockedNanos)
             workers.append(c)
         }
         return Snapshot(
@@ -68,22 +69,24 @@ extension Engine {
             out.append(
                 Entity(
                     kind: .server, id: UInt32(s), name: "srv\(s)",
-                    tid: Int32(truncatingIfNeeded: serverRows.get(s, SF.tid))))
+                    tid: Int32(truncatingIfNeeded: serverRows.get(s, ServerField.tid))))
         }
-        let prefix = configuration.workload.rawValue
         for w in 0..<configuration.workers {
             out.append(
                 Entity(
-                    kind: .worker, id: UInt32(w), name: "\(prefix)-\(w)",
-                    tid: Int32(truncatingIfNeeded: workerRows.get(w, WF.tid))))
+                    kind: .worker, id: UInt32(w), name: workerName(w),
+                    tid: Int32(truncatingIfNeeded: workerRows.get(w, WorkerField.tid))))
         }
         return out
     }
 
+    /// Worker `w`'s name ("mixed-3"): in the trace, the dashboard and the thread's own name.
+    func workerName(_ w: Int) -> String { "\(configuration.workload.rawValue)-\(w)" }
+
     /// The trace header facts of this run (anchors read now).
     public func runInfo() -> RunInfo {
-        let wall = Clock.realtimeNanos()
-        let mono = Clock.monotonicNanos()
+        let wall = SystemClock.realtimeNanos()
+        let mono = SystemClock.monotonicNanos()
         return RunInfo(
             backend: selection.kind, backendReason: selection.reason, kernel: host.kernel, hostname: host.hostname,
             cpus: UInt32(host.cpus), scenario: configuration.scenario, wallClockAnchorNs: wall,

@@ -1,27 +1,27 @@
-import CUMCGShims
+import UMCGSystem
 import UMCGTrace
 
 extension Engine {
     /// A worker thread: register, run the workload until stop, unregister (EXIT).
     func runWorker(_ w: Int) {
         let tid = ThreadID.current()
-        workerRows.set(w, WF.tid, UInt64(UInt32(bitPattern: tid)))
-        threadFinished(2)
+        workerRows.set(w, WorkerField.tid, UInt64(UInt32(bitPattern: tid)))
+        reached(.publishedTid)
         let id = UInt64(w + 1) << UMCGABI.workerIDShift
         do throws(Errno) {
             try backend.ctl(.registerWorker, absTimeout: id)
         } catch {
-            workerRows.set(w, WF.failed, 1)
+            workerRows.set(w, WorkerField.failed, 1)
             // Relaxed: a statistic read after joins.
             failures.add(1, ordering: .relaxed)
             return
         }
         // glibc's string functions leave AVX-512 registers in use, and the kernel then saves and
         // restores 2.5 KB of vector state per switch of this thread instead of about 600 bytes.
-        umcg_shim_reset_vector_state()
+        CPU.resetVectorState()
         let top = stackPool.map { UInt(bitPattern: $0.stack(w).baseAddress) + UInt($0.stackBytes) }
         // System stacks: the frames above this one (thread start, closure) fit in 1 KiB.
-        workerRows.set(w, WF.stackTop, UInt64(top ?? (umcg_shim_stack_address() + 1024)))
+        workerRows.set(w, WorkerField.stackTop, UInt64(top ?? (CPU.stackAddress() + 1024)))
         var ctx = WorkerContext(engine: self, index: w)
         ctx.followServerCPU()
         let workload = configuration.workload
@@ -45,7 +45,7 @@ extension Engine {
                 case .threadExits:
                     // The thread ends while RUNNING: no UNREGISTER, the backend's thread-exit hook
                     // sends EXIT to the server, which traces it as `threadEnded`.
-                    workerRows.set(w, WF.failed, 2)
+                    workerRows.set(w, WorkerField.failed, 2)
                     ctx.close()
                     return
                 }
@@ -55,7 +55,7 @@ extension Engine {
                 }
             }
         } catch {
-            workerRows.set(w, WF.failed, 1)
+            workerRows.set(w, WorkerField.failed, 1)
             // Relaxed: a statistic.
             failures.add(1, ordering: .relaxed)
         }
@@ -63,7 +63,7 @@ extension Engine {
         do throws(Errno) {
             try backend.ctl(.unregister)
         } catch {
-            workerRows.set(w, WF.failed, 1)
+            workerRows.set(w, WorkerField.failed, 1)
         }
     }
 }

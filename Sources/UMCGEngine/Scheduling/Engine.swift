@@ -1,6 +1,16 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 import UMCGTrace
+
+/// Points in an engine thread's life that `Engine.start` and `Engine.stop` wait for.
+enum ThreadMilestone: Int {
+    /// A worker thread ended.
+    case workerFinished = 0
+    /// A server thread ended.
+    case serverFinished = 1
+    /// A server or worker thread published its tid in its row (first thing it does).
+    case publishedTid = 2
+}
 
 /// The UMCG engine: N server threads running a user-space scheduler over M worker threads that run
 /// a `Workload`, all through one `UMCGBackend` (the futex emulation or the kernel's umcg_ctl).
@@ -37,8 +47,7 @@ public final class Engine: @unchecked Sendable {
     /// backend, growth off, or no private hash in this kernel).
     let futexBuckets = Atomic<Int>(-1)
     let threads = ThreadLock<(servers: [OSThread], workers: [OSThread])>(([], []))
-    /// Futex words: [0] worker threads finished, [1] server threads finished, [2] threads that
-    /// published their tid.
+    /// Futex words counting threads that reached each `ThreadMilestone` (indexed by its raw value).
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
     /// Whether servers prefetch the next workers before each switch (`ServerScheduler.prefetchNext`)
     /// and workers record where they park for it: only with enough workers per server to leave
@@ -86,8 +95,8 @@ public final class Engine: @unchecked Sendable {
         } catch {
             throw EngineError("cannot create the \(selection.kind) backend: \(error)")
         }
-        workerRows = CounterSlab.allocate(rows: configuration.workers, fieldsPerRow: WF.count)
-        serverRows = CounterSlab.allocate(rows: configuration.servers, fieldsPerRow: SF.count)
+        workerRows = CounterSlab.allocate(rows: configuration.workers, fieldsPerRow: WorkerField.count)
+        serverRows = CounterSlab.allocate(rows: configuration.servers, fieldsPerRow: ServerField.count)
         runQueues = UnsafeMutablePointer<EventQueue>.allocate(capacity: configuration.servers)
         for i in 0..<configuration.servers {
             (runQueues + i).initialize(to: EventQueue.allocate(minimumCapacity: configuration.workers + 16))
@@ -109,8 +118,8 @@ public final class Engine: @unchecked Sendable {
         }
         rings = (0..<configuration.servers).map { configuration.hub?.makeRing(label: "srv\($0)") }
         for w in 0..<configuration.workers {
-            workerRows.set(w, WF.state, UInt64(WorkerState.unregistered.rawValue))
-            workerRows.set(w, WF.server, UInt64(TraceEvent.noServer))
+            workerRows.set(w, WorkerField.state, UInt64(WorkerState.unregistered.rawValue))
+            workerRows.set(w, WorkerField.server, UInt64(TraceEvent.noServer))
         }
     }
 
@@ -157,24 +166,26 @@ public final class Engine: @unchecked Sendable {
         // Every thread publishes its tid first thing: once they all did, `entities` and `runInfo()`
         // carry real tids (bounded wait; a slow start only leaves some tids 0).
         let total = configuration.servers + configuration.workers
-        _ = waitFinished(2, count: total, deadline: Clock.monotonicNanos() &+ 5_000_000_000) {}
+        _ = waitFor(.publishedTid, count: total, deadline: SystemClock.monotonicNanos() &+ 5_000_000_000) {}
     }
 
     /// Creates the server and worker threads (they record themselves in `threads`).
     private func startThreads() throws(Errno) {
         for s in 0..<configuration.servers {
-            let t = try OSThread(stackSize: 512 << 10) { [self] in
+            let t = try OSThread(name: "umcg-srv\(s)", stackSize: 512 << 10) { [self] in
                 var scheduler = ServerScheduler(engine: self, index: s)
                 scheduler.run()
-                threadFinished(1)
+                reached(.serverFinished)
             }
             threads.withLock { $0.servers.append(t) }
         }
         for w in 0..<configuration.workers {
-            let t = try OSThread(stackSize: configuration.workerStackBytes, stack: stackPool?.stack(w)) {
+            let t = try OSThread(
+                name: workerName(w), stackSize: configuration.workerStackBytes, stack: stackPool?.stack(w)
+            ) {
                 [self] in
                 runWorker(w)
-                threadFinished(0)
+                reached(.workerFinished)
             }
             threads.withLock { $0.workers.append(t) }
         }
@@ -197,11 +208,11 @@ public final class Engine: @unchecked Sendable {
 
     @discardableResult
     func stopThreads(timeout: Double = 30) -> Bool {
-        let deadline = Clock.monotonicNanos() &+ UInt64(max(0, min(timeout, 3600)) * 1e9)
+        let deadline = SystemClock.monotonicNanos() &+ UInt64(max(0, min(timeout, 3600)) * 1e9)
         // Relaxed: workers poll it; their exit is ordered by the joins below.
         stopping.store(true, ordering: .relaxed)
         let workers = threads.withLock { $0.workers }
-        let workersDone = waitFinished(0, count: workers.count, deadline: deadline) {}
+        let workersDone = waitFor(.workerFinished, count: workers.count, deadline: deadline) {}
         if workersDone {
             for t in workers { t.join() }
             if let pool = stackPool, pool.count == workers.count {
@@ -211,7 +222,7 @@ public final class Engine: @unchecked Sendable {
         // Relaxed: servers poll it between switches and wake up from idle WAITs (pokes or deadline).
         serversStop.store(true, ordering: .relaxed)
         let servers = threads.withLock { $0.servers }
-        let serversDone = waitFinished(1, count: servers.count, deadline: deadline) { [backend] in
+        let serversDone = waitFor(.serverFinished, count: servers.count, deadline: deadline) { [backend] in
             for _ in 0..<servers.count {
                 do throws(Errno) { try backend.ctl(.wake) } catch { break }
             }
@@ -220,23 +231,23 @@ public final class Engine: @unchecked Sendable {
         return workersDone && serversDone
     }
 
-    /// Counts a finished thread (kind 0 worker, 1 server; 2 = a thread published its tid) and wakes
-    /// the waiter.
-    func threadFinished(_ kind: Int) {
-        // Releasing: pairs with waitFinished's acquiring load; the thread's last writes are visible.
+    /// Counts a thread that reached `milestone` and wakes the waiter.
+    func reached(_ milestone: ThreadMilestone) {
+        let kind = milestone.rawValue
+        // Releasing: pairs with waitFor's acquiring load; the thread's last writes are visible.
         (finished + kind).pointee.add(1, ordering: .releasing)
         _ = try? Futex.wake(Futex.address(of: finished + kind), count: Int32.max)
     }
 
-    /// Waits until `count` threads of a kind finished or the deadline passes, calling `nudge` every
+    /// Waits until `count` threads reached `milestone` or the deadline passes, calling `nudge` every
     /// few milliseconds meanwhile.
-    func waitFinished(_ kind: Int, count: Int, deadline: UInt64, nudge: () -> Void) -> Bool {
-        let word = finished + kind
+    func waitFor(_ milestone: ThreadMilestone, count: Int, deadline: UInt64, nudge: () -> Void) -> Bool {
+        let word = finished + milestone.rawValue
         while true {
-            // Acquiring: pairs with threadFinished's releasing add.
+            // Acquiring: pairs with reached's releasing add.
             let n = word.pointee.load(ordering: .acquiring)
             if n >= UInt32(count) { return true }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if now >= deadline { return false }
             nudge()
             _ = try? Futex.wait(Futex.address(of: word), expected: n, timeout: min(deadline - now, 5_000_000))
@@ -263,7 +274,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Runnable workers the servers moved to a shorter run queue of another server so far.
     public var migrations: UInt64 {
-        (0..<configuration.servers).reduce(0) { $0 &+ serverRows.get($1, SF.migrations) }
+        (0..<configuration.servers).reduce(0) { $0 &+ serverRows.get($1, ServerField.migrations) }
     }
 
     /// Workers that sent EXIT so far.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// What the workers do.

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Synchronization
 import UMCGTrace
 
@@ -52,9 +52,9 @@ struct ServerScheduler {
         }
         let c = CPU.current()
         cpu = c < 0 ? TraceEvent.noCPU : UInt16(truncatingIfNeeded: c)
-        srv.set(index, SF.tid, UInt64(UInt32(bitPattern: ThreadID.current())))
-        engine.threadFinished(2)
-        srv.set(index, SF.cpu, UInt64(c + 1))
+        srv.set(index, ServerField.tid, UInt64(UInt32(bitPattern: ThreadID.current())))
+        engine.reached(.publishedTid)
+        srv.set(index, ServerField.cpu, UInt64(c + 1))
         let backend = engine.backend
         do throws(Errno) {
             try backend.ctl(.registerServer)
@@ -68,10 +68,10 @@ struct ServerScheduler {
         defer {
             events.deallocate()
             try? backend.ctl(.unregister)
-            srv.set(index, SF.state, UInt64(ServerState.stopped.rawValue))
-            srv.set(index, SF.current, 0)
+            srv.set(index, ServerField.state, UInt64(ServerState.stopped.rawValue))
+            srv.set(index, ServerField.current, 0)
         }
-        srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+        srv.set(index, ServerField.state, UInt64(ServerState.idle.rawValue))
         while true {
             if let w = nextWorker() {
                 runWorker(w, events: events)
@@ -98,38 +98,38 @@ struct ServerScheduler {
     mutating func runWorker(_ w: Int, events: UnsafeMutablePointer<UInt64>) {
         if prefetch { prefetchNext() }
         // Releasing: a later enqueue (any server) sees the entry gone; pairs with enqueue's CAS.
-        rows.field(w, WF.queued).pointee.store(0, ordering: .releasing)
-        let tid = Int32(truncatingIfNeeded: rows.get(w, WF.tid))
-        let previousState = rows.get(w, WF.state)
-        let previousSwitchIn = rows.get(w, WF.switchedInAt)
-        let t0 = Clock.monotonicNanos()
-        rows.set(w, WF.state, UInt64(WorkerState.running.rawValue))
-        rows.set(w, WF.server, UInt64(index))
-        rows.set(w, WF.switchedInAt, t0)
-        srv.set(index, SF.state, UInt64(ServerState.running.rawValue))
-        srv.set(index, SF.current, UInt64(w + 1))
+        rows.field(w, WorkerField.queued).pointee.store(0, ordering: .releasing)
+        let tid = Int32(truncatingIfNeeded: rows.get(w, WorkerField.tid))
+        let previousState = rows.get(w, WorkerField.state)
+        let previousSwitchIn = rows.get(w, WorkerField.switchedInAt)
+        let t0 = SystemClock.monotonicNanos()
+        rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
+        rows.set(w, WorkerField.server, UInt64(index))
+        rows.set(w, WorkerField.switchedInAt, t0)
+        srv.set(index, ServerField.state, UInt64(ServerState.running.rawValue))
+        srv.set(index, ServerField.current, UInt64(w + 1))
         do throws(Errno) {
             try engine.backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: Self.eventSlots)
         } catch {
             // A stale entry: the worker ran by handoff or blocked meanwhile; its next event requeues it.
             // Relaxed: best-effort restore of the displayed state.
-            _ = rows.field(w, WF.state).pointee.compareExchange(
+            _ = rows.field(w, WorkerField.state).pointee.compareExchange(
                 expected: UInt64(WorkerState.running.rawValue), desired: previousState, ordering: .relaxed)
-            _ = rows.field(w, WF.switchedInAt).pointee.compareExchange(
+            _ = rows.field(w, WorkerField.switchedInAt).pointee.compareExchange(
                 expected: t0, desired: previousSwitchIn, ordering: .relaxed)
-            srv.add(index, SF.staleSwitches, 1)
-            srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
-            srv.set(index, SF.current, 0)
+            srv.add(index, ServerField.staleSwitches, 1)
+            srv.set(index, ServerField.state, UInt64(ServerState.idle.rawValue))
+            srv.set(index, ServerField.current, 0)
             return
         }
-        let t1 = Clock.monotonicNanos()
-        let waited = t0 &- min(t0, rows.get(w, WF.runnableSince))
-        rows.add(w, WF.switches, 1)
-        rows.add(w, WF.runnableNanos, waited)
-        srv.add(index, SF.switches, 1)
-        srv.add(index, SF.busyNanos, t1 &- t0)
-        srv.set(index, SF.current, 0)
-        srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+        let t1 = SystemClock.monotonicNanos()
+        let waited = t0 &- min(t0, rows.get(w, WorkerField.runnableSince))
+        rows.add(w, WorkerField.switches, 1)
+        rows.add(w, WorkerField.runnableNanos, waited)
+        srv.add(index, ServerField.switches, 1)
+        srv.add(index, ServerField.busyNanos, t1 &- t0)
+        srv.set(index, ServerField.current, 0)
+        srv.set(index, ServerField.state, UInt64(ServerState.idle.rawValue))
         trace(.switchTo, at: t0, worker: w, arg: waited)
         // The queued events (handoff WAITs among them) first, then the stop event in slot 0, so a
         // chain of handoffs is accounted in the order it happened.
@@ -150,47 +150,47 @@ struct ServerScheduler {
         let q = engine.runQueues[index]
         if let n = q.peek(ahead: 1), n < UInt64(workerCount) {
             let w = Int(n)
-            umcg_shim_prefetch(rows.field(w, 0))
-            umcg_shim_prefetch(rows.field(w, 16))
-            umcg_shim_prefetch(rows.field(w, 24))
+            CPU.prefetch(rows.field(w, 0))
+            CPU.prefetch(rows.field(w, 16))
+            CPU.prefetch(rows.field(w, 24))
         }
         guard let n = q.peek(), n < UInt64(workerCount) else { return }
-        engine.backend.prefetch(worker: Int32(truncatingIfNeeded: rows.get(Int(n), WF.tid)))
-        let sp = rows.get(Int(n), WF.parkSP)
-        let top = rows.get(Int(n), WF.stackTop)
+        engine.backend.prefetch(worker: Int32(truncatingIfNeeded: rows.get(Int(n), WorkerField.tid)))
+        let sp = rows.get(Int(n), WorkerField.parkSP)
+        let top = rows.get(Int(n), WorkerField.stackTop)
         // The backend's frames below the recorded address (ctl, park, the futex call): 1.5 KiB.
         guard sp != 0, top > sp, top - sp <= UInt64(Self.prefetchStackBytes) else { return }
         var line = (sp &- 1536) & ~63
         while line < top {
-            umcg_shim_prefetch(UnsafeRawPointer(bitPattern: UInt(line)))
+            if let address = UnsafeRawPointer(bitPattern: UInt(line)) { CPU.prefetch(address) }
             line &+= 64
         }
     }
 
     mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {
-        let t0 = Clock.monotonicNanos()
+        let t0 = SystemClock.monotonicNanos()
         if !idle {
             idle = true
             idleSince = t0
             trace(.serverIdle, at: t0, worker: -1, arg: 0)
         }
-        srv.set(index, SF.state, UInt64(ServerState.idle.rawValue))
+        srv.set(index, ServerField.state, UInt64(ServerState.idle.rawValue))
         var got = false
         do throws(Errno) {
             // A deadline so that stop() is noticed even without a UMCG_WAKE.
             try engine.backend.ctl(
-                .wait, absTimeout: Clock.realtimeNanos() &+ 50_000_000, events: events, eventCount: Self.eventSlots)
+                .wait, absTimeout: SystemClock.realtimeNanos() &+ 50_000_000, events: events, eventCount: Self.eventSlots)
             got = events[0] != 0
         } catch {
             got = false  // ETIMEDOUT / EINTR: look at the stop flag and the queues again
         }
-        let t1 = Clock.monotonicNanos()
-        srv.add(index, SF.idleNanos, t1 &- t0)
+        let t1 = SystemClock.monotonicNanos()
+        srv.add(index, ServerField.idleNanos, t1 &- t0)
         // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
         let c = CPU.current()
         if c >= 0 {
             cpu = UInt16(truncatingIfNeeded: c)
-            srv.set(index, SF.cpu, UInt64(c + 1))
+            srv.set(index, ServerField.cpu, UInt64(c + 1))
         }
         if got {
             idle = false
@@ -213,73 +213,73 @@ struct ServerScheduler {
         let id = Int(truncatingIfNeeded: ev.workerID >> UMCGABI.workerIDShift)
         guard id >= 1, id <= workerCount, let type = ev.type else { return }
         let w = id - 1
-        srv.add(index, SF.events, 1)
+        srv.add(index, ServerField.events, 1)
         // Events of one worker may be handled by two servers out of order (a handed-off worker's
         // queued WAIT); the displayed state never leaves EXITED.
-        if type != .exit, rows.get(w, WF.state) == UInt64(WorkerState.exited.rawValue) {
+        if type != .exit, rows.get(w, WorkerField.state) == UInt64(WorkerState.exited.rawValue) {
             setCountersOnly(type, w)
             return
         }
         switch type {
         case .block:
             endRun(w, at: t)
-            rows.add(w, WF.blocks, 1)
-            rows.set(w, WF.state, UInt64(WorkerState.blocked.rawValue))
-            trace(.block, at: rows.get(w, WF.blockedAt), worker: w, arg: rows.get(w, WF.blockReason))
+            rows.add(w, WorkerField.blocks, 1)
+            rows.set(w, WorkerField.state, UInt64(WorkerState.blocked.rawValue))
+            trace(.block, at: rows.get(w, WorkerField.blockedAt), worker: w, arg: rows.get(w, WorkerField.blockReason))
         case .wake:
-            rows.add(w, WF.wakes, 1)
+            rows.add(w, WorkerField.wakes, 1)
             var at = t
             var blocked: UInt64 = 0
-            if rows.get(w, WF.registered) == 0 {
-                rows.set(w, WF.registered, 1)
-                trace(.register, at: t, worker: w, arg: rows.get(w, WF.tid))
-                rows.set(w, WF.state, UInt64(WorkerState.idle.rawValue))
+            if rows.get(w, WorkerField.registered) == 0 {
+                rows.set(w, WorkerField.registered, 1)
+                trace(.register, at: t, worker: w, arg: rows.get(w, WorkerField.tid))
+                rows.set(w, WorkerField.state, UInt64(WorkerState.idle.rawValue))
             } else {
-                at = rows.get(w, WF.wakeAt)
-                blocked = at &- min(at, rows.get(w, WF.blockedAt))
-                rows.add(w, WF.blockedNanos, blocked)
-                rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
+                at = rows.get(w, WorkerField.wakeAt)
+                blocked = at &- min(at, rows.get(w, WorkerField.blockedAt))
+                rows.add(w, WorkerField.blockedNanos, blocked)
+                rows.set(w, WorkerField.state, UInt64(WorkerState.runnable.rawValue))
             }
             trace(.wake, at: at, worker: w, arg: blocked)
             makeRunnable(w, since: at)
         case .wait:
-            rows.add(w, WF.waits, 1)
-            rows.set(w, WF.state, UInt64(WorkerState.waiting.rawValue))
-            let target = rows.get(w, WF.handoffTarget)
+            rows.add(w, WorkerField.waits, 1)
+            rows.set(w, WorkerField.state, UInt64(WorkerState.waiting.rawValue))
+            let target = rows.get(w, WorkerField.handoffTarget)
             if target != 0, target <= UInt64(workerCount) {
                 // A queued WAIT of a worker that handed its server to `target` at `h`.
-                rows.set(w, WF.handoffTarget, 0)
-                let h = min(t, max(rows.get(w, WF.handoffAt), rows.get(w, WF.switchedInAt)))
+                rows.set(w, WorkerField.handoffTarget, 0)
+                let h = min(t, max(rows.get(w, WorkerField.handoffAt), rows.get(w, WorkerField.switchedInAt)))
                 let ran = endRun(w, at: h)
-                rows.set(w, WF.runnableSince, h)
+                rows.set(w, WorkerField.runnableSince, h)
                 trace(.wait, at: h, worker: w, arg: ran)
                 trace(.handoff, at: h, worker: w, arg: target - 1)
                 handoffSwitch(to: Int(target - 1), at: h)
             } else {
                 let ran = endRun(w, at: t)
-                rows.set(w, WF.runnableSince, t)
+                rows.set(w, WorkerField.runnableSince, t)
                 trace(.wait, at: t, worker: w, arg: ran)
             }
-            if rows.get(w, WF.timedWait) == 0 { enqueue(w) }
+            if rows.get(w, WorkerField.timedWait) == 0 { enqueue(w) }
         case .exit:
             endRun(w, at: t)
-            rows.set(w, WF.state, UInt64(WorkerState.exited.rawValue))
-            // WF.failed: 0 unregistered, 1 the workload threw, 2 the thread ended without UNREGISTER.
-            let failed = rows.get(w, WF.failed)
+            rows.set(w, WorkerField.state, UInt64(WorkerState.exited.rawValue))
+            // WorkerField.failed: 0 unregistered, 1 the workload threw, 2 the thread ended without UNREGISTER.
+            let failed = rows.get(w, WorkerField.failed)
             let reason: ExitReason = failed == 2 ? .threadEnded : failed != 0 ? .workloadFailed : .unregistered
             trace(.exit, at: t, worker: w, arg: reason.rawValue)
             // Relaxed: a count read after joins.
             engine.exitedWorkers.add(1, ordering: .relaxed)
         case .timeout:
-            rows.add(w, WF.timeouts, 1)
-            rows.set(w, WF.timedWait, 0)
-            rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
+            rows.add(w, WorkerField.timeouts, 1)
+            rows.set(w, WorkerField.timedWait, 0)
+            rows.set(w, WorkerField.state, UInt64(WorkerState.runnable.rawValue))
             trace(.timeout, at: t, worker: w, arg: 0)
             makeRunnable(w, since: t)
         case .preempt:
             let ran = endRun(w, at: t)
-            rows.add(w, WF.preemptions, 1)
-            rows.set(w, WF.state, UInt64(WorkerState.runnable.rawValue))
+            rows.add(w, WorkerField.preemptions, 1)
+            rows.set(w, WorkerField.state, UInt64(WorkerState.runnable.rawValue))
             trace(.preempt, at: t, worker: w, arg: ran)
             makeRunnable(w, since: t)
         }
@@ -290,58 +290,58 @@ struct ServerScheduler {
     /// the current CTX_SWITCH at most.
     @discardableResult
     func endRun(_ w: Int, at t: UInt64) -> UInt64 {
-        var start = rows.get(w, WF.switchedInAt)
+        var start = rows.get(w, WorkerField.switchedInAt)
         if switchStart != 0 && start < switchStart { start = switchStart }
         let ran = t &- min(t, start)
-        rows.add(w, WF.runNanos, ran)
+        rows.add(w, WorkerField.runNanos, ran)
         return ran
     }
 
     /// Accounts the switch a handoff made: `w` started running at `h` on this server.
     mutating func handoffSwitch(to w: Int, at h: UInt64) {
-        let waited = h &- min(h, rows.get(w, WF.runnableSince))
-        rows.add(w, WF.switches, 1)
-        rows.add(w, WF.runnableNanos, waited)
-        srv.add(index, SF.switches, 1)
+        let waited = h &- min(h, rows.get(w, WorkerField.runnableSince))
+        rows.add(w, WorkerField.switches, 1)
+        rows.add(w, WorkerField.runnableNanos, waited)
+        srv.add(index, ServerField.switches, 1)
         // Relaxed max: a later switch of `w` by another server must not be overwritten.
-        var cur = rows.get(w, WF.switchedInAt)
+        var cur = rows.get(w, WorkerField.switchedInAt)
         while cur < h {
-            let (done, now) = rows.field(w, WF.switchedInAt).pointee.compareExchange(
+            let (done, now) = rows.field(w, WorkerField.switchedInAt).pointee.compareExchange(
                 expected: cur, desired: h, ordering: .relaxed)
             if done { break }
             cur = now
         }
-        if rows.get(w, WF.state) != UInt64(WorkerState.exited.rawValue) {
-            rows.set(w, WF.state, UInt64(WorkerState.running.rawValue))
-            rows.set(w, WF.server, UInt64(index))
+        if rows.get(w, WorkerField.state) != UInt64(WorkerState.exited.rawValue) {
+            rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
+            rows.set(w, WorkerField.server, UInt64(index))
         }
         trace(.switchTo, at: h, worker: w, arg: waited)
     }
 
     /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
     mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
-        let t = Clock.monotonicNanos()
+        let t = SystemClock.monotonicNanos()
         switch type {
         case .block:
-            rows.add(w, WF.blocks, 1)
-            trace(.block, at: t, worker: w, arg: rows.get(w, WF.blockReason))
+            rows.add(w, WorkerField.blocks, 1)
+            trace(.block, at: t, worker: w, arg: rows.get(w, WorkerField.blockReason))
         case .wake:
-            rows.add(w, WF.wakes, 1)
+            rows.add(w, WorkerField.wakes, 1)
             trace(.wake, at: t, worker: w, arg: 0)
         case .wait:
-            rows.add(w, WF.waits, 1)
+            rows.add(w, WorkerField.waits, 1)
             trace(.wait, at: t, worker: w, arg: 0)
-            let target = rows.get(w, WF.handoffTarget)
+            let target = rows.get(w, WorkerField.handoffTarget)
             if target != 0, target <= UInt64(workerCount) {
-                rows.set(w, WF.handoffTarget, 0)
+                rows.set(w, WorkerField.handoffTarget, 0)
                 trace(.handoff, at: t, worker: w, arg: target - 1)
                 handoffSwitch(to: Int(target - 1), at: t)
             }
         case .timeout:
-            rows.add(w, WF.timeouts, 1)
+            rows.add(w, WorkerField.timeouts, 1)
             trace(.timeout, at: t, worker: w, arg: 0)
         case .preempt:
-            rows.add(w, WF.preemptions, 1)
+            rows.add(w, WorkerField.preemptions, 1)
             trace(.preempt, at: t, worker: w, arg: 0)
         case .exit: break
         }
@@ -349,7 +349,7 @@ struct ServerScheduler {
 
     @inline(__always)
     mutating func makeRunnable(_ w: Int, since t: UInt64) {
-        rows.set(w, WF.runnableSince, t)
+        rows.set(w, WorkerField.runnableSince, t)
         enqueue(w)
     }
 
@@ -357,7 +357,7 @@ struct ServerScheduler {
     @inline(__always)
     mutating func enqueue(_ w: Int) {
         // AcquiringAndReleasing: exactly one server wins 0 → 1; pairs with runWorker's releasing clear.
-        if rows.field(w, WF.queued).pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
+        if rows.field(w, WorkerField.queued).pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
             .exchanged
         {
             let q = runQueue()
@@ -396,8 +396,8 @@ struct ServerScheduler {
     /// Counts a migration to server `q` and makes sure an idle server looks at the queues.
     @inline(never)
     func migrated(to q: Int) {
-        srv.add(index, SF.migrations, 1)
-        if srv.get(q, SF.state) == UInt64(ServerState.idle.rawValue) {
+        srv.add(index, ServerField.migrations, 1)
+        if srv.get(q, ServerField.state) == UInt64(ServerState.idle.rawValue) {
             // An idle server sleeps in WAIT until an event; UMCG_WAKE pokes one (EAGAIN: none is
             // idle any more, so the queue will be looked at). Any server steals from any queue.
             try? engine.backend.ctl(.wake)

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 import UMCGTrace
 
@@ -48,7 +49,7 @@ public enum UMCGPingPong {
         let ring = hub?.makeRing(label: "umcg-pingpong")
 
         let result = ThreadLock<Result<PingPongResult, Errno>>(.failure(.EINVAL))
-        let server = try OSThread(stackSize: 256 << 10) {
+        let server = try OSThread(name: "umcg-pp-server", stackSize: 256 << 10) {
             let r = serverLoop(
                 backend: backend, shared: shared, cpu: serverCPU, duration: duration, ring: ring)
             result.withLock { $0 = r }
@@ -58,20 +59,20 @@ public enum UMCGPingPong {
         // The server first: if the worker thread cannot start, the waiting server is poked and ends.
         let worker: OSThread
         do {
-            worker = try OSThread(stackSize: 256 << 10) {
+            worker = try OSThread(name: "umcg-pp-worker", stackSize: 256 << 10) {
                 if let workerCPU { try? CPU.pin(workerCPU) }
                 let tid = ThreadID.current()
                 // Releasing: pairs with the server's acquiring load before CTX_SWITCH.
                 shared.workerTid.store(tid, ordering: .releasing)
                 do throws(Errno) {
                     try backend.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: tid))
-                    let cpu0 = Clock.threadCPUNanos()
+                    let cpu0 = SystemClock.threadCPUNanos()
                     // Relaxed: the server sets it before its final CTX_SWITCH, which we acquire through the handoff.
                     while !shared.stop.load(ordering: .relaxed) {
                         try backend.ctl(.wait)
                     }
                     // Relaxed: read after join(), which orders it.
-                    shared.workerCPUNanos.store(Clock.threadCPUNanos() &- cpu0, ordering: .relaxed)
+                    shared.workerCPUNanos.store(SystemClock.threadCPUNanos() &- cpu0, ordering: .relaxed)
                     shared.workerCPU.store(CPU.current(), ordering: .relaxed)
                     try backend.ctl(.unregister)
                 } catch {
@@ -117,7 +118,7 @@ public enum UMCGPingPong {
             defer { try? backend.ctl(.unregister) }
             // Wait for the worker's WAKE (its registration).
             var tid: Int32 = 0
-            let registrationDeadline = Clock.realtimeNanos() &+ 10_000_000_000
+            let registrationDeadline = SystemClock.realtimeNanos() &+ 10_000_000_000
             while true {
                 // Relaxed: the worker's failure flag; it never registered, so nothing else to order.
                 if shared.workerError.load(ordering: .relaxed) != 0 { throw Errno.ESRCH }
@@ -126,13 +127,13 @@ public enum UMCGPingPong {
             }
             // Acquiring: pairs with the worker's releasing store of its tid (before registering).
             tid = shared.workerTid.load(ordering: .acquiring)
-            let cpu0 = Clock.threadCPUNanos()
-            let start = Clock.monotonicNanos()
+            let cpu0 = SystemClock.threadCPUNanos()
+            let start = SystemClock.monotonicNanos()
             var now = start
             var cycles: UInt64 = 0
             let myCPU = UInt16(truncatingIfNeeded: max(0, CPU.current()))
             // Traced: one clock read per cycle; the WAIT and the next switch share it.
-            var stamp = ring == nil ? 0 : Clock.monotonicNanos()
+            var stamp = ring == nil ? 0 : SystemClock.monotonicNanos()
             while true {
                 if let ring {
                     ring.push(TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
@@ -141,16 +142,16 @@ public enum UMCGPingPong {
                 guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
                 cycles &+= 1
                 if let ring {
-                    stamp = Clock.monotonicNanos()
+                    stamp = SystemClock.monotonicNanos()
                     ring.push(TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU))
                 }
                 if cycles & 63 == 0 {
-                    now = Clock.monotonicNanos()
+                    now = SystemClock.monotonicNanos()
                     if now &- start >= duration { break }
                 }
             }
             let elapsed = now &- start
-            let cpuNanos = Clock.threadCPUNanos() &- cpu0
+            let cpuNanos = SystemClock.threadCPUNanos() &- cpu0
             // Relaxed: published to the worker by the CTX_SWITCH handoff below.
             shared.stop.store(true, ordering: .relaxed)
             try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// A fault injected into one worker of a live engine (tests only, through
 /// `EngineConfiguration.fault`): after `steps` steps of its workload the worker either throws, as a
 /// failing workload does, or its thread ends while it runs, without UNREGISTER.

@@ -1,3 +1,4 @@
+import UMCGSystem
 extension Workload {
     /// One step of the workload on a worker thread.
     func step(_ ctx: inout WorkerContext) throws(Errno) {

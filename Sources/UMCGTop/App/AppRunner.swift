@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Runs the root command: picks the source, then the terminal UI or the headless printer.

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import UMCGTrace
 
 /// The interactive run loop: two clocks, keys → actions → reactions, frames drawn only when needed.
@@ -45,7 +45,7 @@ public final class DashboardLoop {
     public init(
         screen: DashboardScreen, source: EventSource, aggregator: Aggregator, configuration: Configuration,
         deadline: Double? = nil,
-        clock: @escaping () -> UInt64 = { umcg_shim_monotonic_ns() },
+        clock: @escaping () -> UInt64 = { SystemClock.monotonicNanos() },
         pendingSignal: @escaping () -> Int32? = { SignalMonitor.received }
     ) {
         self.screen = screen

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Where the dashboard's events come from: the running engine (`LiveSource`) or a trace file (`ReplaySource`).

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 import Glibc
 import UMCGTrace
 
@@ -27,7 +27,7 @@ public struct HeadlessRunner {
     /// when the reader went away (EPIPE): the run then ends as if by SIGPIPE (status 141).
     public init(
         source: EventSource, aggregator: Aggregator, duration: Double?, interval: Double, json: Bool,
-        refreshMillis: Int, clock: @escaping () -> UInt64 = { umcg_shim_monotonic_ns() },
+        refreshMillis: Int, clock: @escaping () -> UInt64 = { SystemClock.monotonicNanos() },
         pendingSignal: @escaping () -> Int32? = { SignalMonitor.received },
         output: @escaping (String) -> Bool = StandardStreams.out,
         errorLine: @escaping (String) -> Void = StandardStreams.errorLine,

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// The one JSON object `--headless --json` prints at the end.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Glibc
 
 /// The few environment variables the app reads.

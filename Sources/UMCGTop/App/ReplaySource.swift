@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// A recorded `.umcgtrace` file as an event source, driven by a `ReplayClock`.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import ArgumentParser
 import UMCGEngine
 import UMCGTrace

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 
 /// The calling thread's CPU share, sampled about once a second (CLOCK_THREAD_CPUTIME_ID).
 ///
@@ -14,14 +14,14 @@ public struct UICPUMeter {
     /// Starts measuring now.
     public init(windowNanos: UInt64 = 1_000_000_000) {
         self.windowNanos = windowNanos
-        lastWall = umcg_shim_monotonic_ns()
-        lastCPU = umcg_shim_thread_cputime_ns()
+        lastWall = SystemClock.monotonicNanos()
+        lastCPU = SystemClock.threadCPUNanos()
     }
 
     /// Closes the window when a second has passed; returns true when `percent` changed.
-    public mutating func sample(now: UInt64 = umcg_shim_monotonic_ns()) -> Bool {
+    public mutating func sample(now: UInt64 = SystemClock.monotonicNanos()) -> Bool {
         guard now >= lastWall, now - lastWall >= windowNanos else { return false }
-        let cpu = umcg_shim_thread_cputime_ns()
+        let cpu = SystemClock.threadCPUNanos()
         percent = Self.percent(cpuNanos: cpu &- lastCPU, wallNanos: now - lastWall)
         lastWall = now
         lastCPU = cpu

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CUMCGShims
+import UMCGSystem
 import UMCGEngine
 import UMCGTrace
 
@@ -200,7 +200,7 @@ public struct BenchCommand: AsyncParsableCommand {
         if scale { return try runScale() }
         let plan = try plan
         let env = BenchEnvironment.current(selection: try selection)
-        let showProgress = umcg_shim_isatty(2) == 1
+        let showProgress = FileDescriptor(rawValue: 2).isTerminal
         let report = BenchHarness.run(plan, runner: StandardBenchRunner()) { p in
             guard showProgress else { return }
             var err = BenchStderr()
@@ -223,7 +223,7 @@ public struct BenchCommand: AsyncParsableCommand {
     func runScale() throws {
         let plan = try scalePlan
         let env = BenchEnvironment.current(selection: try selection)
-        let showProgress = umcg_shim_isatty(2) == 1
+        let showProgress = FileDescriptor(rawValue: 2).isTerminal
         let report: ScaleReport
         do {
             report = try ScaleBench.run(plan) { round, r in

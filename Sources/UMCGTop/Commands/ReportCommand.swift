@@ -1,3 +1,4 @@
+import UMCGSystem
 import ArgumentParser
 import UMCGTrace
 
@@ -82,15 +83,6 @@ public struct ReportCommand: ParsableCommand {
     }
 
     private static func write(_ text: String, to fd: Int32) {
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in
-                Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
-            }
-            if n <= 0 { return }
-            done += n
-        }
-        bytes.removeAll()
+        try? FileDescriptor(rawValue: fd).writeAll(text)
     }
 }

@@ -1,3 +1,4 @@
+import UMCGSystem
 import ArgumentParser
 
 /// The `umcgtop` root command: the dashboard (live, `--record`, `--replay`, `--headless`) is its

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// A replay command the app forwards to its `ReplayClock` (and source).
 public enum ReplayCommand: Equatable, Sendable {
     /// Play or pause.

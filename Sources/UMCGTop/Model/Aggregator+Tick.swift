@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Closing a rate window: per-second rates over about the last second, one history sample

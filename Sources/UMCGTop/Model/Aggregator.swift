@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Folds trace events and lossless snapshots into a `DashboardModel`, deterministically.

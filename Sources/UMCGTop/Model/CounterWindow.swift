@@ -1,3 +1,4 @@
+import UMCGSystem
 /// Turns a growing total into a per-second rate over roughly the last second.
 ///
 /// Keeps a small ring of (time, total) samples at least `minSpacing` apart (a newer

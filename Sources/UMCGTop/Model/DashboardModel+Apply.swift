@@ -1,3 +1,4 @@
+import UMCGSystem
 /// Applying actions: the only way keys change the model. Returns what the app must do.
 extension DashboardModel {
     /// Changes the model for `action` and says how the app should react.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Everything the views draw: plain data folded by the `Aggregator` plus the user's UI state.

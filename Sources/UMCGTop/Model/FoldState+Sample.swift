@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Closing a rate window on the folded tables.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Lossless counters: a snapshot (live poll or replay keyframe) resets every total it covers,

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// The aggregator's folded tables and counters, one value so that folding an event costs one

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// A key press as the terminal layer reports it, independent of ncurses key codes.
 public enum Key: Equatable, Sendable {
     /// A printable character (letters, digits, punctuation, space).

@@ -1,3 +1,4 @@
+import UMCGSystem
 /// The replay's virtual clock: a position in trace time that advances with wall time × speed.
 ///
 /// Pure value type: the app advances it every tick, feeds events up to `position`, and
@@ -78,11 +79,6 @@ public struct ReplayClock: Equatable, Sendable {
             if atEnd { position = start }
             playing = end > start
         }
-    }
-
-    /// Sets playing or paused.
-    public mutating func setPlaying(_ on: Bool) {
-        playing = on && !atEnd
     }
 
     /// Doubles the speed (max 64×).

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Everything the Servers panel shows about one server.

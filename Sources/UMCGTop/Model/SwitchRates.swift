@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Where a switch-rate series comes from.

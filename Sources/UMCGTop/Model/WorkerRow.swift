@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// One event remembered in a worker's recent-events ring.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// The aggregator's bookkeeping for one worker (not shown directly).

@@ -1,4 +1,4 @@
-import Glibc
+import UMCGSystem
 
 /// Unbuffered writes to stdout and stderr (write(2)): headless frames appear at once even in a pipe.
 /// The one stderr writer of the commands (dashboard, bench, report, export).
@@ -15,20 +15,6 @@ public enum StandardStreams {
 
     @discardableResult
     private static func write(fd: Int32, _ text: String) -> Bool {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in
-                Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-            }
-            if n > 0 {
-                offset += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return false
-            }
-        }
-        return true
+        (try? FileDescriptor(rawValue: fd).writeAll(text)) != nil
     }
 }

@@ -1,3 +1,4 @@
+import UMCGSystem
 import CNcurses
 import Glibc
 

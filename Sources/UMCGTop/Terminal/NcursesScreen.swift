@@ -1,3 +1,4 @@
+import UMCGSystem
 import CNcurses
 
 /// Errors starting the terminal.

@@ -1,4 +1,4 @@
-import CUMCGShims
+import UMCGSystem
 
 /// Restores the terminal on every exit path: call `restore()` in a `defer` right after creating it.
 ///
@@ -20,6 +20,6 @@ public final class TerminalGuard {
 
     /// True when both stdin and stdout are terminals (checked before any curses call).
     public static var stdioIsTerminal: Bool {
-        umcg_shim_isatty(0) == 1 && umcg_shim_isatty(1) == 1
+        FileDescriptor(rawValue: 0).isTerminal && FileDescriptor(rawValue: 1).isTerminal
     }
 }

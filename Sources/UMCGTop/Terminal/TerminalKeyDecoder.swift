@@ -1,3 +1,4 @@
+import UMCGSystem
 import CNcurses
 
 /// Maps what `wget_wch` returns to a dashboard `Key`.

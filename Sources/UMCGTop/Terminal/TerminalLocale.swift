@@ -1,3 +1,4 @@
+import UMCGSystem
 import CNcurses
 
 /// Chooses the process locale for ncursesw and says whether Unicode drawing is possible.

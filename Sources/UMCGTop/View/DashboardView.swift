@@ -1,3 +1,4 @@
+import UMCGSystem
 /// The whole dashboard as a pure function of the model: the terminal copies the grid.
 public enum DashboardView {
     /// Renders `model` into a `width`×`height` grid.
@@ -21,6 +22,4 @@ public enum DashboardView {
         return buffer
     }
 
-    /// The smallest size the dashboard draws on.
-    public static let minimumSize = (width: DashboardLayout.minWidth, height: DashboardLayout.minHeight)
 }

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// One worker in depth: totals, wake→run and run-length histograms, its latest events.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Characters that have an ASCII fallback.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Sparklines, bars and the braille / ASCII line graph.

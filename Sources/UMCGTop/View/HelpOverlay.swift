@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// The `?` box: every key, centered over the dashboard, plus the UI's own CPU share.

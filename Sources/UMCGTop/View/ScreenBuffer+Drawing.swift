@@ -1,3 +1,4 @@
+import UMCGSystem
 /// Drawing helpers shared by the views.
 extension ScreenBuffer {
     /// Fills a row segment with one character and style.

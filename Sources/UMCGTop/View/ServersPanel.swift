@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Servers: current worker, state, switches/s, utilisation bar, run-queue depth, sparkline.

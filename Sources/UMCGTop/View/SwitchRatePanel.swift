@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// UMCG, futex and condvar cycles/s on one time axis, with current rates, ns/switch,

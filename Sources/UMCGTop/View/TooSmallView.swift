@@ -1,3 +1,4 @@
+import UMCGSystem
 /// Below the minimum size: one centered message instead of a broken layout.
 enum TooSmallView {
     static func draw(into buffer: inout ScreenBuffer) {

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// The Workers table: one row per worker, sorted and filtered, scrolled to keep the selection visible.

@@ -23,11 +23,11 @@ public enum LeaveReason: Sendable, Equatable {
     var prevState: Int64 {
         switch self {
         case .blocked(let reason):
-            reason == .io || reason == .read ? PF.TaskState.uninterruptible : PF.TaskState.interruptible
-        case .exited: PF.TaskState.dead
-        case .resynced(.blocked?): PF.TaskState.interruptible
-        case .resynced(.exited?): PF.TaskState.dead
-        default: PF.TaskState.running
+            reason == .io || reason == .read ? PerfettoField.TaskState.uninterruptible : PerfettoField.TaskState.interruptible
+        case .exited: PerfettoField.TaskState.dead
+        case .resynced(.blocked?): PerfettoField.TaskState.interruptible
+        case .resynced(.exited?): PerfettoField.TaskState.dead
+        default: PerfettoField.TaskState.running
         }
     }
 
@@ -106,9 +106,6 @@ public struct ExportTimeline: Sendable {
 
     /// Creates an empty timeline.
     public init() {}
-
-    /// Number of lanes used so far (highest server id + 1).
-    public var laneCount: Int { lanes.count }
 
     /// Appends to `out` what `event` changes.
     public mutating func apply(_ event: TraceEvent, into out: inout [ExportTransition]) {

@@ -81,49 +81,49 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
         started = true
         let info = self.info
         packet(clearsState: true) { p in
-            p.message(PF.Packet.clockSnapshot) { c in
+            p.message(PerfettoField.Packet.clockSnapshot) { c in
                 let anchor = info.monotonicAnchorNs
-                for clock in [PF.ClockSnapshot.boottime, PF.ClockSnapshot.monotonic] {
-                    c.message(PF.ClockSnapshot.clocks) { k in
-                        k.uint(PF.ClockSnapshot.clockId, clock)
-                        k.uint(PF.ClockSnapshot.clockTimestamp, anchor)
+                for clock in [PerfettoField.ClockSnapshot.boottime, PerfettoField.ClockSnapshot.monotonic] {
+                    c.message(PerfettoField.ClockSnapshot.clocks) { k in
+                        k.uint(PerfettoField.ClockSnapshot.clockId, clock)
+                        k.uint(PerfettoField.ClockSnapshot.clockTimestamp, anchor)
                     }
                 }
                 if info.wallClockAnchorNs > 0 {
-                    c.message(PF.ClockSnapshot.clocks) { k in
-                        k.uint(PF.ClockSnapshot.clockId, PF.ClockSnapshot.realtime)
-                        k.uint(PF.ClockSnapshot.clockTimestamp, info.wallClockAnchorNs)
+                    c.message(PerfettoField.ClockSnapshot.clocks) { k in
+                        k.uint(PerfettoField.ClockSnapshot.clockId, PerfettoField.ClockSnapshot.realtime)
+                        k.uint(PerfettoField.ClockSnapshot.clockTimestamp, info.wallClockAnchorNs)
                     }
                 }
-                c.uint(PF.ClockSnapshot.primaryTraceClock, PF.ClockSnapshot.boottime)
+                c.uint(PerfettoField.ClockSnapshot.primaryTraceClock, PerfettoField.ClockSnapshot.boottime)
             }
         }
         let workers = threads.tableWorkers.map { threads.lookup($0) }
         packet { p in
-            p.message(PF.Packet.processTree) { tree in
-                tree.message(PF.ProcessTree.processes) { proc in
-                    proc.int32(PF.ProcessTree.processPid, ExportThreadTable.processPid)
-                    proc.int32(PF.ProcessTree.processPpid, 0)
-                    proc.string(PF.ProcessTree.processCmdline, "umcgtop")
+            p.message(PerfettoField.Packet.processTree) { tree in
+                tree.message(PerfettoField.ProcessTree.processes) { proc in
+                    proc.int32(PerfettoField.ProcessTree.processPid, ExportThreadTable.processPid)
+                    proc.int32(PerfettoField.ProcessTree.processPpid, 0)
+                    proc.string(PerfettoField.ProcessTree.processCmdline, "umcgtop")
                 }
                 for worker in workers { Self.encodeThread(worker, into: &tree) }
             }
         }
         packet { p in
-            p.message(PF.Packet.trackDescriptor) { track in
-                track.uint(PF.Track.uuid, Self.processTrackUuid)
-                track.message(PF.Track.process) { proc in
-                    proc.int32(PF.Track.processPid, ExportThreadTable.processPid)
-                    proc.string(PF.Track.processName, "umcgtop")
+            p.message(PerfettoField.Packet.trackDescriptor) { track in
+                track.uint(PerfettoField.Track.uuid, Self.processTrackUuid)
+                track.message(PerfettoField.Track.process) { proc in
+                    proc.int32(PerfettoField.Track.processPid, ExportThreadTable.processPid)
+                    proc.string(PerfettoField.Track.processName, "umcgtop")
                 }
             }
         }
         for rate in RateTrack.allCases {
             packet { p in
-                p.message(PF.Packet.trackDescriptor) { track in
-                    track.uint(PF.Track.uuid, Self.uuid(of: rate))
-                    track.string(PF.Track.name, rate.name)
-                    track.message(PF.Track.counter) { counter in counter.uint(PF.Track.counterUnit, PF.Track.unitCount)
+                p.message(PerfettoField.Packet.trackDescriptor) { track in
+                    track.uint(PerfettoField.Track.uuid, Self.uuid(of: rate))
+                    track.string(PerfettoField.Track.name, rate.name)
+                    track.message(PerfettoField.Track.counter) { counter in counter.uint(PerfettoField.Track.counterUnit, PerfettoField.Track.unitCount)
                     }
                 }
             }
@@ -142,10 +142,10 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
     }
 
     private static func encodeThread(_ thread: ExportThread, into tree: inout ProtoWriter) {
-        tree.message(PF.ProcessTree.threads) { t in
-            t.int32(PF.ProcessTree.threadTid, thread.pid)
-            t.string(PF.ProcessTree.threadName, thread.name)
-            t.int32(PF.ProcessTree.threadTgid, ExportThreadTable.processPid)
+        tree.message(PerfettoField.ProcessTree.threads) { t in
+            t.int32(PerfettoField.ProcessTree.threadTid, thread.pid)
+            t.string(PerfettoField.ProcessTree.threadName, thread.name)
+            t.int32(PerfettoField.ProcessTree.threadTgid, ExportThreadTable.processPid)
         }
     }
 
@@ -153,11 +153,11 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
     private mutating func packet(
         timestamp: UInt64? = nil, clearsState: Bool = false, _ body: (inout ProtoWriter) -> Void
     ) {
-        output.message(PF.Trace.packet) { p in
-            if let timestamp { p.uint(PF.Packet.timestamp, timestamp) }
+        output.message(PerfettoField.Trace.packet) { p in
+            if let timestamp { p.uint(PerfettoField.Packet.timestamp, timestamp) }
             body(&p)
-            p.uint(PF.Packet.trustedPacketSequenceId, Self.sequenceId)
-            if clearsState { p.uint(PF.Packet.sequenceFlags, PF.Packet.seqIncrementalStateCleared) }
+            p.uint(PerfettoField.Packet.trustedPacketSequenceId, Self.sequenceId)
+            if clearsState { p.uint(PerfettoField.Packet.sequenceFlags, PerfettoField.Packet.seqIncrementalStateCleared) }
         }
     }
 
@@ -181,10 +181,10 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
             stats.gaps += 1
             stats.instants += 1
             packet(timestamp: timestamp) { p in
-                p.message(PF.Packet.trackEvent) { e in
-                    e.uint(PF.TrackEvent.type, PF.TrackEvent.typeInstant)
-                    e.uint(PF.TrackEvent.trackUuid, Self.processTrackUuid)
-                    e.string(PF.TrackEvent.name, "dropped \(count) events")
+                p.message(PerfettoField.Packet.trackEvent) { e in
+                    e.uint(PerfettoField.TrackEvent.type, PerfettoField.TrackEvent.typeInstant)
+                    e.uint(PerfettoField.TrackEvent.trackUuid, Self.processTrackUuid)
+                    e.string(PerfettoField.TrackEvent.name, "dropped \(count) events")
                 }
             }
         case .instant(let timestamp, let kind, let worker, _, let arg):
@@ -196,10 +196,10 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
     mutating func render(_ sample: CounterSample) {
         stats.counterSamples += 1
         packet(timestamp: sample.timestamp) { p in
-            p.message(PF.Packet.trackEvent) { e in
-                e.uint(PF.TrackEvent.type, PF.TrackEvent.typeCounter)
-                e.uint(PF.TrackEvent.trackUuid, Self.uuid(of: sample.track))
-                e.double(PF.TrackEvent.doubleCounterValue, sample.value)
+            p.message(PerfettoField.Packet.trackEvent) { e in
+                e.uint(PerfettoField.TrackEvent.type, PerfettoField.TrackEvent.typeCounter)
+                e.uint(PerfettoField.TrackEvent.trackUuid, Self.uuid(of: sample.track))
+                e.double(PerfettoField.TrackEvent.doubleCounterValue, sample.value)
             }
         }
     }
@@ -212,7 +212,7 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
         let (thread, isNew) = threads.worker(worker)
         if isNew {
             packet { p in
-                p.message(PF.Packet.processTree) { tree in Self.encodeThread(thread, into: &tree) }
+                p.message(PerfettoField.Packet.processTree) { tree in Self.encodeThread(thread, into: &tree) }
             }
         }
         return (thread.name, thread.pid)
@@ -222,18 +222,18 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
         stats.switches += 1
         let prev = task(change.prev, lane: change.server)
         let next = task(change.next, lane: change.server)
-        let prevState = change.prev == nil ? PF.TaskState.running : change.leave.prevState
+        let prevState = change.prev == nil ? PerfettoField.TaskState.running : change.leave.prevState
         appendEvent(lane: change.server) { e in
-            e.uint(PF.FtraceEvent.timestamp, change.timestamp)
-            e.uint(PF.FtraceEvent.pid, UInt64(UInt32(bitPattern: prev.pid)))
-            e.message(PF.FtraceEvent.schedSwitch) { s in
-                s.string(PF.SchedSwitch.prevComm, prev.comm)
-                s.int32(PF.SchedSwitch.prevPid, prev.pid)
-                s.int32(PF.SchedSwitch.prevPrio, 120)
-                s.int64(PF.SchedSwitch.prevState, prevState)
-                s.string(PF.SchedSwitch.nextComm, next.comm)
-                s.int32(PF.SchedSwitch.nextPid, next.pid)
-                s.int32(PF.SchedSwitch.nextPrio, 120)
+            e.uint(PerfettoField.FtraceEvent.timestamp, change.timestamp)
+            e.uint(PerfettoField.FtraceEvent.pid, UInt64(UInt32(bitPattern: prev.pid)))
+            e.message(PerfettoField.FtraceEvent.schedSwitch) { s in
+                s.string(PerfettoField.SchedSwitch.prevComm, prev.comm)
+                s.int32(PerfettoField.SchedSwitch.prevPid, prev.pid)
+                s.int32(PerfettoField.SchedSwitch.prevPrio, 120)
+                s.int64(PerfettoField.SchedSwitch.prevState, prevState)
+                s.string(PerfettoField.SchedSwitch.nextComm, next.comm)
+                s.int32(PerfettoField.SchedSwitch.nextPid, next.pid)
+                s.int32(PerfettoField.SchedSwitch.nextPrio, 120)
             }
         }
     }
@@ -249,28 +249,28 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
         let (thread, isNew) = threads.worker(worker)
         if isNew {
             packet { p in
-                p.message(PF.Packet.processTree) { tree in Self.encodeThread(thread, into: &tree) }
+                p.message(PerfettoField.Packet.processTree) { tree in Self.encodeThread(thread, into: &tree) }
             }
         }
         let uuid = Self.threadTrackBase + UInt64(UInt32(bitPattern: thread.pid))
         if threadTracks.insert(thread.pid).inserted {
             packet { p in
-                p.message(PF.Packet.trackDescriptor) { track in
-                    track.uint(PF.Track.uuid, uuid)
-                    track.message(PF.Track.thread) { t in
-                        t.int32(PF.Track.threadPid, ExportThreadTable.processPid)
-                        t.int32(PF.Track.threadTid, thread.pid)
-                        t.string(PF.Track.threadName, thread.name)
+                p.message(PerfettoField.Packet.trackDescriptor) { track in
+                    track.uint(PerfettoField.Track.uuid, uuid)
+                    track.message(PerfettoField.Track.thread) { t in
+                        t.int32(PerfettoField.Track.threadPid, ExportThreadTable.processPid)
+                        t.int32(PerfettoField.Track.threadTid, thread.pid)
+                        t.string(PerfettoField.Track.threadName, thread.name)
                     }
                 }
             }
         }
         stats.instants += 1
         packet(timestamp: timestamp) { p in
-            p.message(PF.Packet.trackEvent) { e in
-                e.uint(PF.TrackEvent.type, PF.TrackEvent.typeInstant)
-                e.uint(PF.TrackEvent.trackUuid, uuid)
-                e.string(PF.TrackEvent.name, name)
+            p.message(PerfettoField.Packet.trackEvent) { e in
+                e.uint(PerfettoField.TrackEvent.type, PerfettoField.TrackEvent.typeInstant)
+                e.uint(PerfettoField.TrackEvent.trackUuid, uuid)
+                e.string(PerfettoField.TrackEvent.name, name)
             }
         }
     }
@@ -279,14 +279,14 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
         stats.wakings += 1
         let woken = task(worker, lane: lane)
         appendEvent(lane: lane) { e in
-            e.uint(PF.FtraceEvent.timestamp, timestamp)
-            e.uint(PF.FtraceEvent.pid, 0)
-            e.message(PF.FtraceEvent.schedWaking) { s in
-                s.string(PF.SchedWaking.comm, woken.comm)
-                s.int32(PF.SchedWaking.pid, woken.pid)
-                s.int32(PF.SchedWaking.prio, 120)
-                s.int32(PF.SchedWaking.success, 1)
-                s.int32(PF.SchedWaking.targetCpu, Int32(target))
+            e.uint(PerfettoField.FtraceEvent.timestamp, timestamp)
+            e.uint(PerfettoField.FtraceEvent.pid, 0)
+            e.message(PerfettoField.FtraceEvent.schedWaking) { s in
+                s.string(PerfettoField.SchedWaking.comm, woken.comm)
+                s.int32(PerfettoField.SchedWaking.pid, woken.pid)
+                s.int32(PerfettoField.SchedWaking.prio, 120)
+                s.int32(PerfettoField.SchedWaking.success, 1)
+                s.int32(PerfettoField.SchedWaking.targetCpu, Int32(target))
             }
         }
     }
@@ -298,7 +298,7 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
             bundles.append(ProtoWriter())
             bundleEvents.append(0)
         }
-        bundles[index].message(PF.Bundle.event, body)
+        bundles[index].message(PerfettoField.Bundle.event, body)
         bundleEvents[index] += 1
         if bundles[index].count >= Self.bundleBytes { flushBundle(index) }
     }
@@ -308,8 +308,8 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
         guard bundleEvents[index] > 0 else { return }
         let events = bundles[index].bytes
         packet { p in
-            p.message(PF.Packet.ftraceEvents) { b in
-                b.uint(PF.Bundle.cpu, UInt64(index))
+            p.message(PerfettoField.Packet.ftraceEvents) { b in
+                b.uint(PerfettoField.Bundle.cpu, UInt64(index))
                 b.appendRaw(events)
             }
         }

@@ -18,7 +18,7 @@
 // Field numbers are frozen by protobuf's compatibility rules, so these never change upstream.
 
 /// Field numbers of the Perfetto trace protos that the exporter writes.
-enum PF {
+enum PerfettoField {
     /// `message Trace { repeated TracePacket packet = 1; }`
     enum Trace {
         static let packet: UInt32 = 1
@@ -52,9 +52,9 @@ enum PF {
         static let clocks: UInt32 = 1
         /// `optional BuiltinClock primary_trace_clock = 2`.
         static let primaryTraceClock: UInt32 = 2
-        /// `Clock.clock_id = 1` (uint32).
+        /// `SystemClock.clock_id = 1` (uint32).
         static let clockId: UInt32 = 1
-        /// `Clock.timestamp = 2` (uint64).
+        /// `SystemClock.timestamp = 2` (uint64).
         static let clockTimestamp: UInt32 = 2
         /// `BUILTIN_CLOCK_REALTIME = 1`.
         static let realtime: UInt64 = 1

@@ -79,13 +79,6 @@ public struct ProtoWriter: Sendable {
         bytes.append(contentsOf: utf8)
     }
 
-    /// Writes a bytes field, or an already-encoded embedded message.
-    public mutating func bytesField(_ field: UInt32, _ value: [UInt8]) {
-        appendKey(field, .lengthDelimited)
-        appendVarint(UInt64(value.count))
-        bytes.append(contentsOf: value)
-    }
-
     /// Appends already-encoded fields as they are.
     public mutating func appendRaw(_ encoded: [UInt8]) {
         bytes.append(contentsOf: encoded)

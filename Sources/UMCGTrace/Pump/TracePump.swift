@@ -1,8 +1,5 @@
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import UMCGSystem
 
 /// Moves events from a `TraceHub` to a trace file and to the dashboard, on its own thread.
 ///
@@ -97,11 +94,7 @@ public final class TracePump: Sendable {
     }
 
     /// CLOCK_MONOTONIC in nanoseconds (the default clock).
-    public static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        _ = clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
+    public static func monotonicNanoseconds() -> UInt64 { SystemClock.monotonicNanos() }
 
     /// One pass at time `now`: drain, write, keyframe/flush when due. Returns the events drained.
     /// The pump thread calls it; tests built with `startThread: false` call it directly.
@@ -191,12 +184,12 @@ public final class TracePump: Sendable {
     }
 
     private func startPumpThread() {
-        switch ThreadLauncher.start({ [self] in run() }) {
+        switch ThreadLauncher.start(name: "umcgtop-pump", { [self] in run() }) {
         case .success(let thread):
             gate.withLock { $0.thread = thread }
         case .failure(let e):
             // No thread: stop() still drains and closes from the caller's thread.
-            firstError.withLock { $0 = .system(operation: "pthread_create", path: "pump", errno: e.errno) }
+            firstError.withLock { $0 = .system(operation: "pthread_create", path: "pump", errno: e) }
         }
     }
 
@@ -206,9 +199,7 @@ public final class TracePump: Sendable {
             let drained = pass(now: clock())
             if drained < perRingLimit / 2 {
                 // A fixed nap between passes (not synchronisation: stop() joins the thread).
-                var ts = timespec(tv_sec: Int(passInterval / 1_000_000_000), tv_nsec: Int(passInterval % 1_000_000_000))
-                var left = timespec()
-                while nanosleep(&ts, &left) != 0 && Glibc.errno == EINTR { ts = left }
+                SystemClock.sleep(nanos: passInterval)
             }
         }
     }

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// Measures `TraceRing` throughput: one producer thread pushing as fast as it can, one consumer draining.
@@ -12,7 +13,7 @@ public enum RingBenchmark {
     ) -> (eventsPerSecond: Double, drops: UInt64) {
         let ring = TraceRing(minimumCapacity: ringCapacity, label: "bench")
         let flags = BenchFlags()
-        let producer = ThreadLauncher.spawn {
+        let producer = ThreadLauncher.spawn(name: "ring-bench") {
             pin?(0)
             var t: UInt64 = 0
             var e = TraceEvent(timestamp: 0, kind: .switchTo, server: 0, worker: 1, cpu: 0, arg: 0)
@@ -26,7 +27,7 @@ public enum RingBenchmark {
             }
         }
         guard let producer else { return (0, 0) }
-        let consumer = ThreadLauncher.spawn {
+        let consumer = ThreadLauncher.spawn(name: "ring-bench") {
             pin?(1)
             var consumed: UInt64 = 0
             var checksum: UInt64 = 0

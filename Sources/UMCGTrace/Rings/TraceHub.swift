@@ -1,3 +1,4 @@
+import UMCGSystem
 import Synchronization
 
 /// The set of rings of one traced process: producers get a ring each, one consumer drains them all.

@@ -41,10 +41,6 @@ struct ByteWriter {
         bytes.append(contentsOf: utf8)
     }
 
-    /// Overwrites 4 bytes at `at` with `v` (little-endian).
-    mutating func patchU32(_ v: UInt32, at: Int) {
-        for i in 0..<4 { bytes[at + i] = UInt8(truncatingIfNeeded: v >> UInt32(8 * i)) }
-    }
 }
 
 /// Zigzag mapping of a signed delta onto an unsigned varint (0, -1, 1, -2 … → 0, 1, 2, 3 …).

@@ -1,18 +1,16 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import UMCGSystem
 
 /// Why a trace file could not be written or read. Its `description` is one line naming the cause.
 public enum TraceFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call failed: `operation` ("open", "write", …) on `path`, with its errno.
-    case system(operation: String, path: String, errno: Int32)
+    case system(operation: String, path: String, errno: Errno)
     /// The bytes at `offset` are not a valid trace: `reason` says why ("bad magic", "crc mismatch", …).
     case invalid(offset: Int, reason: String)
     /// The writer was already finished or failed earlier; `reason` says which.
     case closed(reason: String)
 
     /// The errno of a failed system call, nil for data errors.
-    public var errno: Int32? {
+    public var errno: Errno? {
         if case .system(_, _, let code) = self { return code }
         return nil
     }
@@ -24,18 +22,18 @@ public enum TraceFileError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     /// True when the file already exists and `force` was not given.
-    public var isFileExists: Bool { errno == EEXIST }
+    public var isFileExists: Bool { errno == .EEXIST }
     /// True when the disk (or quota) is full.
-    public var isNoSpace: Bool { errno == ENOSPC || errno == EDQUOT }
+    public var isNoSpace: Bool { errno == .ENOSPC || errno == .EDQUOT }
     /// True when the file-size limit (RLIMIT_FSIZE) was hit.
-    public var isFileTooLarge: Bool { errno == EFBIG }
+    public var isFileTooLarge: Bool { errno == .EFBIG }
     /// True when permission was denied.
-    public var isPermissionDenied: Bool { errno == EACCES || errno == EPERM || errno == EROFS }
+    public var isPermissionDenied: Bool { errno == .EACCES || errno == .EPERM || errno == .EROFS }
 
     /// The reason alone, without the offset (for "FILE: <reason> at offset N" messages).
     public var reason: String {
         switch self {
-        case .system(let operation, _, let code): "\(operation) failed: \(Self.errnoText(code))"
+        case .system(let operation, _, let code): "\(operation) failed: \(code.explanation)"
         case .invalid(_, let reason): reason
         case .closed(let reason): reason
         }
@@ -43,32 +41,9 @@ public enum TraceFileError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .system(let operation, let path, let code): "\(path): \(operation) failed: \(Self.errnoText(code))"
+        case .system(let operation, let path, let code): "\(path): \(operation) failed: \(code.explanation)"
         case .invalid(let offset, let reason): "\(reason) at offset \(offset)"
         case .closed(let reason): reason
         }
-    }
-
-    /// "No space left on device (ENOSPC)" for the common codes, strerror otherwise.
-    static func errnoText(_ code: Int32) -> String {
-        let name: String? =
-            switch code {
-            case ENOSPC: "ENOSPC"
-            case EACCES: "EACCES"
-            case EPERM: "EPERM"
-            case EEXIST: "EEXIST"
-            case EFBIG: "EFBIG"
-            case ENOENT: "ENOENT"
-            case EROFS: "EROFS"
-            case EDQUOT: "EDQUOT"
-            case EIO: "EIO"
-            case EISDIR: "EISDIR"
-            case EBADF: "EBADF"
-            default: nil
-            }
-        let text: String
-        if let message = strerror(code) { text = String(cString: message) } else { text = "error \(code)" }
-        if let name { return "\(text) (\(name))" }
-        return text
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import UMCGSystem
 
 /// Where a `TraceWriter` puts its bytes: a file, or memory in tests.
 protocol TraceSink: AnyObject {
@@ -19,66 +17,54 @@ protocol TraceSink: AnyObject {
 /// Creating one ignores SIGXFSZ for the process, so that exceeding RLIMIT_FSIZE makes write(2)
 /// fail with EFBIG (a `TraceFileError`) instead of killing the process.
 final class FileSink: TraceSink {
-    private var fd: Int32
+    private var fd: FileDescriptor?
     let path: String
 
     /// Opens `path` for writing: O_EXCL unless `force`, then O_TRUNC.
     init(path: String, force: Bool) throws(TraceFileError) {
         self.path = path
-        _ = signal(SIGXFSZ, SIG_IGN)
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL)
-        var fd: Int32
-        repeat { fd = open(path, flags, 0o644) } while fd < 0 && Glibc.errno == EINTR
-        if fd < 0 { throw .system(operation: "open", path: path, errno: Glibc.errno) }
-        self.fd = fd
+        ProcessSignals.ignoreFileSizeLimitSignal()
+        do {
+            fd = try FileDescriptor.openForWriting(path, creation: force ? .truncate : .exclusive)
+        } catch {
+            throw .system(operation: "open", path: path, errno: error)
+        }
     }
 
-    deinit { if fd >= 0 { _ = Glibc.close(fd) } }
+    deinit { try? fd?.close() }
+
+    private func open() throws(TraceFileError) -> FileDescriptor {
+        guard let fd else { throw .closed(reason: "\(path): trace file already closed") }
+        return fd
+    }
 
     func write(_ bytes: [UInt8]) throws(TraceFileError) {
-        if fd < 0 { throw .closed(reason: "\(path): trace file already closed") }
-        let fd = self.fd
-        let failure: Int32 = bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return 0 }
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, base + done, raw.count - done)
-                if n < 0 {
-                    let code = Glibc.errno
-                    if code == EINTR { continue }
-                    return code
-                }
-                if n == 0 { return EIO }
-                done += n
-            }
-            return 0
-        }
-        if failure != 0 { throw .system(operation: "write", path: path, errno: failure) }
+        let fd = try open()
+        do { try fd.writeAll(bytes) } catch { throw .system(operation: "write", path: path, errno: error) }
     }
 
     func truncate(to length: UInt64) -> Bool {
-        guard fd >= 0 else { return false }
-        if ftruncate(fd, off_t(length)) != 0 { return false }
-        return lseek(fd, off_t(length), SEEK_SET) == off_t(length)
+        guard let fd, length <= UInt64(Int.max) else { return false }
+        return (try? fd.truncate(to: Int(length))) != nil
     }
 
     func sync() throws(TraceFileError) {
-        if fd < 0 { throw .closed(reason: "\(path): trace file already closed") }
-        var rc: Int32
-        repeat { rc = fsync(fd) } while rc != 0 && Glibc.errno == EINTR
-        // EINVAL: the file does not support syncing (a pipe, /dev/null); nothing to make durable.
-        if rc != 0 && Glibc.errno != EINVAL { throw .system(operation: "fsync", path: path, errno: Glibc.errno) }
+        let fd = try open()
+        do {
+            try fd.sync()
+        } catch where error == .EINVAL {
+            // The file does not support syncing (a pipe, /dev/null); nothing to make durable.
+        } catch {
+            throw .system(operation: "fsync", path: path, errno: error)
+        }
     }
 
     func close() throws(TraceFileError) {
-        if fd < 0 { return }
-        let rc = Glibc.close(fd)
-        let code = Glibc.errno
-        fd = -1
-        // Linux closes the descriptor even when close(2) reports EINTR; do not retry.
-        if rc != 0 && code != EINTR { throw .system(operation: "close", path: path, errno: code) }
+        guard let fd else { return }
+        self.fd = nil
+        do { try fd.close() } catch { throw .system(operation: "close", path: path, errno: error) }
     }
 
     /// Removes the file (after a failed header write).
-    func unlinkFile() { _ = unlink(path) }
+    func unlinkFile() { try? FilePath.remove(path) }
 }

@@ -1,11 +1,9 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import UMCGSystem
 
 /// The bytes a `TraceReader` reads: a file (pread(2), so reads from several threads are safe) or memory.
 final class TraceSource: Sendable {
     private enum Storage {
-        case file(fd: Int32)
+        case file(FileDescriptor)
         case memory([UInt8])
     }
 
@@ -17,22 +15,22 @@ final class TraceSource: Sendable {
 
     /// Opens `path` read-only.
     init(path: String) throws(TraceFileError) {
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && Glibc.errno == EINTR
-        if fd < 0 { throw .system(operation: "open", path: path, errno: Glibc.errno) }
-        var st = stat()
-        if fstat(fd, &st) != 0 {
-            let code = Glibc.errno
-            _ = close(fd)
-            throw .system(operation: "stat", path: path, errno: code)
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.openForReading(path) } catch {
+            throw .system(operation: "open", path: path, errno: error)
         }
-        if st.st_mode & S_IFMT == S_IFDIR {
-            _ = close(fd)
-            throw .system(operation: "open", path: path, errno: EISDIR)
+        let status: (size: Int, kind: FileDescriptor.Kind)
+        do { status = try fd.status() } catch {
+            try? fd.close()
+            throw .system(operation: "stat", path: path, errno: error)
         }
-        storage = .file(fd: fd)
+        if status.kind == .directory {
+            try? fd.close()
+            throw .system(operation: "open", path: path, errno: .EISDIR)
+        }
+        storage = .file(fd)
         self.path = path
-        size = Int(st.st_size)
+        size = status.size
     }
 
     /// Reads from memory.
@@ -43,7 +41,7 @@ final class TraceSource: Sendable {
     }
 
     deinit {
-        if case .file(let fd) = storage { _ = close(fd) }
+        if case .file(let fd) = storage { try? fd.close() }
     }
 
     /// Reads `count` bytes at `offset` (fewer at the end of the source). `count` is bounded by the caller.
@@ -56,21 +54,21 @@ final class TraceSource: Sendable {
         case .file(let fd):
             var buffer = [UInt8](repeating: 0, count: n)
             var done = 0
-            var failure: Int32 = 0
+            var failure: Errno?
             buffer.withUnsafeMutableBytes { raw in
-                guard let base = raw.baseAddress else { return }
                 while done < n {
-                    let got = pread(fd, base + done, n - done, off_t(offset + done))
-                    if got < 0 {
-                        if Glibc.errno == EINTR { continue }
-                        failure = Glibc.errno
+                    let got: Int
+                    do throws(Errno) {
+                        got = try fd.read(at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: raw[done..<n]))
+                    } catch {
+                        failure = error
                         return
                     }
                     if got == 0 { return }  // the file shrank since it was opened
                     done += got
                 }
             }
-            if failure != 0 { throw .system(operation: "read", path: path, errno: failure) }
+            if let failure { throw .system(operation: "read", path: path, errno: failure) }
             if done < n { buffer.removeSubrange(done...) }
             return buffer
         }

@@ -1,3 +1,4 @@
+import UMCGSystem
 import Glibc
 import UMCGEngine
 

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGEngine
 import UMCGTrace
 

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGEngine
 
 /// Renders a `ScaleReport` (`umcgtop bench --scale`) as a table or as one JSON object.

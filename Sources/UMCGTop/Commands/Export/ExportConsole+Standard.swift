@@ -1,9 +1,9 @@
-import CUMCGShims
+import UMCGSystem
 
 extension ExportConsole {
     /// stdout and stderr of the process; a progress line only when stderr is a terminal.
     static func standard() -> ExportConsole {
-        let tty = umcg_shim_isatty(2) == 1
+        let tty = FileDescriptor(rawValue: 2).isTerminal
         return ExportConsole(
             out: { line in print(line) },
             err: { line in StandardStreams.errorLine(line) },

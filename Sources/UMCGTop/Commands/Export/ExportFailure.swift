@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Why `umcgtop export` stopped: a one-line message and a sysexits-style exit code.

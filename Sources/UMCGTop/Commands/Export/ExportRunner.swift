@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// One record the export loop reads, in file order.

@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// A recorded `.umcgtrace` as export input: adapts `TraceReader`.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CUMCGShims
+import UMCGSystem
 
 /// The workload the engine's workers run.
 public enum WorkloadOption: String, CaseIterable, Sendable, ExpressibleByArgument {
@@ -54,6 +54,6 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     /// `--servers`, or the CPUs this process may run on (at least 1).
     public var resolvedServers: Int {
         if let servers { return servers }
-        return max(1, Int(umcg_shim_affinity_cpu_count()))
+        return CPU.count
     }
 }

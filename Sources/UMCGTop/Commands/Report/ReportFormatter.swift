@@ -1,3 +1,4 @@
+import UMCGSystem
 import UMCGTrace
 
 /// Renders a `TraceReport` as text tables or one JSON object.

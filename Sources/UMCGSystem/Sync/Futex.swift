@@ -16,7 +16,7 @@ public enum Futex {
     }
 
     /// Waits while `*word == expected`. `timeout` is a relative CLOCK_MONOTONIC duration in ns (nil = forever).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func wait(
         _ word: UnsafeMutablePointer<UInt32>, expected: UInt32, timeout: UInt64? = nil
     ) throws(Errno) -> WaitOutcome {
@@ -25,7 +25,7 @@ public enum Futex {
     }
 
     /// Waits while `*word == expected` until the absolute CLOCK_REALTIME `deadline` in ns (0 = forever).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func wait(
         _ word: UnsafeMutablePointer<UInt32>, expected: UInt32, realtimeDeadline deadline: UInt64
     ) throws(Errno) -> WaitOutcome {
@@ -33,7 +33,7 @@ public enum Futex {
     }
 
     /// Wakes up to `count` waiters on `word`; returns how many woke.
-    @inline(__always)
+    @inlinable @inline(__always)
     @discardableResult
     public static func wake(_ word: UnsafeMutablePointer<UInt32>, count: Int32 = 1) throws(Errno) -> Int32 {
         let r = umcg_shim_futex_wake(word, count)
@@ -42,13 +42,14 @@ public enum Futex {
     }
 
     /// The futex address of an `Atomic<UInt32>` that lives in raw memory.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func address(of atomic: UnsafeMutablePointer<Atomic<UInt32>>) -> UnsafeMutablePointer<UInt32> {
         // SAFETY: Atomic<UInt32> has the size and alignment of UInt32; the kernel only reads it atomically.
         UnsafeMutableRawPointer(atomic).assumingMemoryBound(to: UInt32.self)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
+    @usableFromInline
     static func outcome(_ r: Int32) throws(Errno) -> WaitOutcome {
         switch r {
         case 0: return .woken

@@ -3,6 +3,6 @@ import CUMCGShims
 /// Kernel thread ids.
 public enum ThreadID {
     /// gettid(2) of the calling thread (a system call: cache it when hot).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func current() -> Int32 { umcg_shim_gettid() }
 }

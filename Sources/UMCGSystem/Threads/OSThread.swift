@@ -1,5 +1,4 @@
 import Synchronization
-import UMCGTrace
 
 /// A plain pthread running a closure; join it exactly once (extra joins are ignored).
 ///
@@ -8,15 +7,13 @@ public final class OSThread: Sendable {
     private let handle: ThreadLauncher.Handle
     private let joined = Atomic<Bool>(false)
 
-    /// Starts a thread running `body`. `stackSize` in bytes (nil = the system default), or `stack`:
+    /// Starts a thread named `name` (see `ThreadName`) running `body`. `stackSize` in bytes (nil = the system default), or `stack`:
     /// memory from a `StackPool` that stays mapped until this thread is joined.
     public init(
-        stackSize: Int? = nil, stack: UnsafeMutableRawBufferPointer? = nil, _ body: @escaping @Sendable () -> Void
+        name: String, stackSize: Int? = nil, stack: UnsafeMutableRawBufferPointer? = nil,
+        _ body: @escaping @Sendable () -> Void
     ) throws(Errno) {
-        switch ThreadLauncher.start(stackSize: stackSize, stack: stack, body) {
-        case .success(let h): handle = h
-        case .failure(let e): throw Errno(rawValue: e.errno)
-        }
+        handle = try ThreadLauncher.start(name: name, stackSize: stackSize, stack: stack, body).get()
     }
 
     /// Waits for the thread to finish. Safe to call more than once; only the first call joins.

@@ -1,5 +1,3 @@
-import CUMCGShims
-
 /// Where the engine puts its worker threads' stacks.
 public enum WorkerStacks: String, Sendable, CaseIterable, CustomStringConvertible {
     /// glibc allocates each stack: its own mapping with a guard page below it.
@@ -59,13 +57,11 @@ public final class StackPool: @unchecked Sendable {
         else { throw .EINVAL }
         let bytes = count * stackBytes
         let mapBytes = bytes + Self.hugePage
-        var raw: UnsafeMutableRawPointer?
-        let rc = umcg_shim_map_anonymous(UInt64(mapBytes), &raw)
-        guard rc == 0, let raw else { throw Errno(rawValue: rc == 0 ? Errno.ENOMEM.rawValue : -rc) }
+        let raw = try Mapping.anonymous(length: mapBytes)
         let aligned = (UInt(bitPattern: raw) + UInt(Self.hugePage - 1)) & ~UInt(Self.hugePage - 1)
         // SAFETY: `aligned` lies within the mapping (at most hugePage - 1 bytes above `raw`).
         guard let start = UnsafeMutableRawPointer(bitPattern: aligned) else {
-            _ = umcg_shim_unmap(raw, UInt64(mapBytes))
+            Mapping.unmap(raw, length: mapBytes)
             throw .ENOMEM
         }
         mapping = raw
@@ -74,7 +70,7 @@ public final class StackPool: @unchecked Sendable {
         self.count = count
         self.stackBytes = stackBytes
         self.painted = paint
-        hugePagesAdvised = umcg_shim_advise_huge_pages(start, UInt64(bytes)) == 0
+        hugePagesAdvised = Mapping.adviseHugePages(start, length: bytes)
         for i in 0..<count {
             fill(i, words: (paint ? stackBytes : Self.canaryBytes) / 8)
         }
@@ -114,7 +110,7 @@ public final class StackPool: @unchecked Sendable {
     public func unmap() {
         guard !unmapped else { return }
         unmapped = true
-        _ = umcg_shim_unmap(mapping, UInt64(mappingBytes))
+        Mapping.unmap(mapping, length: mappingBytes)
     }
 }
 
@@ -139,7 +135,7 @@ public struct StackUsage: Sendable, Equatable {
     }
 
     /// Reads every stack of `pool` (its threads must have been joined).
-    init(_ pool: StackPool) {
+    public init(_ pool: StackPool) {
         var deepest: Int?
         var overflowed = 0
         for i in 0..<pool.count {

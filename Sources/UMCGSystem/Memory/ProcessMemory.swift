@@ -1,5 +1,3 @@
-import CUMCGShims
-
 /// The calling process's memory as the kernel reports it in /proc/self/status.
 public enum ProcessMemory {
     /// VmRSS in bytes (resident set), or nil when /proc is unavailable or the line is missing.
@@ -24,20 +22,7 @@ public enum ProcessMemory {
         return nil
     }
 
-    /// Reads a small file (at most 64 KiB) in full.
     static func read(_ path: String) throws(Errno) -> String {
-        let fd = umcg_shim_open_readonly(path)
-        guard fd >= 0 else { throw Errno(rawValue: -fd) }
-        defer { _ = umcg_shim_close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 64 << 10 {
-            let n = chunk.withUnsafeMutableBytes { umcg_shim_read(fd, $0.baseAddress, UInt64($0.count)) }
-            if n == -Int64(Errno.EINTR.rawValue) { continue }
-            guard n >= 0 else { throw Errno(rawValue: Int32(truncatingIfNeeded: -n)) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<Int(n)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: try FilePath.readSmallFile(path), as: UTF8.self)
     }
 }
