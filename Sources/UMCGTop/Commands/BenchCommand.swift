@@ -4,7 +4,7 @@ import UMCGEngine
 import UMCGTrace
 
 /// `umcgtop bench`: the Nanos ping-pong benchmark (condvar, futex, UMCG), interleaved rounds per placement.
-public struct BenchCommand: AsyncParsableCommand {
+public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure UMCG, futex and condvar ping-pong switch rates (the Nanos benchmark), interleaved.",
@@ -196,7 +196,7 @@ public struct BenchCommand: AsyncParsableCommand {
         if scale { _ = try scalePlan }
     }
 
-    public func run() async throws {
+    public func run() throws {
         if scale { return try runScale() }
         let plan = try plan
         let env = BenchEnvironment.current(selection: try selection)

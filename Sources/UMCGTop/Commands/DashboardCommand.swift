@@ -5,7 +5,7 @@ import UMCGEngine
 
 /// `umcgtop [dashboard]`: the live dashboard on the embedded scenario, or a recording
 /// (`--record`), a replay (`--replay`), or a run without a terminal (`--headless`).
-public struct DashboardCommand: AsyncParsableCommand {
+public struct DashboardCommand: ParsableCommand {
     /// Name, help text and exit statuses.
     public static let configuration = CommandConfiguration(
         commandName: "dashboard",
@@ -92,7 +92,7 @@ public struct DashboardCommand: AsyncParsableCommand {
     }
 
     /// Runs the dashboard (see `AppRunner`); a non-zero status becomes `ExitCode`.
-    public func run() async throws {
+    public func run() throws {
         let status = try AppRunner.run(self)
         if status != 0 { throw ExitCode(status) }
     }

@@ -4,7 +4,7 @@ import UMCGTrace
 
 /// `umcgtop export FILE (--perfetto OUT | --chrome-json OUT) [--force]`: converts a recorded
 /// trace for Perfetto's UI (ui.perfetto.dev) or Chrome's trace viewer. See docs/Export.md.
-public struct ExportCommand: AsyncParsableCommand {
+public struct ExportCommand: ParsableCommand {
     /// Name, abstract and discussion for `--help`.
     public static let configuration = CommandConfiguration(
         commandName: "export",
@@ -51,7 +51,7 @@ public struct ExportCommand: AsyncParsableCommand {
     }
 
     /// Exports, printing `umcgtop: error: …` and exiting non-zero on failure.
-    public func run() async throws {
+    public func run() throws {
         let console = ExportConsole.standard()
         do {
             try Self.export(file: file, format: target.format, output: target.path, force: force, console: console)

@@ -7,7 +7,7 @@ import ArgumentParser
 /// Why a default subcommand instead of options on the root: ArgumentParser lets a parent's
 /// options appear after a subcommand's name and gives them to the parent, so root options such
 /// as `--json` or `--force` would steal `bench --json` and `export --force`.
-public struct UMCGTopCommand: AsyncParsableCommand {
+public struct UMCGTopCommand: ParsableCommand {
     /// The subcommands, with the dashboard as the default.
     public static let configuration = CommandConfiguration(
         commandName: "umcgtop",

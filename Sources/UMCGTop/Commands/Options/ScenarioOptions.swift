@@ -1,4 +1,5 @@
 import ArgumentParser
+import UMCGEngine
 import UMCGSystem
 
 /// The workload the engine's workers run.
@@ -13,10 +14,10 @@ public enum BackendOption: String, CaseIterable, Sendable, ExpressibleByArgument
 
 /// The scenario flags shared by the live dashboard, `--record` and `--headless`.
 public struct ScenarioOptions: ParsableArguments, Sendable {
-    @Option(help: "Server threads (default: the CPUs this process may use).")
+    @Option(help: "Server threads, 1-\(Engine.maxServers) (default: the CPUs this process may use).")
     public var servers: Int?
 
-    @Option(help: "Worker threads.")
+    @Option(help: "Worker threads, 1-\(Engine.maxWorkers).")
     public var workers: Int = 8
 
     @Option(help: "What the workers do.")
@@ -40,9 +41,13 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     /// Counts and numbers in range, as one-line `ValidationError`s.
     public func validate() throws {
         if let servers, servers < 1 { throw ValidationError("--servers must be at least 1 (got \(servers))") }
-        if let servers, servers > 1024 { throw ValidationError("--servers must be at most 1024 (got \(servers))") }
+        if let servers, servers > Engine.maxServers {
+            throw ValidationError("--servers must be at most \(Engine.maxServers) (got \(servers))")
+        }
         if workers < 1 { throw ValidationError("--workers must be at least 1 (got \(workers))") }
-        if workers > 100_000 { throw ValidationError("--workers must be at most 100000 (got \(workers))") }
+        if workers > Engine.maxWorkers {
+            throw ValidationError("--workers must be at most \(Engine.maxWorkers) (got \(workers))")
+        }
         if sliceMillis < 1 || sliceMillis > 10_000 {
             throw ValidationError("--slice-ms must be between 1 and 10000 (got \(sliceMillis))")
         }
