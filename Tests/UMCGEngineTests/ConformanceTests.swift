@@ -5,7 +5,7 @@ import UMCGTrace
 
 @testable import UMCGEngine
 
-/// The umcg_ctl contract (UMCG-ABI.md) against the emulated backend. A kernel backend is never
+/// The umcg_ctl contract (docs/UMCG-ABI.md) against the emulated backend. A kernel backend is never
 /// detected on Linux, so only the emulation runs here.
 @Suite struct ConformanceTests {
     static func backend(slice: UInt64 = 100_000_000, handoff: HandoffMode = .futex) throws -> EmulatedBackend {

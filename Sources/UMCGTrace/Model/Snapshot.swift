@@ -1,4 +1,4 @@
-/// A worker's scheduling state (UMCG-ABI.md, "Worker states"). Frozen raw values.
+/// A worker's scheduling state (docs/UMCG-ABI.md, "Worker states"). Frozen raw values.
 public enum WorkerState: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// Not (yet) registered.
     case unregistered = 0

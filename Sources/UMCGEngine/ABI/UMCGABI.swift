@@ -1,5 +1,5 @@
 import UMCGSystem
-/// `cmd` values of `umcg_ctl` (UMCG-ABI.md). A struct, not an enum, so that invalid
+/// `cmd` values of `umcg_ctl` (docs/UMCG-ABI.md). A struct, not an enum, so that invalid
 /// commands (0, 7, …) can be passed through and rejected with EINVAL like the kernel does.
 public struct UMCGCommand: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The raw `cmd` argument.
@@ -106,7 +106,7 @@ public struct UMCGEvent: RawRepresentable, Hashable, Sendable, CustomStringConve
     }
 }
 
-/// Worker state words of the emulation (UMCG-ABI.md "Worker states"); the TIMEOUT bit is ORed in.
+/// Worker state words of the emulation (docs/UMCG-ABI.md "Worker states"); the TIMEOUT bit is ORed in.
 public enum UMCGWorkerState {
     /// Registered, runnable, never picked.
     public static let idle: UInt32 = 1

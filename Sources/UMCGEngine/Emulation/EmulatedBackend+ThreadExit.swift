@@ -6,7 +6,7 @@ import Synchronization
 #endif
 
 /// The pthread-key destructor: a registered worker thread that ends without UNREGISTER still
-/// produces EXIT (UMCG-ABI.md: "a worker unregistered or its thread ended").
+/// produces EXIT (docs/UMCG-ABI.md: "a worker unregistered or its thread ended").
 /// The key's value is the worker block; the block names its backend (unretained).
 let umcgThreadExitDestructor: @convention(c) (UnsafeMutableRawPointer?) -> Void = { raw in
     guard let raw else { return }

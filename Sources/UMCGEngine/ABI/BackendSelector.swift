@@ -38,7 +38,7 @@ public struct BackendSelectionError: Error, Sendable, Equatable, CustomStringCon
     public init(_ description: String) { self.description = description }
 }
 
-/// Applies the detection rule of UMCG-ABI.md: a known syscall number (explicit, `UMCG_SYSCALL_NR`,
+/// Applies the detection rule of docs/UMCG-ABI.md: a known syscall number (explicit, `UMCG_SYSCALL_NR`,
 /// or 450 on Nanos) AND the semantic probe (`umcg_ctl(0, 0, …)` → EINVAL, then
 /// `umcg_ctl(0, UMCG_WAKE, …)` → EAGAIN). Everything it touches is injectable.
 ///
@@ -52,7 +52,7 @@ public struct BackendSelector: Sendable {
     /// The value of `UMCG_SYSCALL_NR`, nil when unset.
     public var environmentSyscall: String?
 
-    /// The lowest number stock Linux leaves unassigned (PLATFORM-NOTES: 470 and up return ENOSYS).
+    /// The lowest number stock Linux leaves unassigned (measured on Linux 6.x: 470 and up return ENOSYS).
     public static let firstFreeLinuxSyscall = 470
 
     /// Creates a selector; defaults read the real uname and environment.

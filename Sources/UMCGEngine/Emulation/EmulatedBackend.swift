@@ -6,7 +6,7 @@ import UMCGTrace
     import Glibc
 #endif
 
-/// `umcg_ctl` in user space on futexes: the contract of UMCG-ABI.md on stock Linux.
+/// `umcg_ctl` in user space on futexes: the contract of docs/UMCG-ABI.md on stock Linux.
 ///
 /// Design: every worker and server has a control block (128 bytes of raw, padded memory) holding
 /// atomics only; a thread finds its own block through one initial-exec TLS slot and other threads'
@@ -176,7 +176,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     // MARK: umcg_ctl
 
-    /// `umcg_ctl` emulated: see UMCG-ABI.md and the type comment.
+    /// `umcg_ctl` emulated: see docs/UMCG-ABI.md and the type comment.
     public func ctl(
         flags: UInt64, cmd: UMCGCommand, nextTid: Int32, absTimeout: UInt64,
         events: UnsafeMutablePointer<UInt64>?, eventCount: Int32

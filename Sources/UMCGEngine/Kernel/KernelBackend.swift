@@ -13,7 +13,7 @@ public let liveSyscallInvoker: SyscallInvoker = { nr, a1, a2, a3, a4, a5, a6 in
 
 /// `umcg_ctl` passed straight to a kernel that implements it (Nanos' umcg klib).
 ///
-/// Only constructed by `BackendSelector` after the detection rule of UMCG-ABI.md held.
+/// Only constructed by `BackendSelector` after the detection rule of docs/UMCG-ABI.md held.
 /// Blocking sections and checkpoints are no-ops: the kernel sees blocking syscalls and preempts.
 public final class KernelBackend: UMCGBackend, Sendable {
     /// The syscall number of umcg_ctl on this kernel.
