@@ -8,11 +8,18 @@ enum SwitchRatePanel {
         let ascii = model.options.ascii
         let rates = model.rates
         let times = ascii ? "x" : "×"
-        var title = " Switch rate  cycles/s" + (ascii ? ", " : " · ") + "ns/switch"
+        let units = " Switch rate  cycles/s" + (ascii ? ", " : " · ") + "ns/switch"
         var ratios: [String] = []
         if let r = rates.umcgRatio(to: .futex) { ratios.append("UMCG \(Format.fixed(r, 2))\(times) futex") }
         if let r = rates.umcgRatio(to: .condvar) { ratios.append("\(Format.fixed(r, 2))\(times) condvar") }
-        if !ratios.isEmpty { title += "   " + ratios.joined(separator: ", ") }
+        // The ratios are the point of the panel: when the line is too narrow for units and ratios,
+        // the units go first, never a cut ratio.
+        var title = units
+        if !ratios.isEmpty {
+            let ratioText = ratios.joined(separator: ", ")
+            let full = units + "   " + ratioText
+            title = full.unicodeScalars.count <= buffer.width ? full : " Switch rate   " + ratioText
+        }
         buffer.header(title, y: layout.ratesY)
         let series = rates.all
         let legendWidth = buffer.width >= 100 ? 40 : 36

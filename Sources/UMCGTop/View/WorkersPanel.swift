@@ -97,7 +97,14 @@ enum WorkersPanel {
             head += " "
             var h = c.header
             if c.sort == model.ui.sortColumn {
-                h += model.ui.sortDescending ? (ascii ? "v" : "▼") : (ascii ? "^" : "▲")
+                let arrow = model.ui.sortDescending ? (ascii ? "v" : "▼") : (ascii ? "^" : "▲")
+                if h.unicodeScalars.count < c.width {
+                    h += arrow
+                } else {
+                    // A full-width header keeps every letter: the arrow takes the space before it.
+                    head.removeLast()
+                    head += arrow
+                }
                 sortX = head.unicodeScalars.count
             }
             head += c.rightAligned ? Format.right(h, c.width) : Format.left(h, c.width)
