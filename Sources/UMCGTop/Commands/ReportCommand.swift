@@ -72,12 +72,14 @@ public struct ReportCommand: ParsableCommand {
     /// "<reason> at offset N" for data errors, "open failed: …" for system errors (the path is printed before it).
     static func message(_ error: TraceFileError) -> String {
         if case .system = error { return error.reason }
+        if case .notRegularFile = error { return error.reason }
         return error.description
     }
 
     static func exitCode(_ error: TraceFileError) -> Int32 {
         switch error {
         case .invalid, .closed: dataErrorExit
+        case .notRegularFile: noInputExit
         case .system(let operation, _, _): operation == "open" || operation == "stat" ? noInputExit : ioErrorExit
         }
     }

@@ -8,6 +8,8 @@ public enum TraceFileError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalid(offset: Int, reason: String)
     /// The writer was already finished or failed earlier; `reason` says which.
     case closed(reason: String)
+    /// `path` is not a regular file (a FIFO, a device, a terminal, a pipe): traces are read from files.
+    case notRegularFile(path: String)
 
     /// The errno of a failed system call, nil for data errors.
     public var errno: Errno? {
@@ -36,14 +38,19 @@ public enum TraceFileError: Error, Sendable, Equatable, CustomStringConvertible 
         case .system(let operation, _, let code): "\(operation) failed: \(code.explanation)"
         case .invalid(_, let reason): reason
         case .closed(let reason): reason
+        case .notRegularFile: Self.notRegularFileReason
         }
     }
+
+    static let notRegularFileReason =
+        "not a regular file of known size (a FIFO, device, pipe or /proc file): give a recorded .umcgtrace file"
 
     public var description: String {
         switch self {
         case .system(let operation, let path, let code): "\(path): \(operation) failed: \(code.explanation)"
         case .invalid(let offset, let reason): "\(reason) at offset \(offset)"
         case .closed(let reason): reason
+        case .notRegularFile(let path): "\(path): \(Self.notRegularFileReason)"
         }
     }
 }

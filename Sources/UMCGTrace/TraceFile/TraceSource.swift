@@ -16,7 +16,9 @@ final class TraceSource: Sendable {
     /// Opens `path` read-only.
     init(path: String) throws(TraceFileError) {
         let fd: FileDescriptor
-        do { fd = try FileDescriptor.openForReading(path) } catch {
+        // Non-blocking: opening a FIFO with no writer must not wait forever. Reads use pread on a
+        // regular file, which O_NONBLOCK does not affect.
+        do { fd = try FileDescriptor.openForReading(path, nonBlocking: true) } catch {
             throw .system(operation: "open", path: path, errno: error)
         }
         let status: (size: Int, kind: FileDescriptor.Kind)
@@ -27,6 +29,15 @@ final class TraceSource: Sendable {
         if status.kind == .directory {
             try? fd.close()
             throw .system(operation: "open", path: path, errno: .EISDIR)
+        }
+        var probe: UInt8 = 0
+        let sizeIsUnknown =
+            status.kind == .regular && status.size == 0
+            && ((try? withUnsafeMutableBytes(of: &probe) { try fd.read(at: 0, into: $0) }) ?? 0) > 0
+        if status.kind != .regular || sizeIsUnknown {
+            // /proc files are "regular" with size 0 yet have content: their size cannot be trusted.
+            try? fd.close()
+            throw .notRegularFile(path: path)
         }
         storage = .file(fd)
         self.path = path

@@ -20,6 +20,7 @@ struct TraceFileInput: ExportInput {
             case .system(let operation, _, _) where operation == "open" || operation == "stat":
                 throw .unreadableInput(error.description)
             case .system: throw .readFailed(error.description)
+            case .notRegularFile: throw .unreadableInput(error.description)
             case .invalid, .closed: throw .badInput("\(path): \(error.description)")
             }
         }
