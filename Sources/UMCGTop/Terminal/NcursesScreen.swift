@@ -36,7 +36,9 @@ public final class NcursesScreen: DashboardScreen {
         CrashRestorer.saveModes()
         guard let scr = umcg_newterm() else { throw .cannotStart(term: environment["TERM"] ?? "") }
         screen = scr
-        guard let win = umcg_stdscr() else {
+        // A terminal without cursor addressing (TERM=dumb, a printer) cannot draw a dashboard: every
+        // frame would run into one line. Refuse it like an unknown TERM.
+        guard umcg_tigetstr("cup") != nil, let win = umcg_stdscr() else {
             endwin()
             delscreen(scr)
             throw .cannotStart(term: environment["TERM"] ?? "")
