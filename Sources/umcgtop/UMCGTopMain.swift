@@ -6,6 +6,6 @@ import UMCGTop
 @main
 struct UMCGTopMain {
     static func main() {
-        UMCGTopCommand.main()
+        UMCGTopCommand.runAsMain()
     }
 }

@@ -161,6 +161,13 @@ public enum FilePath {
         return (device, inode)
     }
 
+    /// The kind of file at `path` (following symbolic links); nil when it cannot be opened.
+    public static func kind(_ path: String) -> FileDescriptor.Kind? {
+        guard let fd = try? FileDescriptor.openForReading(path, nonBlocking: true) else { return nil }
+        defer { try? fd.close() }
+        return try? fd.status().kind
+    }
+
     /// Reads a small file (at most `limit` bytes) in full, e.g. under /proc.
     public static func readSmallFile(_ path: String, limit: Int = 64 << 10) throws(Errno) -> [UInt8] {
         let fd = try FileDescriptor.openForReading(path)

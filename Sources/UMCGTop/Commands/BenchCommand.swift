@@ -1,6 +1,6 @@
 import ArgumentParser
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 /// `umcgtop bench`: the Nanos ping-pong benchmark (condvar, futex, UMCG), interleaved rounds per placement.
@@ -27,11 +27,11 @@ public struct BenchCommand: ParsableCommand {
             """)
 
     /// Seconds per run.
-    @Option(help: "Seconds per run (> 0, at most 60).")
+    @Option(parsing: .unconditional, help: "Seconds per run (> 0, at most 60).")
     public var seconds: Double = 1
 
     /// Rounds.
-    @Option(help: "Rounds of interleaved runs (1...100).")
+    @Option(parsing: .unconditional, help: "Rounds of interleaved runs (1...100).")
     public var rounds: Int = 3
 
     /// JSON output.
@@ -60,7 +60,8 @@ public struct BenchCommand: ParsableCommand {
 
     /// Explicit syscall number.
     @Option(
-        name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
+        name: .customLong("umcg-syscall"), parsing: .unconditional,
+        help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
     public var umcgSyscall: Int?
 
     /// Scale benchmark instead of the ping-pongs.
@@ -73,18 +74,19 @@ public struct BenchCommand: ParsableCommand {
 
     /// Seconds per worker count of the scale benchmark.
     @Option(
-        name: .customLong("scale-seconds"), help: "Seconds measured per worker count for --scale (> 0, at most 600).")
+        name: .customLong("scale-seconds"), parsing: .unconditional,
+        help: "Seconds measured per worker count for --scale (> 0, at most 600).")
     public var scaleSeconds: Double = 2
 
     /// Rounds of the scale benchmark.
     @Option(
-        name: .customLong("scale-rounds"),
+        name: .customLong("scale-rounds"), parsing: .unconditional,
         help: "Interleaved rounds for --scale (1...100); the table shows the median per worker count.")
     public var scaleRounds: Int = 3
 
     /// Worker stack size of the scale benchmark.
     @Option(
-        name: .customLong("stack-kib"),
+        name: .customLong("stack-kib"), parsing: .unconditional,
         help: "Worker thread stack in KiB for --scale (16...8192, pooled 32...8192; default 64, pooled 32).")
     public var stackKiB: Int?
 

@@ -1,7 +1,7 @@
-import UMCGSystem
 import ArgumentParser
 import Glibc
 import UMCGEngine
+import UMCGSystem
 
 /// `umcgtop [dashboard]`: the live dashboard on the embedded scenario, or a recording
 /// (`--record`), a replay (`--replay`), or a run without a terminal (`--headless`).
@@ -38,10 +38,14 @@ public struct DashboardCommand: ParsableCommand {
     @Flag(help: "No terminal UI: run, print text frames (or --json at the end) and exit.")
     public var headless = false
 
-    @Option(help: ArgumentHelp("Stop after SECONDS (default: run until q or a signal).", valueName: "seconds"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Stop after SECONDS (default: run until q or a signal).", valueName: "seconds"))
     public var duration: Double?
 
-    @Option(help: ArgumentHelp("Headless: print a text frame every SECONDS (default 1).", valueName: "seconds"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Headless: print a text frame every SECONDS (default 1).", valueName: "seconds"))
     public var interval: Double?
 
     @Flag(help: "Headless: print one JSON summary object at the end instead of text frames.")
@@ -53,7 +57,9 @@ public struct DashboardCommand: ParsableCommand {
     @Flag(help: "Draw with ASCII only (no braille, blocks or symbols).")
     public var ascii = false
 
-    @Option(help: ArgumentHelp("Redraw and rate-window interval in milliseconds (100…10000).", valueName: "ms"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Redraw and rate-window interval in milliseconds (100…10000).", valueName: "ms"))
     public var refresh: Int = 1000
 
     /// Creates the command with default options (ArgumentParser fills them).
@@ -76,6 +82,9 @@ public struct DashboardCommand: ParsableCommand {
         if force && record == nil { throw ValidationError("--force only applies to --record") }
         if let record {
             if record.isEmpty { throw ValidationError("--record needs a file name") }
+            if FilePath.kind(record) == .directory {
+                throw ValidationError("\(record) is a directory; give a file name for --record")
+            }
             if !force && access(record, F_OK) == 0 {
                 throw ValidationError("\(record) already exists; use --force to overwrite it")
             }

@@ -1,5 +1,5 @@
-import UMCGSystem
 import ArgumentParser
+import UMCGSystem
 import UMCGTrace
 
 /// `umcgtop export FILE (--perfetto OUT | --chrome-json OUT) [--force]`: converts a recorded

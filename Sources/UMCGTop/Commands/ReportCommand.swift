@@ -1,5 +1,5 @@
-import UMCGSystem
 import ArgumentParser
+import UMCGSystem
 import UMCGTrace
 
 #if canImport(Glibc)

@@ -1,5 +1,10 @@
-import UMCGSystem
 import ArgumentParser
+import UMCGSystem
+import UMCGTrace
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The `umcgtop` root command: the dashboard (live, `--record`, `--replay`, `--headless`) is its
 /// default subcommand, so `umcgtop [options]` runs it; `bench`, `report` and `export` are the rest.
@@ -15,10 +20,74 @@ public struct UMCGTopCommand: ParsableCommand {
         discussion: """
             'umcgtop [options]' runs the dashboard: see 'umcgtop help dashboard' for its options.
             """,
+        version: UMCGTopCommand.version,
         subcommands: [DashboardCommand.self, BenchCommand.self, ReportCommand.self, ExportCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 
+    /// `umcgtop --version`.
+    public static let version = "umcgtop 0.2.0 (trace format \(TraceFormat.version))"
+
     /// Creates the root command.
     public init() {}
+
+    /// What `umcgtop ARGUMENTS` does, without running it: the text for stdout, one line for stderr,
+    /// or a command to run.
+    public enum Parsed {
+        /// `--help`, `--version`, `help COMMAND`: print this and exit 0.
+        case text(String)
+        /// A refusal: this one line on stderr and this exit status.
+        case refusal(String, Int32)
+        /// Run this command.
+        case run(any ParsableCommand)
+    }
+
+    /// Parses `arguments` (without the program name). Every refusal is one line: ArgumentParser's
+    /// usage lines are left out (`--help` shows them), and `help` with an unknown command is an
+    /// error (exit 64), not help for the root.
+    public static func parse(_ arguments: [String]) -> Parsed {
+        if arguments.first == "help", arguments.count > 1 {
+            let known = configuration.subcommands.map { $0._commandName }
+            let name = arguments[1]
+            if !known.contains(name) {
+                return .refusal("unknown command '\(name)' (commands: \(known.joined(separator: ", ")))", 64)
+            }
+        }
+        do {
+            return .run(try parseAsRoot(arguments))
+        } catch {
+            let code = exitCode(for: error).rawValue
+            if code == 0 { return .text(fullMessage(for: error)) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+            return .refusal(message, code)
+        }
+    }
+
+    /// The process's entry point: parses, runs on the calling (main) thread, exits. Errors a command
+    /// throws after parsing (`ValidationError` from its own checks, `ExitCode`) keep the same rules.
+    public static func runAsMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        switch parse(arguments) {
+        case .text(let text):
+            _ = StandardStreams.out(text.hasSuffix("\n") ? text : text + "\n")
+            Glibc.exit(0)
+        case .refusal(let line, let code):
+            StandardStreams.errorLine("umcgtop: error: \(line)")
+            Glibc.exit(code)
+        case .run(var command):
+            do {
+                try command.run()
+                Glibc.exit(0)
+            } catch {
+                let code = exitCode(for: error).rawValue
+                if code == 0 {  // `help COMMAND` runs as a command that throws its help text
+                    let text = fullMessage(for: error)
+                    _ = StandardStreams.out(text.hasSuffix("\n") ? text : text + "\n")
+                    Glibc.exit(0)
+                }
+                let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+                if !message.isEmpty { StandardStreams.errorLine("umcgtop: error: \(message)") }
+                Glibc.exit(code)
+            }
+        }
+    }
 }

@@ -14,10 +14,12 @@ public enum BackendOption: String, CaseIterable, Sendable, ExpressibleByArgument
 
 /// The scenario flags shared by the live dashboard, `--record` and `--headless`.
 public struct ScenarioOptions: ParsableArguments, Sendable {
-    @Option(help: "Server threads, 1-\(Engine.maxServers) (default: the CPUs this process may use).")
+    @Option(
+        parsing: .unconditional,
+        help: "Server threads, 1-\(Engine.maxServers) (default: the CPUs this process may use).")
     public var servers: Int?
 
-    @Option(help: "Worker threads, 1-\(Engine.maxWorkers).")
+    @Option(parsing: .unconditional, help: "Worker threads, 1-\(Engine.maxWorkers).")
     public var workers: Int = 8
 
     @Option(help: "What the workers do.")
@@ -26,10 +28,12 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     @Option(help: "The umcg_ctl implementation (auto: the kernel's when detected, else the emulation).")
     public var backend: BackendOption = .auto
 
-    @Option(name: .customLong("umcg-syscall"), help: "The umcg_ctl syscall number of this kernel (kernel backend).")
+    @Option(
+        name: .customLong("umcg-syscall"), parsing: .unconditional,
+        help: "The umcg_ctl syscall number of this kernel (kernel backend).")
     public var umcgSyscall: Int?
 
-    @Option(name: .customLong("slice-ms"), help: "Preemption time slice in milliseconds.")
+    @Option(name: .customLong("slice-ms"), parsing: .unconditional, help: "Preemption time slice in milliseconds.")
     public var sliceMillis: Int = 100
 
     @Flag(name: .customLong("no-baselines"), help: "Do not run the futex, condvar and UMCG ping-pong baselines.")
