@@ -1,5 +1,6 @@
-import UMCGSystem
 import ArgumentParser
+import UMCGAnalysis
+import UMCGSystem
 import UMCGTrace
 
 /// `umcgtop export FILE (--perfetto OUT | --chrome-json OUT) [--force]`: converts a recorded

@@ -1,5 +1,6 @@
-import UMCGSystem
 import ArgumentParser
+import UMCGAnalysis
+import UMCGSystem
 import UMCGTrace
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// What `umcgtop report` prints: the file summary, event counts per kind, and per-worker scheduling
 /// statistics in the spirit of `perf sched latency`, computed by one pass over a trace.
 public struct TraceReport: Sendable {
