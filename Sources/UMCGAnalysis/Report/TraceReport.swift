@@ -59,105 +59,63 @@ public struct TraceReport: Sendable {
     /// Events per byte accounting: file bytes / events (0 without events).
     public var bytesPerEvent: Double { summary.events == 0 ? 0 : Double(summary.bytes) / Double(summary.events) }
 
-    /// Reads every record of `reader` once and folds it.
+    /// Reads every record of `reader` once and folds it with `EventFold` (sparse: the header's
+    /// entities plus up to `maxRows` more first seen in events, since the file is untrusted).
     public init(reader: TraceReader) throws {
         info = reader.info
         summary = reader.summary
-        var fold = ReportFold(info: reader.info)
-        try reader.forEachRecord { fold.add($0) }
-        eventCounts = TraceEventKind.allCases.filter { $0 != .dropped }.map { ($0, fold.counts[Int($0.rawValue)]) }
-        workers = fold.workers.values.sorted { $0.id < $1.id }
-        servers = fold.servers.values.sorted { $0.id < $1.id }
-        lastKeyframe = fold.lastKeyframe
+        var workerNames: [UInt32: String] = [:]
+        var serverNames: [UInt32: String] = [:]
+        for e in reader.info.entities {
+            if e.kind == .worker { workerNames[e.id] = e.name } else { serverNames[e.id] = e.name }
+        }
+        var fold = EventFold(
+            declaredWorkers: Array(workerNames.keys),
+            declaredServers: serverNames.keys.filter { $0 <= UInt32(UInt16.max) }.map { UInt16($0) },
+            maxRows: Self.maxRows, keepsLatencySamples: true)
+        try reader.forEachRecord { record in
+            switch record {
+            case .keyframe(let snapshot): fold.ingest(snapshot: snapshot)
+            case .gap(let gap): fold.ingest(gap: gap)
+            case .event(let e): fold.ingest(e)
+            }
+        }
+        eventCounts = TraceEventKind.allCases.filter { $0 != .dropped }.map { ($0, fold.kindCounts[Int($0.rawValue)]) }
+        workers = fold.workers.sorted { $0.id < $1.id }.map { w in
+            WorkerRow(w.id, name: workerNames[w.id] ?? "w\(w.id)", tally: w.tally)
+        }
+        servers = fold.servers.sorted { $0.id < $1.id }.map { s in
+            ServerRow(s.id, name: serverNames[UInt32(s.id)] ?? "srv\(s.id)", tally: s.tally)
+        }
+        lastKeyframe = fold.lastSnapshot
+    }
+
+    /// Bounds the rows a hostile file can create.
+    static let maxRows = 1 << 16
+}
+
+extension TraceReport.WorkerRow {
+    /// A worker's line from its tally in the fold.
+    init(_ id: UInt32, name: String, tally t: WorkerTally) {
+        self.init(id: id, name: name)
+        switches = t.switches
+        blocks = t.blocks
+        wakes = t.wakes
+        waits = t.waits
+        preemptions = t.preemptions
+        timeouts = t.timeouts
+        handoffs = t.handoffs
+        runNanos = t.runNanos
+        wakeToRun = t.wakeToRun ?? LatencyStats()
     }
 }
 
-/// The per-record fold behind `TraceReport`.
-struct ReportFold {
-    var counts = [UInt64](repeating: 0, count: 256)
-    var workers: [UInt32: TraceReport.WorkerRow] = [:]
-    var servers: [UInt16: TraceReport.ServerRow] = [:]
-    /// When each running worker was switched in.
-    var runStart: [UInt32: UInt64] = [:]
-    var lastKeyframe: Snapshot?
-    private let workerNames: [UInt32: String]
-    private let serverNames: [UInt32: String]
-    /// Bounds the rows a hostile file can create.
-    private static let maxRows = 1 << 16
-
-    init(info: RunInfo) {
-        var w: [UInt32: String] = [:]
-        var s: [UInt32: String] = [:]
-        for e in info.entities {
-            if e.kind == .worker { w[e.id] = e.name } else { s[e.id] = e.name }
-        }
-        workerNames = w
-        serverNames = s
-        for (id, name) in w { workers[id] = TraceReport.WorkerRow(id: id, name: name) }
-        for (id, name) in s where id <= UInt32(UInt16.max) {
-            servers[UInt16(id)] = TraceReport.ServerRow(id: UInt16(id), name: name)
-        }
-    }
-
-    mutating func add(_ record: TraceRecord) {
-        switch record {
-        case .keyframe(let snapshot): lastKeyframe = snapshot
-        case .gap: runStart.removeAll()  // runs in progress are unknown now
-        case .event(let e): add(e)
-        }
-    }
-
-    private mutating func add(_ e: TraceEvent) {
-        counts[Int(e.kind.rawValue)] += 1
-        if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
-            servers[e.server] != nil || servers.count < Self.maxRows
-        {
-            let name = serverNames[UInt32(e.server)]
-            // In place (the default subscript's modify accessor): no copy of the row per event.
-            Self.apply(
-                e, to: &servers[e.server, default: TraceReport.ServerRow(id: e.server, name: name ?? "srv\(e.server)")])
-        }
-        guard e.worker != TraceEvent.noWorker, e.kind != .baselineSample, e.kind != .serverIdle,
-            e.kind != .serverWake, e.kind != .keyframe,
-            workers[e.worker] != nil || workers.count < Self.maxRows
-        else { return }
-        var runEnded: UInt64?
-        switch e.kind {
-        case .switchTo: runStart[e.worker] = e.timestamp
-        case .block, .wait, .preempt, .handoff, .exit:
-            if let start = runStart.removeValue(forKey: e.worker), e.timestamp >= start {
-                runEnded = e.timestamp - start
-            }
-        default: break
-        }
-        let name = workerNames[e.worker]
-        // In place: a copied row would copy its latency samples on every event.
-        Self.apply(
-            e, runNanos: runEnded,
-            to: &workers[e.worker, default: TraceReport.WorkerRow(id: e.worker, name: name ?? "w\(e.worker)")])
-    }
-
-    private static func apply(_ e: TraceEvent, to row: inout TraceReport.ServerRow) {
-        switch e.kind {
-        case .switchTo: row.switches += 1
-        case .serverIdle: row.idles += 1
-        default: row.idleNanos &+= e.arg
-        }
-    }
-
-    private static func apply(_ e: TraceEvent, runNanos: UInt64?, to row: inout TraceReport.WorkerRow) {
-        switch e.kind {
-        case .switchTo:
-            row.switches += 1
-            if e.arg > 0 { row.wakeToRun.add(e.arg) }
-        case .block: row.blocks += 1
-        case .wake: row.wakes += 1
-        case .wait: row.waits += 1
-        case .preempt: row.preemptions += 1
-        case .timeout: row.timeouts += 1
-        case .handoff: row.handoffs += 1
-        default: break
-        }
-        if let runNanos { row.runNanos &+= runNanos }
+extension TraceReport.ServerRow {
+    /// A server's line from its tally in the fold.
+    init(_ id: UInt16, name: String, tally t: ServerTally) {
+        self.init(id: id, name: name)
+        switches = t.switches
+        idles = t.idles
+        idleNanos = t.idleNanos
     }
 }
