@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "UMCGSystem", targets: ["UMCGSystem"]),
         .library(name: "UMCGEngine", targets: ["UMCGEngine"]),
         .library(name: "UMCGTrace", targets: ["UMCGTrace"]),
+        .library(name: "UMCGAnalysis", targets: ["UMCGAnalysis"]),
         .library(name: "UMCGTop", targets: ["UMCGTop"]),
     ],
     dependencies: [
@@ -23,19 +24,22 @@ let package = Package(
         .target(name: "UMCGSystem", dependencies: ["CUMCGShims"]),
         // The wire: events, rings, the trace file. Knows nothing of the engine or the terminal.
         .target(name: "UMCGTrace", dependencies: ["UMCGSystem"]),
+        // One fold of the event stream, shared by the dashboard, the report and the exporters.
+        .target(name: "UMCGAnalysis", dependencies: ["UMCGSystem", "UMCGTrace"]),
         .target(name: "UMCGEngine", dependencies: ["UMCGSystem", "UMCGTrace"]),
         .target(
             name: "UMCGTop",
             dependencies: [
-                "UMCGSystem", "UMCGTrace", "UMCGEngine", "CNcurses",
+                "UMCGSystem", "UMCGTrace", "UMCGAnalysis", "UMCGEngine", "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
         .testTarget(name: "UMCGSystemTests", dependencies: ["UMCGSystem"]),
         .testTarget(name: "UMCGTraceTests", dependencies: ["UMCGTrace", "UMCGSystem"]),
+        .testTarget(name: "UMCGAnalysisTests", dependencies: ["UMCGAnalysis", "UMCGTrace", "UMCGSystem"]),
         .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "UMCGSystem", "CUMCGShims"]),
         .testTarget(
-            name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
+            name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
             exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

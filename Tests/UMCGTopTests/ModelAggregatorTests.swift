@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGAnalysis
 import UMCGSystem
 import UMCGTrace
 

@@ -1,4 +1,5 @@
 import Testing
+import UMCGAnalysis
 import UMCGSystem
 
 @testable import UMCGTop

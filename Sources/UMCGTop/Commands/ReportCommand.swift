@@ -1,4 +1,5 @@
 import ArgumentParser
+import UMCGAnalysis
 import UMCGSystem
 import UMCGTrace
 

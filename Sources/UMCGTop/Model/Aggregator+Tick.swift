@@ -20,11 +20,12 @@ extension Aggregator {
     /// Copies the folded tables into the model unless the live UI is paused.
     private func publish() {
         if model.ui.paused && !model.mode.isReplay { return }
+        fold.syncRows()
         model.workers = fold.workerRows
         model.servers = fold.serverRows
         model.rates = fold.rates
         // Totals as of now; rates as of the last sample.
-        model.status.droppedTotal = max(fold.snapshotDropped, fold.markerDropped)
+        model.status.droppedTotal = fold.droppedTotal
         model.status.droppedRecent = fold.folded.droppedRecent
         model.status.eventsPerSecond = fold.folded.eventsPerSecond
         model.status.eventsTotal = fold.eventsTotal

@@ -1,7 +1,8 @@
 import UMCGSystem
 import UMCGTrace
 
-/// Folds trace events and lossless snapshots into a `DashboardModel`, deterministically.
+/// Folds trace events and lossless snapshots into a `DashboardModel`, deterministically: the
+/// shared `EventFold` keeps state and counters, `FoldState` the dashboard's windows and histories.
 ///
 /// Threading rule: one thread (the UI loop) calls everything. `ingest` never allocates in the
 /// steady state: entity tables are preallocated arrays indexed by dense id, and ids outside the

@@ -1,3 +1,4 @@
+import UMCGAnalysis
 import UMCGSystem
 import UMCGTrace
 
@@ -10,7 +11,7 @@ extension FoldState {
         if takeHistory { lastHistorySample = now }
 
         for w in workerRows.indices {
-            let totals = workerTracks[w].totals(at: now)
+            let totals = events.workers[w].totals(at: now)
             workerRows[w].totals = totals
             workerTracks[w].switchWindow.push(time: now, total: totals.switches)
             workerTracks[w].runWindow.push(time: now, total: totals.runNanos)
@@ -24,20 +25,21 @@ extension FoldState {
             workerRows[w].split =
                 sum > 0 ? TimeSplit(run: run / sum, runnable: runnable / sum, blocked: blocked / sum) : TimeSplit()
             if takeHistory { workerRows[w].history.append(workerRows[w].switchesPerSecond) }
-            if workerTracks[w].percentileCount != workerRows[w].wakeToRun.count {
-                workerTracks[w].percentileCount = workerRows[w].wakeToRun.count
-                workerRows[w].wakeToRunP50 = workerRows[w].wakeToRun.percentile(0.5)
-                workerRows[w].wakeToRunP99 = workerRows[w].wakeToRun.percentile(0.99)
+            let wakeToRun = events.workers[w].wakeToRun
+            if workerTracks[w].percentileCount != wakeToRun.count {
+                workerTracks[w].percentileCount = wakeToRun.count
+                workerRows[w].wakeToRunP50 = wakeToRun.percentile(0.5)
+                workerRows[w].wakeToRunP99 = wakeToRun.percentile(0.99)
             }
         }
 
         var engineSwitches: UInt64 = 0
         for s in serverRows.indices {
-            let switches = serverTracks[s].switches
+            let switches = events.servers[s].switches
             engineSwitches &+= switches
             serverRows[s].switches = switches
             serverTracks[s].switchWindow.push(time: now, total: switches)
-            serverTracks[s].busyWindow.push(time: now, total: serverTracks[s].busy(at: now))
+            serverTracks[s].busyWindow.push(time: now, total: events.servers[s].busy(at: now))
             serverRows[s].switchesPerSecond = serverTracks[s].switchWindow.ratePerSecond() ?? 0
             if let d = serverTracks[s].busyWindow.delta() {
                 serverRows[s].utilisation = min(1, Double(d.value) / Double(d.nanos))
@@ -48,7 +50,7 @@ extension FoldState {
         engineCyclesWindow.push(time: now, total: engineSwitches / 2)
         for m in BaselineMethod.allCases {
             let i = Int(m.rawValue)
-            baselines[i].sampleWindow.push(time: now, total: baselines[i].sampleCycles)
+            baselines[i].sampleWindow.push(time: now, total: events.baselineSampleCycles[i])
         }
         var r = rates
         update(&r.futex, .futex, engineFallback: false)
@@ -62,7 +64,7 @@ extension FoldState {
         }
 
         eventsWindow.push(time: now, total: eventsTotal)
-        let dropsTotal = max(snapshotDropped, markerDropped)
+        let dropsTotal = droppedTotal
         dropsWindow.push(time: now, total: dropsTotal)
         folded.droppedTotal = dropsTotal
         folded.droppedRecent = dropsWindow.delta()?.value ?? 0
@@ -78,7 +80,7 @@ extension FoldState {
         let source: RateSource =
             if b.hasCounters {
                 .counters
-            } else if b.hasSamples {
+            } else if events.hasBaselineSamples[Int(m.rawValue)] {
                 .samples
             } else if engineFallback, engineCyclesWindow.latestTotal ?? 0 > 0 {
                 .engineSwitches

@@ -1,3 +1,4 @@
+import UMCGAnalysis
 import UMCGSystem
 import UMCGTrace
 

@@ -1,3 +1,4 @@
+import UMCGAnalysis
 import UMCGTrace
 
 /// One record of a synthetic trace, in file order.

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import UMCGSystem
+import UMCGTrace
 
-@testable import UMCGTrace
+@testable import UMCGAnalysis
 
 @Suite struct ExportChromeTests {
     static func export(_ scenario: ExportScenario) throws -> (

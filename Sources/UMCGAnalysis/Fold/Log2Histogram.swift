@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// A fixed-size histogram of nanosecond values in power-of-two buckets.
 ///
 /// Bucket `b` holds values whose bit length is `b`: bucket 0 holds 0, bucket 1 holds 1,

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// Why a worker left its server lane in an export.
 public enum LeaveReason: Sendable, Equatable {
     /// It entered a blocking section.
@@ -23,7 +25,8 @@ public enum LeaveReason: Sendable, Equatable {
     var prevState: Int64 {
         switch self {
         case .blocked(let reason):
-            reason == .io || reason == .read ? PerfettoField.TaskState.uninterruptible : PerfettoField.TaskState.interruptible
+            reason == .io || reason == .read
+                ? PerfettoField.TaskState.uninterruptible : PerfettoField.TaskState.interruptible
         case .exited: PerfettoField.TaskState.dead
         case .resynced(.blocked?): PerfettoField.TaskState.interruptible
         case .resynced(.exited?): PerfettoField.TaskState.dead

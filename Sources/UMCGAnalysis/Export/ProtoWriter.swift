@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// The protobuf wire types the exporter writes (protobuf encoding spec, "Message Structure").
 public enum ProtoWireType: UInt8, Sendable {
     /// int32, int64, uint32, uint64, bool, enum.

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 // Perfetto protobuf field numbers used by `PerfettoExporter`, copied by hand from
 // Perfetto's official protos (github.com/google/perfetto, Apache-2.0):
 //   protos/perfetto/trace/trace.proto                          (Trace)

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// A counter track of an export: switches per second of one method.
 public enum RateTrack: Sendable, Hashable, CaseIterable {
     /// Context switches on the UMCG server lanes (from switch, handoff and leave events).

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// A minimal streaming JSON text builder for the Chrome exporter: raw pieces, escaped
 /// strings, microsecond timestamps and array separators, appended as UTF-8 bytes.
 struct JSONWriter: Sendable {

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// The part both exporters share: records → time order → lane transitions and counter samples.
 ///
 /// Exporters push records, then render and clear `transitions` and `samples`.

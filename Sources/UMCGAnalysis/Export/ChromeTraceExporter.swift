@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// Streams a recorded run into Chrome trace JSON (`{"traceEvents": [...]}`), which
 /// chrome://tracing, Perfetto's UI and speedscope-like viewers open. Meant for small traces:
 /// JSON costs about 100 bytes per event.

@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// Streams a recorded run into a Perfetto trace (`.pftrace`: a protobuf `Trace`, i.e.
 /// repeated `TracePacket` as field 1), which ui.perfetto.dev and trace_processor open.
 ///
@@ -123,7 +125,8 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
                 p.message(PerfettoField.Packet.trackDescriptor) { track in
                     track.uint(PerfettoField.Track.uuid, Self.uuid(of: rate))
                     track.string(PerfettoField.Track.name, rate.name)
-                    track.message(PerfettoField.Track.counter) { counter in counter.uint(PerfettoField.Track.counterUnit, PerfettoField.Track.unitCount)
+                    track.message(PerfettoField.Track.counter) { counter in
+                        counter.uint(PerfettoField.Track.counterUnit, PerfettoField.Track.unitCount)
                     }
                 }
             }
@@ -157,7 +160,9 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
             if let timestamp { p.uint(PerfettoField.Packet.timestamp, timestamp) }
             body(&p)
             p.uint(PerfettoField.Packet.trustedPacketSequenceId, Self.sequenceId)
-            if clearsState { p.uint(PerfettoField.Packet.sequenceFlags, PerfettoField.Packet.seqIncrementalStateCleared) }
+            if clearsState {
+                p.uint(PerfettoField.Packet.sequenceFlags, PerfettoField.Packet.seqIncrementalStateCleared)
+            }
         }
     }
 

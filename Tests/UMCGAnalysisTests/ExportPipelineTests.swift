@@ -1,7 +1,8 @@
 import Testing
 import UMCGSystem
+import UMCGTrace
 
-@testable import UMCGTrace
+@testable import UMCGAnalysis
 
 @Suite struct ExportPipelineTests {
     @Test func reorderBufferSortsWithinItsWindowAndStaysBounded() {

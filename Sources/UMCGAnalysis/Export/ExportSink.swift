@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// Why an export failed: a one-line reason for `umcgtop: error: …`.
 public enum ExportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The output could not be written (the sink's one-line reason).

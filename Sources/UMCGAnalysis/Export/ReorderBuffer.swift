@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// A record on its way into an exporter.
 enum ExportItem: Sendable {
     case event(TraceEvent)

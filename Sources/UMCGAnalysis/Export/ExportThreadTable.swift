@@ -1,3 +1,5 @@
+import UMCGTrace
+
 /// A worker as an exported thread: a stable pid and a display name.
 public struct ExportThread: Sendable, Equatable {
     /// The thread id shown in Perfetto / Chrome (the worker's tid, or a synthetic one).

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import UMCGSystem
+import UMCGTrace
 
-@testable import UMCGTrace
+@testable import UMCGAnalysis
 
 /// A decoded `.pftrace`: packets plus the sched events pulled out of the ftrace bundles.
 struct DecodedPerfetto {
@@ -74,10 +75,12 @@ struct DecodedPerfetto {
             }
             if let track = try packet.message(PerfettoField.Packet.trackDescriptor) {
                 let uuid = try #require(track.first(PerfettoField.Track.uuid)).scalar
-                tracks.append((uuid, track.first(PerfettoField.Track.name)?.string, track.has(PerfettoField.Track.counter)))
+                tracks.append(
+                    (uuid, track.first(PerfettoField.Track.name)?.string, track.has(PerfettoField.Track.counter)))
                 if let thread = try track.message(PerfettoField.Track.thread) {
                     threadTracks[uuid] = (
-                        thread.first(PerfettoField.Track.threadPid)?.int32 ?? -1, thread.first(PerfettoField.Track.threadTid)?.int32 ?? -1,
+                        thread.first(PerfettoField.Track.threadPid)?.int32 ?? -1,
+                        thread.first(PerfettoField.Track.threadTid)?.int32 ?? -1,
                         thread.first(PerfettoField.Track.threadName)?.string ?? ""
                     )
                 }
@@ -122,11 +125,17 @@ struct DecodedPerfetto {
             #expect(packet.first(PerfettoField.Packet.trustedPacketSequenceId)?.scalar == 1)
         }
         let first = try #require(decoded.packets.first)
-        #expect(first.first(PerfettoField.Packet.sequenceFlags)?.scalar == PerfettoField.Packet.seqIncrementalStateCleared)
+        #expect(
+            first.first(PerfettoField.Packet.sequenceFlags)?.scalar == PerfettoField.Packet.seqIncrementalStateCleared)
         let clocks = try #require(try first.message(PerfettoField.Packet.clockSnapshot))
         let ids = try clocks.all(PerfettoField.ClockSnapshot.clocks).map { try $0.message().first(1)?.scalar }
-        #expect(ids == [PerfettoField.ClockSnapshot.boottime, PerfettoField.ClockSnapshot.monotonic, PerfettoField.ClockSnapshot.realtime])
-        #expect(clocks.first(PerfettoField.ClockSnapshot.primaryTraceClock)?.scalar == PerfettoField.ClockSnapshot.boottime)
+        #expect(
+            ids == [
+                PerfettoField.ClockSnapshot.boottime, PerfettoField.ClockSnapshot.monotonic,
+                PerfettoField.ClockSnapshot.realtime,
+            ])
+        #expect(
+            clocks.first(PerfettoField.ClockSnapshot.primaryTraceClock)?.scalar == PerfettoField.ClockSnapshot.boottime)
     }
 
     @Test func schedSwitchesMatchTheSimulatedSwitches() throws {

@@ -1,0 +1,288 @@
+import UMCGTrace
+
+/// The one fold of the event stream: events, gaps and snapshots in, per-worker and per-server
+/// state and counters out. The dashboard, `umcgtop report` and the exporters read it and add
+/// their own views on top.
+///
+/// Deterministic and plain Swift: the same records in the same order give the same fold.
+/// Threading rule: one thread at a time (it is a value).
+///
+/// Two tables:
+/// - **dense**: ids `0..<n` fixed at creation (the dashboard): `workers[i].id == i`, ingest never
+///   allocates, and events naming other ids change nothing but counts;
+/// - **sparse**: declared entities plus ids first seen in events, up to `maxRows` each (the report
+///   over an untrusted file); `workers` is then in creation order.
+public struct EventFold: Sendable {
+    /// The workers, dense by id or in creation order (see the type's comment).
+    public internal(set) var workers: [WorkerFold] = []
+    /// The servers, dense by id or in creation order (see the type's comment).
+    public internal(set) var servers: [ServerFold] = []
+    /// Events per kind (index: raw value), `.dropped` markers included.
+    public internal(set) var kindCounts = [UInt64](repeating: 0, count: 256)
+    /// Events folded (every kind).
+    public internal(set) var eventsTotal: UInt64 = 0
+    /// Timestamp of the newest event or snapshot seen.
+    public internal(set) var latestTimestamp: UInt64 = 0
+    /// Events lost, by the drop markers and gap records seen.
+    public internal(set) var markerDropped: UInt64 = 0
+    /// Events lost, by the newest snapshot's lossless count.
+    public internal(set) var snapshotDropped: UInt64 = 0
+    /// Baseline cycles from `.baselineSample` events, indexed by `BaselineMethod.rawValue`.
+    public internal(set) var baselineSampleCycles = [UInt64](repeating: 0, count: 4)
+    /// Whether any `.baselineSample` event came, indexed by `BaselineMethod.rawValue`.
+    public internal(set) var hasBaselineSamples = [Bool](repeating: false, count: 4)
+    /// The last snapshot folded (a replay keyframe or a live poll), if any.
+    public internal(set) var lastSnapshot: Snapshot?
+
+    private let denseWorkers: Int
+    private let denseServers: Int
+    private let maxRows: Int
+    private let keepsLatencySamples: Bool
+    private var workerSlots: [UInt32: Int] = [:]
+    private var serverSlots: [UInt16: Int] = [:]
+
+    /// A dense fold over ids `0..<workers` and `0..<servers`, without exact latency samples.
+    public init(denseWorkers: Int, denseServers: Int) {
+        self.denseWorkers = max(0, denseWorkers)
+        self.denseServers = max(0, min(denseServers, Int(TraceEvent.noServer)))
+        maxRows = 0
+        keepsLatencySamples = false
+        workers = (0..<self.denseWorkers).map { WorkerFold(id: UInt32($0), keepsLatencySamples: false) }
+        servers = (0..<self.denseServers).map { ServerFold(id: UInt16($0)) }
+    }
+
+    /// A sparse fold: `declaredWorkers` and `declaredServers` exist from the start, and ids first
+    /// seen in events are added while each table has fewer than `maxRows` entries.
+    /// `keepsLatencySamples` keeps exact wake→run samples in each worker's tally.
+    public init(
+        declaredWorkers: [UInt32], declaredServers: [UInt16], maxRows: Int, keepsLatencySamples: Bool
+    ) {
+        denseWorkers = 0
+        denseServers = 0
+        self.maxRows = maxRows
+        self.keepsLatencySamples = keepsLatencySamples
+        for id in declaredWorkers { _ = addWorker(id) }
+        for id in declaredServers { _ = addServer(id) }
+    }
+
+    // MARK: - Slots
+
+    /// The index in `workers` of worker `id`, nil if it has none.
+    @inline(__always)
+    public func workerSlot(_ id: UInt32) -> Int? {
+        if Int(id) < denseWorkers { return Int(id) }
+        return maxRows > 0 ? workerSlots[id] : nil
+    }
+
+    /// The index in `servers` of server `id`, nil if it has none.
+    @inline(__always)
+    public func serverSlot(_ id: UInt16) -> Int? {
+        if Int(id) < denseServers { return Int(id) }
+        return maxRows > 0 ? serverSlots[id] : nil
+    }
+
+    private mutating func addWorker(_ id: UInt32) -> Int {
+        if let slot = workerSlots[id] { return slot }
+        workers.append(WorkerFold(id: id, keepsLatencySamples: keepsLatencySamples))
+        workerSlots[id] = workers.count - 1
+        return workers.count - 1
+    }
+
+    private mutating func addServer(_ id: UInt16) -> Int {
+        if let slot = serverSlots[id] { return slot }
+        servers.append(ServerFold(id: id))
+        serverSlots[id] = servers.count - 1
+        return servers.count - 1
+    }
+
+    /// Sparse tables: adds the entities `e` is the first to name (a server that switches, idles
+    /// or wakes; the worker of a worker event).
+    private mutating func addEntities(of e: TraceEvent) {
+        guard maxRows > 0 else { return }
+        if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
+            serverSlots[e.server] == nil, servers.count < maxRows
+        {
+            _ = addServer(e.server)
+        }
+        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(e.kind), workerSlots[e.worker] == nil,
+            workers.count < maxRows
+        {
+            _ = addWorker(e.worker)
+        }
+    }
+
+    /// Whether events of `kind` are about their worker (and counted in its tally).
+    static func isWorkerEvent(_ kind: TraceEventKind) -> Bool {
+        switch kind {
+        case .baselineSample, .serverIdle, .serverWake, .keyframe: false
+        default: true
+        }
+    }
+
+    // MARK: - Events
+
+    /// Folds one event.
+    public mutating func ingest(_ e: TraceEvent) {
+        eventsTotal &+= 1
+        kindCounts[Int(e.kind.rawValue)] &+= 1
+        if e.timestamp > latestTimestamp { latestTimestamp = e.timestamp }
+        addEntities(of: e)
+        if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
+            let s = serverSlot(e.server)
+        {
+            servers[s].tally.count(e)
+        }
+        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(e.kind), let w = workerSlot(e.worker) {
+            workers[w].tally.count(e)
+        }
+        switch e.kind {
+        case .serverIdle:
+            serverIdle(e)
+            return
+        case .serverWake:
+            if let s = serverSlot(e.server) { servers[s].state = .running }
+            return
+        case .baselineSample:
+            baselineSample(e)
+            return
+        case .dropped:
+            markerDropped &+= e.arg
+            markUnknown(server: e.server, worker: e.worker)
+            return
+        case .keyframe:
+            return
+        default:
+            break
+        }
+        guard let w = workerSlot(e.worker) else { return }
+        workerEvent(e, w)
+    }
+
+    /// The state machine of one worker event (not a server, baseline, marker or keyframe event).
+    private mutating func workerEvent(_ e: TraceEvent, _ w: Int) {
+        let ts = e.timestamp
+        let counts = ts > workers[w].snapTime
+        switch e.kind {
+        case .register:
+            if workers[w].show(.idle, at: ts) { workers[w].runnableSince = ts }
+        case .exit:
+            endRun(w, at: ts, record: false)
+            _ = workers[w].show(.exited, at: ts)
+        case .switchTo:
+            switchIn(w, server: e.server, at: ts, waited: e.arg, counts: counts)
+        case .block:
+            if counts { workers[w].since.blocks &+= 1 }
+            workers[w].lastBlockReason = BlockReason(rawValue: e.arg) ?? .other
+            endRun(w, at: ts, record: true)
+            _ = workers[w].show(.blocked, at: ts)
+        case .wake:
+            if counts { workers[w].since.wakes &+= 1 }
+            if workers[w].show(.runnable, at: ts) { workers[w].runnableSince = ts }
+        case .wait, .preempt:
+            if counts {
+                if e.kind == .wait {
+                    workers[w].since.waits &+= 1
+                } else {
+                    workers[w].since.preemptions &+= 1
+                }
+            }
+            if e.arg > 0 {
+                workers[w].runLength.record(e.arg)
+                endRun(w, at: ts, record: false)
+            } else {
+                endRun(w, at: ts, record: true)
+            }
+            if workers[w].show(e.kind == .wait ? .waiting : .runnable, at: ts) { workers[w].runnableSince = ts }
+        case .timeout:
+            if counts { workers[w].since.timeouts &+= 1 }
+            if workers[w].eventState == .waiting { _ = workers[w].show(.runnable, at: ts) }
+        case .handoff:
+            handoff(e, w)
+        case .serverIdle, .serverWake, .baselineSample, .dropped, .keyframe:
+            break
+        }
+    }
+
+    /// `w` hands its server to the worker in `arg`, which now runs there.
+    private mutating func handoff(_ e: TraceEvent, _ w: Int) {
+        let ts = e.timestamp
+        endRun(w, at: ts, record: true)
+        if workers[w].show(.waiting, at: ts) { workers[w].runnableSince = ts }
+        // The engine counts no switch for a handoff (its `.wait` was already counted), so
+        // neither do we: counters stay consistent.
+        guard e.arg <= UInt64(UInt32.max), let target = workerSlot(UInt32(e.arg)) else { return }
+        if workers[target].show(.running, at: ts) {
+            workers[target].runStart = ts
+            workers[target].runnableSince = 0
+            if let s = serverSlot(e.server) {
+                workers[target].server = e.server
+                servers[s].currentWorker = workers[target].id
+            }
+        }
+    }
+
+    private mutating func switchIn(_ w: Int, server: UInt16, at ts: UInt64, waited: UInt64, counts: Bool) {
+        if counts { workers[w].since.switches &+= 1 }
+        let since = workers[w].runnableSince
+        if waited > 0 {
+            workers[w].wakeToRun.record(waited)
+        } else if since > 0, ts >= since {
+            workers[w].wakeToRun.record(ts - since)
+        }
+        if workers[w].show(.running, at: ts) {
+            workers[w].runStart = ts
+            workers[w].runnableSince = 0
+            if server != TraceEvent.noServer { workers[w].server = server }
+        }
+        guard let s = serverSlot(server) else { return }
+        if ts > servers[s].snapTime { servers[s].sinceSwitches &+= 1 }
+        servers[s].currentWorker = workers[w].id
+        servers[s].state = .running
+        if servers[s].busySince == 0 { servers[s].busySince = max(ts, servers[s].snapTime) }
+    }
+
+    /// The worker stops running: optionally records the run length and clears its server's current worker.
+    private mutating func endRun(_ w: Int, at ts: UInt64, record: Bool) {
+        let start = workers[w].runStart
+        if record, start > 0, ts >= start { workers[w].runLength.record(ts - start) }
+        workers[w].runStart = 0
+        if let s = serverSlot(workers[w].server), servers[s].currentWorker == workers[w].id {
+            servers[s].currentWorker = TraceEvent.noWorker
+        }
+    }
+
+    private mutating func serverIdle(_ e: TraceEvent) {
+        guard let s = serverSlot(e.server) else { return }
+        servers[s].state = .idle
+        servers[s].currentWorker = TraceEvent.noWorker
+        let since = servers[s].busySince
+        if since > 0, e.timestamp > since, e.timestamp > servers[s].snapTime {
+            servers[s].sinceBusy &+= e.timestamp - since
+        }
+        servers[s].busySince = 0
+    }
+
+    private mutating func baselineSample(_ e: TraceEvent) {
+        guard e.worker <= UInt32(UInt8.max), let m = BaselineMethod(rawValue: UInt8(e.worker)),
+            Int(m.rawValue) < baselineSampleCycles.count
+        else { return }
+        baselineSampleCycles[Int(m.rawValue)] &+= e.arg
+        hasBaselineSamples[Int(m.rawValue)] = true
+    }
+
+    /// A gap: rings are per server, so every worker last seen on the marker's server may have
+    /// lost events (plus the worker the marker names); with no valid server, every worker.
+    /// Runs in progress are forgotten by the tallies.
+    mutating func markUnknown(server: UInt16, worker: UInt32) {
+        let onServer = serverSlot(server) != nil
+        if onServer || worker == TraceEvent.noWorker {
+            for w in workers.indices where !onServer || workers[w].server == server {
+                if workers[w].state != .exited { workers[w].state = .unknown }
+            }
+        }
+        if let w = workerSlot(worker), workers[w].state != .exited {
+            workers[w].state = .unknown
+        }
+        for w in workers.indices { workers[w].tally.runStart = nil }
+    }
+}

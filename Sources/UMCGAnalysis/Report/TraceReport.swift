@@ -1,0 +1,121 @@
+import UMCGTrace
+
+/// What `umcgtop report` prints: the file summary, event counts per kind, and per-worker scheduling
+/// statistics in the spirit of `perf sched latency`, computed by one pass over a trace.
+public struct TraceReport: Sendable {
+    /// One worker's line.
+    public struct WorkerRow: Sendable, Equatable {
+        /// Dense worker id.
+        public var id: UInt32
+        /// Name from the header (or "w<id>" / "srv<id>").
+        public var name: String
+        /// Switches to it (worker) / by it (server).
+        public var switches: UInt64 = 0
+        /// Blocking sections entered.
+        public var blocks: UInt64 = 0
+        /// Times it became runnable.
+        public var wakes: UInt64 = 0
+        /// Yields (UMCG_WAIT).
+        public var waits: UInt64 = 0
+        /// Preemptions.
+        public var preemptions: UInt64 = 0
+        /// Timeouts.
+        public var timeouts: UInt64 = 0
+        /// Direct handoffs to another worker.
+        public var handoffs: UInt64 = 0
+        /// ns between a switch to the worker and the event that ended that run (wait, block, preempt, handoff, exit).
+        public var runNanos: UInt64 = 0
+        /// wake→run latency: the `arg` of switch events that carry it.
+        public var wakeToRun = LatencyStats()
+    }
+
+    /// One server's line.
+    public struct ServerRow: Sendable, Equatable {
+        /// Dense server id.
+        public var id: UInt16
+        /// Name from the header (or "w<id>" / "srv<id>").
+        public var name: String
+        /// Switches to it (worker) / by it (server).
+        public var switches: UInt64 = 0
+        /// Times it went idle.
+        public var idles: UInt64 = 0
+        /// ns idle, from server-wake events' `arg`.
+        public var idleNanos: UInt64 = 0
+    }
+
+    /// The header of the file.
+    public var info: RunInfo
+    /// The reader's summary.
+    public var summary: TraceSummary
+    /// Events per kind (every kind except `.dropped`, which gaps count), in raw-value order.
+    public var eventCounts: [(kind: TraceEventKind, count: UInt64)]
+    /// Workers, by id.
+    public var workers: [WorkerRow]
+    /// Servers, by id.
+    public var servers: [ServerRow]
+    /// The last keyframe (lossless engine counters), if any.
+    public var lastKeyframe: Snapshot?
+
+    /// Events per byte accounting: file bytes / events (0 without events).
+    public var bytesPerEvent: Double { summary.events == 0 ? 0 : Double(summary.bytes) / Double(summary.events) }
+
+    /// Reads every record of `reader` once and folds it with `EventFold` (sparse: the header's
+    /// entities plus up to `maxRows` more first seen in events, since the file is untrusted).
+    public init(reader: TraceReader) throws {
+        info = reader.info
+        summary = reader.summary
+        var workerNames: [UInt32: String] = [:]
+        var serverNames: [UInt32: String] = [:]
+        for e in reader.info.entities {
+            if e.kind == .worker { workerNames[e.id] = e.name } else { serverNames[e.id] = e.name }
+        }
+        var fold = EventFold(
+            declaredWorkers: Array(workerNames.keys),
+            declaredServers: serverNames.keys.filter { $0 <= UInt32(UInt16.max) }.map { UInt16($0) },
+            maxRows: Self.maxRows, keepsLatencySamples: true)
+        try reader.forEachRecord { record in
+            switch record {
+            case .keyframe(let snapshot): fold.ingest(snapshot: snapshot)
+            case .gap(let gap): fold.ingest(gap: gap)
+            case .event(let e): fold.ingest(e)
+            }
+        }
+        eventCounts = TraceEventKind.allCases.filter { $0 != .dropped }.map { ($0, fold.kindCounts[Int($0.rawValue)]) }
+        workers = fold.workers.sorted { $0.id < $1.id }.map { w in
+            WorkerRow(w.id, name: workerNames[w.id] ?? "w\(w.id)", tally: w.tally)
+        }
+        servers = fold.servers.sorted { $0.id < $1.id }.map { s in
+            ServerRow(s.id, name: serverNames[UInt32(s.id)] ?? "srv\(s.id)", tally: s.tally)
+        }
+        lastKeyframe = fold.lastSnapshot
+    }
+
+    /// Bounds the rows a hostile file can create.
+    static let maxRows = 1 << 16
+}
+
+extension TraceReport.WorkerRow {
+    /// A worker's line from its tally in the fold.
+    init(_ id: UInt32, name: String, tally t: WorkerTally) {
+        self.init(id: id, name: name)
+        switches = t.switches
+        blocks = t.blocks
+        wakes = t.wakes
+        waits = t.waits
+        preemptions = t.preemptions
+        timeouts = t.timeouts
+        handoffs = t.handoffs
+        runNanos = t.runNanos
+        wakeToRun = t.wakeToRun ?? LatencyStats()
+    }
+}
+
+extension TraceReport.ServerRow {
+    /// A server's line from its tally in the fold.
+    init(_ id: UInt16, name: String, tally t: ServerTally) {
+        self.init(id: id, name: name)
+        switches = t.switches
+        idles = t.idles
+        idleNanos = t.idleNanos
+    }
+}

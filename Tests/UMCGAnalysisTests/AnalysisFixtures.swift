@@ -1,0 +1,113 @@
+import UMCGSystem
+
+@testable import UMCGTrace
+
+// A copy of the parts of UMCGTraceTests's fixtures the report tests need (test targets cannot share code).
+
+/// An in-memory sink that can fail after a number of bytes, writing only part of the failing write.
+final class MemorySink: TraceSink {
+    var bytes: [UInt8] = []
+    /// Fail once the output would exceed this many bytes (ENOSPC), after writing up to it.
+    var limit: Int
+    var closed = false
+    var syncs = 0
+
+    init(limit: Int = .max) { self.limit = limit }
+
+    func write(_ data: [UInt8]) throws(TraceFileError) {
+        if closed { throw .closed(reason: "memory sink closed") }
+        if bytes.count + data.count > limit {
+            bytes.append(contentsOf: data.prefix(max(0, limit - bytes.count)))
+            throw .system(operation: "write", path: "(memory)", errno: .ENOSPC)
+        }
+        bytes.append(contentsOf: data)
+    }
+
+    func truncate(to length: UInt64) -> Bool {
+        if Int(length) <= bytes.count { bytes.removeSubrange(Int(length)...) }
+        return true
+    }
+
+    func sync() throws(TraceFileError) { syncs += 1 }
+    func close() throws(TraceFileError) { closed = true }
+}
+
+/// Synthetic but realistic traces: several servers and workers, every event kind, drops, keyframes.
+enum Fixture {
+    static func info(servers: Int = 2, workers: Int = 8) -> RunInfo {
+        var entities: [Entity] = []
+        for s in 0..<servers {
+            entities.append(Entity(kind: .server, id: UInt32(s), name: "srv\(s)", tid: 1000 + Int32(s)))
+        }
+        for w in 0..<workers {
+            entities.append(Entity(kind: .worker, id: UInt32(w), name: "mixed-\(w)", tid: 2000 + Int32(w)))
+        }
+        return RunInfo(
+            backend: "emulated", backendReason: "no UMCG syscall on Linux 6.1", kernel: "Linux 6.1.0", hostname: "test",
+            cpus: 2, scenario: "mixed servers=\(servers) workers=\(workers)",
+            wallClockAnchorNs: 1_700_000_000_000_000_000,
+            monotonicAnchorNs: 1_000_000_000, entities: entities)
+    }
+
+    static func snapshot(at t: UInt64, servers: Int = 2, workers: Int = 8, seed: UInt64 = 1) -> Snapshot {
+        var rng = SplitMix64(seed: seed ^ t)
+        let s = (0..<servers).map { i in
+            var c = ServerCounters(id: UInt16(i), state: .running, currentWorker: UInt32(i))
+            c.switches = UInt64.random(in: 0...1_000_000, using: &rng)
+            c.busyNanos = t / 2
+            c.idleNanos = t / 3
+            c.runQueueDepth = 3
+            c.events = c.switches * 3
+            return c
+        }
+        let w = (0..<workers).map { i in
+            var c = WorkerCounters(
+                id: UInt32(i), state: WorkerState.allCases[i % WorkerState.allCases.count], server: UInt16(i % servers))
+            c.switches = UInt64.random(in: 0...100_000, using: &rng)
+            c.blocks = c.switches / 3
+            c.wakes = c.blocks
+            c.waits = c.switches / 2
+            c.preemptions = 7
+            c.timeouts = 2
+            c.runNanos = t / 4
+            c.runnableNanos = t / 5
+            c.blockedNanos = t / 6
+            return c
+        }
+        let b = [
+            BaselineCounters(method: .futex, cycles: t / 5000, activeNanos: t, placement: "same-cpu"),
+            BaselineCounters(method: .condvar, cycles: t / 9000, activeNanos: t, placement: "cross-cpu"),
+        ]
+        return Snapshot(timestamp: t, servers: s, workers: w, baselines: b, droppedEvents: 42)
+    }
+
+    /// Writes `events` into memory with a keyframe at the start and every `keyframeEvery` ns of event time.
+    /// Returns the file bytes and the records in the order written.
+    static func trace(
+        events: [TraceEvent], keyframeEvery: UInt64 = 1_000_000_000, chunkBytes: Int = 4096, finish: Bool = true
+    ) throws -> (bytes: [UInt8], records: [TraceRecord]) {
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: info(), chunkBytes: chunkBytes)
+        var records: [TraceRecord] = []
+        var nextKeyframe = (events.first?.timestamp ?? 0)
+        for e in events {
+            if e.timestamp >= nextKeyframe {
+                let snap = snapshot(at: e.timestamp)
+                try writer.appendKeyframe(snap)
+                records.append(.keyframe(snap))
+                let (sum, overflow) = e.timestamp.addingReportingOverflow(keyframeEvery)
+                nextKeyframe = overflow ? .max : sum
+            }
+            try writer.append(e)
+            if e.kind == .dropped {
+                records.append(
+                    .gap(TraceGap(timestamp: e.timestamp, count: e.arg, server: e.server, worker: e.worker, cpu: e.cpu))
+                )
+            } else {
+                records.append(.event(e))
+            }
+        }
+        if finish { try writer.finish() } else { try writer.flush() }
+        return (sink.bytes, records)
+    }
+}
