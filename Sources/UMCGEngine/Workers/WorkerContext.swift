@@ -114,6 +114,7 @@ public struct WorkerContext {
     /// WAKE on exit, then waits to be picked again. For code that may block in the kernel (I/O,
     /// locks, sleeps). `reason` is shown on the dashboard and in the trace. The section ends
     /// (WAKE) even when `body` throws, and its error is rethrown.
+    @discardableResult
     public mutating func blocking<R>(_ reason: BlockReason = .other, _ body: () throws -> R) throws -> R {
         try beginBlocking(reason)
         let result = Result { try body() }
