@@ -32,7 +32,8 @@ let package = Package(
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
         // A program running its own workload on the engine, through the public API only.
-        .executableTarget(name: "EmbeddedCounter", dependencies: ["UMCGEngine"], path: "Examples/EmbeddedCounter"),
+        .executableTarget(
+            name: "EmbeddedCounter", dependencies: ["UMCGEngine", "UMCGTop"], path: "Examples/EmbeddedCounter"),
         .testTarget(name: "UMCGSystemTests", dependencies: ["UMCGSystem"]),
         .testTarget(name: "UMCGTraceTests", dependencies: ["UMCGTrace", "UMCGSystem"]),
         // The engine as a program embeds it: public API only (no @testable).

@@ -63,6 +63,14 @@ public struct EngineConfiguration: Sendable {
         self.selector = selector
     }
 
+    /// This configuration with a fresh trace hub of `ringCapacity` slots per ring as `hub`, so a
+    /// program that only imports UMCGEngine gets events for the dashboard (`LiveSource(engine:)`).
+    public func traced(ringCapacity: Int = 1 << 16) -> EngineConfiguration {
+        var c = self
+        c.hub = TraceHub(ringCapacity: ringCapacity)
+        return c
+    }
+
     /// Most workers the engine can hold: `workers + reservedWorkers`.
     public var workerCapacity: Int { workers + reservedWorkers }
 

@@ -78,6 +78,18 @@ public final class LiveSource: EventSource {
             recordPath: configuration.recordPath, force: configuration.force)
     }
 
+    /// Shows `engine` through the trace hub it was created with (`EngineConfiguration.hub`, e.g.
+    /// from `EngineConfiguration.traced()`); see `init(engine:hub:baselines:recordPath:force:)`.
+    /// Throws `EngineError` when the engine has no hub.
+    public convenience init(engine: Engine, baselines: Bool = false, recordPath: String? = nil, force: Bool = false)
+        throws
+    {
+        guard let hub = engine.configuration.hub else {
+            throw EngineError("the engine has no trace hub: create it with EngineConfiguration(…).traced()")
+        }
+        try self.init(engine: engine, hub: hub, baselines: baselines, recordPath: recordPath, force: force)
+    }
+
     /// Shows `engine`, created with `hub` as its `EngineConfiguration.hub`: starts it unless it
     /// was started, then the baselines (when asked: they take about half a CPU) and the pump
     /// (and the recording file). `stop()` stops the engine. Throws a one-line error
