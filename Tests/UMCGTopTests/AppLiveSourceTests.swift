@@ -53,10 +53,12 @@ import UMCGTrace
                 try ctx.blocking(.sleep) { usleep(100) }
             }
         }
-        // The dashboard grows a row named after it, and its counters and blocks arrive.
+        // The dashboard grows a row named after it; its counters (snapshots) and its block events
+        // (the trace, which may trail the counters) arrive.
         #expect(
             Self.pump(source, &aggregator, seconds: 30) { m in
                 m.workers.count == 4 && m.workers[3].name == "late" && m.workers[3].totals.blocks > 0
+                    && m.workers[3].lastBlockReason == .sleep
             })
         #expect(aggregator.model.workers[3].lastBlockReason == .sleep)
         // `info` has it; the recording header (`startInfo`) does not.
@@ -65,6 +67,38 @@ import UMCGTrace
         source.stop()
         #expect(engine.exitedWorkerCount == 4)
         #expect(source.note == nil)
+    }
+
+    @Test func aRecordingKeepsTheStartEntitiesAndHoldsTheLateWorkersEvents() throws {
+        let path = EndToEnd.scratch("late.umcgtrace")
+        defer { unlink(path) }
+        let hub = TraceHub(ringCapacity: 1 << 18)
+        let engine = try Self.engine(hub: hub)
+        let source = try LiveSource(engine: engine, hub: hub, recordPath: path)
+        var aggregator = Aggregator(info: source.info, mode: .live, options: DashboardOptions(refreshMillis: 20))
+        let late = try engine.spawn(name: "late") { ctx in
+            while !ctx.shouldStop { try ctx.yield() }
+        }
+        #expect(
+            Self.pump(source, &aggregator, seconds: 30) { m in m.workers.count == 3 && m.workers[2].totals.switches > 0
+            }
+        )
+        source.stop()
+        #expect(source.note == nil)
+        let reader = try TraceReader.open(path: path)
+        // The header: the entities of the start (the format has no record to add one).
+        #expect(reader.info.entities.filter { $0.kind == .worker }.map(\.name) == ["pingpong-0", "pingpong-1"])
+        var lateEvents = 0
+        var lateInKeyframe = false
+        try reader.forEachRecord { record in
+            switch record {
+            case .event(let e) where e.worker == UInt32(late): lateEvents += 1
+            case .keyframe(let k): lateInKeyframe = lateInKeyframe || k.workers.contains { $0.id == UInt32(late) }
+            default: break
+            }
+        }
+        #expect(lateEvents > 0)
+        #expect(lateInKeyframe)
     }
 
     @Test func anEngineWritingIntoAnotherHubIsRefused() throws {

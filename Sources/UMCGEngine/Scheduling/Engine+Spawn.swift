@@ -56,7 +56,8 @@ extension Engine {
             guard index < workerCapacity else {
                 return .failure(
                     EngineError(
-                        "cannot spawn \(name): the engine holds \(workerCapacity) workers (reserve room with reservedWorkers)"
+                        "cannot spawn \(name): the engine holds \(workerCapacity) workers"
+                            + " (reserve room with reservedWorkers)"
                     ))
             }
             t.claim(name: name, workload: workload)

@@ -24,12 +24,13 @@ enum ThreadMilestone: Int {
 /// ```
 ///
 /// Threading rule: `start`/`stop` from one controlling thread; `spawn` from any thread;
-/// `snapshot`, `entities` and the other readers from any thread (they read atomics). Counters are lossless atomics; trace events
-/// go to one ring per server (servers emit every transition, using timestamps workers record in
-/// their rows), so 10,000 workers cost no rings.
+/// `snapshot`, `entities` and the other readers from any thread (they read atomics). Counters
+/// are lossless atomics; trace events go to one ring per server (servers emit every transition,
+/// using timestamps workers record in their rows), so 10,000 workers cost no rings.
 public final class Engine: @unchecked Sendable {
     // SAFETY: `let` fields are immutable after init; the slabs hold atomics only; the thread list,
-    // worker names and workers waiting for `start()` are behind a ThreadLock (pthread, TSan-visible); run queues are lock-free queues in raw memory freed in deinit.
+    // worker names and workers waiting for `start()` are behind a ThreadLock (pthread,
+    // TSan-visible); run queues are lock-free queues in raw memory freed in deinit.
 
     /// The configuration it runs.
     public let configuration: EngineConfiguration
@@ -138,9 +139,9 @@ public final class Engine: @unchecked Sendable {
             workerRows.set(w, WorkerField.state, UInt64(WorkerState.unregistered.rawValue))
             workerRows.set(w, WorkerField.server, UInt64(TraceEvent.noServer))
         }
-        for w in 0..<configuration.workers {
-            let name = "\(configuration.workload.rawValue)-\(w)"
-            threads.withLock { $0.claim(name: name, workload: configuration.workload) }
+        let (count, workload) = (configuration.workers, configuration.workload)
+        threads.withLock { t in
+            for w in 0..<count { t.claim(name: "\(workload.rawValue)-\(w)", workload: workload) }
         }
         // Relaxed: nothing else runs yet.
         spawned.store(configuration.workers, ordering: .relaxed)
@@ -164,10 +165,10 @@ public final class Engine: @unchecked Sendable {
         finished.deallocate()
     }
 
-    /// Starts the server threads and the workers of the configuration and those spawned so far,
-    /// and returns once each published its tid (so call
-    /// `runInfo()` after `start()` for a trace header with tids). Throws `EngineError` when started
-    /// twice or a thread cannot be created (the threads already started are stopped first).
+    /// Starts the server threads, the workers of the configuration and those spawned so far, and
+    /// returns once each published its tid (so call `runInfo()` after `start()` for a trace
+    /// header with tids). Throws `EngineError` when started twice or a thread cannot be created
+    /// (the threads already started are stopped first).
     public func start() throws {
         // AcquiringAndReleasing: one caller moves 0 → 1.
         guard phase.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else {
