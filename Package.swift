@@ -34,9 +34,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
+        // A program running its own workload on the engine, through the public API only.
+        .executableTarget(
+            name: "EmbeddedCounter", dependencies: ["UMCGEngine", "UMCGTop"], path: "Examples/EmbeddedCounter"),
         .testTarget(name: "UMCGSystemTests", dependencies: ["UMCGSystem"]),
         .testTarget(name: "UMCGTraceTests", dependencies: ["UMCGTrace", "UMCGSystem"]),
         .testTarget(name: "UMCGAnalysisTests", dependencies: ["UMCGAnalysis", "UMCGTrace", "UMCGSystem"]),
+        // The engine as a program embeds it: public API only (no @testable).
+        .testTarget(name: "UMCGEmbeddingTests", dependencies: ["UMCGEngine", "UMCGTrace"]),
         .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "UMCGSystem", "CUMCGShims"]),
         .testTarget(
             name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGEngine", "UMCGTrace", "UMCGSystem"],

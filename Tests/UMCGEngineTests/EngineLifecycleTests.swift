@@ -9,7 +9,7 @@ import UMCGTrace
 #endif
 
 @Suite struct EngineLifecycleTests {
-    static func config(_ workload: Workload, workers: Int = 8, servers: Int = 2) -> EngineConfiguration {
+    static func config(_ workload: BuiltinWorkload, workers: Int = 8, servers: Int = 2) -> EngineConfiguration {
         EngineConfiguration(
             servers: servers, workers: workers, workload: workload, backend: .emulated, workerStackBytes: 128 << 10)
     }
@@ -55,8 +55,8 @@ import UMCGTrace
         #expect(info.entities.count == 5)
     }
 
-    @Test(arguments: [Workload.io, .cpu, .pingpong])
-    func workloadsRunAndStop(_ workload: Workload) throws {
+    @Test(arguments: [BuiltinWorkload.io, .cpu, .pingpong])
+    func workloadsRunAndStop(_ workload: BuiltinWorkload) throws {
         var c = Self.config(workload, workers: 4)
         c.sliceNanos = 2_000_000  // the cpu workload gets preempted quickly
         let engine = try Engine(c)

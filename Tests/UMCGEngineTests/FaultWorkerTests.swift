@@ -7,12 +7,23 @@ import UMCGTrace
 /// The live engine when workers fail: a workload that throws, a worker thread that ends without
 /// UNREGISTER. Their servers see EXIT and carry on running the other workers.
 @Suite struct FaultWorkerTests {
-    static func engine(_ kind: WorkerFault.Kind, faulty: Set<Int>, workload: Workload = .pingpong) throws -> Engine {
-        var c = EngineConfiguration(
-            servers: 2, workers: 6, workload: workload, sliceNanos: 10_000_000, backend: .emulated,
-            hub: TraceHub(ringCapacity: 1 << 16), workerStackBytes: 128 << 10)
-        c.fault = WorkerFault(workers: faulty, steps: 50, kind: kind)
-        return try Engine(c)
+    /// Six workers of `workload` (spawned before start, so ids are 0…5), the `faulty` ones failing after 50 steps.
+    static func engine(_ kind: FaultyWorkload.Kind, faulty: Set<Int>, workload: BuiltinWorkload = .pingpong) throws
+        -> Engine
+    {
+        let c = EngineConfiguration(
+            servers: 2, workers: 0, workload: workload, reservedWorkers: 6, sliceNanos: 10_000_000,
+            backend: .emulated, hub: TraceHub(ringCapacity: 1 << 16), workerStackBytes: 128 << 10)
+        let engine = try Engine(c)
+        for w in 0..<6 {
+            let name = "\(workload.rawValue)-\(w)"
+            let id =
+                faulty.contains(w)
+                ? try engine.spawn(name: name, FaultyWorkload(base: workload, steps: 50, kind: kind))
+                : try engine.spawn(name: name, workload)
+            #expect(id == w)
+        }
+        return engine
     }
 
     /// Checks the faulty workers exited, the others keep switching, and stop joins everything.

@@ -13,8 +13,8 @@ import UMCGTrace
 @Suite(.serialized, .enabled(if: getenv("UMCG_SOAK") != nil)) struct SoakTests {
     static var seconds: Double { getenv("UMCG_SOAK").flatMap { Double(String(cString: $0)) } ?? 10 }
 
-    @Test(arguments: Workload.allCases)
-    func soak(_ workload: Workload) throws {
+    @Test(arguments: BuiltinWorkload.allCases)
+    func soak(_ workload: BuiltinWorkload) throws {
         let hub = TraceHub(ringCapacity: 1 << 16)
         let workers = workload == .cpu ? 8 : 64
         let engine = try Engine(

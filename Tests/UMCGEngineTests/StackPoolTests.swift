@@ -1,8 +1,8 @@
-@testable import UMCGSystem
 import CUMCGShims  // the vector-state check below needs the shims with nothing in between
 import Testing
 
 @testable import UMCGEngine
+@testable import UMCGSystem
 @testable import UMCGTrace
 
 #if canImport(Glibc)
@@ -56,8 +56,8 @@ func burnStack(_ bytes: Int, start: UInt = CPU.stackAddress()) -> UInt {
         #expect(StackUsage(pool).overflowed == 1)
     }
 
-    @Test(arguments: [Workload.mixed, .io, .cpu, .pingpong])
-    func everyWorkloadRunsOnPooledStacksWellWithinThem(_ workload: Workload) throws {
+    @Test(arguments: [BuiltinWorkload.mixed, .io, .cpu, .pingpong])
+    func everyWorkloadRunsOnPooledStacksWellWithinThem(_ workload: BuiltinWorkload) throws {
         var c = EngineConfiguration(
             servers: 2, workers: 6, workload: workload, sliceNanos: 2_000_000, backend: .emulated,
             workerStackBytes: 64 << 10)

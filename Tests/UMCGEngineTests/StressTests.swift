@@ -11,11 +11,11 @@ import UMCGTrace
     /// The engine: 2 servers × 64 workers × 400 steps of the stress mix, traced without drops.
     @Test func engineCountersMatchTheTrace() throws {
         let hub = TraceHub(ringCapacity: 1 << 19)
-        var c = EngineConfiguration(
-            servers: 2, workers: 64, workload: .mixed, sliceNanos: 30_000, handoff: .adaptive, backend: .emulated,
-            hub: hub, seed: 42, pinThreads: true, workerStackBytes: 128 << 10)
-        c.stressSteps = 400
+        let c = EngineConfiguration(
+            servers: 2, workers: 0, workload: .mixed, reservedWorkers: 64, sliceNanos: 30_000, handoff: .adaptive,
+            backend: .emulated, hub: hub, seed: 42, pinThreads: true, workerStackBytes: 128 << 10)
         let engine = try Engine(c)
+        for w in 0..<64 { try engine.spawn(name: "stress-\(w)", StressWorkload(steps: 400)) }
         try engine.start()
         let finished = waitUntil(seconds: 60) { engine.exitedWorkerCount == 64 || engine.failedWorkers > 0 }
         engine.stop()
@@ -130,7 +130,8 @@ import UMCGTrace
                         } else {
                             do throws(Errno) {
                                 try b.ctl(
-                                    .wait, absTimeout: SystemClock.realtimeNanos() + 20_000_000, events: events, eventCount: 8
+                                    .wait, absTimeout: SystemClock.realtimeNanos() + 20_000_000, events: events,
+                                    eventCount: 8
                                 )
                                 handle(8)
                             } catch {}
@@ -159,7 +160,8 @@ import UMCGTrace
                         } else if roll < 93 {
                             timed[w] = 1
                             do throws(Errno) {
-                                try b.ctl(.wait, absTimeout: SystemClock.realtimeNanos() + rng.next(in: 10_000...300_000))
+                                try b.ctl(
+                                    .wait, absTimeout: SystemClock.realtimeNanos() + rng.next(in: 10_000...300_000))
                             } catch  where error == .ETIMEDOUT {}
                             timed[w] = 0
                         } else {

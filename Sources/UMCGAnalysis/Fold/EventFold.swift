@@ -34,7 +34,8 @@ public struct EventFold: Sendable {
     /// The last snapshot folded (a replay keyframe or a live poll), if any.
     public internal(set) var lastSnapshot: Snapshot?
 
-    private let denseWorkers: Int
+    private var denseWorkers: Int
+    private let isDense: Bool
     private let denseServers: Int
     private let maxRows: Int
     private let keepsLatencySamples: Bool
@@ -44,11 +45,20 @@ public struct EventFold: Sendable {
     /// A dense fold over ids `0..<workers` and `0..<servers`, without exact latency samples.
     public init(denseWorkers: Int, denseServers: Int) {
         self.denseWorkers = max(0, denseWorkers)
+        isDense = true
         self.denseServers = max(0, min(denseServers, Int(TraceEvent.noServer)))
         maxRows = 0
         keepsLatencySamples = false
         workers = (0..<self.denseWorkers).map { WorkerFold(id: UInt32($0), keepsLatencySamples: false) }
         servers = (0..<self.denseServers).map { ServerFold(id: UInt16($0)) }
+    }
+
+    /// Grows a dense fold's worker table to ids `0..<count` (workers spawned while a run is live);
+    /// never shrinks, and does nothing to a sparse fold.
+    public mutating func growDenseWorkers(to count: Int) {
+        guard isDense, count > denseWorkers else { return }
+        workers += (denseWorkers..<count).map { WorkerFold(id: UInt32($0), keepsLatencySamples: false) }
+        denseWorkers = count
     }
 
     /// A sparse fold: `declaredWorkers` and `declaredServers` exist from the start, and ids first
@@ -59,6 +69,7 @@ public struct EventFold: Sendable {
     ) {
         denseWorkers = 0
         denseServers = 0
+        isDense = false
         self.maxRows = maxRows
         self.keepsLatencySamples = keepsLatencySamples
         for id in declaredWorkers { _ = addWorker(id) }

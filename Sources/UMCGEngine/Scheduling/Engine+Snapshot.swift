@@ -28,7 +28,8 @@ extension Engine {
         var servers: [ServerCounters] = []
         servers.reserveCapacity(configuration.servers)
         for s in 0..<configuration.servers {
-            let state = ServerState(rawValue: UInt8(truncatingIfNeeded: serverRows.get(s, ServerField.state))) ?? .stopped
+            let state =
+                ServerState(rawValue: UInt8(truncatingIfNeeded: serverRows.get(s, ServerField.state))) ?? .stopped
             let cur = serverRows.get(s, ServerField.current)
             var c = ServerCounters(
                 id: UInt16(s), state: state, currentWorker: cur == 0 ? TraceEvent.noWorker : UInt32(cur - 1))
@@ -40,9 +41,11 @@ extension Engine {
             servers.append(c)
         }
         var workers: [WorkerCounters] = []
-        workers.reserveCapacity(configuration.workers)
-        for w in 0..<configuration.workers {
-            let state = WorkerState(rawValue: UInt8(truncatingIfNeeded: workerRows.get(w, WorkerField.state))) ?? .unknown
+        let spawned = spawnedWorkerCount
+        workers.reserveCapacity(spawned)
+        for w in 0..<spawned {
+            let state =
+                WorkerState(rawValue: UInt8(truncatingIfNeeded: workerRows.get(w, WorkerField.state))) ?? .unknown
             var c = WorkerCounters(
                 id: UInt32(w), state: state, server: UInt16(truncatingIfNeeded: workerRows.get(w, WorkerField.server)))
             c.switches = workerRows.get(w, WorkerField.switches)
@@ -61,27 +64,26 @@ extension Engine {
             droppedEvents: configuration.hub?.dropped ?? 0)
     }
 
-    /// Servers ("srv0"…) then workers ("mixed-0"…), with thread ids once started.
+    /// Servers ("srv0"…) then the workers spawned so far ("mixed-0"… or their own names), with
+    /// thread ids once started.
     public var entities: [Entity] {
+        let names = threads.withLock { $0.names }
         var out: [Entity] = []
-        out.reserveCapacity(configuration.servers + configuration.workers)
+        out.reserveCapacity(configuration.servers + names.count)
         for s in 0..<configuration.servers {
             out.append(
                 Entity(
                     kind: .server, id: UInt32(s), name: "srv\(s)",
                     tid: Int32(truncatingIfNeeded: serverRows.get(s, ServerField.tid))))
         }
-        for w in 0..<configuration.workers {
+        for (w, name) in names.enumerated() {
             out.append(
                 Entity(
-                    kind: .worker, id: UInt32(w), name: workerName(w),
+                    kind: .worker, id: UInt32(w), name: name,
                     tid: Int32(truncatingIfNeeded: workerRows.get(w, WorkerField.tid))))
         }
         return out
     }
-
-    /// Worker `w`'s name ("mixed-3"): in the trace, the dashboard and the thread's own name.
-    func workerName(_ w: Int) -> String { "\(configuration.workload.rawValue)-\(w)" }
 
     /// The trace header facts of this run (anchors read now).
     public func runInfo() -> RunInfo {
@@ -97,7 +99,7 @@ extension Engine {
     public var memoryPerWorker: EngineMemoryReport {
         let backendBytes = (backend as? EmulatedBackend)?.bytesPerWorker ?? 0
         let queueBytes =
-            configuration.servers * EventQueue.bytes(capacity: runQueues[0].capacity) / configuration.workers
+            configuration.servers * EventQueue.bytes(capacity: runQueues[0].capacity) / workerCapacity
         return EngineMemoryReport(
             backendBytesPerWorker: backendBytes, engineBytesPerWorker: workerRows.rowBytes + queueBytes,
             stackBytesPerWorker: stackPool?.stackBytes ?? configuration.workerStackBytes)

@@ -2,8 +2,8 @@ import UMCGSystem
 import UMCGTrace
 
 extension Engine {
-    /// A worker thread: register, run the workload until stop, unregister (EXIT).
-    func runWorker(_ w: Int) {
+    /// A worker thread: register, run the workload until it returns, unregister (EXIT).
+    func runWorker(_ w: Int, name: String, workload: any Workload) {
         let tid = ThreadID.current()
         workerRows.set(w, WorkerField.tid, UInt64(UInt32(bitPattern: tid)))
         reached(.publishedTid)
@@ -22,42 +22,22 @@ extension Engine {
         let top = stackPool.map { UInt(bitPattern: $0.stack(w).baseAddress) + UInt($0.stackBytes) }
         // System stacks: the frames above this one (thread start, closure) fit in 1 KiB.
         workerRows.set(w, WorkerField.stackTop, UInt64(top ?? (CPU.stackAddress() + 1024)))
-        var ctx = WorkerContext(engine: self, index: w)
+        var ctx = WorkerContext(engine: self, index: w, name: name)
         ctx.followServerCPU()
-        let workload = configuration.workload
-        do throws(Errno) {
-            let limit = configuration.stressSteps
-            if limit > 0 {
-                var steps = 0
-                while steps < limit && !isStopping {
-                    try Workload.stressStep(&ctx)
-                    steps += 1
-                }
-            } else if let fault = configuration.fault, fault.workers.contains(w) {
-                var steps = 0
-                while steps < fault.steps && !isStopping {
-                    try workload.step(&ctx)
-                    steps += 1
-                }
-                switch fault.kind {
-                case .workloadThrows:
-                    throw WorkerFault.injectedError
-                case .threadExits:
-                    // The thread ends while RUNNING: no UNREGISTER, the backend's thread-exit hook
-                    // sends EXIT to the server, which traces it as `threadEnded`.
-                    workerRows.set(w, WorkerField.failed, 2)
-                    ctx.close()
-                    return
-                }
-            } else {
-                while !isStopping {
-                    try workload.step(&ctx)
-                }
-            }
+        do {
+            // One call per worker's life: the workload loops itself, so a step costs no dynamic dispatch.
+            try workload.run(&ctx)
         } catch {
             workerRows.set(w, WorkerField.failed, 1)
             // Relaxed: a statistic.
             failures.add(1, ordering: .relaxed)
+        }
+        if ctx.skipsUnregister {
+            // The thread ends while RUNNING: no UNREGISTER, the backend's thread-exit hook sends
+            // EXIT to the server, which traces it as `threadEnded`.
+            workerRows.set(w, WorkerField.failed, 2)
+            ctx.close()
+            return
         }
         ctx.close()
         do throws(Errno) {

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 import UMCGTrace
 
 /// Points in an engine thread's life that `Engine.start` and `Engine.stop` wait for.
@@ -15,13 +15,22 @@ enum ThreadMilestone: Int {
 /// The UMCG engine: N server threads running a user-space scheduler over M worker threads that run
 /// a `Workload`, all through one `UMCGBackend` (the futex emulation or the kernel's umcg_ctl).
 ///
-/// Threading rule: `start`/`stop` from one controlling thread; `snapshot`, `entities` and the
-/// other readers from any thread (they read atomics). Counters are lossless atomics; trace events
-/// go to one ring per server (servers emit every transition, using timestamps workers record in
-/// their rows), so 10,000 workers cost no rings.
+/// ```swift
+/// let engine = try Engine(EngineConfiguration(servers: 2, workers: 0, reservedWorkers: 4))
+/// try engine.spawn(name: "fetch-0") { ctx in
+///     while !ctx.shouldStop { try ctx.blocking(.read) { fetchSomething() } }
+/// }
+/// try engine.start()
+/// ```
+///
+/// Threading rule: `start`/`stop` from one controlling thread; `spawn` from any thread;
+/// `snapshot`, `entities` and the other readers from any thread (they read atomics). Counters
+/// are lossless atomics; trace events go to one ring per server (servers emit every transition,
+/// using timestamps workers record in their rows), so 10,000 workers cost no rings.
 public final class Engine: @unchecked Sendable {
-    // SAFETY: `let` fields are immutable after init; the slabs hold atomics only; the thread list
-    // is behind a ThreadLock (pthread, TSan-visible); run queues are lock-free queues in raw memory freed in deinit.
+    // SAFETY: `let` fields are immutable after init; the slabs hold atomics only; the thread list,
+    // worker names and workers waiting for `start()` are behind a ThreadLock (pthread,
+    // TSan-visible); run queues are lock-free queues in raw memory freed in deinit.
 
     /// The configuration it runs.
     public let configuration: EngineConfiguration
@@ -33,6 +42,8 @@ public final class Engine: @unchecked Sendable {
     public let backend: any UMCGBackend
     /// CPU ids servers are pinned to (server i on `allowedCPUs[i % count]`), never empty.
     public let allowedCPUs: [Int]
+    /// Most workers this engine holds (`configuration.workerCapacity`): `spawn` fails beyond it.
+    public let workerCapacity: Int
 
     let workerRows: CounterSlab
     let serverRows: CounterSlab
@@ -46,7 +57,9 @@ public final class Engine: @unchecked Sendable {
     /// Private futex hash buckets after `start()` grew it (-1: not known: not started, kernel
     /// backend, growth off, or no private hash in this kernel).
     let futexBuckets = Atomic<Int>(-1)
-    let threads = ThreadLock<(servers: [OSThread], workers: [OSThread])>(([], []))
+    let threads = ThreadLock(EngineThreads())
+    /// Workers spawned so far (their rows and names are set before it counts them).
+    let spawned = Atomic<Int>(0)
     /// Futex words counting threads that reached each `ThreadMilestone` (indexed by its raw value).
     let finished: UnsafeMutablePointer<Atomic<UInt32>>
     /// Whether servers prefetch the next workers before each switch (`ServerScheduler.prefetchNext`)
@@ -71,14 +84,19 @@ public final class Engine: @unchecked Sendable {
         guard configuration.servers <= Self.maxServers else {
             throw EngineError("servers must be at most \(Self.maxServers) (got \(configuration.servers))")
         }
-        guard configuration.workers >= 1 else {
-            throw EngineError("workers must be at least 1 (got \(configuration.workers))")
+        guard configuration.workers >= 0, configuration.reservedWorkers >= 0 else {
+            throw EngineError("workers and reserved workers must not be negative")
         }
-        guard configuration.workers <= Self.maxWorkers else {
-            throw EngineError("workers must be at most \(Self.maxWorkers) (got \(configuration.workers))")
+        let capacity = configuration.workerCapacity
+        guard capacity >= 1 else {
+            throw EngineError("workers must be at least 1 (got \(configuration.workers)), or reserve some to spawn")
+        }
+        guard capacity <= Self.maxWorkers else {
+            throw EngineError("workers must be at most \(Self.maxWorkers) (got \(capacity))")
         }
         guard configuration.sliceNanos >= 1_000 else { throw EngineError("slice must be at least 1 µs") }
         self.configuration = configuration
+        workerCapacity = capacity
         allowedCPUs = CPU.allowed()
         host = configuration.selector?.host ?? HostInfo.current()
         let selector = configuration.selector ?? BackendSelector(host: host)
@@ -89,38 +107,44 @@ public final class Engine: @unchecked Sendable {
         }
         let options = EmulatedBackend.Options(
             handoff: configuration.handoff, sliceNanos: configuration.sliceNanos,
-            maxWorkers: configuration.workers + 8, maxServers: configuration.servers)
+            maxWorkers: capacity + 8, maxServers: configuration.servers)
         do {
             backend = try selector.makeBackend(for: selection, options: options)
         } catch {
             throw EngineError("cannot create the \(selection.kind) backend: \(error)")
         }
-        workerRows = CounterSlab.allocate(rows: configuration.workers, fieldsPerRow: WorkerField.count)
+        workerRows = CounterSlab.allocate(rows: capacity, fieldsPerRow: WorkerField.count)
         serverRows = CounterSlab.allocate(rows: configuration.servers, fieldsPerRow: ServerField.count)
         runQueues = UnsafeMutablePointer<EventQueue>.allocate(capacity: configuration.servers)
         for i in 0..<configuration.servers {
-            (runQueues + i).initialize(to: EventQueue.allocate(minimumCapacity: configuration.workers + 16))
+            (runQueues + i).initialize(to: EventQueue.allocate(minimumCapacity: capacity + 16))
         }
         finished = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 3)
         for i in 0..<3 { (finished + i).initialize(to: Atomic(0)) }
         prefetchesNextWorkers =
-            configuration.workers >= ServerScheduler.prefetchFromWorkersPerServer * configuration.servers
+            capacity >= ServerScheduler.prefetchFromWorkersPerServer * configuration.servers
         if configuration.workerStacks == .pooled {
             do {
                 stackPool = try StackPool(
-                    count: configuration.workers, stackBytes: Self.poolStackBytes(configuration.workerStackBytes),
+                    count: capacity, stackBytes: Self.poolStackBytes(configuration.workerStackBytes),
                     paint: configuration.paintStacks)
             } catch {
-                throw EngineError("cannot map \(configuration.workers) worker stacks: \(error)")
+                throw EngineError("cannot map \(capacity) worker stacks: \(error)")
             }
         } else {
             stackPool = nil
         }
         rings = (0..<configuration.servers).map { configuration.hub?.makeRing(label: "srv\($0)") }
-        for w in 0..<configuration.workers {
+        for w in 0..<capacity {
             workerRows.set(w, WorkerField.state, UInt64(WorkerState.unregistered.rawValue))
             workerRows.set(w, WorkerField.server, UInt64(TraceEvent.noServer))
         }
+        let (count, workload) = (configuration.workers, configuration.workload)
+        threads.withLock { t in
+            for w in 0..<count { t.claim(name: "\(workload.rawValue)-\(w)", workload: workload) }
+        }
+        // Relaxed: nothing else runs yet.
+        spawned.store(configuration.workers, ordering: .relaxed)
     }
 
     /// A pooled stack: the configured size rounded up to whole 4 KiB pages, at least
@@ -141,9 +165,10 @@ public final class Engine: @unchecked Sendable {
         finished.deallocate()
     }
 
-    /// Starts the server and worker threads and returns once each published its tid (so call
-    /// `runInfo()` after `start()` for a trace header with tids). Throws `EngineError` when started
-    /// twice or a thread cannot be created (the threads already started are stopped first).
+    /// Starts the server threads, the workers of the configuration and those spawned so far, and
+    /// returns once each published its tid (so call `runInfo()` after `start()` for a trace
+    /// header with tids). Throws `EngineError` when started twice or a thread cannot be created
+    /// (the threads already started are stopped first).
     public func start() throws {
         // AcquiringAndReleasing: one caller moves 0 → 1.
         guard phase.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else {
@@ -151,7 +176,7 @@ public final class Engine: @unchecked Sendable {
         }
         if configuration.growFutexHash, backend is EmulatedBackend {
             // Best effort: without it (older kernels) switches still work, only slower with many workers.
-            if let n = try? FutexHash.reserve(threads: configuration.servers + configuration.workers + 8) {
+            if let n = try? FutexHash.reserve(threads: configuration.servers + workerCapacity + 8) {
                 // Relaxed: a fact for reports, read after start() returned.
                 futexBuckets.store(n, ordering: .relaxed)
             }
@@ -165,7 +190,7 @@ public final class Engine: @unchecked Sendable {
         }
         // Every thread publishes its tid first thing: once they all did, `entities` and `runInfo()`
         // carry real tids (bounded wait; a slow start only leaves some tids 0).
-        let total = configuration.servers + configuration.workers
+        let total = configuration.servers + threads.withLock { $0.workers.count }
         _ = waitFor(.publishedTid, count: total, deadline: SystemClock.monotonicNanos() &+ 5_000_000_000) {}
     }
 
@@ -179,16 +204,12 @@ public final class Engine: @unchecked Sendable {
             }
             threads.withLock { $0.servers.append(t) }
         }
-        for w in 0..<configuration.workers {
-            let t = try OSThread(
-                name: workerName(w), stackSize: configuration.workerStackBytes, stack: stackPool?.stack(w)
-            ) {
-                [self] in
-                runWorker(w)
-                reached(.workerFinished)
-            }
-            threads.withLock { $0.workers.append(t) }
+        // Workers spawned from now on start at once (see `spawn`).
+        let pending = threads.withLock { t in
+            t.started = true
+            return t.takePending()
         }
+        for p in pending { try startWorker(p) }
     }
 
     /// Stops the engine: every worker finishes at its next checkpoint or yield and unregisters,

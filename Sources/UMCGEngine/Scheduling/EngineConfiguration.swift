@@ -1,27 +1,17 @@
 import UMCGSystem
 import UMCGTrace
 
-/// What the workers do.
-public enum Workload: String, Sendable, CaseIterable, Codable {
-    /// Yield in a loop (the Nanos benchmark shape, many workers).
-    case pingpong
-    /// Compute bursts, yields, blocking sleeps and reads, timed WAITs, handoffs, occasional long
-    /// bursts: every event kind within a couple of seconds (the default live scenario).
-    case mixed
-    /// Blocking-heavy: short computes between sleeps and timer reads.
-    case io
-    /// Long compute runs that get preempted.
-    case cpu
-}
-
 /// How to run the engine.
 public struct EngineConfiguration: Sendable {
     /// Server threads (default: one per CPU).
     public var servers: Int
-    /// Worker threads.
+    /// Worker threads `start()` starts running `workload`, named "\(workload)-\(i)" (may be 0).
     public var workers: Int
-    /// What the workers run.
-    public var workload: Workload
+    /// What those workers run.
+    public var workload: BuiltinWorkload
+    /// Room for workers added by `Engine.spawn` beyond `workers`, before or after `start()`
+    /// (counter rows, run-queue slots and stacks are sized for `workers + reservedWorkers`).
+    public var reservedWorkers: Int
     /// Preemption slice in ns (Nanos: 100 ms).
     public var sliceNanos: UInt64
     /// Handoff mode of the emulated backend.
@@ -49,15 +39,11 @@ public struct EngineConfiguration: Sendable {
     /// Grow the process's private futex hash for the engine's threads at start (Linux 6.16+; see
     /// `FutexHash`). Off only to measure the kernel's default.
     public var growFutexHash = true
-    /// Tests: when > 0, each worker runs this many steps of the stress mix (yields, short blocking
-    /// sections, timed WAITs, handoffs) instead of `workload`, then unregisters on its own.
-    var stressSteps = 0
-    /// Tests: a fault injected into some workers (see `WorkerFault`).
-    var fault: WorkerFault?
 
     /// Creates a configuration with the defaults of the live dashboard.
     public init(
-        servers: Int = CPU.count, workers: Int = 8, workload: Workload = .mixed,
+        servers: Int = CPU.count, workers: Int = 8, workload: BuiltinWorkload = .mixed,
+        reservedWorkers: Int = 0,
         sliceNanos: UInt64 = 100_000_000, handoff: HandoffMode = .adaptive, backend: BackendChoice = .auto,
         umcgSyscall: Int? = nil, hub: TraceHub? = nil, seed: UInt64 = 0x5eed,
         pinThreads: Bool = true, workerStackBytes: Int = 256 << 10, selector: BackendSelector? = nil
@@ -65,6 +51,7 @@ public struct EngineConfiguration: Sendable {
         self.servers = servers
         self.workers = workers
         self.workload = workload
+        self.reservedWorkers = reservedWorkers
         self.sliceNanos = sliceNanos
         self.handoff = handoff
         self.backend = backend
@@ -76,8 +63,22 @@ public struct EngineConfiguration: Sendable {
         self.selector = selector
     }
 
-    /// "mixed servers=2 workers=8".
-    public var scenario: String { "\(workload.rawValue) servers=\(servers) workers=\(workers)" }
+    /// This configuration with a fresh trace hub of `ringCapacity` slots per ring as `hub`, so a
+    /// program that only imports UMCGEngine gets events for the dashboard (`LiveSource(engine:)`).
+    public func traced(ringCapacity: Int = 1 << 16) -> EngineConfiguration {
+        var c = self
+        c.hub = TraceHub(ringCapacity: ringCapacity)
+        return c
+    }
+
+    /// Most workers the engine can hold: `workers + reservedWorkers`.
+    public var workerCapacity: Int { workers + reservedWorkers }
+
+    /// "mixed servers=2 workers=8" (" reserved=N" when workers may be spawned).
+    public var scenario: String {
+        let base = "\(workload.rawValue) servers=\(servers) workers=\(workers)"
+        return reservedWorkers > 0 ? base + " reserved=\(reservedWorkers)" : base
+    }
 }
 
 /// Why the engine could not be created or started; `description` is one line.

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 import UMCGTrace
 
 /// One server thread's user-space scheduler: a FIFO run queue of its own, CTX_SWITCH to the head,
@@ -41,7 +41,7 @@ struct ServerScheduler {
         ring = engine.rings[index]
         rows = engine.workerRows
         srv = engine.serverRows
-        workerCount = engine.configuration.workers
+        workerCount = engine.workerCapacity
         prefetch = engine.prefetchesNextWorkers
     }
 
@@ -179,7 +179,8 @@ struct ServerScheduler {
         do throws(Errno) {
             // A deadline so that stop() is noticed even without a UMCG_WAKE.
             try engine.backend.ctl(
-                .wait, absTimeout: SystemClock.realtimeNanos() &+ 50_000_000, events: events, eventCount: Self.eventSlots)
+                .wait, absTimeout: SystemClock.realtimeNanos() &+ 50_000_000, events: events,
+                eventCount: Self.eventSlots)
             got = events[0] != 0
         } catch {
             got = false  // ETIMEDOUT / EINTR: look at the stop flag and the queues again
@@ -357,9 +358,10 @@ struct ServerScheduler {
     @inline(__always)
     mutating func enqueue(_ w: Int) {
         // AcquiringAndReleasing: exactly one server wins 0 → 1; pairs with runWorker's releasing clear.
-        if rows.field(w, WorkerField.queued).pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
-            .exchanged
-        {
+        if rows.field(w, WorkerField.queued).pointee.compareExchange(
+            expected: 0, desired: 1, ordering: .acquiringAndReleasing
+        )
+        .exchanged {
             let q = runQueue()
             engine.runQueues[q].enqueueWaiting(UInt64(w))
             if q != index { migrated(to: q) }

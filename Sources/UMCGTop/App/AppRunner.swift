@@ -21,36 +21,11 @@ enum AppRunner {
             StandardStreams.errorLine("umcgtop: error: \(failure.message)")
             return failure.status
         }
-        defer { source.stop() }
         let mode: DashboardMode = command.replay.map { .replay(name: $0) } ?? .live
-        if command.headless {
-            let options = DashboardOptions(ascii: true, color: false, refreshMillis: command.refresh)
-            var runner = HeadlessRunner(
-                source: source, aggregator: Aggregator(info: source.info, mode: mode, options: options),
-                duration: command.duration, interval: command.interval ?? 1, json: command.json,
-                refreshMillis: command.refresh)
-            return runner.run()
-        }
-        let unicode = command.ascii ? false : TerminalLocale.configure()
-        let env = ProcessEnvironment.current
-        let color = !command.noColor && (env["NO_COLOR"] ?? "").isEmpty
-        let options = DashboardOptions(ascii: !unicode, color: color, refreshMillis: command.refresh)
-        let screen: NcursesScreen
-        do {
-            screen = try NcursesScreen(color: color, unicode: unicode, environment: env)
-        } catch {
-            StandardStreams.errorLine("umcgtop: error: \(error)")
-            return 1
-        }
-        let terminal = TerminalGuard(screen)
-        defer { terminal.restore() }
-        let loop = DashboardLoop(
-            screen: screen, source: source,
-            aggregator: Aggregator(info: source.info, mode: mode, options: options),
-            configuration: .init(refreshMillis: command.refresh), deadline: command.duration)
-        let status = loop.run()
-        source.stop()
-        terminal.restore()
-        return status
+        return Dashboard.run(
+            source, mode: mode,
+            Dashboard.Presentation(
+                headless: command.headless, duration: command.duration, interval: command.interval ?? 1,
+                json: command.json, refreshMillis: command.refresh, ascii: command.ascii, noColor: command.noColor))
     }
 }

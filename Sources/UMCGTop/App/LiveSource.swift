@@ -1,11 +1,17 @@
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
-/// The running engine as an event source: Engine (the scenario) + LiveBaselines (futex,
-/// condvar, UMCG ping-pongs in turn) + one TraceHub they both write into + a TracePump that
-/// drains the hub on its own thread, writes the recording (`--record`) and tees every event
-/// into a tap ring.
+/// The running engine as an event source: Engine (the scenario, or a program's own engine) +
+/// LiveBaselines (futex, condvar, UMCG ping-pongs in turn) + one TraceHub they both write into +
+/// a TracePump that drains the hub on its own thread, writes the recording (`--record`) and tees
+/// every event into a tap ring.
+///
+/// A program shows its own engine with `LiveSource(engine:hub:)`; `umcgtop` builds the default
+/// scenario's engine with `LiveSource(_:)`, which goes through the same initialiser. Workers
+/// spawned while it runs get rows at the next `pump` (live view and `info`); the recording's
+/// header keeps the entities of the start (the trace file has no record to add one later), so a
+/// replay shows only those, while the events and keyframes of the later ones are in the file.
 ///
 /// Every tick the UI drains the tap (bounded) and then polls the lossless counters
 /// (`engine.snapshot()` + the baseline counters), so a dropped event never hides progress.
@@ -37,8 +43,14 @@ public final class LiveSource: EventSource {
         }
     }
 
-    /// The engine's run facts (with thread ids): the recording's header.
-    public let info: RunInfo
+    /// The engine's run facts (with thread ids) at the start: the recording's header.
+    public let startInfo: RunInfo
+    /// The run facts with the entities of now (workers spawned since the start included).
+    public var info: RunInfo {
+        var now = startInfo
+        now.entities = engine.entities
+        return now
+    }
     private let hub: TraceHub
     private let engine: Engine
     private let baselines: LiveBaselines?
@@ -50,18 +62,49 @@ public final class LiveSource: EventSource {
     private var pumps = 0
     /// Pumps per counter poll: every pump up to 2,048 workers, then one per 2,048 workers (at most 10).
     private let snapshotEvery: Int
+    /// Workers the dashboard has rows for (`Engine.spawnedWorkerCount` when last looked).
+    private var knownWorkers: Int
     /// Events moved to the UI so far.
     public private(set) var eventsDrained = 0
 
-    /// Creates and starts the engine, baselines and pump (and the recording file).
-    /// Throws a one-line error (`EngineError`, `BaselineError`, `TraceFileError`).
-    public init(_ configuration: Configuration) throws {
-        hub = TraceHub(ringCapacity: configuration.ringCapacity)
-        snapshotEvery = min(10, max(1, configuration.engine.workers / 2048))
+    /// Creates the engine of `configuration` and starts it, the baselines and the pump (and the
+    /// recording file). Throws a one-line error (`EngineError`, `BaselineError`, `TraceFileError`).
+    public convenience init(_ configuration: Configuration) throws {
+        let hub = TraceHub(ringCapacity: configuration.ringCapacity)
         var engineConfig = configuration.engine
         engineConfig.hub = hub
-        engine = try Engine(engineConfig)
-        if configuration.baselines {
+        try self.init(
+            engine: Engine(engineConfig), hub: hub, baselines: configuration.baselines,
+            recordPath: configuration.recordPath, force: configuration.force)
+    }
+
+    /// Shows `engine` through the trace hub it was created with (`EngineConfiguration.hub`, e.g.
+    /// from `EngineConfiguration.traced()`); see `init(engine:hub:baselines:recordPath:force:)`.
+    /// Throws `EngineError` when the engine has no hub.
+    public convenience init(engine: Engine, baselines: Bool = false, recordPath: String? = nil, force: Bool = false)
+        throws
+    {
+        guard let hub = engine.configuration.hub else {
+            throw EngineError("the engine has no trace hub: create it with EngineConfiguration(…).traced()")
+        }
+        try self.init(engine: engine, hub: hub, baselines: baselines, recordPath: recordPath, force: force)
+    }
+
+    /// Shows `engine`, created with `hub` as its `EngineConfiguration.hub`: starts it unless it
+    /// was started, then the baselines (when asked: they take about half a CPU) and the pump
+    /// (and the recording file). `stop()` stops the engine. Throws a one-line error
+    /// (`EngineError`, `BaselineError`, `TraceFileError`).
+    public init(
+        engine: Engine, hub: TraceHub, baselines runBaselines: Bool = false, recordPath: String? = nil,
+        force: Bool = false
+    ) throws {
+        guard engine.configuration.hub === hub else {
+            throw EngineError("the engine writes into another trace hub: create it with EngineConfiguration(hub: hub)")
+        }
+        self.hub = hub
+        self.engine = engine
+        snapshotEvery = min(10, max(1, engine.workerCapacity / 2048))
+        if runBaselines {
             // Rest as long as each slice: the baselines take about half a CPU, not a whole one;
             // their rates count only active time, so they stay exact.
             baselines = try LiveBaselines(configuration: .init(sliceSeconds: 0.1, restSeconds: 0.1), hub: hub)
@@ -70,14 +113,15 @@ public final class LiveSource: EventSource {
         }
         // Started first: runInfo() then carries every thread's tid. Events produced before the
         // pump runs wait in the hub's rings.
-        try engine.start()
+        if !engine.hasStarted { try engine.start() }
         let runInfo = engine.runInfo()
-        info = runInfo
-        recordPath = configuration.recordPath
+        startInfo = runInfo
+        knownWorkers = runInfo.entities.filter { $0.kind == .worker }.count
+        self.recordPath = recordPath
         var writer: TraceWriter?
-        if let path = configuration.recordPath {
+        if let path = recordPath {
             do {
-                writer = try TraceWriter(path: path, info: runInfo, force: configuration.force)
+                writer = try TraceWriter(path: path, info: runInfo, force: force)
             } catch {
                 engine.stop(timeout: 10)
                 throw error
@@ -112,6 +156,12 @@ public final class LiveSource: EventSource {
 
     /// Drains the tap (bounded), then folds the lossless counters taken after the drain.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
+        // Rows for workers spawned since the last look, before their events are folded.
+        let spawned = engine.spawnedWorkerCount
+        if spawned > knownWorkers {
+            aggregator.addWorkers(engine.entities)
+            knownWorkers = spawned
+        }
         let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
         // Taken after the drain, so it covers every drained event. Large scenarios poll less often:
         // a snapshot copies every worker's counters.

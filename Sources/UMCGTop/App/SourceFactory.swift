@@ -1,6 +1,6 @@
-import UMCGSystem
 import ArgumentParser
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 /// Builds the event source the command asks for.
@@ -9,7 +9,7 @@ enum SourceFactory {
     static func engineConfiguration(_ scenario: ScenarioOptions) -> EngineConfiguration {
         EngineConfiguration(
             servers: scenario.resolvedServers, workers: scenario.workers,
-            workload: Workload(rawValue: scenario.workload.rawValue) ?? .mixed,
+            workload: BuiltinWorkload(rawValue: scenario.workload.rawValue) ?? .mixed,
             sliceNanos: UInt64(scenario.sliceMillis) * 1_000_000,
             backend: BackendChoice(rawValue: scenario.backend.rawValue) ?? .auto, umcgSyscall: scenario.umcgSyscall)
     }

@@ -1,5 +1,5 @@
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 
 /// Renders a `ScaleReport` (`umcgtop bench --scale`) as a table or as one JSON object.
 public enum ScaleOutput {
@@ -94,7 +94,7 @@ public enum ScaleOutput {
     {
         let results: [JSONValue] = report.results.map { entry($0, rounds: report.rounds(of: $0.workers)) }
         return .object([
-            ("mode", .string("scale")), ("workload", .string(Workload.pingpong.rawValue)),
+            ("mode", .string("scale")), ("workload", .string(BuiltinWorkload.pingpong.rawValue)),
             ("backend", .string(env.backend)), ("backend_reason", .string(env.backendReason)),
             ("kernel", .string(env.kernel)), ("cpus", .int(Int64(env.cpus))),
             ("servers", .int(Int64(plan.servers))), ("stack_bytes", .int(Int64(plan.stackBytes))),

@@ -1,20 +1,32 @@
 import UMCGSystem
 import UMCGTrace
 
-/// What a workload running on a worker thread may do. Every call is a preemption point.
-struct WorkerContext {
+/// A worker's handle on the engine, passed `inout` to `Workload.run` on the worker's own thread.
+///
+/// Every call that waits (`yield`, `sleep`, `blocking`, `timedWait`, `handoff`) and `checkpoint`
+/// is a scheduling point: the worker's server may run another worker there, and a worker past its
+/// time slice is preempted there. Code between two such calls runs without interruption by
+/// the engine (not by the kernel). Use it on the worker's thread only (it is not `Sendable`).
+public struct WorkerContext {
     let engine: Engine
-    let index: Int
+    /// The worker's dense id: its row in `Engine.snapshot().workers` and the `worker` of its events.
+    public let index: Int
+    /// The name it was spawned with (trace entities, dashboard, thread name).
+    public let name: String
     let backend: any UMCGBackend
-    var rng: SplitMix64
+    /// A random generator of this worker's own, seeded from `EngineConfiguration.seed` and `index`.
+    public var rng: SplitMix64
     var timer: FileDescriptor?
     var sink: UInt64 = 0
     /// Whether servers prefetch this worker's stack (then `markStack` records where it parks).
     let recordsStack: Bool
+    /// Set by `endThreadWithoutUnregistering()`.
+    var skipsUnregister = false
 
-    init(engine: Engine, index: Int) {
+    init(engine: Engine, index: Int, name: String) {
         self.engine = engine
         self.index = index
+        self.name = name
         backend = engine.backend
         rng = SplitMix64(seed: engine.configuration.seed &+ UInt64(index) &* 0x1000_0001)
         recordsStack = engine.prefetchesNextWorkers
@@ -22,11 +34,23 @@ struct WorkerContext {
 
     var rows: CounterSlab { engine.workerRows }
 
-    /// Whether the engine is stopping.
-    var shouldStop: Bool { engine.isStopping }
+    /// Whether the engine is stopping: return from `run` soon.
+    public var shouldStop: Bool { engine.isStopping }
+
+    /// Workers spawned so far (ids `0..<workerCount`; targets for `handoff(to:)`).
+    public var workerCount: Int { engine.spawnedWorkerCount }
+
+    /// A cooperative preemption point: when this worker is past its time slice, its server runs
+    /// others first (PREEMPT). Returns whether it was preempted.
+    @discardableResult
+    public mutating func checkpoint() throws(Errno) -> Bool {
+        guard try backend.checkpoint() else { return false }
+        followServerCPU()
+        return true
+    }
 
     /// Burns CPU for about `nanos`, with a preemption checkpoint every ~20 µs; ends early on stop.
-    mutating func compute(nanos: UInt64) throws(Errno) {
+    public mutating func compute(nanos: UInt64) throws(Errno) {
         var end = SystemClock.monotonicNanos() &+ nanos
         var x = sink | 1
         while true {
@@ -48,16 +72,16 @@ struct WorkerContext {
         if recordsStack { rows.set(index, WorkerField.parkSP, UInt64(CPU.stackAddress())) }
     }
 
-    /// UMCG_WAIT (yield).
-    mutating func yield() throws(Errno) {
+    /// Gives the server back (UMCG_WAIT): other runnable workers run, then this one again.
+    public mutating func yield() throws(Errno) {
         markStack()
         try backend.ctl(.wait)
         followServerCPU()
     }
 
-    /// UMCG_WAIT with an absolute deadline `nanos` from now: the server leaves the worker aside
-    /// until TIMEOUT. ETIMEDOUT is the expected outcome.
-    mutating func timedWait(nanos: UInt64) throws(Errno) {
+    /// Waits about `nanos` without holding the server (UMCG_WAIT with an absolute deadline): the
+    /// server leaves the worker aside until TIMEOUT.
+    public mutating func timedWait(nanos: UInt64) throws(Errno) {
         rows.set(index, WorkerField.timedWait, 1)
         markStack()
         do throws(Errno) {
@@ -69,10 +93,11 @@ struct WorkerContext {
     }
 
     /// Hands the server to worker `other` (worker-form CTX_SWITCH); falls back to a yield when that
-    /// worker is not runnable or waiting.
-    mutating func handoff(to other: Int) throws(Errno) {
+    /// worker is not runnable or waiting (or is this one, or was not spawned).
+    public mutating func handoff(to other: Int) throws(Errno) {
+        guard other >= 0, other < engine.workerCapacity, other != index else { return try yield() }
         let tid = Int32(truncatingIfNeeded: rows.get(other, WorkerField.tid))
-        guard tid != 0, other != index else { return try yield() }
+        guard tid != 0 else { return try yield() }
         rows.set(index, WorkerField.handoffTarget, UInt64(other + 1))
         rows.set(index, WorkerField.handoffAt, SystemClock.monotonicNanos())
         markStack()
@@ -83,6 +108,18 @@ struct WorkerContext {
             return try yield()
         }
         followServerCPU()
+    }
+
+    /// Runs `body` as a blocking section: BLOCK on entry (the server runs other workers meanwhile),
+    /// WAKE on exit, then waits to be picked again. For code that may block in the kernel (I/O,
+    /// locks, sleeps). `reason` is shown on the dashboard and in the trace. The section ends
+    /// (WAKE) even when `body` throws, and its error is rethrown.
+    @discardableResult
+    public mutating func blocking<R>(_ reason: BlockReason = .other, _ body: () throws -> R) throws -> R {
+        try beginBlocking(reason)
+        let result = Result { try body() }
+        try endBlocking()
+        return try result.get()
     }
 
     /// Enters a blocking section, recording when and why for the server's trace.
@@ -102,8 +139,8 @@ struct WorkerContext {
         followServerCPU()
     }
 
-    /// Sleeps inside a blocking section.
-    mutating func sleep(nanos: UInt64) throws(Errno) {
+    /// Sleeps `nanos` inside a blocking section (reason "sleep").
+    public mutating func sleep(nanos: UInt64) throws(Errno) {
         try beginBlocking(.sleep)
         SystemClock.sleep(nanos: nanos)
         try endBlocking()
@@ -126,6 +163,11 @@ struct WorkerContext {
         try endBlocking()
         _ = try result.get()
     }
+
+    /// Makes the worker's thread end, once `run` returns, while still RUNNING and without
+    /// UNREGISTER, as a thread that dies under a UMCG server does: the backend's thread-exit hook
+    /// sends EXIT and the server traces it with reason "thread ended". For tests of that path.
+    package mutating func endThreadWithoutUnregistering() { skipsUnregister = true }
 
     /// Re-pins the thread to the CPU of the server that now runs it (only when that server changed).
     @inline(__always)

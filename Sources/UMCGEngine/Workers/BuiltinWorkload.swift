@@ -1,12 +1,35 @@
 import UMCGSystem
-extension Workload {
-    /// One step of the workload on a worker thread.
-    func step(_ ctx: inout WorkerContext) throws(Errno) {
+
+/// The workloads umcgtop ships (`--workload`), built on the public `Workload` API.
+public enum BuiltinWorkload: String, Sendable, CaseIterable, Codable, Workload {
+    /// Yield in a loop (the Nanos benchmark shape, many workers).
+    case pingpong
+    /// Compute bursts, yields, blocking sleeps and reads, timed WAITs, handoffs, occasional long
+    /// bursts: every event kind within a couple of seconds (the default live scenario).
+    case mixed
+    /// Blocking-heavy: short computes between sleeps and timer reads.
+    case io
+    /// Long compute runs that get preempted.
+    case cpu
+
+    /// Runs steps until the engine stops.
+    public func run(_ ctx: inout WorkerContext) throws {
+        switch self {
+        case .pingpong:
+            // The benchmark's loop, with nothing between two yields.
+            while !ctx.shouldStop { try ctx.yield() }
+        default:
+            while !ctx.shouldStop { try step(&ctx) }
+        }
+    }
+
+    /// One step of the workload (tests run a given number of them).
+    public func step(_ ctx: inout WorkerContext) throws(Errno) {
         switch self {
         case .pingpong:
             try ctx.yield()
         case .mixed:
-            try mixedStep(&ctx)
+            try Self.mixedStep(&ctx)
         case .io:
             try ctx.compute(nanos: ctx.rng.next(in: 5_000...40_000))
             if ctx.rng.percent() < 50 {
@@ -22,7 +45,7 @@ extension Workload {
 
     /// Mixed: every event kind shows within a couple of seconds with the default 8 workers, while
     /// the workers need about one CPU in total (room for the baselines and the UI on small machines).
-    func mixedStep(_ ctx: inout WorkerContext) throws(Errno) {
+    static func mixedStep(_ ctx: inout WorkerContext) throws(Errno) {
         let roll = ctx.rng.percent()
         switch roll {
         case 0..<35:  // compute burst, then yield
@@ -37,7 +60,7 @@ extension Workload {
         case 72..<82:  // WAIT with an absolute timeout → TIMEOUT
             try ctx.timedWait(nanos: ctx.rng.next(in: 500_000...8_000_000))
         case 82..<90:  // hand the server to another worker
-            let n = ctx.engine.configuration.workers
+            let n = ctx.workerCount
             try ctx.handoff(to: Int(ctx.rng.next() % UInt64(n)))
         case 90..<99:
             try ctx.yield()
@@ -47,26 +70,6 @@ extension Workload {
             } else {
                 try ctx.compute(nanos: ctx.rng.next(in: 1_000_000...3_000_000))
             }
-        }
-    }
-
-    /// The stress mix of the tests: mostly yields, short blocking sections, timed WAITs, handoffs.
-    static func stressStep(_ ctx: inout WorkerContext) throws(Errno) {
-        let roll = ctx.rng.percent()
-        switch roll {
-        case 0..<65:
-            try ctx.yield()
-        case 65..<75:
-            try ctx.sleep(nanos: ctx.rng.next(in: 1_000...100_000))
-        case 75..<82:
-            try ctx.readTimer(nanos: ctx.rng.next(in: 1_000...100_000))
-        case 82..<90:
-            try ctx.timedWait(nanos: ctx.rng.next(in: 50_000...500_000))
-        case 90..<95:
-            let n = ctx.engine.configuration.workers
-            try ctx.handoff(to: Int(ctx.rng.next() % UInt64(n)))
-        default:
-            try ctx.compute(nanos: ctx.rng.next(in: 1_000...50_000))
         }
     }
 }

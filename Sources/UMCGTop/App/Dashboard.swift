@@ -1,0 +1,89 @@
+import UMCGSystem
+import UMCGTrace
+
+/// Shows an event source the way `umcgtop` does: the terminal dashboard, or without a terminal
+/// (`headless`) text frames every `interval` seconds or one JSON summary at the end.
+///
+/// A program shows its own engine in two lines:
+/// ```swift
+/// let source = try LiveSource(engine: engine, hub: hub)
+/// exit(Dashboard.run(source))
+/// ```
+public enum Dashboard {
+    /// How to show it (`umcgtop`'s own flags).
+    public struct Presentation: Sendable {
+        /// No terminal UI: print text frames (or `json` at the end).
+        public var headless: Bool
+        /// Stop after this many seconds (nil: until q or SIGINT/SIGTERM).
+        public var duration: Double?
+        /// Seconds between headless text frames.
+        public var interval: Double
+        /// Headless: one JSON summary at the end instead of text frames.
+        public var json: Bool
+        /// Redraw and rate-window interval in milliseconds.
+        public var refreshMillis: Int
+        /// ASCII instead of braille and block glyphs.
+        public var ascii: Bool
+        /// No colours (also when NO_COLOR is set).
+        public var noColor: Bool
+
+        /// Creates a presentation (defaults: the terminal dashboard until q).
+        public init(
+            headless: Bool = false, duration: Double? = nil, interval: Double = 1, json: Bool = false,
+            refreshMillis: Int = 1000, ascii: Bool = false, noColor: Bool = false
+        ) {
+            self.headless = headless
+            self.duration = duration
+            self.interval = interval
+            self.json = json
+            self.refreshMillis = refreshMillis
+            self.ascii = ascii
+            self.noColor = noColor
+        }
+    }
+
+    /// Runs until quit, the duration or a signal, then stops `source` (joining its threads and
+    /// closing its recording) and restores the terminal. Returns the exit status (0, 128 + signal,
+    /// 141 when stdout's reader left, 1 when a terminal was asked for and there is none).
+    public static func run(_ source: EventSource, _ presentation: Presentation = Presentation()) -> Int32 {
+        run(source, mode: .live, presentation)
+    }
+
+    /// `run` for a live or replay source.
+    static func run(_ source: EventSource, mode: DashboardMode, _ p: Presentation) -> Int32 {
+        SignalMonitor.install()
+        defer { source.stop() }
+        if !p.headless && !TerminalGuard.stdioIsTerminal {
+            StandardStreams.errorLine("umcgtop: error: \(TerminalError.notATerminal)")
+            return 1
+        }
+        if p.headless {
+            let options = DashboardOptions(ascii: true, color: false, refreshMillis: p.refreshMillis)
+            var runner = HeadlessRunner(
+                source: source, aggregator: Aggregator(info: source.info, mode: mode, options: options),
+                duration: p.duration, interval: p.interval, json: p.json, refreshMillis: p.refreshMillis)
+            return runner.run()
+        }
+        let unicode = p.ascii ? false : TerminalLocale.configure()
+        let env = ProcessEnvironment.current
+        let color = !p.noColor && (env["NO_COLOR"] ?? "").isEmpty
+        let options = DashboardOptions(ascii: !unicode, color: color, refreshMillis: p.refreshMillis)
+        let screen: NcursesScreen
+        do {
+            screen = try NcursesScreen(color: color, unicode: unicode, environment: env)
+        } catch {
+            StandardStreams.errorLine("umcgtop: error: \(error)")
+            return 1
+        }
+        let terminal = TerminalGuard(screen)
+        defer { terminal.restore() }
+        let loop = DashboardLoop(
+            screen: screen, source: source,
+            aggregator: Aggregator(info: source.info, mode: mode, options: options),
+            configuration: .init(refreshMillis: p.refreshMillis), deadline: p.duration)
+        let status = loop.run()
+        source.stop()
+        terminal.restore()
+        return status
+    }
+}
