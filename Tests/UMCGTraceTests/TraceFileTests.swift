@@ -108,10 +108,8 @@ import UMCGSystem
         #expect(snap == Fixture.snapshot(at: keyframes[3]))
         // The records after the seek position are those written after that keyframe.
         let after = try Fixture.records(reader, from: position)
-        guard let index = written.firstIndex(of: .keyframe(Fixture.snapshot(at: keyframes[3]))) else {
-            Issue.record("keyframe not written")
-            return
-        }
+        let index = try #require(
+            written.firstIndex(of: .keyframe(Fixture.snapshot(at: keyframes[3]))), "keyframe not written")
         #expect(after == Array(written[(index + 1)...]))
         let (none, start) = try reader.seek(to: 0)
         #expect(none == nil && start == reader.start)
