@@ -138,7 +138,8 @@ import UMCGSystem
     }
 
     @Test func openErrorsAreTypedOneLiners() {
-        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: .ENOENT)) {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: .ENOENT))
+        {
             try TraceWriter(path: "/nonexistent-dir/t.umcgtrace", info: Fixture.info())
         }
         #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: .EISDIR)) {
