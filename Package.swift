@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "UMCGSystem", "CUMCGShims"]),
         .testTarget(
             name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
-            exclude: ["Snapshots"]),
+            exclude: ["Snapshots", "Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

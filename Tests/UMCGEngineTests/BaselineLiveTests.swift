@@ -1,5 +1,5 @@
-import UMCGSystem
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine

@@ -1,6 +1,6 @@
-import UMCGSystem
 import Testing
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 /// Runs a ping-pong and checks it returned (threads joined) within `limit` seconds of wall time.

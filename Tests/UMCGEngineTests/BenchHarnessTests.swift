@@ -1,7 +1,7 @@
 import Synchronization
 import Testing
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 /// Records every call and returns scripted results: cycles = 1000 × (call number), 1 s each.

@@ -55,7 +55,7 @@ func spawnWorker(
 
 /// Server-side helpers (call on the server thread).
 struct ServerSide {
-    let backend: EmulatedBackend
+    let backend: any UMCGBackend
     let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 8)
 
     /// Events of one idle WAIT with a 10 s deadline.
@@ -87,4 +87,68 @@ struct ServerSide {
     }
 
     func free() { events.deallocate() }
+}
+
+/// A backend the conformance suite runs its contract cases against (one Swift Testing argument).
+struct ConformanceBackend: Sendable, CustomTestStringConvertible {
+    enum Kind: String, Sendable {
+        case emulated, kernel
+    }
+
+    let kind: Kind
+    /// The syscall number the selector found (kernel only).
+    let syscallNumber: Int?
+
+    var testDescription: String { kind.rawValue }
+
+    /// A fresh backend: the emulation with a 100 ms slice and the futex handoff (the defaults the
+    /// suite always used), or the kernel's umcg_ctl at the detected number.
+    func make() throws -> any UMCGBackend {
+        switch kind {
+        case .emulated:
+            return try ConformanceTests.backend()
+        case .kernel:
+            guard let syscallNumber else { throw Errno.ENOSYS }
+            return KernelBackend(syscallNumber: syscallNumber)
+        }
+    }
+
+    /// Live registered (workers, servers) where the backend can count them (the emulation), nil on
+    /// the kernel, which does not expose them.
+    static func registeredCounts(_ backend: any UMCGBackend) -> (workers: Int, servers: Int)? {
+        (backend as? EmulatedBackend)?.registeredCounts
+    }
+}
+
+/// The backends available on this host: the emulation always; the kernel's umcg_ctl only where
+/// `BackendSelector` detects it with the rule of docs/UMCG-ABI.md (on stock Linux it never probes, so no
+/// test here issues a UMCG-numbered syscall).
+enum ConformanceBackends {
+    /// What the selector decided for `--backend auto` on this host.
+    static let selection: BackendSelection = {
+        do throws(BackendSelectionError) {
+            return try BackendSelector().select(.auto)
+        } catch {
+            // `.auto` falls back instead of throwing; keep the reason anyway.
+            return BackendSelection(kind: "emulated", reason: error.description, syscallNumber: nil)
+        }
+    }()
+
+    /// The kernel backend, when detected.
+    static let kernel: ConformanceBackend? =
+        selection.kind == "kernel" && selection.syscallNumber != nil
+        ? ConformanceBackend(kind: .kernel, syscallNumber: selection.syscallNumber) : nil
+
+    /// True when a kernel backend was detected.
+    static var kernelDetected: Bool { kernel != nil }
+
+    /// Why the kernel variants do not run here (shown by Swift Testing when they are skipped).
+    static var kernelAbsence: Comment {
+        "no kernel UMCG backend detected (\(selection.reason)); the contract cases ran on the emulation only"
+    }
+
+    /// Every backend the contract cases run against here.
+    static var available: [ConformanceBackend] {
+        [ConformanceBackend(kind: .emulated, syscallNumber: nil)] + (kernel.map { [$0] } ?? [])
+    }
 }

@@ -42,16 +42,36 @@ import UMCGTrace
         }
     }
 
+    /// A hint for a tid that is not a registered worker changes nothing: no registration appears, the
+    /// calling thread stays unregistered (UNREGISTER is EINVAL) and then a working server; the kernel
+    /// backend ignores hints without a syscall.
     @Test func prefetchHintsIgnoreUnknownTidsAndServers() throws {
         let b = try EmulatedBackend(options: .init(maxWorkers: 4, maxServers: 1))
         b.prefetch(worker: 0)
         b.prefetch(worker: -1)
         b.prefetch(worker: ThreadID.current())  // not registered
+        #expect(b.registeredCounts.workers == 0 && b.registeredCounts.servers == 0)
+        #expect(throws: Errno.EINVAL) { try b.ctl(.unregister) }  // the hints registered nothing
         try b.ctl(.registerServer)
         b.prefetch(worker: ThreadID.current())  // a server, not a worker
-        try b.ctl(.unregister)
         let k: any UMCGBackend = b
-        k.prefetch(worker: 12_345)
+        k.prefetch(worker: 12_345)  // through the protocol: the emulation's own hint, same rule
+        #expect(b.registeredCounts.workers == 0 && b.registeredCounts.servers == 1)
+        let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 2)
+        defer { events.deallocate() }
+        // Still an idle server with nothing to run: a WAIT with a past deadline times out.
+        #expect(throws: Errno.ETIMEDOUT) { try b.ctl(.wait, absTimeout: 1, events: events, eventCount: 2) }
+        try b.ctl(.unregister)
+        #expect(b.registeredCounts.workers == 0 && b.registeredCounts.servers == 0)
+
+        let calls = ThreadLock<Int>(0)
+        let kernel: any UMCGBackend = KernelBackend(syscallNumber: 1 << 20) { _, _, _, _, _, _, _ in
+            calls.withLock { $0 += 1 }
+            return -Int64(Errno.ENOSYS.rawValue)
+        }
+        kernel.prefetch(worker: 12_345)
+        kernel.prefetch(worker: ThreadID.current())
+        #expect(calls.withLock { $0 } == 0)
     }
 
     @Test func eventQueueManyProducersLoseNothing() throws {

@@ -1,8 +1,8 @@
 import Testing
-@testable import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
+@testable import UMCGSystem
 
 @Suite struct ScaleBenchTests {
     @Test(arguments: [WorkerStacks.pooled, .system])

@@ -10,7 +10,10 @@ import UMCGTrace
 
 /// A long run of every workload with many workers, checking that no worker stalls and counters
 /// match the drained trace. Opt-in: `UMCG_SOAK=SECONDS swift test --filter SoakTests`.
-@Suite(.serialized, .enabled(if: getenv("UMCG_SOAK") != nil)) struct SoakTests {
+@Suite(
+    .serialized,
+    .enabled(if: getenv("UMCG_SOAK") != nil, "opt-in: UMCG_SOAK=SECONDS swift test --filter SoakTests"))
+struct SoakTests {
     static var seconds: Double { getenv("UMCG_SOAK").flatMap { Double(String(cString: $0)) } ?? 10 }
 
     @Test(arguments: BuiltinWorkload.allCases)

@@ -1,6 +1,6 @@
-import UMCGSystem
 import Foundation
 import Testing
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGTop

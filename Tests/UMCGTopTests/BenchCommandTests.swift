@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Testing
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGTop
@@ -152,17 +152,11 @@ import UMCGTrace
         #expect(BenchOutput.fixed(.infinity, 1) == "-")
     }
 
-    /// The built binary, end to end (skipped with a message when `.build/debug/umcgtop` is missing).
-    @Test func binaryPrintsOneJSONObjectWithAllMethods() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/umcgtop")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            print("skipping: \(binary.path) not built (run `swift build --product umcgtop`)")
-            return
-        }
+    /// The built binary, end to end (skipped, with the reason, when `.build/debug/umcgtop` is missing).
+    @Test(.enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))
+    func binaryPrintsOneJSONObjectWithAllMethods() throws {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: EndToEnd.binary)
         process.arguments = ["bench", "--seconds", "0.05", "--rounds", "1", "--json"]
         let out = Pipe()
         process.standardOutput = out

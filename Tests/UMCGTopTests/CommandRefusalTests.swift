@@ -66,7 +66,8 @@ struct EndToEndRefusalTests {
 
     @Test func recordIntoADirectoryIsRefusedUpFront() throws {
         for force in [false, true] {
-            let r = try EndToEnd.run(["--headless", "--record", "/tmp", "--duration", "1"] + (force ? ["--force"] : []))
+            let r = try EndToEnd.run(
+                ["--headless", "--record", "/tmp", "--duration", "1"] + (force ? ["--force"] : []))
             #expect(r.status == 64)
             #expect(r.stderr == "umcgtop: error: /tmp is a directory; give a file name for --record\n")
         }

@@ -168,9 +168,18 @@ final class CapturedConsole: @unchecked Sendable {
             #expect(error == .cannotCreate(missingDir, "No such file or directory"))
             #expect(error.exitCode == 73)
         }
-        // /dev/full accepts open and fails every write with ENOSPC; it is never unlinked.
-        let device = try? FileManager.default.attributesOfItem(atPath: "/dev/full")[.type] as? FileAttributeType
-        guard device == .typeCharacterSpecial else { return }
+    }
+
+    /// True when /dev/full is the character device that fails every write with ENOSPC.
+    static var devFullIsACharacterDevice: Bool {
+        (try? FileManager.default.attributesOfItem(atPath: "/dev/full")[.type] as? FileAttributeType)
+            == .typeCharacterSpecial
+    }
+
+    /// /dev/full accepts open and fails every write with ENOSPC; it is never unlinked.
+    @Test(.enabled(if: devFullIsACharacterDevice, "/dev/full is not a character device on this host"))
+    func aFullDeviceIsAOneLineWriteFailure() throws {
+        let captured = CapturedConsole()
         do {
             try ExportRunner.run(
                 input: FakeExportInput(), format: .chromeJSON, outputPath: "/dev/full", force: true,

@@ -405,14 +405,21 @@ extension ModelThroughputTests {
     }
 }
 
+/// How many events the allocation probe folds (`UMCGTOP_ALLOC_PROBE_EVENTS`), nil when unset.
+private enum AllocationProbe {
+    static var events: Int? { ProcessInfo.processInfo.environment["UMCGTOP_ALLOC_PROBE_EVENTS"].flatMap { Int($0) } }
+}
+
 /// Run by hand under valgrind to count heap allocations per event:
 /// `UMCGTOP_ALLOC_PROBE_EVENTS=N valgrind <xctest> --testing-library swift-testing --filter ModelAllocationProbe`
 /// for two values of N; the "total heap usage" allocs should not grow with N.
-@Suite struct ModelAllocationProbeTests {
-    @Test func foldManyEvents() {
-        guard let n = ProcessInfo.processInfo.environment["UMCGTOP_ALLOC_PROBE_EVENTS"].flatMap({ Int($0) }) else {
-            return
-        }
+@Suite(
+    .enabled(
+        if: AllocationProbe.events != nil,
+        "run by hand under valgrind with UMCGTOP_ALLOC_PROBE_EVENTS=N (see the comment above)"))
+struct ModelAllocationProbeTests {
+    @Test func foldManyEvents() throws {
+        let n = try #require(AllocationProbe.events)
         let agg = Aggregator(
             info: ModelFixtures.info(servers: 2, workers: 64), mode: .live, options: DashboardOptions())
         let kinds: [TraceEventKind] = [

@@ -101,9 +101,10 @@ import UMCGTrace
         #expect(full.model.workers.map(\.totals.switches).reduce(0, +) > 100)
     }
 
-    @Test func clockDrivenFeedStopsAtTheEnd() {
+    @Test func clockDrivenFeedStopsAtTheEnd() throws {
         let agg = Self.make()
-        guard let first = Self.events.first?.timestamp, let last = Self.events.last?.timestamp else { return }
+        let first = try #require(Self.events.first?.timestamp, "the fixture has no events")
+        let last = try #require(Self.events.last?.timestamp, "the fixture has no events")
         var clock = ReplayClock(start: first, end: last)
         clock.faster()
         clock.faster()  // 4×

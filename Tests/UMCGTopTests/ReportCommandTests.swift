@@ -47,8 +47,9 @@ import UMCGTrace
 
     static func tempPath(_ name: String) -> String { "/tmp/umcgtop-report-\(getpid())-\(name).umcgtrace" }
 
-    static func bytes(of path: String) -> [UInt8] {
-        guard let f = fopen(path, "rb") else { return [] }
+    /// The whole file; a file that cannot be opened fails the test instead of reading as empty.
+    static func bytes(of path: String) throws -> [UInt8] {
+        let f = try #require(fopen(path, "rb"), "cannot open \(path)")
         defer { fclose(f) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -60,10 +61,13 @@ import UMCGTrace
         return out
     }
 
-    static func write(_ bytes: [UInt8], to path: String) {
-        guard let f = fopen(path, "wb") else { return }
-        _ = fwrite(bytes, 1, bytes.count, f)
-        fclose(f)
+    /// Replaces the file with `bytes`; a file that cannot be written fails the test instead of
+    /// leaving the old contents in place.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let f = try #require(fopen(path, "wb"), "cannot open \(path) for writing")
+        let written = fwrite(bytes, 1, bytes.count, f)
+        let closed = fclose(f)
+        #expect(written == bytes.count && closed == 0, "short write to \(path)")
     }
 
     @Test func jsonHasTheDocumentedKeysAndCounts() throws {
@@ -105,8 +109,8 @@ import UMCGTrace
         let path = Self.tempPath("cut")
         defer { unlink(path) }
         _ = try Self.writeTrace(path)
-        let full = Self.bytes(of: path)
-        Self.write(Array(full.prefix(full.count - 100)), to: path)
+        let full = try Self.bytes(of: path)
+        try Self.write(Array(full.prefix(full.count - 100)), to: path)
         let out = ReportCommand.execute(path: path, json: true)
         #expect(out.exitCode == 0)
         #expect(out.stderr.hasPrefix("umcgtop: warning: \(path): "))
@@ -119,9 +123,9 @@ import UMCGTrace
         let path = Self.tempPath("bad")
         defer { unlink(path) }
         _ = try Self.writeTrace(path)
-        var bytes = Self.bytes(of: path)
+        var bytes = try Self.bytes(of: path)
         bytes[0] = UInt8(ascii: "X")
-        Self.write(bytes, to: path)
+        try Self.write(bytes, to: path)
         var out = ReportCommand.execute(path: path, json: false)
         #expect(out.exitCode == 65)
         #expect(out.stderr == "umcgtop: error: \(path): not a umcgtrace file (bad magic) at offset 0\n")
@@ -129,12 +133,12 @@ import UMCGTrace
 
         bytes[0] = UInt8(ascii: "U")
         bytes[8] = 9  // version 9
-        Self.write(bytes, to: path)
+        try Self.write(bytes, to: path)
         out = ReportCommand.execute(path: path, json: false)
         #expect(out.exitCode == 65)
         #expect(out.stderr.contains("unsupported format version 9") && out.stderr.contains("at offset 8"))
 
-        Self.write([], to: path)
+        try Self.write([], to: path)
         out = ReportCommand.execute(path: path, json: false)
         #expect(out.exitCode == 65)
 

@@ -3,19 +3,13 @@ import Testing
 import UMCGSystem
 import UMCGTrace
 
-/// Runs the built `umcgtop report` (scripts/test builds it first); skips with a message when it is missing.
-@Suite struct ReportEndToEndTests {
-    static var binary: String? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let path = root.appendingPathComponent(".build/debug/umcgtop").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }
-
+/// Runs the built `umcgtop report` (scripts/test builds it first); the suite is skipped, with the
+/// reason, when the binary is missing.
+@Suite(.enabled(if: EndToEnd.binaryExists, "build .build/debug/umcgtop first (scripts/test does)"))
+struct ReportEndToEndTests {
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        guard let binary else { return (-1, "", "") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: EndToEnd.binary)
         process.arguments = arguments
         let out = Pipe()
         let err = Pipe()
@@ -31,10 +25,6 @@ import UMCGTrace
     }
 
     @Test func reportRunsAsABinary() throws {
-        guard Self.binary != nil else {
-            print("skipped: .build/debug/umcgtop not built (run swift build --product umcgtop)")
-            return
-        }
         let path = ReportCommandTests.tempPath("e2e")
         defer { unlink(path) }
         let events = try ReportCommandTests.writeTrace(path)
@@ -45,13 +35,13 @@ import UMCGTrace
         #expect((object?["event_counts"] as? [String: Any])?["switch"] as? Int == 1000)
         #expect((object?["per_worker"] as? [Any])?.count == 2)
 
-        var bytes = ReportCommandTests.bytes(of: path)
-        ReportCommandTests.write(Array(bytes.prefix(bytes.count - 30)), to: path)
+        var bytes = try ReportCommandTests.bytes(of: path)
+        try ReportCommandTests.write(Array(bytes.prefix(bytes.count - 30)), to: path)
         let cut = try Self.run(["report", path])
         #expect(cut.status == 0 && cut.stderr.hasPrefix("umcgtop: warning: \(path): file cut short"))
 
         bytes[0] = 0
-        ReportCommandTests.write(bytes, to: path)
+        try ReportCommandTests.write(bytes, to: path)
         let bad = try Self.run(["report", path])
         #expect(bad.status == 65)
         #expect(bad.stderr == "umcgtop: error: \(path): not a umcgtrace file (bad magic) at offset 0\n")

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Testing
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGTop

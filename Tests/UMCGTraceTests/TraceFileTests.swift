@@ -108,10 +108,8 @@ import UMCGSystem
         #expect(snap == Fixture.snapshot(at: keyframes[3]))
         // The records after the seek position are those written after that keyframe.
         let after = try Fixture.records(reader, from: position)
-        guard let index = written.firstIndex(of: .keyframe(Fixture.snapshot(at: keyframes[3]))) else {
-            Issue.record("keyframe not written")
-            return
-        }
+        let index = try #require(
+            written.firstIndex(of: .keyframe(Fixture.snapshot(at: keyframes[3]))), "keyframe not written")
         #expect(after == Array(written[(index + 1)...]))
         let (none, start) = try reader.seek(to: 0)
         #expect(none == nil && start == reader.start)
@@ -140,7 +138,8 @@ import UMCGSystem
     }
 
     @Test func openErrorsAreTypedOneLiners() {
-        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: .ENOENT)) {
+        #expect(throws: TraceFileError.system(operation: "open", path: "/nonexistent-dir/t.umcgtrace", errno: .ENOENT))
+        {
             try TraceWriter(path: "/nonexistent-dir/t.umcgtrace", info: Fixture.info())
         }
         #expect(throws: TraceFileError.system(operation: "open", path: "/tmp", errno: .EISDIR)) {

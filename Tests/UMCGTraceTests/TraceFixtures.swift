@@ -1,4 +1,5 @@
 import UMCGSystem
+
 @testable import UMCGTrace
 
 /// An in-memory sink that can fail after a number of bytes, writing only part of the failing write.

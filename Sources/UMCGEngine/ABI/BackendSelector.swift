@@ -1,4 +1,5 @@
 import UMCGSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// `cmd` values of `umcg_ctl` (docs/UMCG-ABI.md). A struct, not an enum, so that invalid
 /// commands (0, 7, …) can be passed through and rejected with EINVAL like the kernel does.
 public struct UMCGCommand: RawRepresentable, Hashable, Sendable, CustomStringConvertible {

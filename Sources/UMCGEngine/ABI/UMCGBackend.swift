@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// One `umcg_ctl`-shaped interface with two implementations: the futex emulation and the kernel syscall.
 ///
 /// The emulation-only parts (blocking sections, cooperative preemption) are part of the protocol so
@@ -64,7 +65,7 @@ extension UMCGBackend {
                 do throws(Errno) {
                     try SystemClock.sleepReportingInterrupts(nanos: remaining)
                     return
-                } catch where error == .EINTR {
+                } catch let error where error == .EINTR {
                     let now = SystemClock.monotonicNanos()
                     remaining = now >= end ? 0 : end - now
                 }

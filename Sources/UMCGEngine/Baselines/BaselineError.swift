@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Why a baseline ping-pong could not run. Descriptions are one line.
 public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `seconds` was not a finite number > 0.

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Starts the baselines' plain threads on the engine's `OSThread`, mapping its error to `BaselineError`.
 enum BaselineThread {
     /// Starts a thread running `body`; join the returned thread (joins are idempotent).

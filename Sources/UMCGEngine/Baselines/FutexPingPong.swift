@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// The Nanos futex ping-pong between two plain threads: main sets a word to 1, FUTEX_WAKE,
 /// FUTEX_WAIT while 1; the peer waits while 0, sets 0, FUTEX_WAKE.

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 import UMCGTrace
 
 /// The state and controller thread behind `LiveBaselines` (kept apart so the controller does not

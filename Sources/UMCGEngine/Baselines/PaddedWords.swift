@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// A block of atomics, each alone on its own 128-byte line, at addresses that never move,
 /// so a 32-bit word can double as a futex word.

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// Shared between a running ping-pong and whoever watches it: a stop request checked every
 /// cycle and the live cycle count published every cycle.

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// The two halves of a Nanos-shaped ping-pong. One cycle = main → peer → main.
 protocol PingPongPair: AnyObject, Sendable {

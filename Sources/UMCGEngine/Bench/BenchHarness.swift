@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Runs one case of the bench for a number of seconds.
 public protocol BenchRunner: Sendable {
     /// Measures `benchCase` for `seconds`; throws when the case cannot run here.

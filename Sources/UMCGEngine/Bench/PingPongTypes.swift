@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Where the two threads of a ping-pong run.
 public enum Placement: String, Sendable, CaseIterable, Codable {
     /// Both pinned to the same CPU.

@@ -231,7 +231,8 @@ public enum ScaleBench {
         let warmUp = UInt64(warmUpSeconds(plan) * 1e9)
         let warmDeadline = started &+ warmUp
         let registerDeadline = started &+ 60_000_000_000
-        while SystemClock.monotonicNanos() < registerDeadline, engine.snapshot().workers.contains(where: { $0.switches == 0 })
+        while SystemClock.monotonicNanos() < registerDeadline,
+            engine.snapshot().workers.contains(where: { $0.switches == 0 })
         {
             pause(nanos: 10_000_000)
         }

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 import UMCGTrace
 
 /// The real runner: `CondvarPingPong`, `FutexPingPong` and `UMCGPingPong` (traced cases with a

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// "No server" / "no watcher" in a 32-bit index field.
 let noIndex: UInt32 = .max

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 extension EmulatedBackend {
     /// REGISTER_SERVER (also done lazily when a plain thread first acts as a server).

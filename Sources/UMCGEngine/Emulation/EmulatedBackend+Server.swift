@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 extension EmulatedBackend {
     /// Looks up a worker by tid: ESRCH when unknown, EINVAL when it is a server.

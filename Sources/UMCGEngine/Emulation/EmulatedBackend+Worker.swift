@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 extension EmulatedBackend {
     /// Worker WAIT: yield. The worker goes WAITING, its server gets WAIT, and it sleeps until a server

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// A bounded lock-free multi-producer queue of event words (Dmitry Vyukov's sequence-numbered ring).
 ///

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// A one-owner park/unpark word (a binary semaphore on a futex): the heart of every handoff.
 ///

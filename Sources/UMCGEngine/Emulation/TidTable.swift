@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// A fixed-capacity open-addressing map from thread id to a 32-bit block reference.
 ///

@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// Rows of 64-bit atomics in raw, 128-byte-aligned memory: the engine's per-worker and per-server
 /// records (lossless counters, timestamps, flags). Every field is an `Atomic<UInt64>`.

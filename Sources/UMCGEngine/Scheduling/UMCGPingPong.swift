@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 import UMCGTrace
 
 /// The Nanos UMCG benchmark through the emulated backend: a server thread ("main") loops

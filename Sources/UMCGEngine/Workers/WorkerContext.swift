@@ -86,7 +86,7 @@ public struct WorkerContext {
         markStack()
         do throws(Errno) {
             try backend.ctl(.wait, absTimeout: SystemClock.realtimeNanos() &+ nanos)
-        } catch  where error == .ETIMEDOUT {
+        } catch let error where error == .ETIMEDOUT {
         }
         rows.set(index, WorkerField.timedWait, 0)
         followServerCPU()
@@ -103,7 +103,7 @@ public struct WorkerContext {
         markStack()
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
-        } catch  where error == .EINVAL || error == .ESRCH {
+        } catch let error where error == .EINVAL || error == .ESRCH {
             rows.set(index, WorkerField.handoffTarget, 0)
             return try yield()
         }

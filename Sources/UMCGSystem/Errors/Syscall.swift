@@ -21,7 +21,9 @@ public enum Syscall {
 
     /// Like `valueOrErrno`, for calls whose success value is only 0.
     @inlinable
-    public static func check<I: FixedWidthInteger & SignedInteger>(retryOnInterrupt: Bool = true, _ body: () -> I) throws(Errno) {
+    public static func check<I: FixedWidthInteger & SignedInteger>(retryOnInterrupt: Bool = true, _ body: () -> I)
+        throws(Errno)
+    {
         _ = try valueOrErrno(retryOnInterrupt: retryOnInterrupt, body)
     }
 }

@@ -35,7 +35,9 @@ public enum Mapping {
         while done < pages {
             let n = min(pages - done, vector.count)
             guard let at = UnsafeMutableRawPointer(bitPattern: start + UInt(done) * page) else { throw .EFAULT }
-            let r = vector.withUnsafeMutableBufferPointer { umcg_shim_mincore(at, UInt64(n) * UInt64(page), $0.baseAddress) }
+            let r = vector.withUnsafeMutableBufferPointer {
+                umcg_shim_mincore(at, UInt64(n) * UInt64(page), $0.baseAddress)
+            }
             if r < 0 { throw Errno(rawValue: -r) }
             for i in 0..<n { resident += Int(vector[i] & 1) }
             done += n

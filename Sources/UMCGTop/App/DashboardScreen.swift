@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// What the run loop needs from a terminal: its size, keys with a timeout, and drawing a frame.
 ///
 /// `NcursesScreen` is the real one; tests drive the loop with a fake.

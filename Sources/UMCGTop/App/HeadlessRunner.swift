@@ -1,5 +1,5 @@
-import UMCGSystem
 import Glibc
+import UMCGSystem
 import UMCGTrace
 
 /// `--headless`: runs the source without a terminal, prints a text frame every `interval`

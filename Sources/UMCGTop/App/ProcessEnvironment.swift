@@ -1,5 +1,5 @@
-import UMCGSystem
 import Glibc
+import UMCGSystem
 
 /// The few environment variables the app reads.
 enum ProcessEnvironment {

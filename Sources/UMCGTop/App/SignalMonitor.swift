@@ -1,6 +1,6 @@
-import UMCGSystem
 import Glibc
 import Synchronization
+import UMCGSystem
 
 /// The last SIGINT/SIGTERM/SIGHUP received, 0 for none. Written by the signal handler, read by the run loop.
 private let pendingSignal = Atomic<Int32>(0)

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// A replay command the app forwards to its `ReplayClock` (and source).
 public enum ReplayCommand: Equatable, Sendable {
     /// Play or pause.

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Turns a growing total into a per-second rate over roughly the last second.
 ///
 /// Keeps a small ring of (time, total) samples at least `minSpacing` apart (a newer

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Applying actions: the only way keys change the model. Returns what the app must do.
 extension DashboardModel {
     /// Changes the model for `action` and says how the app should react.

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Where the dashboard's events come from.
 public enum DashboardMode: Equatable, Sendable {
     /// The embedded engine, running now.

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Replay position facts the app copies from its `ReplayClock` for the status line.
 public struct ReplayStatus: Equatable, Sendable {
     /// ns since the start of the trace.

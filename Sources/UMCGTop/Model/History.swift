@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// A fixed-capacity ring of samples (oldest dropped first) for sparklines and graphs.
 public struct History: Equatable, Sendable {
     private var storage: [Double]

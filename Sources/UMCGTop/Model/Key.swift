@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// A key press as the terminal layer reports it, independent of ncurses key codes.
 public enum Key: Equatable, Sendable {
     /// A printable character (letters, digits, punctuation, space).

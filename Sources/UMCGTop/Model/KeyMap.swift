@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// The keymap: what a key means in the model's current mode (filter editing, overlays, replay).
 /// Returns nil for keys that mean nothing here.
 public func action(for key: Key, in model: DashboardModel) -> Action? {

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// The replay's virtual clock: a position in trace time that advances with wall time × speed.
 ///
 /// Pure value type: the app advances it every tick, feeds events up to `position`, and

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// What the user chose: selection, sort, filter, overlays. Plain data in the model.
 public struct UIState: Equatable, Sendable {
     /// Selected worker id, nil when the table is empty.

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// A minimal JSON value with keys in insertion order, rendered compactly (no Foundation needed):
 /// the one JSON writer of the headless summary, `report --json` and `bench --json`.
 public enum JSONValue: Sendable, Equatable {

@@ -1,6 +1,6 @@
-import UMCGSystem
 import CNcurses
 import Glibc
+import UMCGSystem
 
 /// What the fatal-signal handler needs, prepared while curses starts (the handler only reads it).
 private final class CrashState: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Which cells of a frame differ from the previous one: the terminal writes only those.
 public enum FrameDiff {
     /// A horizontal run of changed cells in one row.

@@ -1,5 +1,5 @@
-import UMCGSystem
 import CNcurses
+import UMCGSystem
 
 /// Errors starting the terminal.
 public enum TerminalError: Error, Equatable, CustomStringConvertible {

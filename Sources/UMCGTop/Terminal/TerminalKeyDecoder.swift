@@ -1,5 +1,5 @@
-import UMCGSystem
 import CNcurses
+import UMCGSystem
 
 /// Maps what `wget_wch` returns to a dashboard `Key`.
 ///

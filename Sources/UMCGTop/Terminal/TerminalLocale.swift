@@ -1,5 +1,5 @@
-import UMCGSystem
 import CNcurses
+import UMCGSystem
 
 /// Chooses the process locale for ncursesw and says whether Unicode drawing is possible.
 ///

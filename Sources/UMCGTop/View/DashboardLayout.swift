@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Where each panel goes for a screen size: one place that decides rows, so the model
 /// (page moves) and the views agree.
 struct DashboardLayout: Equatable {

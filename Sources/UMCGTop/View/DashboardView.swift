@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// The whole dashboard as a pure function of the model: the terminal copies the grid.
 public enum DashboardView {
     /// Renders `model` into a `width`×`height` grid.

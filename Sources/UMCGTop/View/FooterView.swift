@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// The bottom line: the filter being typed, or key hints for the current mode.
 enum FooterView {
     static func draw(_ model: DashboardModel, layout: DashboardLayout, into buffer: inout ScreenBuffer) {

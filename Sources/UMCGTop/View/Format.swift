@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Short, fixed-width number and time formats for the views.
 enum Format {
     /// 674853 → "674.9k", 1234567 → "1.23M", 12 → "12".

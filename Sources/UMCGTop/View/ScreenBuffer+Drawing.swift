@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Drawing helpers shared by the views.
 extension ScreenBuffer {
     /// Fills a row segment with one character and style.

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// A colour role; the terminal layer maps roles to colours (or to nothing under NO_COLOR).
 public enum ColorRole: UInt8, Sendable, CaseIterable {
     case normal = 0

@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// The top line: mode, backend, events/s, drops (red when non-zero), recording, refresh, warning.
 enum StatusLineView {
     /// One logical item of the line; items are joined with separators.

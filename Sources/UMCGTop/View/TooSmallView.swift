@@ -1,4 +1,5 @@
 import UMCGSystem
+
 /// Below the minimum size: one centered message instead of a broken layout.
 enum TooSmallView {
     static func draw(into buffer: inout ScreenBuffer) {

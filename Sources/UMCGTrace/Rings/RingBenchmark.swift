@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// Measures `TraceRing` throughput: one producer thread pushing as fast as it can, one consumer draining.
 ///

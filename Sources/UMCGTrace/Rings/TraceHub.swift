@@ -1,5 +1,5 @@
-import UMCGSystem
 import Synchronization
+import UMCGSystem
 
 /// The set of rings of one traced process: producers get a ring each, one consumer drains them all.
 ///

@@ -52,7 +52,7 @@ final class FileSink: TraceSink {
         let fd = try open()
         do {
             try fd.sync()
-        } catch where error == .EINVAL {
+        } catch let error where error == .EINVAL {
             // The file does not support syncing (a pipe, /dev/null); nothing to make durable.
         } catch {
             throw .system(operation: "fsync", path: path, errno: error)

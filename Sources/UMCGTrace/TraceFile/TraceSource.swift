@@ -70,7 +70,8 @@ final class TraceSource: Sendable {
                 while done < n {
                     let got: Int
                     do throws(Errno) {
-                        got = try fd.read(at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: raw[done..<n]))
+                        got = try fd.read(
+                            at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: raw[done..<n]))
                     } catch {
                         failure = error
                         return

@@ -1,6 +1,6 @@
-import UMCGSystem
 import Glibc
 import UMCGEngine
+import UMCGSystem
 
 /// Facts printed with every bench result: backend, kernel, CPUs.
 public struct BenchEnvironment: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import UMCGSystem
 import UMCGEngine
+import UMCGSystem
 import UMCGTrace
 
 /// Renders a `BenchReport` as the Nanos test's lines plus a summary table, or as one JSON object.

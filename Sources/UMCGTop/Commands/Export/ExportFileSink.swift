@@ -20,7 +20,7 @@ struct ExportFileSink: ExportByteSink {
         do {
             fd = try FileDescriptor.openForWriting(path, creation: .exclusive)
             created = true
-        } catch  where error == .EEXIST {
+        } catch let error where error == .EEXIST {
             guard force else { throw .outputExists(path) }
             do { fd = try FileDescriptor.openForWriting(path, creation: .truncate) } catch {
                 throw .cannotCreate(path, error.message)
