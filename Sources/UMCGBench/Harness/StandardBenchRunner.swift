@@ -1,5 +1,6 @@
-import Synchronization
+import UMCGEngine
 import UMCGSystem
+import Synchronization
 import UMCGTrace
 
 /// The real runner: `CondvarPingPong`, `FutexPingPong` and `UMCGPingPong` (traced cases with a

@@ -4,6 +4,7 @@ import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
+@testable import UMCGBench
 
 #if canImport(Glibc)
     import Glibc

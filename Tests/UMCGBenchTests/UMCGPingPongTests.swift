@@ -3,6 +3,7 @@ import UMCGSystem
 import UMCGTrace
 
 @testable import UMCGEngine
+@testable import UMCGBench
 
 @Suite struct UMCGPingPongTests {
     @Test(arguments: HandoffMode.allCases, [Placement.sameCPU, .unpinned])

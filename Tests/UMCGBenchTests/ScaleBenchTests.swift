@@ -3,6 +3,7 @@ import UMCGTrace
 
 @testable import UMCGEngine
 @testable import UMCGSystem
+@testable import UMCGBench
 
 @Suite struct ScaleBenchTests {
     @Test(arguments: [WorkerStacks.pooled, .system])
