@@ -2,8 +2,8 @@ import Testing
 import UMCGSystem
 import UMCGTrace
 
-@testable import UMCGEngine
 @testable import UMCGBench
+@testable import UMCGEngine
 
 /// Polls `condition` every millisecond until it holds or `seconds` pass; returns whether it held.
 private func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {

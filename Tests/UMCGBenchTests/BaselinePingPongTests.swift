@@ -2,6 +2,7 @@ import Testing
 import UMCGEngine
 import UMCGSystem
 import UMCGTrace
+
 @testable import UMCGBench
 
 /// Runs a ping-pong and checks it returned (threads joined) within `limit` seconds of wall time.

@@ -3,6 +3,7 @@ import Testing
 import UMCGEngine
 import UMCGSystem
 import UMCGTrace
+
 @testable import UMCGBench
 
 /// Records every call and returns scripted results: cycles = 1000 × (call number), 1 s each.

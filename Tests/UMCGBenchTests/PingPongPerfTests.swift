@@ -3,8 +3,8 @@ import Testing
 import UMCGSystem
 import UMCGTrace
 
-@testable import UMCGEngine
 @testable import UMCGBench
+@testable import UMCGEngine
 
 #if canImport(Glibc)
     import Glibc
@@ -186,7 +186,8 @@ import UMCGTrace
             ("traced/untraced umcg-futex same", mean("umcg-futex same traced") / mean("umcg-futex same")),
         ]
         if CPU.count >= 2 {
-            ratios.append(("umcg-adaptive cross/spin-plain cross", mean("umcg-adaptive cross") / mean("spin-plain cross")))
+            ratios.append(
+                ("umcg-adaptive cross/spin-plain cross", mean("umcg-adaptive cross") / mean("spin-plain cross")))
             ratios.append(
                 ("traced/untraced adaptive cross", mean("umcg-adaptive cross traced") / mean("umcg-adaptive cross")))
         }

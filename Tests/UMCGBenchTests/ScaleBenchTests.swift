@@ -1,9 +1,9 @@
 import Testing
 import UMCGTrace
 
+@testable import UMCGBench
 @testable import UMCGEngine
 @testable import UMCGSystem
-@testable import UMCGBench
 
 @Suite struct ScaleBenchTests {
     @Test(arguments: [WorkerStacks.pooled, .system])
@@ -122,7 +122,8 @@ import UMCGTrace
     /// Kernels before 6.16 (or without CONFIG_FUTEX_PRIVATE_HASH) have no private futex hash.
     static var hasPrivateFutexHash: Bool { ((try? FutexHash.buckets()) ?? 0) != 0 }
 
-    @Test(.enabled(if: hasPrivateFutexHash, "no private futex hash here (kernel < 6.16 or no CONFIG_FUTEX_PRIVATE_HASH)"))
+    @Test(
+        .enabled(if: hasPrivateFutexHash, "no private futex hash here (kernel < 6.16 or no CONFIG_FUTEX_PRIVATE_HASH)"))
     func theEngineGrowsThePrivateFutexHash() throws {
         let c = EngineConfiguration(
             servers: 2, workers: 600, workload: .pingpong, backend: .emulated, workerStackBytes: 64 << 10)

@@ -2,8 +2,8 @@ import Testing
 import UMCGSystem
 import UMCGTrace
 
-@testable import UMCGEngine
 @testable import UMCGBench
+@testable import UMCGEngine
 
 @Suite struct UMCGPingPongTests {
     @Test(arguments: HandoffMode.allCases, [Placement.sameCPU, .unpinned])

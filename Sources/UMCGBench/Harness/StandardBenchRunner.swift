@@ -1,6 +1,6 @@
+import Synchronization
 import UMCGEngine
 import UMCGSystem
-import Synchronization
 import UMCGTrace
 
 /// The real runner: `CondvarPingPong`, `FutexPingPong` and `UMCGPingPong` (traced cases with a
@@ -20,6 +20,7 @@ public struct StandardBenchRunner: BenchRunner {
         self.umcg = umcg
     }
 
+    /// Runs `c` once for `seconds`; a traced UMCG case also counts the events drained and dropped.
     public func run(_ c: BenchCase, seconds: Double) throws -> BenchRun {
         switch c.method {
         case .condvar:

@@ -1,6 +1,6 @@
+import Synchronization
 import UMCGEngine
 import UMCGSystem
-import Synchronization
 import UMCGTrace
 
 /// The Nanos UMCG benchmark through the emulated backend: a server thread ("main") loops

@@ -1,6 +1,6 @@
+import Synchronization
 import UMCGSystem
 import UMCGTrace
-import Synchronization
 
 /// Measures `TraceRing` throughput: one producer thread pushing as fast as it can, one consumer draining.
 ///

@@ -1,6 +1,6 @@
+import Synchronization
 import UMCGEngine
 import UMCGSystem
-import Synchronization
 
 /// The kernel's floor under `ScaleBench`: the same number of plain threads, the same stacks and
 /// futex hash, and no engine. One thread per server, pinned like the engine's servers, wakes its
@@ -62,7 +62,8 @@ public enum FutexRoundRobin {
                 }
                 for s in 0..<servers {
                     let cpu = cpus[s % cpus.count]
-                    threads.append(try OSThread(name: "floor-srv\(s)", stackSize: 256 << 10) { shared.server(s, cpu: cpu) })
+                    threads.append(
+                        try OSThread(name: "floor-srv\(s)", stackSize: 256 << 10) { shared.server(s, cpu: cpu) })
                 }
             }
         } catch {
@@ -70,7 +71,9 @@ public enum FutexRoundRobin {
         }
         // Every worker woken once (bounded: 60 s), then the warm-up, then the window.
         let ready = SystemClock.monotonicNanos() &+ 60_000_000_000
-        while SystemClock.monotonicNanos() < ready && shared.total < UInt64(workers) { ScaleBench.pause(nanos: 5_000_000) }
+        while SystemClock.monotonicNanos() < ready && shared.total < UInt64(workers) {
+            ScaleBench.pause(nanos: 5_000_000)
+        }
         ScaleBench.pause(nanos: UInt64(max(0, warmUp) * 1e9))
         let first = shared.total
         let t0 = SystemClock.monotonicNanos()
