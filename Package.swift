@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "UMCGEngine", targets: ["UMCGEngine"]),
         .library(name: "UMCGTrace", targets: ["UMCGTrace"]),
         .library(name: "UMCGAnalysis", targets: ["UMCGAnalysis"]),
+        .library(name: "UMCGBench", targets: ["UMCGBench"]),
         .library(name: "UMCGTop", targets: ["UMCGTop"]),
     ],
     dependencies: [
@@ -27,10 +28,12 @@ let package = Package(
         // One fold of the event stream, shared by the dashboard, the report and the exporters.
         .target(name: "UMCGAnalysis", dependencies: ["UMCGSystem", "UMCGTrace"]),
         .target(name: "UMCGEngine", dependencies: ["UMCGSystem", "UMCGTrace"]),
+        // Baselines, ping-pongs, the scale bench and the bench harness: measurements, out of the engine.
+        .target(name: "UMCGBench", dependencies: ["UMCGSystem", "UMCGTrace", "UMCGEngine"]),
         .target(
             name: "UMCGTop",
             dependencies: [
-                "UMCGSystem", "UMCGTrace", "UMCGAnalysis", "UMCGEngine", "CNcurses",
+                "UMCGSystem", "UMCGTrace", "UMCGAnalysis", "UMCGEngine", "UMCGBench", "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
@@ -43,8 +46,10 @@ let package = Package(
         // The engine as a program embeds it: public API only (no @testable).
         .testTarget(name: "UMCGEmbeddingTests", dependencies: ["UMCGEngine", "UMCGTrace"]),
         .testTarget(name: "UMCGEngineTests", dependencies: ["UMCGEngine", "UMCGTrace", "UMCGSystem", "CUMCGShims"]),
+        .testTarget(name: "UMCGBenchTests", dependencies: ["UMCGBench", "UMCGEngine", "UMCGTrace", "UMCGSystem"]),
         .testTarget(
-            name: "UMCGTopTests", dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
+            name: "UMCGTopTests",
+            dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGBench", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
             exclude: ["Snapshots", "Golden"]),
     ],
     swiftLanguageModes: [.v6]

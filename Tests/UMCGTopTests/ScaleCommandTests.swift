@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import UMCGBench
 import UMCGEngine
 import UMCGSystem
 import UMCGTrace

@@ -162,14 +162,4 @@ final class Finished: Sendable {
         #expect((growth.min() ?? .max) < 10_000, "heap growth per attempt: \(growth.prefix(20))")
         #expect(sum > 0)
     }
-
-    /// Prints the ring's throughput (never asserted). Release numbers: see the report / docs.
-    @Test func benchmarkPrintsThroughput() {
-        let (rate, drops) = RingBenchmark.run(seconds: 0.3)
-        let serial = RingBenchmark.serial(seconds: 0.1)
-        print(
-            "ring throughput (this build): \(Int(rate)) events/s two threads, \(drops) drops; \(Int(serial)) events/s serial"
-        )
-        #expect(rate > 0 && serial > 0)
-    }
 }

@@ -149,7 +149,7 @@ public final class Engine: @unchecked Sendable {
 
     /// A pooled stack: the configured size rounded up to whole 4 KiB pages, at least
     /// `WorkerStacks.minimumPooledBytes` (a pool has no guard pages to stop an overflow).
-    static func poolStackBytes(_ requested: Int) -> Int {
+    package static func poolStackBytes(_ requested: Int) -> Int {
         (max(requested, WorkerStacks.minimumPooledBytes) + 4095) & ~4095
     }
 
@@ -292,6 +292,12 @@ public final class Engine: @unchecked Sendable {
     /// How deep the workers' pooled stacks were used and whether any overflowed into its canary;
     /// nil unless `workerStacks` is `.pooled` and `stop()` joined every worker.
     public var stackUsage: StackUsage? { stackUsageAfterStop.withLock { $0 } }
+
+    /// Switches (CTX_SWITCHes) of all servers so far; reads only the server rows, never the
+    /// workers', so a benchmark can read it at the edges of a window with 10,000 workers.
+    package var serverSwitches: UInt64 {
+        (0..<configuration.servers).reduce(0) { $0 &+ serverRows.get($1, ServerField.switches) }
+    }
 
     /// Runnable workers the servers moved to a shorter run queue of another server so far.
     public var migrations: UInt64 {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UMCGBench
 import UMCGEngine
 import UMCGSystem
 import UMCGTrace

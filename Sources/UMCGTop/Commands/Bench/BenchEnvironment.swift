@@ -1,4 +1,5 @@
 import Glibc
+import UMCGBench
 import UMCGEngine
 import UMCGSystem
 

@@ -1,3 +1,4 @@
+import UMCGBench
 import UMCGEngine
 import UMCGSystem
 import UMCGTrace

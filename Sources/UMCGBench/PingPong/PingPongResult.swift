@@ -1,23 +1,3 @@
-import UMCGSystem
-
-/// Where the two threads of a ping-pong run.
-public enum Placement: String, Sendable, CaseIterable, Codable {
-    /// Both pinned to the same CPU.
-    case sameCPU = "same-cpu"
-    /// Pinned to two different CPUs.
-    case crossCPU = "cross-cpu"
-    /// Not pinned; the kernel decides (results are bimodal on small VMs).
-    case unpinned = "unpinned"
-}
-
-/// How a UMCG handoff sleeps and wakes.
-public enum HandoffMode: String, Sendable, CaseIterable, Codable {
-    /// Every handoff is a FUTEX_WAKE + FUTEX_WAIT, like the futex baseline.
-    case futex
-    /// Spin briefly on the handoff word before sleeping, and skip FUTEX_WAKE when the peer is spinning.
-    case adaptive
-}
-
 /// What one timed ping-pong run measured. One cycle = main → peer → main (two switches).
 public struct PingPongResult: Sendable, Equatable {
     /// Cycles completed.

@@ -1,4 +1,5 @@
 import Synchronization
+import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 

@@ -1,3 +1,4 @@
+import UMCGEngine
 import UMCGSystem
 
 /// One worker count of `ScaleBench`: switch rate, per-switch cost and memory per worker.
@@ -262,7 +263,7 @@ public enum ScaleBench {
 
     /// Total switches of all servers (reads only the server rows: no scan over the workers).
     static func serverSwitches(_ engine: Engine) -> UInt64 {
-        (0..<engine.configuration.servers).reduce(0) { $0 &+ engine.serverRows.get($1, ServerField.switches) }
+        engine.serverSwitches
     }
 
     /// Sleeps for `nanos` (measurement windows only, never to wait for another thread).

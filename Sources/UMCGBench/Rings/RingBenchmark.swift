@@ -1,5 +1,6 @@
 import Synchronization
 import UMCGSystem
+import UMCGTrace
 
 /// Measures `TraceRing` throughput: one producer thread pushing as fast as it can, one consumer draining.
 ///

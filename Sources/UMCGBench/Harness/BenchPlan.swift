@@ -1,3 +1,4 @@
+import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
@@ -28,6 +29,7 @@ public struct BenchCase: Hashable, Sendable, CustomStringConvertible {
         return s
     }
 
+    /// The label and the placement, e.g. "umcg-futex same-cpu".
     public var description: String { "\(label) \(placement.rawValue)" }
 }
 

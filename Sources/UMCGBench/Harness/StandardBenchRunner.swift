@@ -1,4 +1,5 @@
 import Synchronization
+import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
@@ -19,6 +20,7 @@ public struct StandardBenchRunner: BenchRunner {
         self.umcg = umcg
     }
 
+    /// Runs `c` once for `seconds`; a traced UMCG case also counts the events drained and dropped.
     public func run(_ c: BenchCase, seconds: Double) throws -> BenchRun {
         switch c.method {
         case .condvar:

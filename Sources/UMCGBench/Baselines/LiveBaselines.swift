@@ -1,3 +1,4 @@
+import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 

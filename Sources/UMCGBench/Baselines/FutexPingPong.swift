@@ -30,34 +30,25 @@ final class FutexPair: PingPongPair {
     @inline(__always) private var finished: UnsafeMutablePointer<Atomic<UInt32>> { words.word32(1) }
 
     func mainCycle() {
-        // Release: pairs with the peer's acquiring load (the peer sees its turn).
-        word.pointee.store(1, ordering: .releasing)
-        BaselineFutex.wake(word)
-        // Acquire: pairs with the peer's releasing store of 0 (our turn again).
-        while word.pointee.load(ordering: .acquiring) == 1 {
-            BaselineFutex.wait(word, expected: 1)
-        }
+        // Our turn → the peer's, then sleep until it hands back (see FutexHandoff for the orderings).
+        FutexHandoff.give(word, 1)
+        FutexHandoff.wait(word, while: 1)
     }
 
     func peerLoop() {
         while true {
-            // Acquire: pairs with main's releasing store of 1 (and, at the end, makes the
-            // finished flag stored before it visible).
-            while word.pointee.load(ordering: .acquiring) == 0 {
-                BaselineFutex.wait(word, expected: 0)
-            }
+            // The acquiring load in `wait` pairs with main's releasing store of 1 and, at the end,
+            // makes the finished flag stored before it visible.
+            FutexHandoff.wait(word, while: 0)
             // Relaxed: ordered by the acquiring load of the word just above.
             if finished.pointee.load(ordering: .relaxed) != 0 { return }
-            // Release: pairs with main's acquiring load in mainCycle.
-            word.pointee.store(0, ordering: .releasing)
-            BaselineFutex.wake(word)
+            FutexHandoff.give(word, 0)
         }
     }
 
     func releasePeer() {
-        // Relaxed store, then the releasing store of the word publishes it to the peer.
+        // Relaxed store, then the releasing store of the word in `give` publishes it to the peer.
         finished.pointee.store(1, ordering: .relaxed)
-        word.pointee.store(1, ordering: .releasing)
-        BaselineFutex.wake(word)
+        FutexHandoff.give(word, 1)
     }
 }

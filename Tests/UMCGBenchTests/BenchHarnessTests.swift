@@ -4,6 +4,8 @@ import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
+@testable import UMCGBench
+
 /// Records every call and returns scripted results: cycles = 1000 × (call number), 1 s each.
 final class RecordingRunner: BenchRunner {
     let calls = ThreadLock<[BenchCase]>([])

@@ -1,4 +1,5 @@
 import Synchronization
+import UMCGEngine
 import UMCGSystem
 
 /// The kernel's floor under `ScaleBench`: the same number of plain threads, the same stacks and
@@ -110,17 +111,16 @@ public enum FutexRoundRobin {
         /// Sleeps until `word` holds 1, then clears it.
         @inline(__always)
         func take(_ word: UnsafeMutablePointer<Atomic<UInt32>>) {
-            // Acquiring: pairs with `give`'s releasing store.
-            while word.pointee.load(ordering: .acquiring) == 0 { BaselineFutex.wait(word, expected: 0) }
+            // The acquiring load in `wait` pairs with `give`'s releasing store.
+            FutexHandoff.wait(word, while: 0)
             // Relaxed: only this thread clears its own word.
             word.pointee.store(0, ordering: .relaxed)
         }
 
+        /// Stores 1 into `word` and wakes its thread (the releasing store pairs with `take`).
         @inline(__always)
         func give(_ word: UnsafeMutablePointer<Atomic<UInt32>>) {
-            // Releasing: pairs with `take`'s acquiring load.
-            word.pointee.store(1, ordering: .releasing)
-            BaselineFutex.wake(word)
+            FutexHandoff.give(word, 1)
         }
 
         func worker(_ i: Int, cpu: Int) {

@@ -2,6 +2,7 @@ import Testing
 import UMCGSystem
 import UMCGTrace
 
+@testable import UMCGBench
 @testable import UMCGEngine
 
 /// Polls `condition` every millisecond until it holds or `seconds` pass; returns whether it held.

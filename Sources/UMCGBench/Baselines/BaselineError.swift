@@ -15,6 +15,7 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// pthread_mutex_init / pthread_cond_init failed.
     case syncInitFailed(Errno)
 
+    /// One line naming what went wrong.
     public var description: String {
         switch self {
         case .invalidDuration(let s): "duration must be a finite number of seconds > 0, got \(s)"

@@ -3,6 +3,8 @@ import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
+@testable import UMCGBench
+
 /// Runs a ping-pong and checks it returned (threads joined) within `limit` seconds of wall time.
 /// A hang cannot be cancelled from here (blocked threads), but a slow stop or join fails the test.
 private func timed(
