@@ -14,7 +14,10 @@ import UMCGTrace
 /// noisy; goals belong to `umcgtop bench` and Benchmarks/); what is asserted is that every run ran
 /// and its counters agree. Runs only with UMCG_PERF=1:
 /// `UMCG_PERF=1 swift test -c release --filter PingPongPerfTests`.
-@Suite(.serialized, .enabled(if: getenv("UMCG_PERF") != nil, "opt-in profiles: UMCG_PERF=1 swift test --filter PingPongPerfTests")) struct PingPongPerfTests {
+@Suite(
+    .serialized,
+    .enabled(if: getenv("UMCG_PERF") != nil, "opt-in profiles: UMCG_PERF=1 swift test --filter PingPongPerfTests"))
+struct PingPongPerfTests {
     /// A bare spin handoff across two CPUs (no futex, no bookkeeping): the ceiling for `.adaptive`.
     static func plainSpin(seconds: Double) throws -> Double {
         final class Word: @unchecked Sendable {
