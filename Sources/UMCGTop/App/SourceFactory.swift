@@ -10,9 +10,9 @@ enum SourceFactory {
     static func engineConfiguration(_ scenario: ScenarioOptions) -> EngineConfiguration {
         EngineConfiguration(
             servers: scenario.resolvedServers, workers: scenario.workers,
-            workload: BuiltinWorkload(rawValue: scenario.workload.rawValue) ?? .mixed,
+            workload: scenario.workload,
             sliceNanos: UInt64(scenario.sliceMillis) * 1_000_000,
-            backend: BackendChoice(rawValue: scenario.backend.rawValue) ?? .auto, umcgSyscall: scenario.umcgSyscall)
+            backend: scenario.backend, umcgSyscall: scenario.umcgSyscall)
     }
 
     /// A live or replay source, started. Errors are one line.
