@@ -83,7 +83,9 @@ public final class Aggregator {
         let period = autoSampleNanos
         guard period > 0 else { return }
         if fold.nextAutoSample == 0 {
-            fold.nextAutoSample = (t / period &+ 1) &* period
+            // Saturating: a timestamp within one period of 2^64 − 1 must not wrap the grid to 0.
+            let (next, overflow) = (t / period * period).addingReportingOverflow(period)
+            fold.nextAutoSample = overflow ? .max : next
             return
         }
         guard t >= fold.nextAutoSample else { return }
@@ -92,6 +94,7 @@ public final class Aggregator {
             fold.sample(at: boundary, refreshMillis: model.options.refreshMillis)
             fold.lastTick = boundary
         }
-        fold.nextAutoSample = boundary &+ period
+        let (next, overflow) = boundary.addingReportingOverflow(period)
+        fold.nextAutoSample = overflow ? .max : next
     }
 }
