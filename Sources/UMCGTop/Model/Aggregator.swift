@@ -18,8 +18,9 @@ import UMCGTrace
 public final class Aggregator {
     /// Largest server table kept (higher ids are ignored): bounds memory on untrusted input.
     public static let maxServers = 256
-    /// Largest worker table kept (higher ids are ignored): about 3.5 KB each, so ≤ 60 MB.
-    public static let maxWorkers = 16_384
+    /// Largest worker table kept (higher ids are ignored): `Engine.maxWorkers`, so the dashboard shows
+    /// every worker the engine can run (a test keeps the two equal; Model does not import the engine).
+    public static let maxWorkers = 100_000
     /// Samples of per-worker history (a sparkline column needs no more).
     public static let workerHistoryCapacity = 64
 
