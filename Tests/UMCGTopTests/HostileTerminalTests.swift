@@ -172,3 +172,29 @@ struct TmuxWideTextTests {
         #expect(tmux.waitFor { $0.contains("EXITED 0") }, "no clean exit:\n\(tmux.screen())")
     }
 }
+
+/// Prints (never asserts on memory) what the dashboard's tables cost at `Engine.maxWorkers` workers.
+@Suite struct DashboardScaleMeasurement {
+    static func residentKB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    @Test func hundredThousandWorkersFoldTickAndRender() {
+        let before = Self.residentKB()
+        let n = Engine.maxWorkers
+        let agg = Aggregator(info: ModelFixtures.info(workers: n), mode: .live, options: DashboardOptions())
+        for w in stride(from: 0, to: n, by: 7) {
+            agg.ingest(
+                TraceEvent(timestamp: ModelFixtures.t0 + UInt64(w), kind: .switchTo, server: 0, worker: UInt32(w)))
+        }
+        agg.tick(now: ModelFixtures.t0 + ModelFixtures.second)
+        agg.tick(now: ModelFixtures.t0 + 2 * ModelFixtures.second)
+        let grid = DashboardView.render(agg.model, width: 120, height: 40)
+        let after = Self.residentKB()
+        #expect(agg.model.workers.count == n)
+        #expect(grid.text.contains("\(n)/\(n)"))
+        print("dashboard tables at \(n) workers: +\((after - before) / 1024) MB resident")
+    }
+}
