@@ -19,8 +19,10 @@ enum SourceFactory {
     static func make(_ command: DashboardCommand) throws -> EventSource {
         if let path = command.replay {
             do {
-                // Headless replays run through the file as fast as the clock allows.
-                return try ReplaySource(path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1)
+                // Headless replays fold as fast as the file reads; --pace plays them at the fastest speed (64×).
+                return try ReplaySource(
+                    path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1,
+                    paced: !command.headless || command.pace)
             } catch {
                 // The same line and exit status as `umcgtop report` (65 data error, 66 cannot open, 74 read error).
                 throw AppFailure(
