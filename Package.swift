@@ -14,7 +14,12 @@ let package = Package(
         .library(name: "UMCGTop", targets: ["UMCGTop"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // The /metrics endpoint: exposition (swift-prometheus) and a small HTTP/1.1 server (swift-nio).
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.2"),
+        // Wake→run and run-length percentiles within 1%.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
     ],
     targets: [
         // One C function per system call or macro Swift cannot reach. No logic.
@@ -26,7 +31,9 @@ let package = Package(
         // The wire: events, rings, the trace file. Knows nothing of the engine or the terminal.
         .target(name: "UMCGTrace", dependencies: ["UMCGSystem"]),
         // One fold of the event stream, shared by the dashboard, the report and the exporters.
-        .target(name: "UMCGAnalysis", dependencies: ["UMCGSystem", "UMCGTrace"]),
+        .target(
+            name: "UMCGAnalysis",
+            dependencies: ["UMCGSystem", "UMCGTrace", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .target(name: "UMCGEngine", dependencies: ["UMCGSystem", "UMCGTrace"]),
         // Baselines, ping-pongs, the scale bench and the bench harness: measurements, out of the engine.
         .target(name: "UMCGBench", dependencies: ["UMCGSystem", "UMCGTrace", "UMCGEngine"]),
@@ -35,6 +42,11 @@ let package = Package(
             dependencies: [
                 "UMCGSystem", "UMCGTrace", "UMCGAnalysis", "UMCGEngine", "UMCGBench", "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
         // A program running its own workload on the engine, through the public API only.

@@ -31,6 +31,10 @@ public struct EventFold: Sendable {
     public internal(set) var baselineSampleCycles = [UInt64](repeating: 0, count: 4)
     /// Whether any `.baselineSample` event came, indexed by `BaselineMethod.rawValue`.
     public internal(set) var hasBaselineSamples = [Bool](repeating: false, count: 4)
+    /// Wake→run latencies of every worker together (the metrics endpoint's histogram).
+    public internal(set) var allWakeToRun = LatencyHistogram()
+    /// Run lengths of every worker together (the metrics endpoint's histogram).
+    public internal(set) var allRunLength = LatencyHistogram()
     /// The last snapshot folded (a replay keyframe or a live poll), if any.
     public internal(set) var lastSnapshot: Snapshot?
 
@@ -143,6 +147,12 @@ public struct EventFold: Sendable {
         {
             servers[s].tally.count(e)
         }
+        if e.server != TraceEvent.noServer,
+            e.kind == .block || e.kind == .wake || e.kind == .wait || e.kind == .preempt,
+            let s = serverSlot(e.server)
+        {
+            servers[s].workerEvents.count(e)
+        }
         if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(e.kind), let w = workerSlot(e.worker) {
             workers[w].tally.count(e)
         }
@@ -198,7 +208,7 @@ public struct EventFold: Sendable {
                 }
             }
             if e.arg > 0 {
-                workers[w].runLength.record(e.arg)
+                recordRunLength(e.arg, w)
                 endRun(w, at: ts, record: false)
             } else {
                 endRun(w, at: ts, record: true)
@@ -236,9 +246,9 @@ public struct EventFold: Sendable {
         if counts { workers[w].since.switches &+= 1 }
         let since = workers[w].runnableSince
         if waited > 0 {
-            workers[w].wakeToRun.record(waited)
+            recordWakeToRun(waited, w)
         } else if since > 0, ts >= since {
-            workers[w].wakeToRun.record(ts - since)
+            recordWakeToRun(ts - since, w)
         }
         if workers[w].show(.running, at: ts) {
             workers[w].runStart = ts
@@ -252,10 +262,20 @@ public struct EventFold: Sendable {
         if servers[s].busySince == 0 { servers[s].busySince = max(ts, servers[s].snapTime) }
     }
 
+    private mutating func recordWakeToRun(_ ns: UInt64, _ w: Int) {
+        workers[w].wakeToRun.record(ns)
+        allWakeToRun.record(ns)
+    }
+
+    private mutating func recordRunLength(_ ns: UInt64, _ w: Int) {
+        workers[w].runLength.record(ns)
+        allRunLength.record(ns)
+    }
+
     /// The worker stops running: optionally records the run length and clears its server's current worker.
     private mutating func endRun(_ w: Int, at ts: UInt64, record: Bool) {
         let start = workers[w].runStart
-        if record, start > 0, ts >= start { workers[w].runLength.record(ts - start) }
+        if record, start > 0, ts >= start { recordRunLength(ts - start, w) }
         workers[w].runStart = 0
         if let s = serverSlot(workers[w].server), servers[s].currentWorker == workers[w].id {
             servers[s].currentWorker = TraceEvent.noWorker

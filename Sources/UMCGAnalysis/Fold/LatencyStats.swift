@@ -1,47 +1,36 @@
-/// Latency samples of one entity: exact count, sum and max; percentiles from up to `cap` kept samples.
-///
-/// Memory is bounded: past `cap` samples, reservoir sampling (deterministic seed) keeps a uniform subset,
-/// so percentiles become estimates while count, mean and max stay exact.
+/// Latency samples of one entity for `umcgtop report`: exact count, sum and max; percentiles from
+/// a `LatencyHistogram`, within 1% of the exact nearest-rank value whatever the number of samples.
 public struct LatencyStats: Sendable, Equatable {
-    /// Samples seen.
-    public private(set) var count: UInt64 = 0
-    /// Sum of all samples (ns).
-    public private(set) var sum: UInt64 = 0
-    /// Largest sample (ns).
+    /// The samples, bucketed to two significant digits.
+    public private(set) var histogram = LatencyHistogram()
+    /// Largest sample (ns), exact.
     public private(set) var max: UInt64 = 0
-    /// Kept samples (all of them while count ≤ cap).
-    private var samples: [UInt64] = []
-    private let cap: Int
-    private var rng: UInt64 = 0x853C_49E6_748F_EA9B
+    /// Sum of all samples (ns), exact (wrapping).
+    public private(set) var sum: UInt64 = 0
 
-    /// Creates empty stats keeping at most `cap` samples for percentiles.
-    public init(cap: Int = 100_000) { self.cap = Swift.max(1, cap) }
+    /// Creates empty stats.
+    public init() {}
+
+    /// Samples seen.
+    public var count: UInt64 { histogram.count }
 
     /// Adds one sample (ns).
     public mutating func add(_ value: UInt64) {
-        count += 1
+        histogram.record(value)
         sum &+= value
         max = Swift.max(max, value)
-        if samples.count < cap {
-            samples.append(value)
-        } else {
-            rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let slot = (rng >> 11) % count
-            if slot < UInt64(cap) { samples[Int(slot)] = value }
-        }
     }
 
     /// Mean in ns (0 without samples).
     public var mean: Double { count == 0 ? 0 : Double(sum) / Double(count) }
 
-    /// True when percentiles come from a subset of the samples.
-    public var isEstimate: Bool { count > UInt64(samples.count) }
+    /// True when percentiles may differ from the exact values (by under 1%): some sample is at
+    /// least 256 ns, where buckets get wider than 1 ns.
+    public var isEstimate: Bool { max >= 256 }
 
-    /// The `p`-th percentile (0…100), nearest-rank over the kept samples; 0 without samples.
+    /// The `p`-th percentile (0…100), within 1% of the exact nearest-rank value; 0 without samples.
     public func percentile(_ p: Double) -> UInt64 {
-        if samples.isEmpty { return 0 }
-        let sorted = samples.sorted()
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return sorted[Swift.min(sorted.count - 1, Swift.max(0, rank - 1))]
+        guard let v = histogram.percentile(p / 100) else { return 0 }
+        return Swift.min(v, max)
     }
 }

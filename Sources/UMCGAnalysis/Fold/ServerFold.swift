@@ -15,6 +15,8 @@ public struct ServerFold: Sendable {
     public internal(set) var runQueueDepth: UInt32 = 0
     /// Every switch/idle/wake event of this server, counted as it came.
     public internal(set) var tally = ServerTally()
+    /// Block, wake, wait and preempt events its workers had on it, counted as they came.
+    public internal(set) var workerEvents = ServerWorkerEvents()
     var baseSwitches: UInt64 = 0
     var sinceSwitches: UInt64 = 0
     var baseBusy: UInt64 = 0
@@ -54,6 +56,29 @@ public struct ServerTally: Sendable, Equatable {
         case .switchTo: switches += 1
         case .serverIdle: idles += 1
         default: idleNanos &+= e.arg
+        }
+    }
+}
+
+/// Worker events seen on one server (by the events' server field; lost events are not counted).
+public struct ServerWorkerEvents: Sendable, Equatable {
+    /// Blocking sections entered by workers running on it.
+    public internal(set) var blocks: UInt64 = 0
+    /// Wakes of its workers.
+    public internal(set) var wakes: UInt64 = 0
+    /// Yields (UMCG_WAIT) of workers running on it.
+    public internal(set) var waits: UInt64 = 0
+    /// Preemptions of workers running on it.
+    public internal(set) var preemptions: UInt64 = 0
+
+    /// Counts `e` if it is a block, wake, wait or preempt event.
+    mutating func count(_ e: TraceEvent) {
+        switch e.kind {
+        case .block: blocks &+= 1
+        case .wake: wakes &+= 1
+        case .wait: waits &+= 1
+        case .preempt: preemptions &+= 1
+        default: break
         }
     }
 }

@@ -20,9 +20,9 @@ public struct WorkerFold: Sendable {
     /// Why it last blocked, nil if it never did.
     public internal(set) var lastBlockReason: BlockReason?
     /// Wake→run latency (ns runnable before being switched to).
-    public internal(set) var wakeToRun = Log2Histogram()
+    public internal(set) var wakeToRun = LatencyHistogram()
     /// Run lengths (ns from switch-in to block/wait/preempt/handoff).
-    public internal(set) var runLength = Log2Histogram()
+    public internal(set) var runLength = LatencyHistogram()
     /// Totals of the latest snapshot (zero without one).
     public internal(set) var base = WorkerTotals()
     /// Totals of events stamped after the latest snapshot, time in the current state excluded.

@@ -22,10 +22,11 @@ enum AppRunner {
             return failure.status
         }
         let mode: DashboardMode = command.replay.map { .replay(name: $0) } ?? .live
-        return Dashboard.run(
-            source, mode: mode,
-            Dashboard.Presentation(
-                headless: command.headless, duration: command.duration, interval: command.interval ?? 1,
-                json: command.json, refreshMillis: command.refresh, ascii: command.ascii, noColor: command.noColor))
+        var presentation = Dashboard.Presentation(
+            headless: command.headless, duration: command.duration, interval: command.interval ?? 1,
+            json: command.json, refreshMillis: command.refresh, ascii: command.ascii, noColor: command.noColor)
+        presentation.metrics = command.metrics.flatMap(MetricsAddress.init)
+        presentation.metricsTopWorkers = command.metricsTopWorkers
+        return Dashboard.run(source, mode: mode, presentation)
     }
 }

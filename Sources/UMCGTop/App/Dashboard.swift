@@ -26,6 +26,10 @@ public enum Dashboard {
         public var ascii: Bool
         /// No colours (also when NO_COLOR is set).
         public var noColor: Bool
+        /// Serve `/metrics` here (Prometheus text format), nil for none.
+        public var metrics: MetricsAddress?
+        /// Workers exposed one by one on `/metrics`; the rest are added up as `worker="other"`.
+        public var metricsTopWorkers = 20
 
         /// Creates a presentation (defaults: the terminal dashboard until q).
         public init(
@@ -57,10 +61,30 @@ public enum Dashboard {
             StandardStreams.errorLine("umcgtop: error: \(TerminalError.notATerminal)")
             return 1
         }
+        var endpoint: MetricsEndpoint?
+        var server: MetricsServer?
+        if let address = p.metrics {
+            let e = MetricsEndpoint(topWorkers: p.metricsTopWorkers)
+            do {
+                server = try MetricsServer(address: address, endpoint: e)
+            } catch {
+                StandardStreams.errorLine(
+                    "umcgtop: error: cannot serve metrics on \(address.host):\(address.port): \(error)")
+                return 1
+            }
+            endpoint = e
+            if p.headless, let server {
+                StandardStreams.errorLine("umcgtop: metrics on http://\(address.host):\(server.port)/metrics")
+            }
+        }
+        // The server stops (its thread joined) before the source: a scrape never outlives the run.
+        defer { server?.stop() }
         if p.headless {
             let options = DashboardOptions(ascii: true, color: false, refreshMillis: p.refreshMillis)
+            let aggregator = Aggregator(info: source.info, mode: mode, options: options)
+            aggregator.metricsSink = endpoint
             var runner = HeadlessRunner(
-                source: source, aggregator: Aggregator(info: source.info, mode: mode, options: options),
+                source: source, aggregator: aggregator,
                 duration: p.duration, interval: p.interval, json: p.json, refreshMillis: p.refreshMillis)
             return runner.run()
         }
@@ -77,9 +101,10 @@ public enum Dashboard {
         }
         let terminal = TerminalGuard(screen)
         defer { terminal.restore() }
+        let aggregator = Aggregator(info: source.info, mode: mode, options: options)
+        aggregator.metricsSink = endpoint
         let loop = DashboardLoop(
-            screen: screen, source: source,
-            aggregator: Aggregator(info: source.info, mode: mode, options: options),
+            screen: screen, source: source, aggregator: aggregator,
             configuration: .init(refreshMillis: p.refreshMillis), deadline: p.duration)
         let status = loop.run()
         source.stop()

@@ -101,7 +101,8 @@ public struct HeadlessRunner {
         if json {
             let summary = HeadlessSummary.json(
                 info: source.info, snapshot: snapshot, elapsedNanos: stopped &- start, eventsSeen: eventsFolded,
-                uiCPUPercent: meter.percent, exitStatus: status, extra: source.summaryFields)
+                uiCPUPercent: meter.percent, exitStatus: status, extra: source.summaryFields,
+                wakeToRun: aggregator.wakeToRunPercentiles())
             _ = output(summary.rendered + "\n")
         } else {
             aggregator.model.status.warning = source.note

@@ -9,7 +9,7 @@ public enum HeadlessSummary {
     /// Builds the summary.
     public static func json(
         info: RunInfo, snapshot: Snapshot?, elapsedNanos: UInt64, eventsSeen: Int, uiCPUPercent: Double,
-        exitStatus: Int32, extra: [(String, JSONValue)]
+        exitStatus: Int32, extra: [(String, JSONValue)], wakeToRun: [LatencyPercentiles] = []
     ) -> JSONValue {
         let snap = snapshot ?? Snapshot(timestamp: 0, servers: [], workers: [])
         let names = Dictionary(
@@ -25,6 +25,9 @@ public enum HeadlessSummary {
                 ("events", .uint(s.events)),
             ])
         }
+        func percentile(_ id: UInt32, _ p: KeyPath<LatencyPercentiles, UInt64?>) -> JSONValue {
+            Int(id) < wakeToRun.count ? (wakeToRun[Int(id)][keyPath: p].map(JSONValue.uint) ?? .null) : .null
+        }
         let workers: [JSONValue] = snap.workers.map { w in
             .object([
                 ("id", .uint(UInt64(w.id))), ("name", name(.worker, w.id)), ("state", .string(w.state.description)),
@@ -32,6 +35,7 @@ public enum HeadlessSummary {
                 ("waits", .uint(w.waits)), ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)),
                 ("run_ns", .uint(w.runNanos)), ("runnable_ns", .uint(w.runnableNanos)),
                 ("blocked_ns", .uint(w.blockedNanos)),
+                ("wake_to_run_p50_ns", percentile(w.id, \.p50)), ("wake_to_run_p99_ns", percentile(w.id, \.p99)),
             ])
         }
         func total(_ key: KeyPath<WorkerCounters, UInt64>) -> JSONValue {

@@ -65,6 +65,21 @@ public struct DashboardCommand: ParsableCommand {
         help: ArgumentHelp("Redraw and rate-window interval in milliseconds (100…10000).", valueName: "ms"))
     public var refresh: Int = 1000
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics on http://ADDR:PORT/metrics (loopback only unless --metrics-allow-remote).",
+            valueName: "addr:port"))
+    public var metrics: String?
+
+    @Flag(help: "Let --metrics bind an address other machines can reach (0.0.0.0, a LAN address).")
+    public var metricsAllowRemote = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Workers exposed one by one on /metrics, busiest first; the rest add up to worker=\"other\" (0…1000).",
+            valueName: "n"))
+    public var metricsTopWorkers: Int = 20
+
     /// Creates the command with default options (ArgumentParser fills them).
     public init() {}
 
@@ -94,6 +109,7 @@ public struct DashboardCommand: ParsableCommand {
             }
         }
         if let replay, replay.isEmpty { throw ValidationError("--replay needs a file name") }
+        try validateMetrics()
         if scenario.backend == .kernel && replay == nil {
             // The engine's own selection rule (never probes a number Linux uses for another call).
             do {
@@ -101,6 +117,25 @@ public struct DashboardCommand: ParsableCommand {
             } catch {
                 throw ValidationError(error.description)
             }
+        }
+    }
+
+    /// `--metrics`, `--metrics-allow-remote` and `--metrics-top-workers` as one-line errors.
+    func validateMetrics() throws {
+        if !(0...1000).contains(metricsTopWorkers) {
+            throw ValidationError("--metrics-top-workers must be between 0 and 1000 (got \(metricsTopWorkers))")
+        }
+        guard let metrics else {
+            if metricsAllowRemote { throw ValidationError("--metrics-allow-remote only applies to --metrics") }
+            return
+        }
+        guard let address = MetricsAddress(metrics) else {
+            throw ValidationError("--metrics wants ADDR:PORT, e.g. 127.0.0.1:9464 (got \(metrics))")
+        }
+        if !address.isLoopback && !metricsAllowRemote {
+            throw ValidationError(
+                "--metrics \(metrics) is not a loopback address; add --metrics-allow-remote to let other machines scrape it"
+            )
         }
     }
 

@@ -15,6 +15,7 @@ extension Aggregator {
             fold.lastTick = now
         }
         publish()
+        if let metricsSink { metricsSink.publish(metricsSnapshot(topWorkers: metricsSink.topWorkerCount)) }
     }
 
     /// Copies the folded tables into the model unless the live UI is paused.

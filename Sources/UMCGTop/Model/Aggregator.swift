@@ -32,6 +32,8 @@ public final class Aggregator {
     public var autoSampleNanos: UInt64
     /// The run this aggregator folds.
     public let info: RunInfo
+    /// Receives a metrics snapshot after every tick (even while the UI is paused), if set.
+    public var metricsSink: (any MetricsSink)?
     var fold: FoldState
 
     /// Creates an aggregator for the entities of `info`.

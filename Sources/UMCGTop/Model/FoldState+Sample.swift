@@ -25,11 +25,19 @@ extension FoldState {
             workerRows[w].split =
                 sum > 0 ? TimeSplit(run: run / sum, runnable: runnable / sum, blocked: blocked / sum) : TimeSplit()
             if takeHistory { workerRows[w].history.append(workerRows[w].switchesPerSecond) }
-            let wakeToRun = events.workers[w].wakeToRun
-            if workerTracks[w].percentileCount != wakeToRun.count {
-                workerTracks[w].percentileCount = wakeToRun.count
-                workerRows[w].wakeToRunP50 = wakeToRun.percentile(0.5)
-                workerRows[w].wakeToRunP99 = wakeToRun.percentile(0.99)
+            // Once per refresh (and on a worker's first samples): percentiles walk the histogram,
+            // and a row sharing the fold's histogram makes the next record copy it.
+            let fold = events.workers[w]
+            let firstSamples = workerTracks[w].percentileCount == 0
+            if takeHistory || firstSamples, workerTracks[w].percentileCount != fold.wakeToRun.count {
+                workerTracks[w].percentileCount = fold.wakeToRun.count
+                workerRows[w].wakeToRun = fold.wakeToRun
+                workerRows[w].wakeToRunP50 = fold.wakeToRun.percentile(0.5)
+                workerRows[w].wakeToRunP99 = fold.wakeToRun.percentile(0.99)
+            }
+            if takeHistory || workerRows[w].runLength.count == 0, workerRows[w].runLength.count != fold.runLength.count
+            {
+                workerRows[w].runLength = fold.runLength
             }
         }
 

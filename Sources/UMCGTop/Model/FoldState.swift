@@ -67,15 +67,14 @@ struct FoldState {
         }
     }
 
-    /// Copies what the shared fold knows (state, server, histograms, current worker…) into the rows.
+    /// Copies what the shared fold knows (state, server, current worker…) into the rows; the latency
+    /// histograms follow once per refresh (`sample(at:refreshMillis:)`).
     mutating func syncRows() {
         for w in workerRows.indices {
             let f = events.workers[w]
             workerRows[w].state = f.state
             workerRows[w].server = f.server
             workerRows[w].lastBlockReason = f.lastBlockReason
-            workerRows[w].wakeToRun = f.wakeToRun
-            workerRows[w].runLength = f.runLength
         }
         for s in serverRows.indices {
             let f = events.servers[s]

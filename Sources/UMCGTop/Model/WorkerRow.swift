@@ -85,13 +85,13 @@ public struct WorkerRow: Equatable, Sendable {
     /// Time split over the last window.
     public var split = TimeSplit()
     /// Wake→run latency (ns runnable before being switched to).
-    public var wakeToRun = Log2Histogram()
-    /// `wakeToRun` p50 and p99 as of the last tick (bucket upper bounds), nil without samples.
+    public var wakeToRun = LatencyHistogram()
+    /// `wakeToRun` p50 and p99 as of the last refresh (within 1% of the exact values), nil without samples.
     public var wakeToRunP50: UInt64?
     /// See `wakeToRunP50`.
     public var wakeToRunP99: UInt64?
     /// Run lengths (ns from switch-in to block/wait/preempt).
-    public var runLength = Log2Histogram()
+    public var runLength = LatencyHistogram()
     /// Why it last blocked, nil if it never did.
     public var lastBlockReason: BlockReason?
     /// Its latest events.

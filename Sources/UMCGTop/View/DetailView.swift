@@ -47,9 +47,10 @@ enum DetailView {
         recentEvents(row, model: model, x: leftWidth, y: areaTop, width: w - leftWidth, rows: areaRows, into: &buffer)
     }
 
-    /// A log2 histogram, one line per occupied bucket (merged into `rows` lines if needed).
+    /// A latency histogram: its p50 and p99 (within 1%) in the title, then one line per occupied
+    /// power-of-two bucket (merged into `rows` lines if needed).
     static func histogram(
-        _ title: String, _ h: Log2Histogram, x: Int, y: Int, width: Int, rows: Int, ascii: Bool, color: ColorRole,
+        _ title: String, _ h: LatencyHistogram, x: Int, y: Int, width: Int, rows: Int, ascii: Bool, color: ColorRole,
         into buffer: inout ScreenBuffer
     ) {
         let p50 = Format.nanos(h.percentile(0.5), ascii: ascii)
@@ -58,19 +59,22 @@ enum DetailView {
         let gap = width >= 44 ? "  " : " "
         let title = " \(name)\(gap)n=\(Format.count(h.count))\(gap)p50 \(p50)\(gap)p99 \(p99)"
         buffer.put(title, x: x, y: y, style: CellStyle(bold: true), maxWidth: width)
-        guard let range = h.occupiedRange, rows > 0 else {
+        let buckets = h.log2Buckets
+        guard let lo = buckets.firstIndex(where: { $0 > 0 }), let hi = buckets.lastIndex(where: { $0 > 0 }), rows > 0
+        else {
             buffer.put("   no samples", x: x, y: y + 1, style: CellStyle(color: .dim))
             return
         }
         // Group buckets so they fit in `rows` lines.
+        let range = lo...hi
         let span = range.count
         let group = (span + rows - 1) / rows
         var groups: [(upper: UInt64, count: UInt64)] = []
         var b = range.lowerBound
         while b <= range.upperBound {
             let end = min(b + group - 1, range.upperBound)
-            let n = (b...end).reduce(UInt64(0)) { $0 &+ h.buckets[$1] }
-            groups.append((Log2Histogram.upperBound(ofBucket: end), n))
+            let n = (b...end).reduce(UInt64(0)) { $0 &+ buckets[$1] }
+            groups.append((Self.upperBound(ofBucket: end), n))
             b = end + 1
         }
         let most = groups.map(\.count).max() ?? 1
@@ -87,6 +91,13 @@ enum DetailView {
                 style: CellStyle(color: color))
             buffer.put(Format.right(Format.count(g.count), countWidth), x: cx + 1, y: cy)
         }
+    }
+
+    /// The largest value of bit length `b`.
+    static func upperBound(ofBucket b: Int) -> UInt64 {
+        if b <= 0 { return 0 }
+        if b >= 64 { return .max }
+        return (UInt64(1) << UInt64(b)) - 1
     }
 
     /// The worker's latest events, newest first, times relative to the newest.

@@ -17,7 +17,8 @@ enum ReportFormatter {
         if s.truncated { out += "truncated: \(s.lostBytes) bytes lost\n" }
         out += "\n"
         let header = [
-            "worker", "switches", "blocks", "wakes", "waits", "preempt", "timeout", "run time", "wake→run avg", "p99",
+            "worker", "switches", "blocks", "wakes", "waits", "preempt", "timeout", "run time", "wake→run avg", "p50",
+            "p99",
             "max",
         ]
         var rows: [[String]] = [header]
@@ -26,7 +27,8 @@ enum ReportFormatter {
             rows.append([
                 w.name, "\(w.switches)", "\(w.blocks)", "\(w.wakes)", "\(w.waits)", "\(w.preemptions)", "\(w.timeouts)",
                 duration(w.runNanos), l.count == 0 ? "-" : duration(UInt64(l.mean)),
-                l.count == 0 ? "-" : (l.isEstimate ? "~" : "") + duration(l.percentile(99)),
+                l.count == 0 ? "-" : duration(l.percentile(50)),
+                l.count == 0 ? "-" : duration(l.percentile(99)),
                 l.count == 0 ? "-" : duration(l.max),
             ])
         }
@@ -85,6 +87,7 @@ enum ReportFormatter {
                             ("handoffs", .uint(w.handoffs)),
                             ("run_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
                             ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
+                            ("wake_to_run_p50_ns", .uint(w.wakeToRun.percentile(50))),
                             ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
                             ("wake_to_run_max_ns", .uint(w.wakeToRun.max)),
                             ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),

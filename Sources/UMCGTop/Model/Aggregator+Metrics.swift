@@ -1,0 +1,97 @@
+import UMCGAnalysis
+import UMCGTrace
+
+/// The metrics endpoint's view of the fold.
+extension Aggregator {
+    /// The totals, top workers, baselines, ring counters and histograms as of the last tick.
+    /// `topWorkers` workers with the most switches (ties: lower id) get their own series;
+    /// the rest are added up into one aggregate.
+    public func metricsSnapshot(topWorkers: Int) -> MetricsSnapshot {
+        var snap = MetricsSnapshot()
+        let now = fold.folded.nowNanos
+        let lastServers = fold.events.lastSnapshot?.servers ?? []
+        for (s, row) in fold.serverRows.enumerated() {
+            let f = fold.events.servers[s]
+            var t = MetricsSnapshot.Totals()
+            t.switches = f.switches
+            t.blocks = f.workerEvents.blocks
+            t.wakes = f.workerEvents.wakes
+            t.waits = f.workerEvents.waits
+            t.preemptions = f.workerEvents.preemptions
+            t.runNanos = f.busy(at: now)
+            t.idleNanos = lastServers.first(where: { $0.id == row.id })?.idleNanos ?? f.tally.idleNanos
+            snap.servers.append(.init(id: "\(row.id)", name: row.name, totals: t))
+        }
+        let rows = fold.workerRows
+        snap.workerCount = rows.count
+        let n = max(0, min(topWorkers, rows.count))
+        // Partial selection: keep the n busiest in a small sorted array (n ≪ workers).
+        var top: [Int] = []
+        top.reserveCapacity(n + 1)
+        func busier(_ a: Int, _ b: Int) -> Bool {
+            let x = rows[a].totals.switches
+            let y = rows[b].totals.switches
+            return x != y ? x > y : a < b
+        }
+        if n > 0 {
+            for w in rows.indices {
+                if top.count == n, let last = top.last, !busier(w, last) { continue }
+                let at = top.firstIndex(where: { busier(w, $0) }) ?? top.count
+                top.insert(w, at: at)
+                if top.count > n { top.removeLast() }
+            }
+        }
+        var isTop = [Bool](repeating: false, count: rows.count)
+        for w in top { isTop[w] = true }
+        snap.topWorkers = top.map { .init(id: "\(rows[$0].id)", name: rows[$0].name, totals: Self.totals(rows[$0])) }
+        if rows.count > top.count {
+            var other = MetricsSnapshot.Totals()
+            for w in rows.indices where !isTop[w] { other.add(Self.totals(rows[w])) }
+            snap.otherWorkers = .init(id: "other", name: "other", totals: other)
+        }
+        snap.baselines = [
+            .init(method: "umcg", cyclesPerSecond: fold.rates.umcg.cyclesPerSecond),
+            .init(method: "futex", cyclesPerSecond: fold.rates.futex.cyclesPerSecond),
+            .init(method: "condvar", cyclesPerSecond: fold.rates.condvar.cyclesPerSecond),
+        ]
+        snap.events = fold.eventsTotal
+        snap.droppedEvents = fold.droppedTotal
+        snap.wakeToRun = fold.events.allWakeToRun
+        snap.runLength = fold.events.allRunLength
+        return snap
+    }
+
+    /// Each worker's wake→run p50 and p99 now (within 1%), indexed by id.
+    public func wakeToRunPercentiles() -> [LatencyPercentiles] {
+        fold.events.workers.map {
+            LatencyPercentiles(p50: $0.wakeToRun.percentile(0.5), p99: $0.wakeToRun.percentile(0.99))
+        }
+    }
+
+    private static func totals(_ r: WorkerRow) -> MetricsSnapshot.Totals {
+        var t = MetricsSnapshot.Totals()
+        t.switches = r.totals.switches
+        t.blocks = r.totals.blocks
+        t.wakes = r.totals.wakes
+        t.waits = r.totals.waits
+        t.preemptions = r.totals.preemptions
+        t.runNanos = r.totals.runNanos
+        t.idleNanos = r.totals.runnableNanos
+        t.blockedNanos = r.totals.blockedNanos
+        return t
+    }
+}
+
+/// A worker's wake→run p50 and p99 in ns, nil without samples.
+public struct LatencyPercentiles: Sendable, Equatable {
+    /// Median.
+    public var p50: UInt64?
+    /// 99th percentile.
+    public var p99: UInt64?
+
+    /// Creates percentiles.
+    public init(p50: UInt64?, p99: UInt64?) {
+        self.p50 = p50
+        self.p99 = p99
+    }
+}
