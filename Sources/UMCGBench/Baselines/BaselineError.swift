@@ -14,6 +14,8 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
     case threadStartFailed(Errno)
     /// pthread_mutex_init / pthread_cond_init failed.
     case syncInitFailed(Errno)
+    /// The spin limit runs across CPUs only; `placement` was something else.
+    case spinNeedsCrossCPU(Placement)
 
     /// One line naming what went wrong.
     public var description: String {
@@ -24,6 +26,7 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .pinFailed(let cpu, let e): "cannot pin a thread to CPU \(cpu): \(e)"
         case .threadStartFailed(let e): "cannot start a thread: \(e)"
         case .syncInitFailed(let e): "cannot initialise a pthread mutex/condvar: \(e)"
+        case .spinNeedsCrossCPU(let p): "the spin limit runs across CPUs only, not \(p.rawValue)"
         }
     }
 }

@@ -3,7 +3,7 @@ import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
-/// The real runner: `CondvarPingPong`, `FutexPingPong` and `UMCGPingPong` (traced cases with a
+/// The real runner: `CondvarPingPong`, `FutexPingPong`, `SpinPingPong` and `UMCGPingPong` (traced cases with a
 /// fresh `TraceHub` drained by a consumer thread every millisecond, like the live trace pump).
 public struct StandardBenchRunner: BenchRunner {
     /// Anchor CPU for the baselines' placements (nil = the last CPU; see `CPUPlan.make`).
@@ -27,6 +27,8 @@ public struct StandardBenchRunner: BenchRunner {
             return BenchRun(result: try CondvarPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
         case .futex:
             return BenchRun(result: try FutexPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
+        case .spin:
+            return BenchRun(result: try SpinPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
         case .umcg:
             let runUMCG =
                 umcg ?? { h, p, s, hub in try UMCGPingPong.run(handoff: h, placement: p, seconds: s, hub: hub) }

@@ -13,7 +13,10 @@ public struct BenchCommand: ParsableCommand {
             One cycle = main -> peer -> main (two switches). For each round and placement every \
             method runs in turn for --seconds, so machine drift hits all alike. Prints the Nanos \
             test's result lines, a summary with ratios and where the threads ran; --json prints \
-            one JSON object instead.
+            one JSON object instead. Every cross-cpu round also runs the spin limit (two pinned \
+            threads handing one cache line back and forth, no system call: the fastest any thread \
+            handoff can be here) and reports each UMCG row as a fraction of it (ratio_to_limit); \
+            --no-limit skips it.
 
             --scale runs the scale benchmark instead: the pingpong workload on the default servers \
             for each of --scale-workers (default 8,1000,10000) for --scale-seconds each, in \
@@ -50,6 +53,12 @@ public struct BenchCommand: ParsableCommand {
     /// UMCG handoff subset.
     @Option(help: "Comma-separated UMCG handoff modes: futex,adaptive.")
     public var handoffs: String = "futex,adaptive"
+
+    /// No spin limit.
+    @Flag(
+        name: .customLong("no-limit"),
+        help: "Skip the spin limit (two threads handing one cache line back and forth, run in every cross-cpu round).")
+    public var noLimit = false
 
     /// Tracing comparison.
     @Flag(help: "Also run UMCG with a trace hub attached and report the tracing on/off ratio.")
@@ -187,6 +196,15 @@ public struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// What `run` measures: `plan`, plus the spin limit in every cross-cpu round unless `--no-limit`.
+    public var runPlan: BenchPlan {
+        get throws {
+            var p = try plan
+            p.limit = !noLimit
+            return p
+        }
+    }
+
     public func validate() throws {
         guard seconds.isFinite, seconds > 0, seconds <= 60 else {
             throw ValidationError("--seconds must be > 0 and at most 60 (got \(seconds))")
@@ -201,7 +219,7 @@ public struct BenchCommand: ParsableCommand {
 
     public func run() throws {
         if scale { return try runScale() }
-        let plan = try plan
+        let plan = try runPlan
         let env = BenchEnvironment.current(selection: try selection)
         let showProgress = FileDescriptor(rawValue: 2).isTerminal
         let report = BenchHarness.run(plan, runner: StandardBenchRunner()) { p in
