@@ -68,3 +68,41 @@ import UMCGTrace
         #expect(try BenchCommand.parse(["--placement", "same-cpu"]).runPlan.cases.allSatisfy { $0.method != .spin })
     }
 }
+
+@Suite(.serialized) struct BenchPolicyCommandTests {
+    @Test func policyFlagBuildsThePlanAndBadValuesAreValidationErrors() throws {
+        #expect(try BenchCommand.parse([]).runPlan.policy == .other)
+        #expect(try BenchCommand.parse(["--policy", "fifo"]).runPlan.policy == .fifo)
+        #expect(throws: (any Error).self) { try BenchCommand.parse(["--policy", "batch"]) }
+        #expect(try BenchCommand.parse(["--handoffs", "yield"]).plan.handoffs == [.yield])
+    }
+
+    @Test func aRefusedPolicyStopsTheRunBeforeAnyMeasurement() throws {
+        let saved = BenchCommand.policyProbe
+        BenchCommand.policyProbe = { _ in .EPERM }
+        defer { BenchCommand.policyProbe = saved }
+        var command = try BenchCommand.parse(["--policy", "fifo", "--seconds", "30", "--rounds", "100"])
+        do {
+            try command.run()
+            Issue.record("run() went on without the policy")
+        } catch {
+            #expect(BenchCommand.exitCode(for: error) == .validationFailure)
+            let message = BenchCommand.message(for: error)
+            #expect(message.contains("SCHED_FIFO"), "\(message)")
+            #expect(message.contains("EPERM"), "\(message)")
+            #expect(!message.contains("\n"))
+        }
+    }
+
+    @Test func everyRowSaysItsPolicy() throws {
+        var report = BenchLimitOutputTests.crossReport()
+        report.plan.policy = .fifo
+        let env = BenchEnvironment(backend: "emulated", backendReason: "r", kernel: "Linux 6.18", cpus: 2)
+        let text = BenchOutput.json(report, environment: env).rendered
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let rows = try #require(object["results"] as? [[String: Any]]) + (object["limit"] as? [[String: Any]] ?? [])
+        #expect(!rows.isEmpty)
+        #expect(rows.allSatisfy { $0["policy"] as? String == "SCHED_FIFO" })
+        #expect(BenchOutput.text(report, environment: env).contains("every row under SCHED_FIFO"))
+    }
+}

@@ -16,6 +16,8 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
     case syncInitFailed(Errno)
     /// The spin limit runs across CPUs only; `placement` was something else.
     case spinNeedsCrossCPU(Placement)
+    /// sched_setscheduler refused `policy` (EPERM without root, CAP_SYS_NICE or RLIMIT_RTPRIO).
+    case policyFailed(SchedulingPolicy, Errno)
 
     /// One line naming what went wrong.
     public var description: String {
@@ -27,6 +29,8 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .threadStartFailed(let e): "cannot start a thread: \(e)"
         case .syncInitFailed(let e): "cannot initialise a pthread mutex/condvar: \(e)"
         case .spinNeedsCrossCPU(let p): "the spin limit runs across CPUs only, not \(p.rawValue)"
+        case .policyFailed(let p, let e):
+            "cannot run under \(p) (\(e)): needs root, CAP_SYS_NICE or RLIMIT_RTPRIO >= 1"
         }
     }
 }

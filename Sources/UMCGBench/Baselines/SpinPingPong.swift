@@ -10,12 +10,15 @@ import UMCGSystem
 public enum SpinPingPong {
     /// Runs for `seconds` across two CPUs; `cpu` overrides the anchor CPU (see `CPUPlan.make`).
     /// Throws `BaselineError` (bad duration, a placement other than cross-cpu, one CPU, pinning).
-    public static func run(placement: Placement, seconds: Double, cpu: Int32? = nil) throws(BaselineError)
+    public static func run(
+        placement: Placement, seconds: Double, cpu: Int32? = nil, policy: SchedulingPolicy = .other
+    ) throws(BaselineError)
         -> PingPongResult
     {
         guard placement == .crossCPU else { throw .spinNeedsCrossCPU(placement) }
         return try run(
-            plan: CPUPlan.make(for: placement, preferredCPU: cpu), seconds: seconds, control: PingPongControl())
+            plan: CPUPlan.make(for: placement, preferredCPU: cpu, policy: policy), seconds: seconds,
+            control: PingPongControl())
     }
 
     /// Runs under an explicit plan, publishing progress to and obeying `control`.

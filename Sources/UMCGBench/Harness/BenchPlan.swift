@@ -49,13 +49,15 @@ public struct BenchPlan: Sendable, Equatable {
     public var tracing: Bool
     /// Also run the spin limit (`BenchMethod.spin`) in every cross-cpu round, after the methods.
     public var limit: Bool
+    /// The scheduling policy every thread of every case runs under (`.other` = as started).
+    public var policy: SchedulingPolicy
 
     /// Creates a plan (defaults: 1 s, 3 rounds, same-cpu and cross-cpu, all methods and handoffs, no tracing,
     /// no spin limit).
     public init(
         seconds: Double = 1, rounds: Int = 3, placements: [Placement] = [.sameCPU, .crossCPU],
         methods: [BaselineMethod] = [.condvar, .futex, .umcg], handoffs: [HandoffMode] = [.futex, .adaptive],
-        tracing: Bool = false, limit: Bool = false
+        tracing: Bool = false, limit: Bool = false, policy: SchedulingPolicy = .other
     ) {
         self.seconds = seconds
         self.rounds = rounds
@@ -64,6 +66,7 @@ public struct BenchPlan: Sendable, Equatable {
         self.handoffs = handoffs
         self.tracing = tracing
         self.limit = limit
+        self.policy = policy
     }
 
     /// The cases of one placement, in the order they run within a round.

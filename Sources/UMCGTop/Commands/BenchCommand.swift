@@ -51,8 +51,15 @@ public struct BenchCommand: ParsableCommand {
     public var methods: String = "condvar,futex,umcg"
 
     /// UMCG handoff subset.
-    @Option(help: "Comma-separated UMCG handoff modes: futex,adaptive.")
+    @Option(help: "Comma-separated UMCG handoff modes: futex,adaptive,yield (yield: sched_yield, for --policy fifo).")
     public var handoffs: String = "futex,adaptive"
+
+    /// Scheduling policy of every benchmark thread.
+    @Option(
+        help: ArgumentHelp(
+            "Scheduling policy of every benchmark thread: other, fifo or rr (real-time, priority 1; refused at start when it cannot be had). The yield handoff needs fifo or rr."
+        ))
+    public var policy: String = "other"
 
     /// No spin limit.
     @Flag(
@@ -196,11 +203,19 @@ public struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// The start-of-run policy check (`PolicyCheck.probe`); tests put a refusing one here.
+    // SAFETY: written only by tests before they call `run()`, on the thread that then runs it.
+    nonisolated(unsafe) static var policyProbe: (SchedulingPolicy) -> Errno? = PolicyCheck.probe
+
     /// What `run` measures: `plan`, plus the spin limit in every cross-cpu round unless `--no-limit`.
     public var runPlan: BenchPlan {
         get throws {
             var p = try plan
             p.limit = !noLimit
+            guard let chosen = SchedulingPolicy(rawValue: policy) else {
+                throw ValidationError("--policy must be other, fifo or rr (got \(policy))")
+            }
+            p.policy = chosen
             return p
         }
     }
@@ -212,7 +227,7 @@ public struct BenchCommand: ParsableCommand {
         guard (1...100).contains(rounds) else {
             throw ValidationError("--rounds must be between 1 and 100 (got \(rounds))")
         }
-        _ = try plan
+        _ = try runPlan
         _ = try selection
         if scale { _ = try scalePlan }
     }
@@ -220,9 +235,10 @@ public struct BenchCommand: ParsableCommand {
     public func run() throws {
         if scale { return try runScale() }
         let plan = try runPlan
+        if let line = PolicyCheck.refusal(plan.policy, probe: Self.policyProbe) { throw ValidationError(line) }
         let env = BenchEnvironment.current(selection: try selection)
         let showProgress = FileDescriptor(rawValue: 2).isTerminal
-        let report = BenchHarness.run(plan, runner: StandardBenchRunner()) { p in
+        let report = BenchHarness.run(plan, runner: StandardBenchRunner(policy: plan.policy)) { p in
             guard showProgress else { return }
             var err = BenchStderr()
             let what: String

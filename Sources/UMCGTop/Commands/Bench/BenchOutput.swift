@@ -40,7 +40,8 @@ public enum BenchOutput {
         var lines: [String] = []
         lines.append(
             "umcgtop bench: backend \(env.backend) (\(env.backendReason)); \(env.kernel); \(env.cpus) CPUs; "
-                + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved")
+                + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved; "
+                + "every row under \(plan.policy)")
         let total = plan.seconds * Double(plan.rounds)
         for placement in plan.placements {
             let rows = report.results.filter { $0.benchCase.placement == placement }
@@ -109,7 +110,7 @@ public enum BenchOutput {
 
     /// The `--json` object (one line). Keys: backend, backend_reason, kernel, cpus, seconds, rounds,
     /// results[{method, placement, handoff (umcg only), cycles, cycles_per_sec, ns_per_switch,
-    /// cpu_seconds, rounds_cycles_per_sec, cpus, ratio_to_limit (umcg rows where the limit ran)}],
+    /// cpu_seconds, rounds_cycles_per_sec, cpus, policy ("SCHED_OTHER", "SCHED_FIFO", "SCHED_RR"), ratio_to_limit (umcg rows where the limit ran)}],
     /// limit[{method: "spin", placement: "cross-cpu", the same measurement keys}] (when it ran),
     /// ratios, tracing (when asked), skipped. The limit is a reference, not a method under test,
     /// so it has its own key and `results` keeps the methods only.
@@ -120,6 +121,7 @@ public enum BenchOutput {
                 ("placement", .string(a.benchCase.placement.rawValue)),
             ]
             if let h = a.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
+            o.append(("policy", .string(report.plan.policy.description)))
             o += [
                 ("cycles", .int(Int64(clamping: a.cycles))),
                 ("cycles_per_sec", .double(a.cyclesPerSecond)),
