@@ -1,5 +1,6 @@
 // C reference for `umcgtop bench`: the same futex and condvar ping-pongs as
-// Sources/UMCGEngine/Baselines (the Nanos test/runtime/umcg.c shape), the same
+// Sources/UMCGBench/Baselines (the Nanos test/runtime/umcg.c shape), plus the spin
+// limit (two threads handing one cache line back and forth, cross-cpu only), the same
 // placements and CPU choice, the same JSON shape. Used by scripts/bench-vs-c to
 // check that the Swift baselines cost what C costs.
 //
@@ -36,7 +37,7 @@ static void futex_wake(_Atomic uint32_t *w) {
     syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-enum method { CONDVAR, FUTEX };
+enum method { CONDVAR, FUTEX, SPIN };
 
 struct shared {
     enum method method;
@@ -56,6 +57,15 @@ struct shared {
     int main_seen, peer_seen;
 };
 
+// The spin hint, as Sources/CUMCGShims' umcg_shim_cpu_relax.
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 static int pin(int cpu) {
     if (cpu < 0) return 0;
     cpu_set_t set;
@@ -65,7 +75,10 @@ static int pin(int cpu) {
 }
 
 static void main_cycle(struct shared *s) {
-    if (s->method == FUTEX) {
+    if (s->method == SPIN) {
+        atomic_store_explicit(&s->word, 1, memory_order_release);
+        while (atomic_load_explicit(&s->word, memory_order_acquire) == 1) cpu_relax();
+    } else if (s->method == FUTEX) {
         atomic_store_explicit(&s->word, 1, memory_order_release);
         futex_wake(&s->word);
         while (atomic_load_explicit(&s->word, memory_order_acquire) == 1) futex_wait(&s->word, 1);
@@ -80,7 +93,9 @@ static void main_cycle(struct shared *s) {
 
 static void release_peer(struct shared *s) {
     atomic_store_explicit(&s->finished, 1, memory_order_relaxed);
-    if (s->method == FUTEX) {
+    if (s->method == SPIN) {
+        atomic_store_explicit(&s->word, 1, memory_order_release);
+    } else if (s->method == FUTEX) {
         atomic_store_explicit(&s->word, 1, memory_order_release);
         futex_wake(&s->word);
     } else {
@@ -99,7 +114,13 @@ static void *peer_thread(void *arg) {
     atomic_store_explicit(&s->ready, 1, memory_order_release);
     futex_wake(&s->ready);
     if (err) return NULL;
-    if (s->method == FUTEX) {
+    if (s->method == SPIN) {
+        for (;;) {
+            while (atomic_load_explicit(&s->word, memory_order_acquire) == 0) cpu_relax();
+            if (atomic_load_explicit(&s->finished, memory_order_relaxed)) break;
+            atomic_store_explicit(&s->word, 0, memory_order_release);
+        }
+    } else if (s->method == FUTEX) {
         for (;;) {
             while (atomic_load_explicit(&s->word, memory_order_acquire) == 0) futex_wait(&s->word, 0);
             if (atomic_load_explicit(&s->finished, memory_order_relaxed)) break;
@@ -195,16 +216,17 @@ int main(int argc, char **argv) {
     if (!strcmp(placement, "all") || !strcmp(placement, "cross-cpu")) placements[np++] = "cross-cpu";
     if (np == 0) { fprintf(stderr, "pingpong: unknown placement %s\n", placement); return 64; }
 
-    static struct agg aggs[2][2]; // [placement][method]
-    static const char *names[2] = {"condvar", "futex"};
+    static struct agg aggs[2][3]; // [placement][method]
+    static const char *names[3] = {"condvar", "futex", "spin"};
     for (int r = 0; r < rounds; r++) {
         for (int p = 0; p < np; p++) {
-            for (int m = 0; m < 2; m++) { // condvar, futex: the same order as umcgtop bench
+            for (int m = 0; m < 3; m++) { // condvar, futex, spin: the same order as umcgtop bench
                 struct agg *a = &aggs[p][m];
                 if (a->skip) continue;
+                if (m == 2 && strcmp(placements[p], "cross-cpu")) continue; // the limit is cross-cpu only
                 struct shared *s = aligned_alloc(128, (sizeof(struct shared) + 127) / 128 * 128);
                 memset(s, 0, sizeof *s);
-                s->method = m == 0 ? CONDVAR : FUTEX;
+                s->method = m == 0 ? CONDVAR : m == 1 ? FUTEX : SPIN;
                 s->duration_ns = (uint64_t)(seconds * 1e9);
                 int last = ncpu - 1;
                 if (!strcmp(placements[p], "same-cpu")) {
@@ -240,7 +262,7 @@ int main(int argc, char **argv) {
            u.sysname, u.release, ncpu, seconds, rounds);
     int first = 1;
     for (int p = 0; p < np; p++) {
-        for (int m = 0; m < 2; m++) {
+        for (int m = 0; m < 3; m++) {
             struct agg *a = &aggs[p][m];
             if (a->skip || a->n == 0) continue;
             double cps = a->elapsed ? a->cycles * 1e9 / a->elapsed : 0;
@@ -258,7 +280,7 @@ int main(int argc, char **argv) {
     printf("], \"skipped\": [");
     first = 1;
     for (int p = 0; p < np; p++)
-        for (int m = 0; m < 2; m++)
+        for (int m = 0; m < 3; m++)
             if (aggs[p][m].skip) {
                 printf("%s{\"method\": \"%s\", \"placement\": \"%s\", \"reason\": \"%s\"}", first ? "" : ", ", names[m],
                        placements[p], aggs[p][m].skip);

@@ -93,6 +93,16 @@ void umcg_shim_cpu_relax(void) {
 
 int umcg_shim_sched_yield(void) { return sched_yield() == -1 ? -errno : 0; }
 
+int umcg_shim_sched_setscheduler(int32_t tid, int32_t policy, int32_t priority) {
+    struct sched_param param = {.sched_priority = priority};
+    return sched_setscheduler(tid, policy, &param) == -1 ? -errno : 0;
+}
+
+int umcg_shim_sched_getscheduler(int32_t tid) {
+    int r = sched_getscheduler(tid);
+    return r == -1 ? -errno : r;
+}
+
 int umcg_shim_isatty(int fd) { return isatty(fd) ? 1 : 0; }
 
 // ---- Appended by the engine helper (additive only) ----

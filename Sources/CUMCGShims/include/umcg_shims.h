@@ -51,6 +51,13 @@ void umcg_shim_cpu_relax(void);
 /// sched_yield(2).
 int umcg_shim_sched_yield(void);
 
+/// sched_setscheduler(2) for thread tid (0 = caller): policy (SCHED_OTHER 0, SCHED_FIFO 1,
+/// SCHED_RR 2) with priority (0 for SCHED_OTHER, 1...99 for the RT policies). 0 or -errno.
+int umcg_shim_sched_setscheduler(int32_t tid, int32_t policy, int32_t priority);
+
+/// sched_getscheduler(2) for thread tid (0 = caller): the policy, or -errno.
+int umcg_shim_sched_getscheduler(int32_t tid);
+
 /// isatty(fd) as 1/0.
 int umcg_shim_isatty(int fd);
 

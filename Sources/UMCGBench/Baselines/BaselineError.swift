@@ -14,6 +14,10 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
     case threadStartFailed(Errno)
     /// pthread_mutex_init / pthread_cond_init failed.
     case syncInitFailed(Errno)
+    /// The spin limit runs across CPUs only; `placement` was something else.
+    case spinNeedsCrossCPU(Placement)
+    /// sched_setscheduler refused `policy` (EPERM without root, CAP_SYS_NICE or RLIMIT_RTPRIO).
+    case policyFailed(SchedulingPolicy, Errno)
 
     /// One line naming what went wrong.
     public var description: String {
@@ -24,6 +28,9 @@ public enum BaselineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .pinFailed(let cpu, let e): "cannot pin a thread to CPU \(cpu): \(e)"
         case .threadStartFailed(let e): "cannot start a thread: \(e)"
         case .syncInitFailed(let e): "cannot initialise a pthread mutex/condvar: \(e)"
+        case .spinNeedsCrossCPU(let p): "the spin limit runs across CPUs only, not \(p.rawValue)"
+        case .policyFailed(let p, let e):
+            "cannot run under \(p) (\(e)): needs root, CAP_SYS_NICE or RLIMIT_RTPRIO >= 1"
         }
     }
 }

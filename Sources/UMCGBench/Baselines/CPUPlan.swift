@@ -9,11 +9,21 @@ public struct CPUPlan: Sendable, Equatable {
     public var main: Int32?
     /// CPU of the peer thread, or nil.
     public var peer: Int32?
+    /// The scheduling policy both threads put themselves under after pinning (priority 1 for the
+    /// real-time ones); `.other` leaves them as they start.
+    public var policy: SchedulingPolicy = .other
 
     /// Creates a plan.
-    public init(main: Int32?, peer: Int32?) {
+    public init(main: Int32?, peer: Int32?, policy: SchedulingPolicy = .other) {
         self.main = main
         self.peer = peer
+        self.policy = policy
+    }
+
+    /// Applies `policy` to the calling thread (nothing for `.other`).
+    func applyPolicy() throws(BaselineError) {
+        guard policy != .other else { return }
+        do throws(Errno) { try policy.apply(priority: 1) } catch { throw .policyFailed(policy, error) }
     }
 
     /// CPUs this process may run on (sched_getaffinity), at least 1.
@@ -26,7 +36,8 @@ public struct CPUPlan: Sendable, Equatable {
     /// below it (0 and 1 on two CPUs); with one CPU it throws `notEnoughCPUs` rather than
     /// silently measuring a same-CPU run.
     public static func make(
-        for placement: Placement, cpuCount: Int = CPUPlan.usableCount, preferredCPU: Int32? = nil
+        for placement: Placement, cpuCount: Int = CPUPlan.usableCount, preferredCPU: Int32? = nil,
+        policy: SchedulingPolicy = .other
     ) throws(BaselineError) -> CPUPlan {
         let count = max(1, cpuCount)
         let last = Int32(count - 1)
@@ -34,12 +45,12 @@ public struct CPUPlan: Sendable, Equatable {
         guard anchor >= 0, anchor <= last else { throw .noSuchCPU(anchor, available: count) }
         switch placement {
         case .unpinned:
-            return CPUPlan(main: nil, peer: nil)
+            return CPUPlan(main: nil, peer: nil, policy: policy)
         case .sameCPU:
-            return CPUPlan(main: anchor, peer: anchor)
+            return CPUPlan(main: anchor, peer: anchor, policy: policy)
         case .crossCPU:
             guard count >= 2 else { throw .notEnoughCPUs(available: count) }
-            return CPUPlan(main: anchor == 0 ? 1 : anchor - 1, peer: anchor)
+            return CPUPlan(main: anchor == 0 ? 1 : anchor - 1, peer: anchor, policy: policy)
         }
     }
 }

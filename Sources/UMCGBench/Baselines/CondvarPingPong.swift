@@ -11,10 +11,14 @@ import UMCGSystem
 /// mutex, `pthread_cond_wait` / `pthread_cond_signal` on both sides.
 public enum CondvarPingPong {
     /// Runs for `seconds` with the threads placed as asked; `cpu` overrides the anchor CPU.
-    public static func run(placement: Placement, seconds: Double, cpu: Int32? = nil) throws(BaselineError)
+    public static func run(
+        placement: Placement, seconds: Double, cpu: Int32? = nil, policy: SchedulingPolicy = .other
+    ) throws(BaselineError)
         -> PingPongResult
     {
-        try run(plan: CPUPlan.make(for: placement, preferredCPU: cpu), seconds: seconds, control: PingPongControl())
+        try run(
+            plan: CPUPlan.make(for: placement, preferredCPU: cpu, policy: policy), seconds: seconds,
+            control: PingPongControl())
     }
 
     /// Runs under an explicit plan, publishing progress to and obeying `control`.

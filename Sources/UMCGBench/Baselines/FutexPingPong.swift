@@ -6,10 +6,14 @@ import UMCGSystem
 public enum FutexPingPong {
     /// Runs for `seconds` with the threads placed as asked; `cpu` overrides the anchor CPU
     /// (see `CPUPlan.make`). Throws `BaselineError` (bad duration, cross-cpu on one CPU, pinning).
-    public static func run(placement: Placement, seconds: Double, cpu: Int32? = nil) throws(BaselineError)
+    public static func run(
+        placement: Placement, seconds: Double, cpu: Int32? = nil, policy: SchedulingPolicy = .other
+    ) throws(BaselineError)
         -> PingPongResult
     {
-        try run(plan: CPUPlan.make(for: placement, preferredCPU: cpu), seconds: seconds, control: PingPongControl())
+        try run(
+            plan: CPUPlan.make(for: placement, preferredCPU: cpu, policy: policy), seconds: seconds,
+            control: PingPongControl())
     }
 
     /// Runs under an explicit plan, publishing progress to and obeying `control`.

@@ -44,6 +44,9 @@ enum TwoThreadPingPong {
             if let cpu = plan.peer {
                 do throws(Errno) { try CPU.pin(Int(cpu)) } catch { record.peerError = .pinFailed(cpu: cpu, error) }
             }
+            if record.peerError == nil {
+                do throws(BaselineError) { try plan.applyPolicy() } catch { record.peerError = error }
+            }
             let ok = record.peerError == nil
             let cpuStart = SystemClock.threadCPUNanos()
             // Release: publishes peerError to the main thread's acquiring load below.
@@ -60,6 +63,9 @@ enum TwoThreadPingPong {
             main = try BaselineThread.start(name: "baseline-main") {
                 if let cpu = plan.main {
                     do throws(Errno) { try CPU.pin(Int(cpu)) } catch { record.mainError = .pinFailed(cpu: cpu, error) }
+                }
+                if record.mainError == nil {
+                    do throws(BaselineError) { try plan.applyPolicy() } catch { record.mainError = error }
                 }
                 // Acquire: pairs with the peer's releasing store of `ready`.
                 while record.ready.word32(0).pointee.load(ordering: .acquiring) == 0 {

@@ -4,8 +4,8 @@ import UMCGTrace
 
 /// One measured configuration of `umcgtop bench`.
 public struct BenchCase: Hashable, Sendable, CustomStringConvertible {
-    /// The ping-pong.
-    public var method: BaselineMethod
+    /// The ping-pong (or the spin limit).
+    public var method: BenchMethod
     /// Where its threads run.
     public var placement: Placement
     /// The UMCG handoff mode (UMCG only, nil otherwise).
@@ -14,14 +14,14 @@ public struct BenchCase: Hashable, Sendable, CustomStringConvertible {
     public var tracing: Bool
 
     /// Creates a case.
-    public init(method: BaselineMethod, placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false) {
+    public init(method: BenchMethod, placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false) {
         self.method = method
         self.placement = placement
         self.handoff = method == .umcg ? (handoff ?? .futex) : nil
         self.tracing = method == .umcg && tracing
     }
 
-    /// "condvar", "futex", "umcg-futex", "umcg-adaptive", with " +trace" when traced.
+    /// "condvar", "futex", "umcg-futex", "umcg-adaptive", with " +trace" when traced, or "spin".
     public var label: String {
         var s = method.description
         if let handoff { s += "-\(handoff.rawValue)" }
@@ -47,12 +47,17 @@ public struct BenchPlan: Sendable, Equatable {
     public var handoffs: [HandoffMode]
     /// Also run every UMCG case with a TraceHub attached.
     public var tracing: Bool
+    /// Also run the spin limit (`BenchMethod.spin`) in every cross-cpu round, after the methods.
+    public var limit: Bool
+    /// The scheduling policy every thread of every case runs under (`.other` = as started).
+    public var policy: SchedulingPolicy
 
-    /// Creates a plan (defaults: 1 s, 3 rounds, same-cpu and cross-cpu, all methods and handoffs, no tracing).
+    /// Creates a plan (defaults: 1 s, 3 rounds, same-cpu and cross-cpu, all methods and handoffs, no tracing,
+    /// no spin limit).
     public init(
         seconds: Double = 1, rounds: Int = 3, placements: [Placement] = [.sameCPU, .crossCPU],
         methods: [BaselineMethod] = [.condvar, .futex, .umcg], handoffs: [HandoffMode] = [.futex, .adaptive],
-        tracing: Bool = false
+        tracing: Bool = false, limit: Bool = false, policy: SchedulingPolicy = .other
     ) {
         self.seconds = seconds
         self.rounds = rounds
@@ -60,6 +65,8 @@ public struct BenchPlan: Sendable, Equatable {
         self.methods = methods
         self.handoffs = handoffs
         self.tracing = tracing
+        self.limit = limit
+        self.policy = policy
     }
 
     /// The cases of one placement, in the order they run within a round.
@@ -74,9 +81,11 @@ public struct BenchPlan: Sendable, Equatable {
                     }
                 }
             } else {
-                out.append(BenchCase(method: method, placement: placement))
+                out.append(BenchCase(method: BenchMethod(method), placement: placement))
             }
         }
+        // The limit only exists across CPUs: two spinners on one CPU just burn each other's slices.
+        if limit, placement == .crossCPU { out.append(BenchCase(method: .spin, placement: placement)) }
         return out
     }
 

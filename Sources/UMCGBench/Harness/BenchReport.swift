@@ -49,9 +49,18 @@ public struct BenchReport: Sendable, Equatable {
         self.skipped = skipped
     }
 
+    /// `a`'s cycles/s as a fraction of the spin limit measured at the same placement in this run
+    /// (nil when the limit did not run there or `a` is the limit itself).
+    public func ratioToLimit(_ a: BenchAggregate) -> Double? {
+        guard a.benchCase.method != .spin, let spin = result(.spin, a.benchCase.placement),
+            spin.cyclesPerSecond > 0
+        else { return nil }
+        return a.cyclesPerSecond / spin.cyclesPerSecond
+    }
+
     /// The untraced aggregate of a case, if it ran.
     public func result(
-        _ method: BaselineMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false
+        _ method: BenchMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false
     )
         -> BenchAggregate?
     {
@@ -59,8 +68,9 @@ public struct BenchReport: Sendable, Equatable {
         return results.first { $0.benchCase == key }
     }
 
-    /// Ratios of cycles/s: per placement (futex/condvar, umcg-h/futex, umcg-h/condvar, traced/untraced)
-    /// and best-vs-best over every placement and handoff. Only pairs where both sides ran.
+    /// Ratios of cycles/s: per placement (futex/condvar, umcg-h/futex, umcg-h/condvar, traced/untraced,
+    /// and against the spin limit where it ran: umcg-h/spin, umcg-h traced/spin) and best-vs-best over
+    /// every placement and handoff. Only pairs where both sides ran.
     public var ratios: [BenchRatio] {
         var out: [BenchRatio] = []
         func add(_ name: String, _ p: Placement?, _ a: BenchAggregate?, _ b: BenchAggregate?) {
@@ -77,8 +87,13 @@ public struct BenchReport: Sendable, Equatable {
                 add("umcg-\(h.rawValue)/condvar", p, umcg, condvar)
                 add("umcg-\(h.rawValue) traced/untraced", p, result(.umcg, p, handoff: h, tracing: true), umcg)
             }
+            let spin = result(.spin, p)
+            for h in plan.handoffs {
+                add("umcg-\(h.rawValue)/spin", p, result(.umcg, p, handoff: h), spin)
+                add("umcg-\(h.rawValue) traced/spin", p, result(.umcg, p, handoff: h, tracing: true), spin)
+            }
         }
-        func best(_ m: BaselineMethod) -> BenchAggregate? {
+        func best(_ m: BenchMethod) -> BenchAggregate? {
             results.filter { $0.benchCase.method == m && !$0.benchCase.tracing }.max {
                 $0.cyclesPerSecond < $1.cyclesPerSecond
             }

@@ -3,20 +3,23 @@ import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
-/// The real runner: `CondvarPingPong`, `FutexPingPong` and `UMCGPingPong` (traced cases with a
+/// The real runner: `CondvarPingPong`, `FutexPingPong`, `SpinPingPong` and `UMCGPingPong` (traced cases with a
 /// fresh `TraceHub` drained by a consumer thread every millisecond, like the live trace pump).
 public struct StandardBenchRunner: BenchRunner {
     /// Anchor CPU for the baselines' placements (nil = the last CPU; see `CPUPlan.make`).
     public var cpu: Int32?
+    /// The scheduling policy every thread of every case runs under (see `BenchPlan.policy`).
+    public var policy: SchedulingPolicy
     /// Runs a UMCG case; nil = `UMCGPingPong.run`.
     public var umcg: (@Sendable (HandoffMode, Placement, Double, TraceHub?) throws -> PingPongResult)?
 
     /// Creates the runner.
     public init(
-        cpu: Int32? = nil,
+        cpu: Int32? = nil, policy: SchedulingPolicy = .other,
         umcg: (@Sendable (HandoffMode, Placement, Double, TraceHub?) throws -> PingPongResult)? = nil
     ) {
         self.cpu = cpu
+        self.policy = policy
         self.umcg = umcg
     }
 
@@ -24,12 +27,19 @@ public struct StandardBenchRunner: BenchRunner {
     public func run(_ c: BenchCase, seconds: Double) throws -> BenchRun {
         switch c.method {
         case .condvar:
-            return BenchRun(result: try CondvarPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
+            return BenchRun(
+                result: try CondvarPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu, policy: policy))
         case .futex:
-            return BenchRun(result: try FutexPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu))
+            return BenchRun(
+                result: try FutexPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu, policy: policy))
+        case .spin:
+            return BenchRun(
+                result: try SpinPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu, policy: policy))
         case .umcg:
             let runUMCG =
-                umcg ?? { h, p, s, hub in try UMCGPingPong.run(handoff: h, placement: p, seconds: s, hub: hub) }
+                umcg ?? { [policy] h, p, s, hub in
+                    try UMCGPingPong.run(handoff: h, placement: p, seconds: s, hub: hub, policy: policy)
+                }
             let handoff = c.handoff ?? .futex
             guard c.tracing else {
                 return BenchRun(result: try runUMCG(handoff, c.placement, seconds, nil))

@@ -26,8 +26,10 @@ public enum UMCGPingPong {
 
     /// Runs the ping-pong for `seconds` and reports cycles. `hub` receives trace events when non-nil
     /// (a `.switchTo` and a `.wait` per cycle, pushed by the server thread into one ring).
+    /// Both threads put themselves under `policy` (priority 1) after pinning; a refusal fails the run.
     public static func run(
-        handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil
+        handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil,
+        policy: SchedulingPolicy = .other
     ) throws -> PingPongResult {
         guard seconds > 0, seconds <= 3600 else { throw Errno.EINVAL }
         let allowed = CPU.allowed()
@@ -52,7 +54,7 @@ public enum UMCGPingPong {
         let result = ThreadLock<Result<PingPongResult, Errno>>(.failure(.EINVAL))
         let server = try OSThread(name: "umcg-pp-server", stackSize: 256 << 10) {
             let r = serverLoop(
-                backend: backend, shared: shared, cpu: serverCPU, duration: duration, ring: ring)
+                backend: backend, shared: shared, cpu: serverCPU, policy: policy, duration: duration, ring: ring)
             result.withLock { $0 = r }
             // Releasing: pairs with the abort path's acquiring load below.
             shared.serverDone.store(true, ordering: .releasing)
@@ -62,6 +64,13 @@ public enum UMCGPingPong {
         do {
             worker = try OSThread(name: "umcg-pp-worker", stackSize: 256 << 10) {
                 if let workerCPU { try? CPU.pin(workerCPU) }
+                if policy != .other {
+                    do throws(Errno) { try policy.apply(priority: 1) } catch {
+                        // Relaxed: polled by the server while it waits for the registration.
+                        shared.workerError.store(error.rawValue, ordering: .relaxed)
+                        return
+                    }
+                }
                 let tid = ThreadID.current()
                 // Releasing: pairs with the server's acquiring load before CTX_SWITCH.
                 shared.workerTid.store(tid, ordering: .releasing)
@@ -108,9 +117,13 @@ public enum UMCGPingPong {
     }
 
     static func serverLoop(
-        backend: EmulatedBackend, shared: Shared, cpu: Int?, duration: UInt64, ring: TraceRing?
+        backend: EmulatedBackend, shared: Shared, cpu: Int?, policy: SchedulingPolicy, duration: UInt64,
+        ring: TraceRing?
     ) -> Result<PingPongResult, Errno> {
         if let cpu { try? CPU.pin(cpu) }
+        if policy != .other {
+            do throws(Errno) { try policy.apply(priority: 1) } catch { return .failure(error) }
+        }
         // SAFETY: the event array lives for this function; the backend writes at most 4 slots.
         let events = UnsafeMutablePointer<UInt64>.allocate(capacity: 4)
         defer { events.deallocate() }

@@ -61,7 +61,7 @@ extension EmulatedBackend {
             // Acquiring: pairs with postStop's releasing store.
             ev = s.stopEvent.pointee.load(ordering: .acquiring)
             if ev != 0 { break }
-            _ = s.parker.park(spinNanos: spin)
+            _ = s.parker.park(spinNanos: spin, yields: yields)
         }
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)

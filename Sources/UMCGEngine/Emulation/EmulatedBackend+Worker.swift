@@ -105,7 +105,7 @@ extension EmulatedBackend {
                     parkDeadline = deadline
                 }
             }
-            _ = w.parker.park(spinNanos: spin, deadline: parkDeadline)
+            _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: yields)
         }
     }
 

@@ -67,6 +67,10 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     let alwaysWake: Bool
     let adaptive: Bool
+    /// sched_yield calls before FUTEX_WAIT (`.yield` mode), else 0.
+    let yields: Int
+    /// How often a parked thread yields in `.yield` mode before it sleeps.
+    public static let yieldsBeforeSleep = 64
     let workerSlab: UnsafeMutableRawPointer
     let serverSlab: UnsafeMutableRawPointer
     let workerSlabEnd: UInt
@@ -99,6 +103,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         self.options = options
         alwaysWake = options.handoff == .futex
         adaptive = options.handoff == .adaptive && CPU.count > 1
+        yields = options.handoff == .yield ? Self.yieldsBeforeSleep : 0
         maxServers = options.maxServers
         workerSlab = UnsafeMutableRawPointer.allocate(byteCount: options.maxWorkers * WorkerBlock.size, alignment: 128)
         serverSlab = UnsafeMutableRawPointer.allocate(byteCount: options.maxServers * ServerBlock.size, alignment: 128)

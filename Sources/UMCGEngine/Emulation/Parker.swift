@@ -33,13 +33,25 @@ struct Parker {
         word.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged
     }
 
-    /// Waits for a notification: spins up to `spinNanos` first, then sleeps in FUTEX_WAIT until
-    /// notified or until the absolute CLOCK_REALTIME `deadline` (0 = none). Owner only.
+    /// Waits for a notification: spins up to `spinNanos` first, then calls sched_yield up to
+    /// `yields` times, then sleeps in FUTEX_WAIT until notified or until the absolute
+    /// CLOCK_REALTIME `deadline` (0 = none). Owner only.
     @inline(__always)
-    func park(spinNanos: UInt64, deadline: UInt64 = 0) -> Result {
+    func park(spinNanos: UInt64, deadline: UInt64 = 0, yields: Int = 0) -> Result {
         if tryConsume() { return .notified }
         if spinNanos > 0, spin(spinNanos) { return .notified }
+        if yields > 0, yieldWait(yields) { return .notified }
         return sleep(deadline: deadline)
+    }
+
+    /// Yields the CPU up to `count` times, consuming a notification as soon as one is there.
+    @inline(never)
+    func yieldWait(_ count: Int) -> Bool {
+        for _ in 0..<count {
+            CPU.yield()
+            if tryConsume() { return true }
+        }
+        return false
     }
 
     @inline(never)

@@ -13,7 +13,10 @@ public struct BenchCommand: ParsableCommand {
             One cycle = main -> peer -> main (two switches). For each round and placement every \
             method runs in turn for --seconds, so machine drift hits all alike. Prints the Nanos \
             test's result lines, a summary with ratios and where the threads ran; --json prints \
-            one JSON object instead.
+            one JSON object instead. Every cross-cpu round also runs the spin limit (two pinned \
+            threads handing one cache line back and forth, no system call: the fastest any thread \
+            handoff can be here) and reports each UMCG row as a fraction of it (ratio_to_limit); \
+            --no-limit skips it.
 
             --scale runs the scale benchmark instead: the pingpong workload on the default servers \
             for each of --scale-workers (default 8,1000,10000) for --scale-seconds each, in \
@@ -48,8 +51,21 @@ public struct BenchCommand: ParsableCommand {
     public var methods: String = "condvar,futex,umcg"
 
     /// UMCG handoff subset.
-    @Option(help: "Comma-separated UMCG handoff modes: futex,adaptive.")
+    @Option(help: "Comma-separated UMCG handoff modes: futex,adaptive,yield (yield: sched_yield, for --policy fifo).")
     public var handoffs: String = "futex,adaptive"
+
+    /// Scheduling policy of every benchmark thread.
+    @Option(
+        help: ArgumentHelp(
+            "Scheduling policy of every benchmark thread: other, fifo or rr (real-time, priority 1; refused at start when it cannot be had). The yield handoff needs fifo or rr."
+        ))
+    public var policy: String = "other"
+
+    /// No spin limit.
+    @Flag(
+        name: .customLong("no-limit"),
+        help: "Skip the spin limit (two threads handing one cache line back and forth, run in every cross-cpu round).")
+    public var noLimit = false
 
     /// Tracing comparison.
     @Flag(help: "Also run UMCG with a trace hub attached and report the tracing on/off ratio.")
@@ -187,6 +203,23 @@ public struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// The start-of-run policy check (`PolicyCheck.probe`); tests put a refusing one here.
+    // SAFETY: written only by tests before they call `run()`, on the thread that then runs it.
+    nonisolated(unsafe) static var policyProbe: (SchedulingPolicy) -> Errno? = PolicyCheck.probe
+
+    /// What `run` measures: `plan`, plus the spin limit in every cross-cpu round unless `--no-limit`.
+    public var runPlan: BenchPlan {
+        get throws {
+            var p = try plan
+            p.limit = !noLimit
+            guard let chosen = SchedulingPolicy(rawValue: policy) else {
+                throw ValidationError("--policy must be other, fifo or rr (got \(policy))")
+            }
+            p.policy = chosen
+            return p
+        }
+    }
+
     public func validate() throws {
         guard seconds.isFinite, seconds > 0, seconds <= 60 else {
             throw ValidationError("--seconds must be > 0 and at most 60 (got \(seconds))")
@@ -194,17 +227,18 @@ public struct BenchCommand: ParsableCommand {
         guard (1...100).contains(rounds) else {
             throw ValidationError("--rounds must be between 1 and 100 (got \(rounds))")
         }
-        _ = try plan
+        _ = try runPlan
         _ = try selection
         if scale { _ = try scalePlan }
     }
 
     public func run() throws {
         if scale { return try runScale() }
-        let plan = try plan
+        let plan = try runPlan
+        if let line = PolicyCheck.refusal(plan.policy, probe: Self.policyProbe) { throw ValidationError(line) }
         let env = BenchEnvironment.current(selection: try selection)
         let showProgress = FileDescriptor(rawValue: 2).isTerminal
-        let report = BenchHarness.run(plan, runner: StandardBenchRunner()) { p in
+        let report = BenchHarness.run(plan, runner: StandardBenchRunner(policy: plan.policy)) { p in
             guard showProgress else { return }
             var err = BenchStderr()
             let what: String

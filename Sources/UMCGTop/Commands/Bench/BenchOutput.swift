@@ -6,17 +6,18 @@ import UMCGTrace
 /// Renders a `BenchReport` as the Nanos test's lines plus a summary table, or as one JSON object.
 public enum BenchOutput {
     /// The Nanos test's title for a method (test/runtime/umcg.c).
-    static func nanosTitle(_ method: BaselineMethod) -> String {
+    static func nanosTitle(_ method: BenchMethod) -> String {
         switch method {
         case .condvar: "Condition variable"
         case .futex: "Futex"
         case .umcg: "UMCG"
+        case .spin: "Spin (the limit)"
         }
     }
 
     /// The two Nanos lines: `<Title> performance test duration: <s> seconds...` and
     /// `Results: <cycles> cycles (<%g> cycles/sec)`.
-    public static func nanosLines(method: BaselineMethod, seconds: Double, cycles: UInt64, cyclesPerSecond: Double)
+    public static func nanosLines(method: BenchMethod, seconds: Double, cycles: UInt64, cyclesPerSecond: Double)
         -> [String]
     {
         [
@@ -39,7 +40,8 @@ public enum BenchOutput {
         var lines: [String] = []
         lines.append(
             "umcgtop bench: backend \(env.backend) (\(env.backendReason)); \(env.kernel); \(env.cpus) CPUs; "
-                + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved")
+                + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved; "
+                + "every row under \(plan.policy)")
         let total = plan.seconds * Double(plan.rounds)
         for placement in plan.placements {
             let rows = report.results.filter { $0.benchCase.placement == placement }
@@ -76,13 +78,16 @@ public enum BenchOutput {
         var lines = [
             "method".benchPadRight(22) + "placement".benchPadRight(11) + "cycles/s".benchPadLeft(12)
                 + "ns/switch".benchPadLeft(11)
-                + "CPU s".benchPadLeft(8) + "  " + "ran on".benchPadRight(10) + "per round (cycles/s)"
+                + "CPU s".benchPadLeft(8) + "vs limit".benchPadLeft(10) + "  " + "ran on".benchPadRight(10)
+                + "per round (cycles/s)"
         ]
         for a in report.results {
+            let limit = a.benchCase.method == .spin ? "limit" : report.ratioToLimit(a).map { fixed($0, 3) } ?? "-"
             lines.append(
                 a.benchCase.label.benchPadRight(22) + a.benchCase.placement.rawValue.benchPadRight(11)
                     + fixed(a.cyclesPerSecond, 0).benchPadLeft(12) + fixed(a.nanosPerSwitch, 1).benchPadLeft(11)
-                    + fixed(a.cpuSeconds, 2).benchPadLeft(8) + "  " + cpuText(a.cpusSeen).benchPadRight(10)
+                    + fixed(a.cpuSeconds, 2).benchPadLeft(8) + limit.benchPadLeft(10) + "  "
+                    + cpuText(a.cpusSeen).benchPadRight(10)
                     + a.roundsCyclesPerSecond.map { fixed($0, 0) }.joined(separator: " "))
         }
         return lines.joined(separator: "\n")
@@ -105,7 +110,10 @@ public enum BenchOutput {
 
     /// The `--json` object (one line). Keys: backend, backend_reason, kernel, cpus, seconds, rounds,
     /// results[{method, placement, handoff (umcg only), cycles, cycles_per_sec, ns_per_switch,
-    /// cpu_seconds, rounds_cycles_per_sec, cpus}], ratios, tracing (when asked), skipped.
+    /// cpu_seconds, rounds_cycles_per_sec, cpus, policy ("SCHED_OTHER", "SCHED_FIFO", "SCHED_RR"), ratio_to_limit (umcg rows where the limit ran)}],
+    /// limit[{method: "spin", placement: "cross-cpu", the same measurement keys}] (when it ran),
+    /// ratios, tracing (when asked), skipped. The limit is a reference, not a method under test,
+    /// so it has its own key and `results` keeps the methods only.
     public static func json(_ report: BenchReport, environment env: BenchEnvironment) -> JSONValue {
         func entry(_ a: BenchAggregate) -> [(String, JSONValue)] {
             var o: [(String, JSONValue)] = [
@@ -113,6 +121,7 @@ public enum BenchOutput {
                 ("placement", .string(a.benchCase.placement.rawValue)),
             ]
             if let h = a.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
+            o.append(("policy", .string(report.plan.policy.description)))
             o += [
                 ("cycles", .int(Int64(clamping: a.cycles))),
                 ("cycles_per_sec", .double(a.cyclesPerSecond)),
@@ -121,9 +130,11 @@ public enum BenchOutput {
                 ("rounds_cycles_per_sec", .array(a.roundsCyclesPerSecond.map { .double($0) })),
                 ("cpus", .array(a.roundsCPUs.map { .array($0.map { .int(Int64($0)) }) })),
             ]
+            if a.benchCase.method == .umcg, let r = report.ratioToLimit(a) { o.append(("ratio_to_limit", .double(r))) }
             return o
         }
-        let untraced = report.results.filter { !$0.benchCase.tracing }
+        let untraced = report.results.filter { !$0.benchCase.tracing && $0.benchCase.method != .spin }
+        let limit = report.results.filter { $0.benchCase.method == .spin }
         var ratios: [(String, JSONValue)] = []
         for p in report.plan.placements {
             let rs = report.ratios.filter { $0.placement == p && !$0.name.contains("traced") }
@@ -140,8 +151,9 @@ public enum BenchOutput {
             ("seconds", .double(report.plan.seconds)),
             ("rounds", .int(Int64(report.plan.rounds))),
             ("results", .array(untraced.map { .object(entry($0)) })),
-            ("ratios", .object(ratios)),
         ]
+        if !limit.isEmpty { top.append(("limit", .array(limit.map { .object(entry($0)) }))) }
+        top.append(("ratios", .object(ratios)))
         if report.plan.tracing {
             let runs = report.results.filter(\.benchCase.tracing).map { a -> JSONValue in
                 var o = entry(a)
