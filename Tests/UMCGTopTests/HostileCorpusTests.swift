@@ -194,6 +194,6 @@ import UMCGSystem
             }
         }
         #expect(files.count >= 1_000 || Self.count < 1_000)
-        #expect((statuses[0] ?? 0) > 0 && (statuses[65] ?? 0) > 0, "\(statuses)")
+        if Self.count >= 500 { #expect((statuses[0] ?? 0) > 0 && (statuses[65] ?? 0) > 0, "\(statuses)") }
     }
 }
