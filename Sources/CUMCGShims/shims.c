@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -291,6 +292,12 @@ int umcg_shim_file_identity(const char *path, uint64_t *device, uint64_t *inode)
 }
 
 int umcg_shim_unlink(const char *path) { return unlink(path) == -1 ? -errno : 0; }
+
+int umcg_shim_rename(const char *from, const char *to) { return rename(from, to) == -1 ? -errno : 0; }
+
+int umcg_shim_rename_noreplace(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1 ? -errno : 0;
+}
 
 int umcg_shim_ignore_sigxfsz(void) { return signal(SIGXFSZ, SIG_IGN) == SIG_ERR ? -errno : 0; }
 

@@ -71,6 +71,7 @@ struct ExportScenario {
         var serverIdle = Array(repeating: false, count: servers)
         var cycles: [BaselineMethod: UInt64] = [.futex: 0, .condvar: 0]
         var nextSample = start + 50_000_000
+        var sampleRound = 0
         var nextKeyframe = start + 1_000_000_000
         var switchCount = Array(repeating: UInt64(0), count: servers)
 
@@ -135,7 +136,9 @@ struct ExportScenario {
                 serverIdle[s] = true
             }
             if t >= nextSample {
-                for method in [BaselineMethod.futex, .condvar] {
+                // The methods take turns, one slice each, as the live baselines run them.
+                sampleRound += 1
+                for method in [sampleRound % 2 == 0 ? BaselineMethod.futex : .condvar] {
                     let c = method == .futex ? rng.next(10_000...20_000) : rng.next(5_000...10_000)
                     cycles[method, default: 0] += c
                     sc.samples[method, default: []].append((t, c))

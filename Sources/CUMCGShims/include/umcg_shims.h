@@ -190,6 +190,13 @@ int umcg_shim_file_identity(const char *path, uint64_t *device, uint64_t *inode)
 /// unlink(2): 0 or -errno.
 int umcg_shim_unlink(const char *path);
 
+/// rename(2): 0 or -errno.
+int umcg_shim_rename(const char *from, const char *to);
+
+/// renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE): 0 or -errno (EEXIST when `to` exists,
+/// EINVAL where the file system does not support the flag).
+int umcg_shim_rename_noreplace(const char *from, const char *to);
+
 /// signal(SIGXFSZ, SIG_IGN): exceeding RLIMIT_FSIZE then fails write(2) with EFBIG instead of
 /// killing the process. 0 or -errno.
 int umcg_shim_ignore_sigxfsz(void);

@@ -26,6 +26,20 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
     public static var flushBytes: Int { 64 * 1024 }
     /// trusted_packet_sequence_id of every packet (one writer, one sequence).
     static var sequenceId: UInt64 { 1 }
+
+    /// The packet sequence of a counter track: its own, so that every sequence is in time order (counter values
+    /// are stamped at their interval's start, which precedes the instants already written on sequence 1).
+    static func sequenceId(of rate: RateTrack) -> UInt64 {
+        switch rate {
+        case .umcg: 2
+        case .futex: 3
+        case .condvar: 4
+        case .umcgPingPong: 5
+        }
+    }
+
+    /// Counter sequences that have had their first packet (which clears incremental state).
+    private var startedSequences: Set<UInt64> = []
     /// The uuid of the process track; counter tracks follow it.
     static var processTrackUuid: UInt64 { 0x756D_6367_0001 }  // "umcg" + 1
     /// Thread track uuids are this plus the thread's pid.
@@ -154,12 +168,13 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
 
     /// Appends one `TracePacket` (field 1 of `Trace`) with the sequence id set.
     private mutating func packet(
-        timestamp: UInt64? = nil, clearsState: Bool = false, _ body: (inout ProtoWriter) -> Void
+        timestamp: UInt64? = nil, sequence: UInt64 = Self.sequenceId, clearsState: Bool = false,
+        _ body: (inout ProtoWriter) -> Void
     ) {
         output.message(PerfettoField.Trace.packet) { p in
             if let timestamp { p.uint(PerfettoField.Packet.timestamp, timestamp) }
             body(&p)
-            p.uint(PerfettoField.Packet.trustedPacketSequenceId, Self.sequenceId)
+            p.uint(PerfettoField.Packet.trustedPacketSequenceId, sequence)
             if clearsState {
                 p.uint(PerfettoField.Packet.sequenceFlags, PerfettoField.Packet.seqIncrementalStateCleared)
             }
@@ -200,7 +215,9 @@ public struct PerfettoExporter<Sink: ExportByteSink>: TraceExporter, PipelinedEx
     /// Encodes one counter value.
     mutating func render(_ sample: CounterSample) {
         stats.counterSamples += 1
-        packet(timestamp: sample.timestamp) { p in
+        let sequence = Self.sequenceId(of: sample.track)
+        let first = startedSequences.insert(sequence).inserted
+        packet(timestamp: sample.timestamp, sequence: sequence, clearsState: first) { p in
             p.message(PerfettoField.Packet.trackEvent) { e in
                 e.uint(PerfettoField.TrackEvent.type, PerfettoField.TrackEvent.typeCounter)
                 e.uint(PerfettoField.TrackEvent.trackUuid, Self.uuid(of: sample.track))

@@ -58,17 +58,20 @@ public struct CounterSample: Sendable, Equatable {
 /// - UMCG: every lane switch counts one (into a worker, out of it, or worker to worker),
 ///   summed in `bucketNanos` buckets; a value is emitted at each bucket's start when it closes,
 ///   and a run of empty buckets becomes one zero.
-/// - Baselines: `.baselineSample` events (`arg` = cycles since the previous sample) give
-///   2 × cycles / interval, stamped at the interval's start. A method without samples falls
-///   back to keyframes: 2 × Δcycles / ΔactiveNanos between consecutive snapshots.
+/// - Baselines: keyframe counters give 2 × Δcycles / ΔactiveNanos between consecutive keyframes (the
+///   method's active time, not the wall time, since the methods run in turn); a method no keyframe
+///   carries falls back to `.baselineSample` events: 2 × the slice's cycles / the slice's active time
+///   (`BaselineSliceClock`). The dashboard, the headless JSON and `report` use the same two sources,
+///   so every path gives one number. Values are stamped at their interval's start, in time order per track.
 public struct SwitchRateMeter: Sendable {
     /// UMCG bucket width: 100 ms.
     public static let bucketNanos: UInt64 = 100_000_000
 
     private var bucketStart: UInt64?
     private var bucketSwitches: UInt64 = 0
-    private var lastSample: [BaselineMethod: UInt64] = [:]
-    private var sampled: Set<BaselineMethod> = []
+    private var slices = BaselineSliceClock()
+    private var lastSampleStart: [BaselineMethod: UInt64] = [:]
+    private var counted: Set<BaselineMethod> = []
     private var lastKeyframe: [BaselineMethod: (timestamp: UInt64, cycles: UInt64, active: UInt64)] = [:]
 
     /// Creates a meter with no data.
@@ -93,33 +96,40 @@ public struct SwitchRateMeter: Sendable {
     /// Counts one UMCG lane switch in the current bucket.
     public mutating func countSwitch() { bucketSwitches += 1 }
 
-    /// Records a `.baselineSample` event.
+    /// Records a `.baselineSample` event: 2 × cycles / the slice's active time (`BaselineSliceClock`),
+    /// stamped at the slice's start, unless keyframes already give the method's counters.
     public mutating func baselineSample(_ event: TraceEvent, into out: inout [CounterSample]) {
         guard event.worker <= UInt32(UInt8.max), let method = BaselineMethod(rawValue: UInt8(event.worker)) else {
             return
         }
-        sampled.insert(method)
-        if let previous = lastSample[method], event.timestamp > previous {
-            out.append(
-                CounterSample(
-                    track: RateTrack(method), timestamp: previous,
-                    value: rate(
-                        event.arg.multipliedReportingOverflow(by: 2).partialValue, over: event.timestamp - previous)))
-        }
-        lastSample[method] = max(event.timestamp, lastSample[method] ?? 0)
+        let slice = slices.slice(endingAt: event.timestamp)
+        guard !counted.contains(method), let slice, slice.start >= (lastSampleStart[method] ?? 0) else { return }
+        lastSampleStart[method] = slice.start
+        out.append(
+            CounterSample(
+                track: RateTrack(method), timestamp: slice.start,
+                value: rate(event.arg.multipliedReportingOverflow(by: 2).partialValue, over: slice.activeNanos)))
     }
 
-    /// Records a keyframe's baseline counters (used only for methods without samples).
+    /// Records a keyframe's baseline counters: 2 × Δcycles / ΔactiveNanos between consecutive keyframes,
+    /// stamped at the earlier one. Once a keyframe carries a method, its counters (exact, lossless) are the
+    /// method's only source, as on the dashboard; its samples are ignored from then on.
     public mutating func snapshot(_ snapshot: Snapshot, into out: inout [CounterSample]) {
-        for baseline in snapshot.baselines where !sampled.contains(baseline.method) {
+        for baseline in snapshot.baselines {
+            counted.insert(baseline.method)
             if let previous = lastKeyframe[baseline.method], snapshot.timestamp > previous.timestamp,
-                baseline.cycles >= previous.cycles, baseline.activeNanos >= previous.active
+                baseline.cycles >= previous.cycles, baseline.activeNanos >= previous.active,
+                previous.timestamp >= (lastSampleStart[baseline.method] ?? 0)
             {
                 let active = baseline.activeNanos - previous.active
                 let cycles = baseline.cycles - previous.cycles
-                let value = active == 0 ? 0 : rate(cycles.multipliedReportingOverflow(by: 2).partialValue, over: active)
-                out.append(
-                    CounterSample(track: RateTrack(baseline.method), timestamp: previous.timestamp, value: value))
+                if active > 0 {
+                    lastSampleStart[baseline.method] = previous.timestamp
+                    out.append(
+                        CounterSample(
+                            track: RateTrack(baseline.method), timestamp: previous.timestamp,
+                            value: rate(cycles.multipliedReportingOverflow(by: 2).partialValue, over: active)))
+                }
             }
             lastKeyframe[baseline.method] = (snapshot.timestamp, baseline.cycles, baseline.activeNanos)
         }

@@ -5,7 +5,7 @@ import UMCGTrace
 extension EventFold {
     /// Folds a gap record (events were lost here): like a `.dropped` marker, but not an event.
     public mutating func ingest(gap: TraceGap) {
-        markerDropped &+= gap.count
+        markerDropped = markerDropped.saturatingAdd(gap.count)
         markUnknown(server: gap.server, worker: gap.worker)
     }
 

@@ -29,6 +29,10 @@ public struct EventFold: Sendable {
     public internal(set) var snapshotDropped: UInt64 = 0
     /// Baseline cycles from `.baselineSample` events, indexed by `BaselineMethod.rawValue`.
     public internal(set) var baselineSampleCycles = [UInt64](repeating: 0, count: 4)
+    /// Active ns of the baseline slices those samples ended (see `BaselineSliceClock`), indexed by
+    /// `BaselineMethod.rawValue`: cycles / active time is the method's rate.
+    public internal(set) var baselineSampleActiveNanos = [UInt64](repeating: 0, count: 4)
+    private var baselineSlices = BaselineSliceClock()
     /// Whether any `.baselineSample` event came, indexed by `BaselineMethod.rawValue`.
     public internal(set) var hasBaselineSamples = [Bool](repeating: false, count: 4)
     /// Wake→run latencies of every worker together (the metrics endpoint's histogram).
@@ -167,7 +171,7 @@ public struct EventFold: Sendable {
             baselineSample(e)
             return
         case .dropped:
-            markerDropped &+= e.arg
+            markerDropped = markerDropped.saturatingAdd(e.arg)
             markUnknown(server: e.server, worker: e.worker)
             return
         case .keyframe:
@@ -297,7 +301,12 @@ public struct EventFold: Sendable {
         guard e.worker <= UInt32(UInt8.max), let m = BaselineMethod(rawValue: UInt8(e.worker)),
             Int(m.rawValue) < baselineSampleCycles.count
         else { return }
-        baselineSampleCycles[Int(m.rawValue)] &+= e.arg
+        let slice = baselineSlices.slice(endingAt: e.timestamp)
+        // The first sample's slice has no known start: neither its cycles nor its time are counted.
+        if let slice {
+            baselineSampleCycles[Int(m.rawValue)] &+= e.arg
+            baselineSampleActiveNanos[Int(m.rawValue)] &+= slice.activeNanos
+        }
         hasBaselineSamples[Int(m.rawValue)] = true
     }
 

@@ -59,28 +59,75 @@ public struct TraceReport: Sendable {
     /// Events per byte accounting: file bytes / events (0 without events).
     public var bytesPerEvent: Double { summary.events == 0 ? 0 : Double(summary.bytes) / Double(summary.events) }
 
+    /// Header workers not listed: declared beyond `maxDeclaredRows` and never seen in an event or keyframe.
+    public var unlistedWorkers = 0
+    /// Header servers not listed, as `unlistedWorkers`.
+    public var unlistedServers = 0
+    /// The error that stopped reading at a checksum-valid record whose payload does not decode
+    /// (the records before it are reported), nil when every readable record was read.
+    public var stoppedBy: TraceFileError?
+
+    /// The one warning line for this file (without the path): the scan's (cut short, corrupt) and the
+    /// record that stopped reading, nil for a clean file.
+    public var warning: String? { Self.warning(scan: summary.warning, stoppedBy: stoppedBy, verb: "reported") }
+
     /// Reads every record of `reader` once and folds it with `EventFold` (sparse: the header's
-    /// entities plus up to `maxRows` more first seen in events, since the file is untrusted).
+    /// entities, at most `maxDeclaredRows` of each kind, plus up to `maxRows` first seen in events,
+    /// since the file is untrusted). A record that does not decode ends the report there (`stoppedBy`);
+    /// system errors (a failed read) are thrown.
     public init(reader: TraceReader) throws {
         info = reader.info
         summary = reader.summary
+        var declaredWorkers: [UInt32] = []
+        var declaredServers: [UInt16] = []
+        for e in reader.info.entities {
+            switch e.kind {
+            case .worker:
+                if declaredWorkers.count < Self.maxDeclaredRows {
+                    declaredWorkers.append(e.id)
+                } else {
+                    unlistedWorkers += 1
+                }
+            case .server:
+                guard e.id <= UInt32(UInt16.max) else { continue }
+                if declaredServers.count < Self.maxDeclaredRows {
+                    declaredServers.append(UInt16(e.id))
+                } else {
+                    unlistedServers += 1
+                }
+            }
+        }
+        var fold = EventFold(
+            declaredWorkers: declaredWorkers, declaredServers: declaredServers, maxRows: Self.maxRows,
+            keepsLatencySamples: true)
+        do {
+            try reader.forEachRecord { record in
+                switch record {
+                case .keyframe(let snapshot): fold.ingest(snapshot: snapshot)
+                case .gap(let gap): fold.ingest(gap: gap)
+                case .event(let e): fold.ingest(e)
+                }
+            }
+        } catch let error as TraceFileError {
+            guard case .invalid = error else { throw error }
+            stoppedBy = error
+        }
+        eventCounts = TraceEventKind.allCases.filter { $0 != .dropped }.map { ($0, fold.kindCounts[Int($0.rawValue)]) }
+        // Names only for the rows listed: memory follows the rows, not the header's entity count.
+        let workerIDs = Set(fold.workers.map(\.id))
+        let serverIDs = Set(fold.servers.map { UInt32($0.id) })
         var workerNames: [UInt32: String] = [:]
         var serverNames: [UInt32: String] = [:]
         for e in reader.info.entities {
-            if e.kind == .worker { workerNames[e.id] = e.name } else { serverNames[e.id] = e.name }
-        }
-        var fold = EventFold(
-            declaredWorkers: Array(workerNames.keys),
-            declaredServers: serverNames.keys.filter { $0 <= UInt32(UInt16.max) }.map { UInt16($0) },
-            maxRows: Self.maxRows, keepsLatencySamples: true)
-        try reader.forEachRecord { record in
-            switch record {
-            case .keyframe(let snapshot): fold.ingest(snapshot: snapshot)
-            case .gap(let gap): fold.ingest(gap: gap)
-            case .event(let e): fold.ingest(e)
+            if e.kind == .worker {
+                if workerIDs.contains(e.id), workerNames[e.id] == nil { workerNames[e.id] = e.name }
+            } else if serverIDs.contains(e.id), serverNames[e.id] == nil {
+                serverNames[e.id] = e.name
             }
         }
-        eventCounts = TraceEventKind.allCases.filter { $0 != .dropped }.map { ($0, fold.kindCounts[Int($0.rawValue)]) }
+        // Declared beyond the cap but seen in events: listed, so not "unlisted".
+        unlistedWorkers = max(0, unlistedWorkers - (fold.workers.count - declaredWorkers.count))
+        unlistedServers = max(0, unlistedServers - (fold.servers.count - declaredServers.count))
         workers = fold.workers.sorted { $0.id < $1.id }.map { w in
             WorkerRow(w.id, name: workerNames[w.id] ?? "w\(w.id)", tally: w.tally)
         }
@@ -90,8 +137,20 @@ public struct TraceReport: Sendable {
         lastKeyframe = fold.lastSnapshot
     }
 
-    /// Bounds the rows a hostile file can create.
+    /// Bounds the rows a hostile file can create from events.
     static let maxRows = 1 << 16
+    /// Header entities of each kind listed even without events; more are counted, not listed.
+    public static let maxDeclaredRows = 4_096
+
+    /// The one warning line `report` and `export` print for a file (without the path): the scan's warning
+    /// and, when a checksum-valid record did not decode, where reading stopped (`verb`: what happened to the
+    /// records before it, "reported" or "exported").
+    public static func warning(scan: String?, stoppedBy: TraceFileError?, verb: String) -> String? {
+        guard let stoppedBy else { return scan }
+        let stop = "stopped at an undecodable record: \(stoppedBy.description); \(verb) the records before it"
+        guard let scan else { return stop }
+        return stop + "; also " + scan
+    }
 }
 
 extension TraceReport.WorkerRow {

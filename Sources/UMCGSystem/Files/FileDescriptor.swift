@@ -153,6 +153,17 @@ public enum FilePath {
         try Syscall.check { umcg_shim_unlink(path) }
     }
 
+    /// rename(2): moves `from` to `to`, replacing `to` if it exists.
+    public static func rename(_ from: String, to: String) throws(Errno) {
+        try Syscall.check { umcg_shim_rename(from, to) }
+    }
+
+    /// renameat2(RENAME_NOREPLACE): moves `from` to `to`, failing with EEXIST when `to` exists
+    /// (EINVAL where the file system lacks the flag).
+    public static func renameWithoutReplacing(_ from: String, to: String) throws(Errno) {
+        try Syscall.check { umcg_shim_rename_noreplace(from, to) }
+    }
+
     /// The (device, inode) pair naming the file at `path`.
     public static func identity(_ path: String) throws(Errno) -> (device: UInt64, inode: UInt64) {
         var device: UInt64 = 0

@@ -53,6 +53,8 @@ public struct ExportCommand: ParsableCommand {
 
     /// Exports, printing `umcgtop: error: …` and exiting non-zero on failure.
     public func run() throws {
+        // SIGINT/SIGTERM/SIGHUP stop the export between records, so the partial output is removed.
+        SignalMonitor.install()
         let console = ExportConsole.standard()
         do {
             try Self.export(file: file, format: target.format, output: target.path, force: force, console: console)

@@ -26,12 +26,11 @@ public struct ReportCommand: ParsableCommand {
 
     public init() {}
 
-    /// Prints the report and exits with the documented status.
+    /// Prints the report (streamed to stdout in pieces) and exits with the documented status.
     public func run() throws {
-        let outcome = Self.execute(path: file, json: json)
-        Self.write(outcome.stdout, to: 1)
-        Self.write(outcome.stderr, to: 2)
-        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        let status = Self.execute(
+            path: file, json: json, stdout: { Self.write($0, to: 1) }, stderr: { Self.write($0, to: 2) })
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// What the command prints and its exit status (tests call this directly).
@@ -51,23 +50,49 @@ public struct ReportCommand: ParsableCommand {
     /// Exit status for read errors (EX_IOERR).
     public static let ioErrorExit: Int32 = 74
 
-    /// Reads `path` and renders the report.
+    /// Reads `path` and renders the report into strings (tests call this directly).
     public static func execute(path: String, json: Bool) -> Outcome {
+        var out = ""
+        var err = ""
+        let status = execute(path: path, json: json, stdout: { out += $0 }, stderr: { err += $0 })
+        return Outcome(stdout: out, stderr: err, exitCode: status)
+    }
+
+    /// Reads `path` and renders the report, handing stdout text to `stdout` in pieces of about 64 KiB
+    /// (a report never exists as one giant string); returns the exit status.
+    /// A file that stops at an undecodable record is reported up to it, with one warning line and status 0.
+    public static func execute(
+        path: String, json: Bool, stdout: (String) -> Void, stderr: (String) -> Void
+    ) -> Int32 {
+        let shownPath = DisplayText.sanitized(path, maxWidth: 256)
         let report: TraceReport
         do {
             report = try TraceReport(reader: TraceReader.open(path: path))
         } catch let error as TraceFileError {
-            return Outcome(
-                stdout: "", stderr: "umcgtop: error: \(path): \(message(error))\n", exitCode: exitCode(error))
+            stderr("umcgtop: error: \(shownPath): \(DisplayText.sanitized(message(error)))\n")
+            return exitCode(error)
         } catch {
-            return Outcome(stdout: "", stderr: "umcgtop: error: \(path): \(error)\n", exitCode: ioErrorExit)
+            stderr("umcgtop: error: \(shownPath): \(DisplayText.sanitized("\(error)"))\n")
+            return ioErrorExit
         }
-        var stderr = ""
-        if let warning = report.summary.warning {
-            stderr = "umcgtop: warning: \(path): \(warning)\n"
+        if let warning = report.warning {
+            stderr("umcgtop: warning: \(shownPath): \(DisplayText.sanitized(warning))\n")
         }
-        let stdout = json ? ReportFormatter.json(report) : ReportFormatter.text(report, path: path)
-        return Outcome(stdout: stdout, stderr: stderr, exitCode: 0)
+        var buffer = ""
+        let emit: (String) -> Void = { piece in
+            buffer += piece
+            if buffer.utf8.count >= 1 << 16 {
+                stdout(buffer)
+                buffer = ""
+            }
+        }
+        if json {
+            ReportFormatter.json(report, into: emit)
+        } else {
+            ReportFormatter.text(report, path: path, into: emit)
+        }
+        if !buffer.isEmpty { stdout(buffer) }
+        return 0
     }
 
     /// "<reason> at offset N" for data errors, "open failed: …" for system errors (the path is printed before it).

@@ -58,7 +58,9 @@ extension FoldState {
         engineCyclesWindow.push(time: now, total: engineSwitches / 2)
         for m in BaselineMethod.allCases {
             let i = Int(m.rawValue)
-            baselines[i].sampleWindow.push(time: now, total: events.baselineSampleCycles[i])
+            // Active time, as the keyframe counters: the method ran only during its own slices.
+            baselines[i].sampleWindow.push(
+                time: events.baselineSampleActiveNanos[i], total: events.baselineSampleCycles[i])
         }
         var r = rates
         update(&r.futex, .futex, engineFallback: false)

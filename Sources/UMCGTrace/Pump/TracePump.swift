@@ -131,7 +131,7 @@ public final class TracePump: Sendable {
         var total = 0
         for (i, ring) in rings.enumerated() {
             total += ring.drain(limit: limit) { event in
-                if event.kind == .dropped { s.marked[i] &+= event.arg }
+                if event.kind == .dropped { s.marked[i] = s.marked[i].saturatingAdd(event.arg) }
                 handle(event, &s)
             }
         }

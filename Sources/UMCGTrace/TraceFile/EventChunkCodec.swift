@@ -78,7 +78,7 @@ struct EventChunkEncoder {
         entryCount += 1
         if e.kind == .dropped {
             gapCount += 1
-            dropped &+= e.arg
+            dropped = dropped.saturatingAdd(e.arg)
         }
     }
 
@@ -164,7 +164,7 @@ struct EventChunkDecoder {
         decoded += 1
         if kind == .dropped {
             gaps += 1
-            dropped &+= arg
+            dropped = dropped.saturatingAdd(arg)
         }
         return TraceEvent(
             timestamp: timestamp, kind: kind, server: previousServer, worker: previousWorker, cpu: previousCPU,

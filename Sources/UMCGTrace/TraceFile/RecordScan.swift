@@ -52,7 +52,7 @@ struct RecordScan {
                 summary.chunks += 1
                 summary.events += UInt64(header.entryCount - header.gapCount)
                 summary.gaps += UInt64(header.gapCount)
-                summary.dropped &+= header.dropped
+                summary.dropped = summary.dropped.saturatingAdd(header.dropped)
                 note(header)
             case .keyframe:
                 summary.keyframes += 1

@@ -139,7 +139,7 @@ public final class TraceWriter: @unchecked Sendable {
         chunksWritten += 1
         eventsWritten += UInt64(header.entryCount - header.gapCount)
         gapsWritten += UInt64(header.gapCount)
-        droppedWritten &+= header.dropped
+        droppedWritten = droppedWritten.saturatingAdd(header.dropped)
         note(header.firstTimestamp)
         note(header.lastTimestamp)
         encoder.reset()

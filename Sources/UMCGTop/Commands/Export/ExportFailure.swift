@@ -18,6 +18,8 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case write(String)
     /// Too many events for Chrome JSON without `--force` (1).
     case tooLarge(events: UInt64, limit: UInt64)
+    /// SIGINT, SIGTERM or SIGHUP arrived during the export (128 + the signal); the partial output was removed.
+    case interrupted(signal: Int32)
 
     /// The one-line message printed after `umcgtop: error: `.
     public var description: String {
@@ -30,6 +32,7 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .write(let reason): "write failed: \(reason)"
         case .tooLarge(let events, let limit):
             "the trace has \(events) events, more than \(limit) for Chrome JSON; use --perfetto, or --force"
+        case .interrupted(let signal): "interrupted by signal \(signal); the partial output was removed"
         }
     }
 
@@ -41,6 +44,7 @@ public enum ExportFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .outputExists, .cannotCreate: 73
         case .write, .readFailed: 74
         case .tooLarge: 1
+        case .interrupted(let signal): 128 + signal
         }
     }
 

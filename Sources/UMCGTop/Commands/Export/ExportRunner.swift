@@ -17,8 +17,9 @@ protocol ExportInput {
     var eventCount: UInt64 { get }
     /// A one-line note when the file was cut short or corrupt at the end, else nil.
     var truncationWarning: String? { get }
-    /// Calls `body` with every readable record in order. Returns a one-line warning when
-    /// reading stopped early at a bad record (what came before it was exported), else nil.
+    /// Calls `body` with every readable record in order. Returns the file's one warning line when
+    /// reading stopped early at a bad record (what came before it was exported; it replaces
+    /// `truncationWarning`), else nil.
     func forEachRecord(_ body: (ExportInputRecord) throws(ExportFailure) -> Void) throws(ExportFailure) -> String?
 }
 
@@ -30,12 +31,16 @@ struct ExportConsole {
     var err: (String) -> Void
     /// Overwrites the progress line on stderr (nil when stderr is not a TTY).
     var progress: ((String) -> Void)?
+    /// A signal that asks the export to stop (polled between records), nil to go on.
+    var interruption: () -> Int32? = { nil }
 }
 
 /// The export loop: reads records from an input, streams them into an exporter and a file.
 enum ExportRunner {
     /// Records between two progress updates.
     static let progressEvery = 65_536
+    /// Records between two checks for SIGINT/SIGTERM.
+    static let interruptionEvery = 1_024
 
     /// Exports `input` to `outputPath` in `format`; returns what was written.
     @discardableResult
@@ -63,13 +68,15 @@ enum ExportRunner {
                 stats = exporter.stats
             }
             do throws(ExportError) { try file.close() } catch { throw ExportFailure(error) }
+            try file.commit()
         } catch {
             file.discard()
+            // End the progress line before the error line (an interrupted export too).
+            console.progress?("")
             throw error
         }
-        for warning in [input.truncationWarning, readWarning].compactMap({ $0 }) {
-            console.err("umcgtop: warning: \(warning)")
-        }
+        // One warning line: where reading stopped replaces (and names) the scan's warning.
+        if let warning = readWarning ?? input.truncationWarning { console.err("umcgtop: warning: \(warning)") }
         return stats
     }
 
@@ -91,6 +98,9 @@ enum ExportRunner {
                 throw ExportFailure(error)
             }
             records += 1
+            if records % interruptionEvery == 0, let signal = console.interruption() {
+                throw .interrupted(signal: signal)
+            }
             if records % progressEvery == 0, let progress = console.progress {
                 let percent = min(100, exporter.stats.events * 100 / total)
                 progress("umcgtop: exporting \(percent)% (\(exporter.stats.events) of \(total) events)")

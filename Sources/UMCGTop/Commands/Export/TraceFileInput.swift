@@ -1,11 +1,12 @@
+import UMCGAnalysis
 import UMCGSystem
 import UMCGTrace
 
 /// A recorded `.umcgtrace` as export input: adapts `TraceReader`.
 ///
 /// Opening scans the file (header errors are fatal); a file cut short opens up to its last good
-/// record and `truncationWarning` says what was lost. A record that fails to decode while
-/// reading ends the input early with a warning: what came before it is still exported.
+/// record and `truncationWarning` says what was lost. A checksum-valid record that fails to decode
+/// ends the input early with one warning line, worded as `report`'s: what came before it is exported.
 struct TraceFileInput: ExportInput {
     let reader: TraceReader
 
@@ -40,7 +41,11 @@ struct TraceFileInput: ExportInput {
             do {
                 record = try cursor.next()
             } catch {
-                return "\(reader.path): stopped reading: \(error.description); exported the records before it"
+                // As `umcgtop report`: a record that does not decode ends the input with one warning line;
+                // a failed read is an error.
+                guard case .invalid = error else { throw .readFailed("\(reader.path): \(error.description)") }
+                let warning = TraceReport.warning(scan: reader.summary.warning, stoppedBy: error, verb: "exported")
+                return "\(reader.path): \(warning ?? error.description)"
             }
             switch record {
             case nil: return nil

@@ -5,17 +5,29 @@ import UMCGTrace
 /// Renders a `TraceReport` as text tables or one JSON object.
 enum ReportFormatter {
     /// Human-readable report.
+    ///
+    /// Every string from the file goes through `DisplayText.sanitized` (control characters replaced, widths
+    /// bounded: `nameWidth` for names, `infoWidth` for the header's strings); `--json` prints them exactly.
     static func text(_ r: TraceReport, path: String) -> String {
+        var out = ""
+        text(r, path: path) { out += $0 }
+        return out
+    }
+
+    /// The text report handed to `emit` in pieces (a header, then one piece per table row).
+    static func text(_ r: TraceReport, path: String, into emit: (String) -> Void) {
         let s = r.summary
-        var out = "\(path): umcgtrace format v\(s.formatVersion)\n"
-        out += "run:      \(r.info.backend) backend (\(r.info.backendReason)); \(r.info.scenario)\n"
-        out += "host:     \(r.info.hostname), \(r.info.kernel), \(r.info.cpus) CPUs\n"
+        let i = r.info
+        var out = "\(shown(path, 256)): umcgtrace format v\(s.formatVersion)\n"
+        out += "run:      \(shown(i.backend)) backend (\(shown(i.backendReason))); \(shown(i.scenario))\n"
+        out += "host:     \(shown(i.hostname)), \(shown(i.kernel)), \(i.cpus) CPUs\n"
         out += "duration: \(seconds(s.durationNanos))\n"
         out += "events:   \(s.events), dropped \(s.dropped) in \(s.gaps) gaps\n"
         out += "file:     \(s.bytes) bytes, \(s.chunks) chunks, \(s.keyframes) keyframes, "
         out += "\(fixed(r.bytesPerEvent, 2)) bytes/event\n"
         if s.truncated { out += "truncated: \(s.lostBytes) bytes lost\n" }
         out += "\n"
+        emit(out)
         let header = [
             "worker", "switches", "blocks", "wakes", "waits", "preempt", "timeout", "run time", "wake→run avg", "p50",
             "p99",
@@ -25,28 +37,43 @@ enum ReportFormatter {
         for w in r.workers {
             let l = w.wakeToRun
             rows.append([
-                w.name, "\(w.switches)", "\(w.blocks)", "\(w.wakes)", "\(w.waits)", "\(w.preemptions)", "\(w.timeouts)",
+                shown(w.name, nameWidth), "\(w.switches)", "\(w.blocks)", "\(w.wakes)", "\(w.waits)",
+                "\(w.preemptions)", "\(w.timeouts)",
                 duration(w.runNanos), l.count == 0 ? "-" : duration(UInt64(l.mean)),
                 l.count == 0 ? "-" : duration(l.percentile(50)),
                 l.count == 0 ? "-" : duration(l.percentile(99)),
                 l.count == 0 ? "-" : duration(l.max),
             ])
         }
-        out += table(rows)
-        if !r.servers.isEmpty {
-            out += "\n"
-            var serverRows: [[String]] = [["server", "switches", "idles", "idle time"]]
-            for v in r.servers { serverRows.append([v.name, "\(v.switches)", "\(v.idles)", duration(v.idleNanos)]) }
-            out += table(serverRows)
+        table(rows, into: emit)
+        if r.unlistedWorkers > 0 {
+            emit("(\(r.unlistedWorkers) more workers declared in the header without events, not listed)\n")
         }
-        out += "\nevents by kind: "
-        out += r.eventCounts.filter { $0.count > 0 }.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")
-        out += "\n"
-        return out
+        if !r.servers.isEmpty {
+            emit("\n")
+            var serverRows: [[String]] = [["server", "switches", "idles", "idle time"]]
+            for v in r.servers {
+                serverRows.append([shown(v.name, nameWidth), "\(v.switches)", "\(v.idles)", duration(v.idleNanos)])
+            }
+            table(serverRows, into: emit)
+        }
+        if r.unlistedServers > 0 {
+            emit("(\(r.unlistedServers) more servers declared in the header without events, not listed)\n")
+        }
+        var tail = "\nevents by kind: "
+        tail += r.eventCounts.filter { $0.count > 0 }.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")
+        emit(tail + "\n")
     }
 
     /// One JSON object (keys documented in docs/TraceFormat.md).
     static func json(_ r: TraceReport) -> String {
+        var out = ""
+        json(r) { out += $0 }
+        return out
+    }
+
+    /// The JSON object handed to `emit` in pieces: the summary fields, then one piece per worker and server.
+    static func json(_ r: TraceReport, into emit: (String) -> Void) {
         let s = r.summary
         var fields: [(String, JSONValue)] = [
             ("format_version", .uint(UInt64(s.formatVersion))),
@@ -66,63 +93,78 @@ enum ReportFormatter {
             ("clean_end", .bool(s.cleanEnd)),
             ("lost_bytes", .uint(s.lostBytes)),
             ("corrupt_offset", s.corruptOffset.map { .uint(UInt64($0)) } ?? .null),
-            ("warning", s.warning.map { .string($0) } ?? .null),
+            ("warning", r.warning.map { .string($0) } ?? .null),
             ("backend", .string(r.info.backend)),
             ("backend_reason", .string(r.info.backendReason)),
             ("scenario", .string(r.info.scenario)),
             ("kernel", .string(r.info.kernel)),
             ("hostname", .string(r.info.hostname)),
             ("cpus", .uint(UInt64(r.info.cpus))),
+            ("unlisted_workers", .uint(UInt64(r.unlistedWorkers))),
+            ("unlisted_servers", .uint(UInt64(r.unlistedServers))),
         ]
         fields.append(("event_counts", .object(r.eventCounts.map { ("\($0.kind)", .uint($0.count)) })))
-        fields.append(
-            (
-                "per_worker",
-                .array(
-                    r.workers.map { w in
-                        .object([
-                            ("id", .uint(UInt64(w.id))), ("name", .string(w.name)), ("switches", .uint(w.switches)),
-                            ("blocks", .uint(w.blocks)), ("wakes", .uint(w.wakes)), ("waits", .uint(w.waits)),
-                            ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)),
-                            ("handoffs", .uint(w.handoffs)),
-                            ("run_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
-                            ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
-                            ("wake_to_run_p50_ns", .uint(w.wakeToRun.percentile(50))),
-                            ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
-                            ("wake_to_run_max_ns", .uint(w.wakeToRun.max)),
-                            ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),
-                        ])
-                    })
-            ))
-        fields.append(
-            (
-                "per_server",
-                .array(
-                    r.servers.map { v in
-                        .object([
-                            ("id", .uint(UInt64(v.id))), ("name", .string(v.name)), ("switches", .uint(v.switches)),
-                            ("idles", .uint(v.idles)), ("idle_ns", .uint(v.idleNanos)),
-                        ])
-                    })
-            ))
-        return JSONValue.object(fields).rendered + "\n"
+        var head = JSONValue.object(fields).rendered
+        head.removeLast()  // the closing brace: the per-worker and per-server arrays follow
+        emit(head + ",\"per_worker\":[")
+        for (i, w) in r.workers.enumerated() {
+            let row = JSONValue.object([
+                ("id", .uint(UInt64(w.id))), ("name", .string(w.name)), ("switches", .uint(w.switches)),
+                ("blocks", .uint(w.blocks)), ("wakes", .uint(w.wakes)), ("waits", .uint(w.waits)),
+                ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)),
+                ("handoffs", .uint(w.handoffs)),
+                ("run_between_events_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
+                ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
+                ("wake_to_run_p50_ns", .uint(w.wakeToRun.percentile(50))),
+                ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
+                ("wake_to_run_max_ns", .uint(w.wakeToRun.max)),
+                ("wake_to_run_p99_estimated", .bool(w.wakeToRun.isEstimate)),
+            ])
+            emit((i > 0 ? "," : "") + row.rendered)
+        }
+        emit("],\"per_server\":[")
+        for (i, v) in r.servers.enumerated() {
+            let row = JSONValue.object([
+                ("id", .uint(UInt64(v.id))), ("name", .string(v.name)), ("switches", .uint(v.switches)),
+                ("idles", .uint(v.idles)), ("idle_ns", .uint(v.idleNanos)),
+            ])
+            emit((i > 0 ? "," : "") + row.rendered)
+        }
+        emit("]}\n")
     }
 
-    /// Left-aligned first column, right-aligned others, two spaces apart.
+    /// Display width of a worker or server name in the tables.
+    static let nameWidth = 32
+    /// Display width of a header string (backend, reason, scenario, hostname, kernel).
+    static let infoWidth = 80
+
+    /// A string from the trace as the terminal may show it.
+    static func shown(_ text: String, _ width: Int = infoWidth) -> String {
+        DisplayText.sanitized(text, maxWidth: width)
+    }
+
+    /// Left-aligned first column, right-aligned others, two spaces apart (widths in terminal cells).
     static func table(_ rows: [[String]]) -> String {
-        guard let width = rows.first?.count else { return "" }
-        var widths = [Int](repeating: 0, count: width)
-        for row in rows { for (i, cell) in row.enumerated() where i < width { widths[i] = max(widths[i], cell.count) } }
         var out = ""
+        table(rows) { out += $0 }
+        return out
+    }
+
+    /// The table handed to `emit` one line at a time.
+    static func table(_ rows: [[String]], into emit: (String) -> Void) {
+        guard let width = rows.first?.count else { return }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < width { widths[i] = max(widths[i], DisplayText.width(cell)) }
+        }
         for row in rows {
             var line = ""
             for (i, cell) in row.enumerated() where i < width {
-                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                let pad = String(repeating: " ", count: widths[i] - DisplayText.width(cell))
                 line += i == 0 ? cell + pad : "  " + pad + cell
             }
-            out += line + "\n"
+            emit(line + "\n")
         }
-        return out
     }
 
     /// "812ns", "12.3µs", "4.56ms", "1.23s".
