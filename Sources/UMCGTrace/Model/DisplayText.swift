@@ -33,6 +33,7 @@ public enum DisplayText {
         default: break
         }
         if v == 0x200B { return 0 }
+        if v >= 0x1160 && v <= 0x11FF { return 0 }  // Hangul medial vowels and final consonants combine
         if isWide(v) { return 2 }
         return 1
     }
