@@ -29,13 +29,13 @@ import UMCGTrace
         let k = FakeKernel(Self.umcg)
         let s = BackendSelector(invoker: k.invoker, host: Self.nanos, environmentSyscall: .some(nil))
         let sel = try s.select(.auto)
-        #expect(sel.kind == "kernel")
+        #expect(sel.kind == .kernel)
         #expect(sel.syscallNumber == 450)
         #expect(k.calls.withLock { $0.map(\.0) } == [450, 450])
         #expect(k.calls.withLock { $0.map(\.1) } == [0, 4])
-        #expect(try s.select(.kernel).kind == "kernel")
+        #expect(try s.select(.kernel).kind == .kernel)
         let backend = try s.makeBackend(for: sel, options: .init())
-        #expect(backend.kindName == "kernel")
+        #expect(backend.kind == .kernel)
         #expect(throws: Errno.EAGAIN) { try backend.ctl(.wake) }
         #expect(try backend.checkpoint() == false)
     }
@@ -44,7 +44,7 @@ import UMCGTrace
         let k = FakeKernel { _, _ in -38 }
         let s = BackendSelector(invoker: k.invoker, host: Self.nanos, environmentSyscall: .some(nil))
         let sel = try s.select(.auto)
-        #expect(sel.kind == "emulated")
+        #expect(sel.kind == .emulated)
         #expect(sel.reason.contains("ENOSYS"))
         #expect(!sel.reason.contains("\n"))
         #expect(throws: BackendSelectionError.self) { try s.select(.kernel) }
@@ -54,7 +54,7 @@ import UMCGTrace
         let k = FakeKernel { _, _ in 0 }
         let s = BackendSelector(invoker: k.invoker, host: Self.linux, environmentSyscall: .some("450"))
         let sel = try s.select(.auto)
-        #expect(sel.kind == "emulated")
+        #expect(sel.kind == .emulated)
         #expect(sel.reason.contains("set_mempolicy_home_node"))
         do {
             _ = try s.select(.kernel, explicitSyscall: 450)
@@ -72,7 +72,7 @@ import UMCGTrace
         #expect(
             sel
                 == BackendSelection(
-                    kind: "emulated",
+                    kind: .emulated,
                     reason: "Linux 6.18.44: no UMCG syscall known for this kernel; using the futex emulation",
                     syscallNumber: nil))
         #expect(k.callCount == 0)
@@ -83,7 +83,7 @@ import UMCGTrace
         let notUMCG = FakeKernel { _, cmd in cmd == 0 ? -22 : 0 }
         let s1 = BackendSelector(invoker: notUMCG.invoker, host: Self.linux, environmentSyscall: .some(nil))
         let sel1 = try s1.select(.auto, explicitSyscall: 471)
-        #expect(sel1.kind == "emulated")
+        #expect(sel1.kind == .emulated)
         #expect(sel1.reason.contains("UMCG_WAKE gave 0"))
         let returnsZero = FakeKernel { _, _ in 0 }
         let s2 = BackendSelector(invoker: returnsZero.invoker, host: Self.linux, environmentSyscall: .some(nil))
@@ -92,7 +92,7 @@ import UMCGTrace
         let patched = FakeKernel(Self.umcg)
         let s3 = BackendSelector(invoker: patched.invoker, host: Self.linux, environmentSyscall: .some(" 480 "))
         let sel3 = try s3.select(.auto)
-        #expect(sel3.kind == "kernel")
+        #expect(sel3.kind == .kernel)
         #expect(sel3.syscallNumber == 480)
         #expect(sel3.reason.contains("UMCG_SYSCALL_NR"))
         // The explicit flag wins over the environment.
@@ -103,7 +103,7 @@ import UMCGTrace
         let k = FakeKernel(Self.umcg)
         let s = BackendSelector(invoker: k.invoker, host: Self.nanos, environmentSyscall: .some("abc"))
         let sel = try s.select(.auto)
-        #expect(sel.kind == "emulated")
+        #expect(sel.kind == .emulated)
         #expect(sel.reason.contains("UMCG_SYSCALL_NR=\"abc\""))
         #expect(throws: BackendSelectionError.self) { try s.select(.kernel, explicitSyscall: -1) }
         #expect(k.callCount == 0)
@@ -112,7 +112,7 @@ import UMCGTrace
     @Test func emulatedChoiceNeverProbes() throws {
         let k = FakeKernel(Self.umcg)
         let s = BackendSelector(invoker: k.invoker, host: Self.nanos, environmentSyscall: .some(nil))
-        #expect(try s.select(.emulated).kind == "emulated")
+        #expect(try s.select(.emulated).kind == .emulated)
         #expect(k.callCount == 0)
     }
 
@@ -127,7 +127,7 @@ import UMCGTrace
             #expect(!e.description.contains("\n"))
         }
         let engine = try Engine(EngineConfiguration(backend: .auto, selector: s))
-        #expect(engine.selection.kind == "emulated")
+        #expect(engine.selection.kind == .emulated)
         #expect(engine.runInfo().kernel == "Linux 6.18.44")
     }
 

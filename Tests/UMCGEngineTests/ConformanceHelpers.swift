@@ -130,13 +130,13 @@ enum ConformanceBackends {
             return try BackendSelector().select(.auto)
         } catch {
             // `.auto` falls back instead of throwing; keep the reason anyway.
-            return BackendSelection(kind: "emulated", reason: error.description, syscallNumber: nil)
+            return BackendSelection(kind: .emulated, reason: error.description, syscallNumber: nil)
         }
     }()
 
     /// The kernel backend, when detected.
     static let kernel: ConformanceBackend? =
-        selection.kind == "kernel" && selection.syscallNumber != nil
+        selection.kind == .kernel && selection.syscallNumber != nil
         ? ConformanceBackend(kind: .kernel, syscallNumber: selection.syscallNumber) : nil
 
     /// True when a kernel backend was detected.

@@ -20,10 +20,10 @@ import UMCGTrace
     @Test func backendsFollowTheSelector() {
         let kinds = ConformanceBackends.available.map(\.kind)
         if ConformanceBackends.kernelDetected {
-            #expect(ConformanceBackends.selection.kind == "kernel")
+            #expect(ConformanceBackends.selection.kind == .kernel)
             #expect(kinds == [.emulated, .kernel])
         } else {
-            #expect(ConformanceBackends.selection.kind == "emulated")
+            #expect(ConformanceBackends.selection.kind == .emulated)
             #expect(kinds == [.emulated])
         }
     }

@@ -15,8 +15,8 @@ import UMCGSystem
         let selector = BackendSelector(invoker: probe, host: host, environmentSyscall: .some(nil))
         let engine = try Engine(
             EngineConfiguration(servers: 2, workers: 3, workload: .mixed, backend: .kernel, selector: selector))
-        #expect(engine.selection.kind == "kernel")
-        #expect(engine.backend.kindName == "kernel")
+        #expect(engine.selection.kind == .kernel)
+        #expect(engine.backend.kind == .kernel)
         try engine.start()
         #expect(waitUntil(seconds: 10) { engine.failedWorkers == 5 })
         #expect(engine.stop(timeout: 30))

@@ -12,7 +12,7 @@ struct KernelConformanceTests {
     @Test func probeAnswersWhenAKernelBackendIsDetected() throws {
         let kernel = try #require(ConformanceBackends.kernel)
         let k = try kernel.make()
-        #expect(k.kindName == "kernel")
+        #expect(k.kind == .kernel)
         #expect(throws: Errno.EINVAL) { try k.ctl(UMCGCommand(rawValue: 0)) }
         #expect(throws: Errno.EAGAIN) { try k.ctl(.wake) }
     }

@@ -50,7 +50,7 @@ import UMCGTrace
         #expect(d == BenchPlan())
         // Stock Linux: auto falls back to the emulation with a reason, without probing any number.
         let auto = try BenchCommand.parse(["--backend", "auto", "--umcg-syscall", "450"]).selection
-        #expect(auto.kind == "emulated")
+        #expect(auto.kind == .emulated)
         #expect(auto.reason.contains("not probed"))
     }
 

@@ -14,17 +14,28 @@ public enum BackendChoice: String, Sendable, CaseIterable, Codable {
     case kernel
 }
 
+/// Which `umcg_ctl` implementation runs: the one name the engine, the CLI, the trace header
+/// (`RunInfo.backend` holds its raw value) and the JSON outputs use.
+public enum BackendKind: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    /// The futex emulation (`EmulatedBackend`).
+    case emulated
+    /// The kernel's syscall (`KernelBackend`).
+    case kernel
+
+    public var description: String { rawValue }
+}
+
 /// The backend that was chosen and why.
 public struct BackendSelection: Sendable, Equatable {
-    /// "emulated" or "kernel".
-    public var kind: String
+    /// The backend that runs.
+    public var kind: BackendKind
     /// One human line: why this backend.
     public var reason: String
     /// The umcg_ctl syscall number used (kernel) or considered, nil when none was known.
     public var syscallNumber: Int?
 
     /// Creates a selection.
-    public init(kind: String, reason: String, syscallNumber: Int?) {
+    public init(kind: BackendKind, reason: String, syscallNumber: Int?) {
         self.kind = kind
         self.reason = reason
         self.syscallNumber = syscallNumber
@@ -75,15 +86,15 @@ public struct BackendSelector: Sendable {
     ) throws(BackendSelectionError) -> BackendSelection {
         if choice == .emulated {
             return BackendSelection(
-                kind: "emulated", reason: "emulation requested (--backend emulated)", syscallNumber: nil)
+                kind: .emulated, reason: "emulation requested (--backend emulated)", syscallNumber: nil)
         }
         let verdict = detect(explicitSyscall: explicitSyscall)
         switch verdict {
         case .kernel(let nr, let why):
-            return BackendSelection(kind: "kernel", reason: why, syscallNumber: nr)
+            return BackendSelection(kind: .kernel, reason: why, syscallNumber: nr)
         case .unavailable(let nr, let why):
             if choice == .kernel { throw BackendSelectionError("kernel backend unavailable: \(why)") }
-            return BackendSelection(kind: "emulated", reason: "\(why); using the futex emulation", syscallNumber: nr)
+            return BackendSelection(kind: .emulated, reason: "\(why); using the futex emulation", syscallNumber: nr)
         }
     }
 
@@ -146,7 +157,7 @@ public struct BackendSelector: Sendable {
     public func makeBackend(
         for selection: BackendSelection, options: EmulatedBackend.Options
     ) throws(Errno) -> any UMCGBackend {
-        if selection.kind == "kernel", let nr = selection.syscallNumber {
+        if selection.kind == .kernel, let nr = selection.syscallNumber {
             return KernelBackend(syscallNumber: nr, invoker: invoker)
         }
         return try EmulatedBackend(options: options)

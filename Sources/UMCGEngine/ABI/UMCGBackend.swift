@@ -7,7 +7,7 @@ import UMCGSystem
 /// kernel sees a worker block in any syscall and preempts it on its own.
 public protocol UMCGBackend: AnyObject, Sendable {
     /// "emulated" or "kernel".
-    var kindName: String { get }
+    var kind: BackendKind { get }
 
     /// `umcg_ctl(flags, cmd, next_tid, abs_timeout, events, event_sz)`. Never allocates.
     func ctl(

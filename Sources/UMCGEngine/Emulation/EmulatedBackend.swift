@@ -62,8 +62,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     /// The options this backend runs with.
     public let options: Options
-    /// "emulated".
-    public var kindName: String { "emulated" }
+    /// `.emulated`.
+    public var kind: BackendKind { .emulated }
 
     let alwaysWake: Bool
     let adaptive: Bool

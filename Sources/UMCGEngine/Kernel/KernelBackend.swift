@@ -20,8 +20,8 @@ public final class KernelBackend: UMCGBackend, Sendable {
     public let syscallNumber: Int
     let invoker: SyscallInvoker
 
-    /// "kernel".
-    public var kindName: String { "kernel" }
+    /// `.kernel`.
+    public var kind: BackendKind { .kernel }
 
     /// Creates a backend calling syscall `syscallNumber` through `invoker`.
     public init(syscallNumber: Int, invoker: @escaping SyscallInvoker = liveSyscallInvoker) {

@@ -90,7 +90,8 @@ extension Engine {
         let wall = SystemClock.realtimeNanos()
         let mono = SystemClock.monotonicNanos()
         return RunInfo(
-            backend: selection.kind, backendReason: selection.reason, kernel: host.kernel, hostname: host.hostname,
+            backend: selection.kind.rawValue, backendReason: selection.reason, kernel: host.kernel,
+            hostname: host.hostname,
             cpus: UInt32(host.cpus), scenario: configuration.scenario, wallClockAnchorNs: wall,
             monotonicAnchorNs: mono, entities: entities)
     }

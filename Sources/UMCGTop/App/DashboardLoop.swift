@@ -103,6 +103,8 @@ public final class DashboardLoop {
             var timeout = Int(wait)
             // Handle every key already typed (bounded), then go back to the clocks.
             for _ in 0..<32 {
+                // Every key's work is bounded (seeks too); a signal between keys is answered at once.
+                if pendingSignal() != nil { break }
                 guard let key = screen.readKey(timeoutMillis: timeout) else { break }
                 timeout = 0
                 switch handle(key, now: clock()) {

@@ -24,6 +24,8 @@ public protocol EventSource: AnyObject {
     func traceTime(now: UInt64) -> UInt64
     /// True when nothing more will come (a replay at its end); headless runs stop there.
     var finished: Bool { get }
+    /// False when the source folds as fast as it reads (an unpaced replay): a headless run then does not nap.
+    var paced: Bool { get }
 }
 
 extension EventSource {
@@ -32,4 +34,7 @@ extension EventSource {
 
     /// Live default: never finished.
     public var finished: Bool { false }
+
+    /// Live default: events come in wall time.
+    public var paced: Bool { true }
 }

@@ -26,12 +26,19 @@ public final class ReplaySource: EventSource {
     private let warmupNanos: UInt64 = 1_100_000_000
     /// Trace time between the ticks of a rebuild.
     private let warmupStepNanos: UInt64 = 250_000_000
+    /// Most records a seek folds at once; the rest is folded by the following pumps (bounded per tick),
+    /// so a seek across a dense or keyframe-less stretch never keeps the UI from reading keys and signals.
+    public var seekBudget = 200_000
+    /// False: `pump` folds as fast as the file reads (the clock follows the records) instead of
+    /// advancing with wall time × speed (headless replays without `--pace`).
+    public let paced: Bool
 
     /// The recording's header.
     public var info: RunInfo { reader.info }
 
     /// Opens `path`; `speed` is the initial playback speed. Throws the reader's one-line error.
-    public init(path: String, speed: Double = 1) throws(TraceFileError) {
+    public init(path: String, speed: Double = 1, paced: Bool = true) throws(TraceFileError) {
+        self.paced = paced
         reader = try TraceReader.open(path: path)
         let first = reader.summary.firstTimestamp ?? 0
         clock = ReplayClock(start: first, end: reader.summary.lastTimestamp ?? first, speed: speed)
@@ -47,10 +54,18 @@ public final class ReplaySource: EventSource {
     public func traceTime(now: UInt64) -> UInt64 { clock.position }
 
     /// Advances the clock by the wall time since the last pump and feeds what it passed (bounded).
+    /// Unpaced: feeds up to `budget` records whatever their timestamps and moves the clock to the last one.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
-        if let lastWall, now > lastWall { clock.advance(byWallNanos: now - lastWall) }
-        lastWall = now
-        let n = feed(into: aggregator, upTo: clock.position, budget: budget)
+        let n: Int
+        if paced {
+            if let lastWall, now > lastWall { clock.advance(byWallNanos: now - lastWall) }
+            lastWall = now
+            n = feed(into: aggregator, upTo: clock.position, budget: budget)
+        } else {
+            n = feed(into: aggregator, upTo: clock.end, budget: budget)
+            // The clock follows the data: at the next record's time, or the end when none is left.
+            clock.seek(to: max(clock.position, peekTimestamp() ?? clock.end))
+        }
         aggregator.showReplay(clock)
         return n
     }
@@ -63,7 +78,7 @@ public final class ReplaySource: EventSource {
         if backwards || clock.position > before &+ rebuildForwardNanos {
             rebuild(aggregator, at: clock.position)
         } else {
-            _ = feed(into: aggregator, upTo: clock.position, budget: .max)
+            _ = feed(into: aggregator, upTo: clock.position, budget: seekBudget)
         }
         if clock.position != before { aggregator.tick(now: clock.position) }
         aggregator.showReplay(clock)
@@ -72,10 +87,13 @@ public final class ReplaySource: EventSource {
 
     /// Resets `aggregator` to the nearest keyframe at least a rate window before `position`, then folds up
     /// to `position`, ticking every `warmupStepNanos` of trace time so rates and histories show at once.
+    /// At most `seekBudget` records are folded here; the next pumps fold the rest (bounded per tick).
+    /// Time arithmetic saturates: timestamps near 2^64 − 1 neither wrap nor loop.
     public func rebuild(_ aggregator: Aggregator, at position: UInt64) {
         aggregator.reset()
         pending = nil
-        let from = position > clock.start &+ warmupNanos ? position - warmupNanos : clock.start
+        let from = position - clock.start > warmupNanos ? position - warmupNanos : clock.start
+        var budget = seekBudget
         do {
             let (snapshot, offset) = try reader.seek(to: from)
             cursor = reader.makeCursor(from: offset)
@@ -84,16 +102,16 @@ public final class ReplaySource: EventSource {
             // Tick only over the last rate window: a file with few keyframes (or odd timestamps)
             // must not turn into millions of ticks.
             var t = max(snapshot?.timestamp ?? clock.start, from)
-            while t < position {
-                _ = feed(into: aggregator, upTo: t, budget: .max)
+            while t < position && budget > 0 {
+                budget -= feed(into: aggregator, upTo: t, budget: budget)
                 aggregator.tick(now: t)
-                t = min(position, t &+ warmupStepNanos)
+                t = position - t > warmupStepNanos ? t + warmupStepNanos : position
             }
         } catch {
             readError = error.description
             cursor = reader.makeCursor(from: reader.end)
         }
-        _ = feed(into: aggregator, upTo: position, budget: .max)
+        _ = feed(into: aggregator, upTo: position, budget: max(0, budget))
     }
 
     /// Feeds records with timestamps ≤ `position`, at most `budget` of them. Returns how many.

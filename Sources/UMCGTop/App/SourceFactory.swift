@@ -10,17 +10,19 @@ enum SourceFactory {
     static func engineConfiguration(_ scenario: ScenarioOptions) -> EngineConfiguration {
         EngineConfiguration(
             servers: scenario.resolvedServers, workers: scenario.workers,
-            workload: BuiltinWorkload(rawValue: scenario.workload.rawValue) ?? .mixed,
+            workload: scenario.workload,
             sliceNanos: UInt64(scenario.sliceMillis) * 1_000_000,
-            backend: BackendChoice(rawValue: scenario.backend.rawValue) ?? .auto, umcgSyscall: scenario.umcgSyscall)
+            backend: scenario.backend, umcgSyscall: scenario.umcgSyscall)
     }
 
     /// A live or replay source, started. Errors are one line.
     static func make(_ command: DashboardCommand) throws -> EventSource {
         if let path = command.replay {
             do {
-                // Headless replays run through the file as fast as the clock allows.
-                return try ReplaySource(path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1)
+                // Headless replays fold as fast as the file reads; --pace plays them at the fastest speed (64×).
+                return try ReplaySource(
+                    path: path, speed: command.headless ? ReplayClock.speeds.last ?? 64 : 1,
+                    paced: !command.headless || command.pace)
             } catch {
                 // The same line and exit status as `umcgtop report` (65 data error, 66 cannot open, 74 read error).
                 throw AppFailure(

@@ -48,6 +48,9 @@ public struct DashboardCommand: ParsableCommand {
         help: ArgumentHelp("Headless: print a text frame every SECONDS (default 1).", valueName: "seconds"))
     public var interval: Double?
 
+    @Flag(help: "Headless --replay: play at 64× the recorded pace instead of as fast as the file reads.")
+    public var pace = false
+
     @Flag(help: "Headless: print one JSON summary object at the end instead of text frames.")
     public var json = false
 
@@ -76,6 +79,7 @@ public struct DashboardCommand: ParsableCommand {
         }
         if json && !headless { throw ValidationError("--json needs --headless") }
         if interval != nil && !headless { throw ValidationError("--interval needs --headless") }
+        if pace && (!headless || replay == nil) { throw ValidationError("--pace needs --headless and --replay") }
         if !(100...10_000).contains(refresh) {
             throw ValidationError("--refresh must be between 100 and 10000 ms (got \(refresh))")
         }

@@ -18,8 +18,9 @@ import UMCGTrace
 public final class Aggregator {
     /// Largest server table kept (higher ids are ignored): bounds memory on untrusted input.
     public static let maxServers = 256
-    /// Largest worker table kept (higher ids are ignored): about 3.5 KB each, so ≤ 60 MB.
-    public static let maxWorkers = 16_384
+    /// Largest worker table kept (higher ids are ignored): `Engine.maxWorkers`, so the dashboard shows
+    /// every worker the engine can run (a test keeps the two equal; Model does not import the engine).
+    public static let maxWorkers = 100_000
     /// Samples of per-worker history (a sparkline column needs no more).
     public static let workerHistoryCapacity = 64
 
@@ -83,7 +84,9 @@ public final class Aggregator {
         let period = autoSampleNanos
         guard period > 0 else { return }
         if fold.nextAutoSample == 0 {
-            fold.nextAutoSample = (t / period &+ 1) &* period
+            // Saturating: a timestamp within one period of 2^64 − 1 must not wrap the grid to 0.
+            let (next, overflow) = (t / period * period).addingReportingOverflow(period)
+            fold.nextAutoSample = overflow ? .max : next
             return
         }
         guard t >= fold.nextAutoSample else { return }
@@ -92,6 +95,7 @@ public final class Aggregator {
             fold.sample(at: boundary, refreshMillis: model.options.refreshMillis)
             fold.lastTick = boundary
         }
-        fold.nextAutoSample = boundary &+ period
+        let (next, overflow) = boundary.addingReportingOverflow(period)
+        fold.nextAutoSample = overflow ? .max : next
     }
 }

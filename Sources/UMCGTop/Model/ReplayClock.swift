@@ -39,13 +39,14 @@ public struct ReplayClock: Equatable, Sendable {
     /// Moves forward by `wallNanos` × speed when playing; pauses at the end.
     public mutating func advance(byWallNanos wallNanos: UInt64) {
         guard playing else { return }
-        let step = Double(wallNanos) * speed
-        let room = Double(end - position)
-        if step >= room {
+        // In integers, saturating: a Double near 2^64 rounds, and `end - position` must bound the step exactly.
+        let product = Double(wallNanos) * speed
+        let step = product >= 18_446_744_073_709_549_568 ? UInt64.max : UInt64(max(0, product))
+        if step >= end - position {
             position = end
             playing = false
         } else {
-            position += UInt64(step)
+            position += step
         }
     }
 

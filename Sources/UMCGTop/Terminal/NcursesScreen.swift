@@ -103,13 +103,28 @@ public final class NcursesScreen: DashboardScreen {
             previous = nil
         }
         for run in FrameDiff.changedRuns(from: previous, to: frame) where run.y < h {
-            for x in run.x..<min(run.x + run.count, w) {
-                put(frame[x, run.y], x: x, y: run.y)
+            // A run starting on the right half of a wide character redraws the character from its left half.
+            let first = run.x > 0 && frame[run.x, run.y].isContinuation ? run.x - 1 : run.x
+            for x in first..<min(run.x + run.count, w) {
+                put(frame, x: x, y: run.y, width: w)
             }
         }
         previous = frame
         wnoutrefresh(window)
         doupdate()
+    }
+
+    /// Writes the cell at (x, y): the right half of a wide character is drawn by its left half, and a wide
+    /// character never goes in the last column (it would wrap, and on the last row scroll the terminal).
+    private func put(_ frame: ScreenBuffer, x: Int, y: Int, width: Int) {
+        var cell = frame[x, y]
+        if cell.isContinuation {
+            // ASCII mode drew the left half as one "?": fill the right half too.
+            guard !unicode else { return }
+            cell.scalar = "?"
+        }
+        if x + 1 >= width && DisplayWidth.of(cell.scalar) != 1 { cell.scalar = " " }
+        put(cell, x: x, y: y)
     }
 
     private func put(_ cell: Cell, x: Int, y: Int) {

@@ -30,10 +30,10 @@ enum FooterView {
         }
         // The filter in effect wins over hints: it explains why rows are missing.
         let filterLabel = model.ui.filter.isEmpty ? "" : "filter: " + model.ui.filter
-        let filterWidth = filterLabel.isEmpty ? 0 : min(filterLabel.unicodeScalars.count, buffer.width / 2) + 2
+        let filterWidth = filterLabel.isEmpty ? 0 : min(DisplayWidth.width(filterLabel), buffer.width / 2) + 2
         var x = 0
         for (key, what) in hints {
-            let need = key.unicodeScalars.count + what.count + 2
+            let need = DisplayWidth.width(key) + what.count + 2
             if x + need > buffer.width - filterWidth { break }
             x += buffer.put(key, x: x, y: y, style: CellStyle(color: .header, bold: true, reverse: true))
             x += buffer.put(" " + what + " ", x: x, y: y, style: CellStyle(color: .normal))
@@ -41,7 +41,7 @@ enum FooterView {
         if !filterLabel.isEmpty {
             let f = Format.left(filterLabel, filterWidth - 2, ascii: ascii)
             buffer.put(
-                f, x: buffer.width - f.unicodeScalars.count - 1, y: y, style: CellStyle(color: .accent, bold: true))
+                f, x: buffer.width - DisplayWidth.width(f) - 1, y: y, style: CellStyle(color: .accent, bold: true))
         }
     }
 }

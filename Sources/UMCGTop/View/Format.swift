@@ -79,18 +79,22 @@ enum Format {
 
     private static func pad2(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
-    /// Left-aligns `s` in `width` cells (truncating with "…" / "~").
+    /// Left-aligns `s` in `width` cells (truncating with "…" / "~"), by display width.
     static func left(_ s: String, _ width: Int, ascii: Bool = false) -> String {
-        let n = s.unicodeScalars.count
+        let n = DisplayWidth.width(s)
         if n <= width { return s + String(repeating: " ", count: width - n) }
         guard width > 0 else { return "" }
-        return String(String.UnicodeScalarView(s.unicodeScalars.prefix(width - 1))) + (ascii ? "~" : "…")
+        let head = DisplayWidth.prefix(s, width: width - 1)
+        // A wide character cut at the edge leaves one cell: pad it.
+        let pad = String(repeating: " ", count: width - 1 - DisplayWidth.width(head))
+        return head + pad + (ascii ? "~" : "…")
     }
 
-    /// Right-aligns `s` in `width` cells (truncating from the left).
+    /// Right-aligns `s` in `width` cells (truncating from the left), by display width.
     static func right(_ s: String, _ width: Int) -> String {
-        let n = s.unicodeScalars.count
+        let n = DisplayWidth.width(s)
         if n <= width { return String(repeating: " ", count: width - n) + s }
-        return String(String.UnicodeScalarView(s.unicodeScalars.suffix(width)))
+        let tail = DisplayWidth.suffix(s, width: max(0, width))
+        return String(repeating: " ", count: max(0, width - DisplayWidth.width(tail))) + tail
     }
 }

@@ -37,7 +37,7 @@ enum Graphs {
         var out = String(repeating: "█", count: eighths / 8)
         let partials: [String] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         if eighths % 8 > 0 { out += partials[eighths % 8] }
-        return out + String(repeating: " ", count: max(0, width - out.unicodeScalars.count))
+        return out + String(repeating: " ", count: max(0, width - DisplayWidth.width(out)))
     }
 
     /// A run/runnable/blocked split as one bar: R-cells, r-cells, B-cells.

@@ -34,7 +34,7 @@ enum HelpOverlay {
     static func draw(_ model: DashboardModel, into buffer: inout ScreenBuffer) {
         let ascii = model.options.ascii
         let items = lines(model)
-        let keyWidth = items.map { $0.0.unicodeScalars.count }.max() ?? 0
+        let keyWidth = items.map { DisplayWidth.width($0.0) }.max() ?? 0
         var body = items.map { Format.left($0.0, keyWidth) + "  " + $0.1 }
         let cpu = model.status.uiCPUPercent.map { Format.fixed($0, 1) + "%" } ?? "-"
         let extra = [
@@ -47,7 +47,7 @@ enum HelpOverlay {
         if roomForLegend { body.append("") }
         body.append("UI CPU: \(cpu)   refresh \(model.options.refreshMillis) ms")
         if roomForLegend { body += extra }
-        let innerWidth = min(buffer.width - 4, max(40, 2 + (body.map { $0.unicodeScalars.count }.max() ?? 0)))
+        let innerWidth = min(buffer.width - 4, max(40, 2 + (body.map { DisplayWidth.width($0) }.max() ?? 0)))
         let height = min(buffer.height, body.count + 2)
         let x0 = max(0, (buffer.width - innerWidth - 2) / 2)
         let y0 = max(0, (buffer.height - height) / 2)

@@ -34,7 +34,7 @@ public struct CellStyle: Sendable, Equatable, Hashable {
 
 /// One character cell.
 public struct Cell: Sendable, Equatable {
-    /// One Unicode scalar of display width 1.
+    /// One Unicode scalar of display width 1 or 2 (a width-2 scalar's right half is a `continuation` cell).
     public var scalar: Unicode.Scalar
     public var style: CellStyle
 
@@ -43,10 +43,21 @@ public struct Cell: Sendable, Equatable {
         self.scalar = scalar
         self.style = style
     }
+
+    /// The scalar of the right half of a wide character: drawn by its left half, never written itself.
+    public static let continuationScalar: Unicode.Scalar = "\u{0}"
+
+    /// True for the right half of a wide character.
+    public var isContinuation: Bool { scalar == Self.continuationScalar }
 }
 
 /// A character grid that views draw into and the terminal layer copies to the screen.
 /// Plain Swift: tests compare `text` with checked-in snapshots.
+///
+/// Text is laid out by display width (`DisplayWidth`): a wide character takes its cell and a
+/// continuation cell, combining and format characters are dropped, controls become `?`; a wide
+/// character that would straddle the edge is replaced by a space. Overwriting half of a wide character
+/// blanks the other half, so every row is always exactly `width` terminal columns.
 public struct ScreenBuffer: Sendable, Equatable {
     public let width: Int
     public let height: Int
@@ -62,7 +73,13 @@ public struct ScreenBuffer: Sendable, Equatable {
     /// The cell at (x, y); a blank cell outside the grid.
     public subscript(x: Int, y: Int) -> Cell {
         get { x >= 0 && y >= 0 && x < width && y < height ? cells[y * width + x] : Cell() }
-        set { if x >= 0 && y >= 0 && x < width && y < height { cells[y * width + x] = newValue } }
+        set {
+            guard x >= 0 && y >= 0 && x < width && y < height else { return }
+            var cell = newValue
+            if DisplayWidth.isControl(cell.scalar) { cell.scalar = DisplayWidth.replacement }
+            if DisplayWidth.of(cell.scalar) != 1 { cell.scalar = " " }  // one cell: no wide or zero-width scalar
+            store(cell, x: x, y: y)
+        }
     }
 
     /// Writes `text` from (x, y) rightwards, clipped to the grid and to `maxWidth` cells; returns cells written.
@@ -71,22 +88,48 @@ public struct ScreenBuffer: Sendable, Equatable {
         guard y >= 0, y < height else { return 0 }
         var col = x
         var written = 0
-        for scalar in text.unicodeScalars {
+        for original in text.unicodeScalars {
+            let scalar = DisplayWidth.isControl(original) ? DisplayWidth.replacement : original
+            let w = DisplayWidth.of(scalar)
+            if w == 0 { continue }
             if written >= maxWidth || col >= width { break }
-            if col >= 0 { cells[y * width + col] = Cell(scalar, style: style) }
-            col += 1
-            written += 1
+            if written + w > maxWidth || col + w > width {
+                // A wide character that does not fit: a space in the one cell left.
+                if col >= 0 { store(Cell(" ", style: style), x: col, y: y) }
+                written += 1
+                break
+            }
+            if col >= 0 {
+                store(Cell(scalar, style: style), x: col, y: y)
+                if w == 2 { store(Cell(Cell.continuationScalar, style: style), x: col + 1, y: y) }
+            } else if w == 2 && col == -1 {
+                store(Cell(" ", style: style), x: 0, y: y)  // the left half is off the grid
+            }
+            col += w
+            written += w
         }
         return written
     }
 
-    /// The grid as text, one line per row, trailing spaces trimmed.
+    /// Stores one cell, blanking the other half of any wide character it overwrites.
+    private mutating func store(_ cell: Cell, x: Int, y: Int) {
+        let i = y * width + x
+        let old = cells[i]
+        if old.isContinuation, x > 0, !cell.isContinuation {
+            cells[i - 1].scalar = " "
+        } else if DisplayWidth.of(old.scalar) == 2, x + 1 < width, cells[i + 1].isContinuation {
+            cells[i + 1].scalar = " "
+        }
+        cells[i] = cell
+    }
+
+    /// The grid as text, one line per row, trailing spaces trimmed (a wide character once, for its two cells).
     public var text: String {
         var lines: [String] = []
         lines.reserveCapacity(height)
         for y in 0..<height {
             var line = String.UnicodeScalarView()
-            for x in 0..<width { line.append(cells[y * width + x].scalar) }
+            for x in 0..<width where !cells[y * width + x].isContinuation { line.append(cells[y * width + x].scalar) }
             var s = String(line)
             while s.last == " " { s.removeLast() }
             lines.append(s)

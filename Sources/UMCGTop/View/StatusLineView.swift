@@ -57,24 +57,24 @@ enum StatusLineView {
             // then whatever else fits beside the whole warning.
             let text = (ascii ? "! " : "⚠ ") + warning
             let fits = { (items: [Item]) in
-                length(items, ascii: ascii) + 2 + min(text.unicodeScalars.count, 16) <= width
+                length(items, ascii: ascii) + 2 + min(DisplayWidth.width(text), 16) <= width
             }
             var items = essential + (s.droppedTotal > 0 ? [drops] : [])
             if !fits(items) { items = compact + (s.droppedTotal > 0 ? [drops] : []) }
             if !fits(items) { items = compact }
-            for item in optional where length(items + [item], ascii: ascii) + 2 + text.unicodeScalars.count <= width {
+            for item in optional where length(items + [item], ascii: ascii) + 2 + DisplayWidth.width(text) <= width {
                 items.append(item)
             }
             let end = buffer.putSegments(joined(items, ascii: ascii), x: 0, y: 0, maxX: width)
             let room = width - end - 2
             let style = CellStyle(color: .warn, bold: true)
-            if room >= min(text.unicodeScalars.count, 8) {
-                let t = Format.left(text, min(room, text.unicodeScalars.count), ascii: ascii)
-                buffer.put(t, x: width - t.unicodeScalars.count, y: 0, style: style)
+            if room >= min(DisplayWidth.width(text), 8) {
+                let t = Format.left(text, min(room, DisplayWidth.width(text)), ascii: ascii)
+                buffer.put(t, x: width - DisplayWidth.width(t), y: 0, style: style)
             } else {
                 buffer.fill(x: 0, y: 0, width: width)
                 buffer.put(
-                    Format.left(text, min(width, text.unicodeScalars.count), ascii: ascii), x: 0, y: 0, style: style)
+                    Format.left(text, min(width, DisplayWidth.width(text)), ascii: ascii), x: 0, y: 0, style: style)
             }
             return
         }
@@ -82,8 +82,8 @@ enum StatusLineView {
         let end = buffer.putSegments(joined(items, ascii: ascii), x: 0, y: 0, maxX: width)
         let room = width - end - 3
         if !s.backendReason.isEmpty, room >= 12 {
-            let t = Format.left(s.backendReason, min(room, s.backendReason.unicodeScalars.count), ascii: ascii)
-            buffer.put(t, x: width - t.unicodeScalars.count - 1, y: 0, style: CellStyle(color: .dim))
+            let t = Format.left(s.backendReason, min(room, DisplayWidth.width(s.backendReason)), ascii: ascii)
+            buffer.put(t, x: width - DisplayWidth.width(t) - 1, y: 0, style: CellStyle(color: .dim))
         }
     }
 
@@ -99,7 +99,7 @@ enum StatusLineView {
 
     /// Cells the joined items take.
     static func length(_ items: [Item], ascii: Bool) -> Int {
-        joined(items, ascii: ascii).reduce(0) { $0 + $1.0.unicodeScalars.count }
+        joined(items, ascii: ascii).reduce(0) { $0 + DisplayWidth.width($1.0) }
     }
 
     /// The last path component.

@@ -18,7 +18,7 @@ enum SwitchRatePanel {
         if !ratios.isEmpty {
             let ratioText = ratios.joined(separator: ", ")
             let full = units + "   " + ratioText
-            title = full.unicodeScalars.count <= buffer.width ? full : " Switch rate   " + ratioText
+            title = DisplayWidth.width(full) <= buffer.width ? full : " Switch rate   " + ratioText
         }
         buffer.header(title, y: layout.ratesY)
         let series = rates.all

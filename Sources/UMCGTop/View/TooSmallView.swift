@@ -8,7 +8,7 @@ enum TooSmallView {
         let lines = buffer.width >= msg.count ? [msg] : wrap(msg, width: max(1, buffer.width))
         let top = max(0, (buffer.height - lines.count) / 2)
         for (i, line) in lines.enumerated() {
-            let x = max(0, (buffer.width - line.unicodeScalars.count) / 2)
+            let x = max(0, (buffer.width - DisplayWidth.width(line)) / 2)
             buffer.put(line, x: x, y: top + i, style: CellStyle(color: .warn, bold: true))
         }
     }
@@ -19,7 +19,7 @@ enum TooSmallView {
         var current = ""
         for word in text.split(separator: " ") {
             let candidate = current.isEmpty ? String(word) : current + " " + word
-            if candidate.unicodeScalars.count <= width || current.isEmpty {
+            if DisplayWidth.width(candidate) <= width || current.isEmpty {
                 current = candidate
             } else {
                 lines.append(current)

@@ -13,11 +13,14 @@ enum WorkersPanel {
     }
 
     /// Columns for a screen width: wider screens get more.
-    static func columns(width: Int, ascii: Bool) -> [Column] {
+    /// `idWidth`: digits of the largest worker id (at least 4), so no id is ever cut.
+    static func columns(width: Int, ascii: Bool, idWidth: Int = 4) -> [Column] {
         let wide = width >= 100
         let nameWidth = wide ? 14 : 12
         var cols: [Column] = [
-            Column(header: "ID", width: 4, rightAligned: true, sort: .id) { r, _ in [(String(r.id), .dim)] },
+            Column(header: "ID", width: max(4, idWidth), rightAligned: true, sort: .id) { r, _ in
+                [(String(r.id), .dim)]
+            },
             Column(header: "S", width: 1, rightAligned: false, sort: .state) { r, _ in
                 [(Glyphs.state(r.state, ascii: ascii), Glyphs.stateColor(r.state))]
             },
@@ -86,11 +89,8 @@ enum WorkersPanel {
         r.split.run + r.split.runnable + r.split.blocked > 0 ? Format.percent(f) : "-"
     }
 
-    static func draw(_ model: DashboardModel, layout: DashboardLayout, into buffer: inout ScreenBuffer) {
-        let ascii = model.options.ascii
-        let cols = columns(width: buffer.width, ascii: ascii)
-        let visible = model.visibleWorkerIndices
-        // Header, with the sort column marked.
+    /// The header line for `cols`, with the sort arrow, and the column the sort highlight starts at (-1: none).
+    static func header(_ cols: [Column], model: DashboardModel, ascii: Bool) -> (String, Int) {
         var head = ""
         var sortX = -1
         for c in cols {
@@ -98,16 +98,45 @@ enum WorkersPanel {
             var h = c.header
             if c.sort == model.ui.sortColumn {
                 let arrow = model.ui.sortDescending ? (ascii ? "v" : "▼") : (ascii ? "^" : "▲")
-                if h.unicodeScalars.count < c.width {
+                if DisplayWidth.width(h) < c.width {
                     h += arrow
                 } else {
                     // A full-width header keeps every letter: the arrow takes the space before it.
                     head.removeLast()
                     head += arrow
                 }
-                sortX = head.unicodeScalars.count
+                sortX = DisplayWidth.width(head)
             }
             head += c.rightAligned ? Format.right(h, c.width) : Format.left(h, c.width)
+        }
+        return (head, sortX)
+    }
+
+    /// True when `counter` fits at the right of the header, after its last word and a gap.
+    static func counterFits(_ head: String, counter: String, width: Int) -> Bool {
+        var text = head
+        while text.last == " " { text.removeLast() }
+        return width - DisplayWidth.width(text) > counter.count + 2
+    }
+
+    static func draw(_ model: DashboardModel, layout: DashboardLayout, into buffer: inout ScreenBuffer) {
+        let ascii = model.options.ascii
+        // Rows are indexed by id, so the last row has the largest id.
+        let idWidth = String(model.workers.last?.id ?? 0).count
+        var cols = columns(width: buffer.width, ascii: ascii, idWidth: idWidth)
+        let visible = model.visibleWorkerIndices
+        let counter = "\(visible.count)/\(model.workers.count)"
+        var (head, sortX) = header(cols, model: model, ascii: ascii)
+        // The N/M count shows from 100 columns on, however many workers: it may cover the blanks after the
+        // last header word; when it does not fit, HISTORY loses its title, then the last columns give way.
+        if let last = cols.last, last.header == "HISTORY", !counterFits(head, counter: counter, width: buffer.width) {
+            cols[cols.count - 1] = Column(
+                header: "", width: last.width, rightAligned: false, sort: nil, cell: last.cell)
+            (head, sortX) = header(cols, model: model, ascii: ascii)
+        }
+        while buffer.width >= 100 && cols.count > 4 && !counterFits(head, counter: counter, width: buffer.width) {
+            cols.removeLast()
+            (head, sortX) = header(cols, model: model, ascii: ascii)
         }
         buffer.header(head, y: layout.workersY)
         if sortX >= 0, let c = cols.first(where: { $0.sort == model.ui.sortColumn }) {
@@ -117,8 +146,7 @@ enum WorkersPanel {
                 buffer[sortX + dx, layout.workersY] = cell
             }
         }
-        let counter = "\(visible.count)/\(model.workers.count)"
-        if buffer.width - head.unicodeScalars.count > counter.count + 2 {
+        if counterFits(head, counter: counter, width: buffer.width) {
             buffer.put(
                 counter, x: buffer.width - counter.count - 1, y: layout.workersY,
                 style: CellStyle(color: .header, reverse: true))
@@ -152,7 +180,7 @@ enum WorkersPanel {
                 x += 1
                 let parts = c.cell(row, model)
                 let text = parts.map(\.0).joined()
-                let n = text.unicodeScalars.count
+                let n = DisplayWidth.width(text)
                 var cx = c.rightAligned ? x + max(0, c.width - n) : x
                 if parts.count == 1 {
                     let t = c.rightAligned ? Format.right(text, c.width) : Format.left(text, c.width, ascii: ascii)

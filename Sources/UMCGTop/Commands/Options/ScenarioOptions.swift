@@ -2,15 +2,9 @@ import ArgumentParser
 import UMCGEngine
 import UMCGSystem
 
-/// The workload the engine's workers run.
-public enum WorkloadOption: String, CaseIterable, Sendable, ExpressibleByArgument {
-    case pingpong, mixed, io, cpu
-}
-
-/// Which umcg_ctl implementation to use.
-public enum BackendOption: String, CaseIterable, Sendable, ExpressibleByArgument {
-    case auto, emulated, kernel
-}
+// The engine's own enums are the option values: one list of workloads and backends, one spelling.
+extension BuiltinWorkload: ExpressibleByArgument {}
+extension BackendChoice: ExpressibleByArgument {}
 
 /// The scenario flags shared by the live dashboard, `--record` and `--headless`.
 public struct ScenarioOptions: ParsableArguments, Sendable {
@@ -23,10 +17,10 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     public var workers: Int = 8
 
     @Option(help: "What the workers do.")
-    public var workload: WorkloadOption = .mixed
+    public var workload: BuiltinWorkload = .mixed
 
     @Option(help: "The umcg_ctl implementation (auto: the kernel's when detected, else the emulation).")
-    public var backend: BackendOption = .auto
+    public var backend: BackendChoice = .auto
 
     @Option(
         name: .customLong("umcg-syscall"), parsing: .unconditional,
