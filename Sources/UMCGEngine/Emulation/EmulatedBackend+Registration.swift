@@ -34,9 +34,10 @@ extension EmulatedBackend {
         return s
     }
 
-    /// REGISTER_WORKER: id in the abs_timeout slot, low 5 bits 0. Returns once a server switched to it.
+    /// REGISTER_WORKER: id in the abs_timeout slot, low 5 bits 0 (id 0 is allowed, as in the klib).
+    /// Returns once a server switched to it.
     func registerWorker(id: UInt64) throws(Errno) {
-        guard id != 0, id & UMCGABI.eventTypeMask == 0 else { throw .EINVAL }
+        guard id & UMCGABI.eventTypeMask == 0 else { throw .EINVAL }
         let tid = ThreadID.current()
         let result: Result<Int, Errno> = registry.withLock { reg in
             if table.lookup(tid) != nil { return .failure(.EINVAL) }
