@@ -28,7 +28,7 @@ import UMCGTrace
                 var timeout: UInt64 = rng.percent() < 50 ? 1 : SystemClock.realtimeNanos() + 100_000
                 // Calls that would block forever by design: registering a worker with a valid id while
                 // no server runs, and an untimed WAIT.
-                if cmd == .registerWorker && timeout & 0x1f == 0 && timeout != 0 { timeout |= 1 }
+                if cmd == .registerWorker && timeout & 0x1f == 0 { timeout |= 1 }  // id 0 is valid too
                 if cmd == .wait && timeout == 0 { timeout = 1 }
                 do throws(Errno) {
                     try b.ctl(flags: flags, cmd: cmd, nextTid: tid, absTimeout: timeout, events: evs, eventCount: count)

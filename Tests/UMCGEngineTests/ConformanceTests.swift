@@ -36,7 +36,7 @@ import UMCGTrace
             #expect(throws: Errno.EINVAL) { try b.ctl(UMCGCommand(rawValue: 7)) }
             #expect(throws: Errno.EINVAL) { try b.ctl(.wake, flags: 1) }
             #expect(throws: Errno.EINVAL) { try b.ctl(.wait, flags: 2) }
-            #expect(throws: Errno.EINVAL) { try b.ctl(.unregister) }  // a plain thread
+            try b.ctl(.unregister)  // a plain thread: 0, as in the klib (#10; was EINVAL)
         }
     }
 
@@ -50,12 +50,44 @@ import UMCGTrace
     func registerWorkerRejectsBadIDs(_ backend: ConformanceBackend) throws {
         let b = try backend.make()
         try onThread {
-            #expect(throws: Errno.EINVAL) { try b.ctl(.registerWorker, absTimeout: 0) }
             #expect(throws: Errno.EINVAL) { try b.ctl(.registerWorker, absTimeout: (5 << 5) | 3) }
+            // The klib (#10): EINVAL for non-zero next_tid, events or event_sz (id 0 itself is allowed,
+            // see registerWorkerAllowsIDZero; the emulation rejected it before).
+            #expect(throws: Errno.EINVAL) { try b.ctl(.registerWorker, nextTid: 1, absTimeout: 1 << 5) }
+            #expect(throws: Errno.EINVAL) { try b.ctl(.registerWorker, absTimeout: 1 << 5, eventCount: 2) }
+            let slot = UnsafeMutablePointer<UInt64>.allocate(capacity: 2)
+            defer { slot.deallocate() }
+            #expect(throws: Errno.EINVAL) { try b.ctl(.registerWorker, absTimeout: 1 << 5, events: slot) }
         }
         if let counts = ConformanceBackend.registeredCounts(b) {  // nil on the kernel: it does not count
             #expect(counts.workers == 0)
         }
+    }
+
+    /// The klib (#10): REGISTER_WORKER accepts id 0; its events carry id 0. A worker's WAIT with
+    /// non-zero next_tid, events or event_sz is EINVAL.
+    @Test(arguments: ConformanceBackends.available)
+    func registerWorkerAllowsIDZeroAndWorkerWaitChecksItsArguments(_ backend: ConformanceBackend) throws {
+        let b = try backend.make()
+        let (t, p) = try spawnWorker { p throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: 0)
+            do throws(Errno) { try b.ctl(.wait, eventCount: 2) } catch { p.log(error) }
+            let slot = UnsafeMutablePointer<UInt64>.allocate(capacity: 2)
+            defer { slot.deallocate() }
+            do throws(Errno) { try b.ctl(.wait, events: slot) } catch { p.log(error) }
+            try b.ctl(.unregister)
+        }
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            var seen: [UMCGEvent] = []
+            try s.waitFor(.wake, id: 0, seen: &seen)
+            #expect(try s.switchTo(p.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: 0, type: .exit)])
+        }
+        t.join()
+        #expect(p.loggedErrors == [.EINVAL, .EINVAL])
     }
 
     @Test(arguments: ConformanceBackends.available)

@@ -36,4 +36,53 @@ import UMCGSystem
         t2.join()
         #expect(b.registeredCounts.workers == 0)
     }
+
+    /// Audit (#10): a server thread that ended without UNREGISTER stayed registered: its slot was
+    /// never freed (the fifth of four servers failed ENOMEM) and a WAKE routed to it was never read.
+    @Test func aServerThreadEndingWithoutUnregisterIsUnregistered() throws {
+        let b = try ConformanceTests.backend()  // four server slots
+        for _ in 0..<20 {
+            try onThread {
+                let s = ServerSide(backend: b)
+                defer { s.free() }
+                try b.ctl(.registerServer)
+                #expect(throws: Errno.ETIMEDOUT) {
+                    try b.ctl(.wait, absTimeout: UMCGABI.pollTimeout, events: s.events, eventCount: 8)
+                }
+                // Ends without UNREGISTER.
+            }
+        }
+        #expect(b.registeredCounts.servers == 0)
+        // A server that ends with a WAKE in its queue hands it to the next server.
+        let registered = Atomic<Bool>(false)
+        let gate = Atomic<Bool>(false)
+        let dead = try OSThread(name: "test-thread") {
+            do throws(Errno) { try b.ctl(.registerServer) } catch { return }
+            registered.store(true, ordering: .releasing)
+            _ = waitUntil(seconds: 10) { gate.load(ordering: .acquiring) }
+        }
+        _ = waitUntil(seconds: 10) { registered.load(ordering: .acquiring) }
+        let (t, p) = try spawnWorker { p throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            try b.ctl(.unregister)
+        }
+        // The only server is busy (not waiting): the WAKE is queued for it; then its thread ends.
+        _ = waitUntil(seconds: 10) {
+            (0..<b.maxServers).contains { b.queues[$0].approximateCount > 0 } || b.orphans.approximateCount > 0
+        }
+        gate.store(true, ordering: .releasing)
+        dead.join()
+        #expect(b.registeredCounts.servers == 0)
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            var seen: [UMCGEvent] = []
+            try s.waitFor(.wake, id: p.id, seen: &seen)
+            #expect(try s.switchTo(p.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: p.id, type: .exit)])
+        }
+        t.join()
+        #expect(b.registeredCounts.workers == 0)
+    }
 }

@@ -19,6 +19,9 @@ struct WorkerBlock {
     static let size = 128
     /// Transient state while a server fills in the fields before publishing RUNNING.
     static let switching: UInt32 = 7
+    /// A worker whose WAIT returned EINTR and that runs plain code until it resumes the WAIT: no
+    /// server may claim it meanwhile (kept with the TIMEOUT bit it had).
+    static let interrupted: UInt32 = 8
 
     /// Flag: an interrupt (the emulation's signal) is pending.
     static let flagInterrupt: UInt32 = 1
@@ -72,7 +75,8 @@ struct WorkerBlock {
 ///
 /// Layout: 0 park word · 4 listening (1 while it waits for queued events) · 8 current worker index ·
 /// 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
-/// 32 stop event (written by the running worker: the event that ends CTX_SWITCH).
+/// 32 stop event (written by the running worker: the event that ends CTX_SWITCH) ·
+/// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind).
 @usableFromInline
 struct ServerBlock {
     // SAFETY: points into the backend's server slab, valid while the backend lives.
@@ -104,6 +108,10 @@ struct ServerBlock {
     @inline(__always) var stopEvent: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 32).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
+    /// The owning backend (an unretained reference), for the thread-exit destructor.
+    @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> {
+        (raw + 56).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
 
     /// Binds and zeroes a block.
     static func initialize(_ raw: UnsafeMutableRawPointer) {
@@ -112,7 +120,9 @@ struct ServerBlock {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         for off in [12, 16] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        (raw + 32).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        for off in [32, 56] {
+            (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        }
         let b = ServerBlock(raw)
         // Relaxed: not yet published.
         b.current.pointee.store(noIndex, ordering: .relaxed)

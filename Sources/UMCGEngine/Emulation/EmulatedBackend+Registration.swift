@@ -30,12 +30,14 @@ extension EmulatedBackend {
         let index = try result.get()
         let s = server(index)
         ThreadSlot.set(s.raw)
+        armThreadExit(s)
         return s
     }
 
-    /// REGISTER_WORKER: id in the abs_timeout slot, low 5 bits 0. Returns once a server switched to it.
+    /// REGISTER_WORKER: id in the abs_timeout slot, low 5 bits 0 (id 0 is allowed, as in the klib).
+    /// Returns once a server switched to it.
     func registerWorker(id: UInt64) throws(Errno) {
-        guard id != 0, id & UMCGABI.eventTypeMask == 0 else { throw .EINVAL }
+        guard id & UMCGABI.eventTypeMask == 0 else { throw .EINVAL }
         let tid = ThreadID.current()
         let result: Result<Int, Errno> = registry.withLock { reg in
             if table.lookup(tid) != nil { return .failure(.EINVAL) }
@@ -49,9 +51,11 @@ extension EmulatedBackend {
             let w = worker(index)
             // Relaxed: the block is published by the table's releasing insert below.
             w.parker.word.pointee.store(0, ordering: .relaxed)
-            w.state.pointee.store(UMCGWorkerState.idle, ordering: .relaxed)
             w.server.pointee.store(noIndex, ordering: .relaxed)
             w.tid.pointee.store(tid, ordering: .relaxed)
+            // Releasing: a server that looked the old tid up and claims the reused block sees this
+            // tid (claim(_:tid:) re-checks it).
+            w.state.pointee.store(UMCGWorkerState.idle, ordering: .releasing)
             w.id.pointee.store(id, ordering: .relaxed)
             w.switchedAt.pointee.store(0, ordering: .relaxed)
             w.flags.pointee.store(0, ordering: .relaxed)
@@ -96,20 +100,26 @@ extension EmulatedBackend {
         ThreadSlot.set(nil)
     }
 
-    /// UNREGISTER from a server: its queued events move to the orphan queue for the other servers.
+    /// UNREGISTER from a server (or its thread ended): its queued events move to the orphan queue for
+    /// the other servers. The index is freed last: a new server reusing it must not inherit the idle
+    /// bit or events of this one.
     func unregisterServer(_ s: ServerBlock) {
         let index = serverIndex(s)
+        // Relaxed: own field, set at registration.
         let tid = s.tid.pointee.load(ordering: .relaxed)
-        registry.withLock { reg in
+        // SequentiallyConsistent: UMCG_WAKE and chooseServer must not pick this server any more.
+        idleMask.pointee.bitwiseAnd(~(UInt64(1) << UInt64(index)), ordering: .sequentiallyConsistent)
+        registry.withLock { _ in
             table.remove(tid)
             // SequentiallyConsistent: pairs with post()'s check of `registered` after its enqueue.
             s.registered.pointee.store(0, ordering: .sequentiallyConsistent)
+        }
+        rehome(queue: queues[index])
+        registry.withLock { reg in
             reg.freeServers.append(index)
             reg.liveServers -= 1
         }
-        // SequentiallyConsistent: UMCG_WAKE must not pick this server any more.
-        idleMask.pointee.bitwiseAnd(~(UInt64(1) << UInt64(index)), ordering: .sequentiallyConsistent)
-        rehome(queue: queues[index])
+        disarmThreadExit()
         ThreadSlot.set(nil)
     }
 

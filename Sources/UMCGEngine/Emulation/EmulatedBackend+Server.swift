@@ -18,8 +18,24 @@ extension EmulatedBackend {
         CPU.prefetch(p + 64)
     }
 
+    /// Moves worker `tid` (block `w`, found by `lookupWorker`) from IDLE/RUNNABLE/WAITING to the
+    /// transient `switching` state (EINVAL otherwise) and returns the state it had.
+    /// The lookup and the claim are not one atomic step: the worker may have exited and its block been
+    /// reused by another thread meanwhile, so the tid is checked again once the block is ours (ESRCH).
+    @inline(__always)
+    func claim(_ w: WorkerBlock, tid: Int32) throws(Errno) -> UInt32 {
+        let old = try claim(w)
+        // Relaxed: registration writes the tid before its releasing IDLE store, which the claim acquired.
+        guard w.tid.pointee.load(ordering: .relaxed) == tid else {
+            // Releasing: hands the block back to its new owner as it was.
+            w.state.pointee.store(old, ordering: .releasing)
+            throw .ESRCH
+        }
+        return old
+    }
+
     /// Moves a worker from IDLE/RUNNABLE/WAITING to the transient `switching` state (EINVAL otherwise).
-    /// Returns the TIMEOUT bit it had.
+    /// Returns the state it had.
     @inline(__always)
     func claim(_ w: WorkerBlock) throws(Errno) -> UInt32 {
         // Relaxed: the CAS below re-checks.
@@ -32,7 +48,7 @@ extension EmulatedBackend {
             // claimers see `switching` and fail.
             let (done, current) = w.state.pointee.compareExchange(
                 expected: s, desired: WorkerBlock.switching, ordering: .acquiringAndReleasing)
-            if done { return s & UMCGWorkerState.timeoutBit }
+            if done { return s }
             s = current
         }
     }
@@ -44,7 +60,7 @@ extension EmulatedBackend {
         guard let events else { throw .EFAULT }
         guard count >= 1 else { throw .EINVAL }
         let (w, ref) = try lookupWorker(tid)
-        let timeoutBit = try claim(w)
+        let timeoutBit = try claim(w, tid: tid) & UMCGWorkerState.timeoutBit
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
@@ -90,6 +106,30 @@ extension EmulatedBackend {
         return i - Int(from)
     }
 
+    /// An idle server with nothing queued takes the events queued for busy servers (registered, not
+    /// listening: running a worker or plain code), the emulation's stand-in for the klib's one global
+    /// list. Servers that listen (idle or watching a worker) drain their own queues. Off the switch
+    /// path: only an idle WAIT that found nothing of its own steals. Ends with 0 when there is room.
+    func steal(_ events: UnsafeMutablePointer<UInt64>, count: Int32, thief: Int) -> Int {
+        var i = 0
+        let n = Int(count)
+        for k in 1..<maxServers where i < n {
+            let victim = (thief + k) % maxServers
+            let v = server(victim)
+            // Relaxed: hints; a wrong guess only leaves events for their own server.
+            guard v.registered.pointee.load(ordering: .relaxed) != 0,
+                v.listening.pointee.load(ordering: .relaxed) == 0
+            else { continue }
+            let q = queues[victim]
+            while i < n, let ev = q.dequeue() {
+                events[i] = ev
+                i += 1
+            }
+        }
+        if i > 0 && i < n { events[i] = 0 }
+        return i
+    }
+
     /// Server WAIT: events (next_tid == 0) or a worker's unblocking (next_tid != 0).
     func serverWait(
         _ s: ServerBlock, nextTid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
@@ -103,6 +143,7 @@ extension EmulatedBackend {
         let si = serverIndex(s)
         if deadline == UMCGABI.pollTimeout {
             if fill(events, from: 0, count: count, server: si) > 0 { return }
+            if steal(events, count: count, thief: si) > 0 { return }
             if consumePoke(s) { return }
             throw .ETIMEDOUT
         }
@@ -120,6 +161,7 @@ extension EmulatedBackend {
         }
         while true {
             if fill(events, from: 0, count: count, server: si) > 0 { return }
+            if steal(events, count: count, thief: si) > 0 { return }
             if consumePoke(s) { return }
             if consumeInterrupt(s) { throw .EINTR }
             if deadline != 0 && SystemClock.realtimeNanos() >= deadline { throw .ETIMEDOUT }

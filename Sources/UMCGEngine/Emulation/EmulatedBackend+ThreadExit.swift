@@ -6,18 +6,18 @@ import UMCGSystem
 #endif
 
 /// The pthread-key destructor: a registered worker thread that ends without UNREGISTER still
-/// produces EXIT (docs/UMCG-ABI.md: "a worker unregistered or its thread ended").
-/// The key's value is the worker block; the block names its backend (unretained).
+/// produces EXIT (docs/UMCG-ABI.md: "a worker unregistered or its thread ended"), and a server thread
+/// that ends without UNREGISTER is unregistered (its queued events go to the other servers).
+/// The key's value is the worker or server block; both name their backend (unretained) at offset 56.
 let umcgThreadExitDestructor: @convention(c) (UnsafeMutableRawPointer?) -> Void = { raw in
     guard let raw else { return }
-    let w = WorkerBlock(raw)
-    // Relaxed: written at registration by this same thread.
-    let bits = w.owner.pointee.load(ordering: .relaxed)
+    // Relaxed: written at registration by this same thread (`owner` of either block kind).
+    let bits = WorkerBlock(raw).owner.pointee.load(ordering: .relaxed)
     guard let ownerPointer = UnsafeMutableRawPointer(bitPattern: UInt(bits)) else { return }
     // SAFETY: a backend outlives the threads registered with it (documented on EmulatedBackend);
     // its deinit deletes the key, after which this destructor no longer runs.
     let backend = Unmanaged<EmulatedBackend>.fromOpaque(ownerPointer).takeUnretainedValue()
-    backend.workerThreadEnded(w)
+    backend.registeredThreadEnded(raw)
 }
 
 extension EmulatedBackend {
@@ -34,9 +34,26 @@ extension EmulatedBackend {
         if let exitKey { pthread_setspecific(exitKey, w.raw) }
     }
 
+    /// Arms the exit destructor for the calling server thread.
+    func armThreadExit(_ s: ServerBlock) {
+        // Relaxed: read by this thread's destructor only.
+        s.owner.pointee.store(UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), ordering: .relaxed)
+        if let exitKey { pthread_setspecific(exitKey, s.raw) }
+    }
+
     /// Disarms it (UNREGISTER).
     func disarmThreadExit() {
         if let exitKey { pthread_setspecific(exitKey, nil) }
+    }
+
+    /// The destructor's entry: dispatches on the slab the block lies in.
+    func registeredThreadEnded(_ raw: UnsafeMutableRawPointer) {
+        let a = UInt(bitPattern: raw)
+        if a >= UInt(bitPattern: workerSlab) && a < workerSlabEnd {
+            workerThreadEnded(WorkerBlock(raw))
+        } else if a >= UInt(bitPattern: serverSlab) && a < serverSlabEnd {
+            unregisterServer(ServerBlock(raw))
+        }
     }
 
     /// A registered worker's thread ended without UNREGISTER: EXIT goes to its server (the stop slot
@@ -56,7 +73,8 @@ extension EmulatedBackend {
                 releaseTid(w)
                 postStop(w, type: .exit, server: si)
                 posted = true
-            case UMCGWorkerState.blocked, UMCGWorkerState.waiting, UMCGWorkerState.runnable, UMCGWorkerState.idle:
+            case UMCGWorkerState.blocked, UMCGWorkerState.waiting, UMCGWorkerState.runnable, UMCGWorkerState.idle,
+                WorkerBlock.interrupted:
                 // AcquiringAndReleasing: races with claim(); if a server wins we retry as RUNNING.
                 if w.state.pointee.compareExchange(
                     expected: s, desired: UMCGWorkerState.exited, ordering: .acquiringAndReleasing

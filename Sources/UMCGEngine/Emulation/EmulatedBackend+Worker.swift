@@ -6,15 +6,24 @@ extension EmulatedBackend {
     /// switches to it (0), its absolute CLOCK_REALTIME deadline passes and a server then switches to it
     /// (ETIMEDOUT; TIMEOUT was queued for the servers), or an interrupt arrives (EINTR).
     ///
-    /// EINTR semantics: the worker stays WAITING (its server was already told); it may run plain code
-    /// and must resume with WAIT + UMCG_WAIT_FLAG_INTERRUPTED (no second WAIT event), which returns
-    /// at once if a server switched to it meanwhile. The flag without a prior EINTR is EINVAL.
+    /// EINTR semantics: its server was already told of the WAIT; the worker goes `interrupted` (no
+    /// server can switch to it: EINVAL) while it runs plain code, and must resume with WAIT +
+    /// UMCG_WAIT_FLAG_INTERRUPTED (no second WAIT event), which makes it switchable again. A server
+    /// that claimed it before the interrupt was seen wins: the WAIT returns 0 and the interrupt stays
+    /// pending. The flag without a prior EINTR is EINVAL.
     func workerWait(_ w: WorkerBlock, resume: Bool, deadline: UInt64) throws(Errno) {
         if resume {
             // AcquiringAndReleasing: own flag; pairs with the EINTR path below.
             let old = w.flags.pointee.bitwiseAnd(~WorkerBlock.flagInterruptedWait, ordering: .acquiringAndReleasing)
                 .oldValue
             guard old & WorkerBlock.flagInterruptedWait != 0 else { throw .EINVAL }
+            // Relaxed: only this thread leaves `interrupted` (servers cannot claim it).
+            let s = w.state.pointee.load(ordering: .relaxed)
+            if s & UMCGWorkerState.mask == WorkerBlock.interrupted {
+                // Releasing: claimable again; pairs with claim's acquiring CAS.
+                w.state.pointee.store(
+                    UMCGWorkerState.waiting | (s & UMCGWorkerState.timeoutBit), ordering: .releasing)
+            }
             // Relaxed: own field.
             try waitToRun(w, deadline: w.deadline.pointee.load(ordering: .relaxed), interruptible: true)
             return
@@ -41,9 +50,18 @@ extension EmulatedBackend {
         }
         let (next, ref) = try lookupWorker(tid)
         guard next.raw != w.raw else { throw .EINVAL }
-        let timeoutBit = try claim(next)
+        let claimedFrom = try claim(next, tid: tid)
+        let timeoutBit = claimedFrom & UMCGWorkerState.timeoutBit
         let si = w.server.pointee.load(ordering: .relaxed)
         let s = server(Int(si))
+        // The server is parked in its CTX_SWITCH and drains its queue only when it returns: workers
+        // that keep handing off to each other would fill it. A full queue refuses the handoff
+        // (EAGAIN, the caller keeps running) instead of spinning forever.
+        guard queues[Int(si)].enqueue(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.wait.rawValue) else {
+            // Releasing: hands `next` back as it was; nothing was published.
+            next.state.pointee.store(claimedFrom, ordering: .releasing)
+            throw .EAGAIN
+        }
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
         next.switchedAt.pointee.store(SystemClock.monotonicNanos(), ordering: .relaxed)
@@ -51,7 +69,6 @@ extension EmulatedBackend {
         w.deadline.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS by a later server.
         w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
-        post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.wait.rawValue, to: si)
         // Releasing: pairs with next's acquiring load in waitToRun.
         next.state.pointee.store(UMCGWorkerState.running | timeoutBit, ordering: .releasing)
         next.parker.unpark(alwaysWake: alwaysWake)
@@ -84,6 +101,18 @@ extension EmulatedBackend {
                     let old = w.flags.pointee.bitwiseAnd(~WorkerBlock.flagInterrupt, ordering: .acquiringAndReleasing)
                         .oldValue
                     if old & WorkerBlock.flagInterrupt != 0 {
+                        // AcquiringAndReleasing: races with claim(); if a server won, the worker runs
+                        // and the interrupt stays pending for its next WAIT.
+                        let parked = s & UMCGWorkerState.timeoutBit | WorkerBlock.interrupted
+                        guard
+                            w.state.pointee.compareExchange(
+                                expected: s, desired: parked, ordering: .acquiringAndReleasing
+                            ).exchanged
+                        else {
+                            // Relaxed: own flag, consumed again by this thread.
+                            w.flags.pointee.bitwiseOr(WorkerBlock.flagInterrupt, ordering: .relaxed)
+                            continue
+                        }
                         // Relaxed: own flag, read back by this thread only.
                         w.flags.pointee.bitwiseOr(WorkerBlock.flagInterruptedWait, ordering: .relaxed)
                         throw .EINTR

@@ -190,14 +190,15 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         let role = currentRole()
         switch cmd.rawValue {
         case UMCGCommand.registerWorker.rawValue:
-            guard case .plain = role else { throw .EINVAL }
+            // The klib: EINVAL for non-zero next_tid, events or event_sz (flags were checked above).
+            guard case .plain = role, nextTid == 0, events == nil, eventCount == 0 else { throw .EINVAL }
             try registerWorker(id: absTimeout)
         case UMCGCommand.registerServer.rawValue:
             guard case .plain = role else { throw .EINVAL }
             _ = try registerServer()
         case UMCGCommand.unregister.rawValue:
             switch role {
-            case .plain: throw .EINVAL
+            case .plain: return  // the klib: UNREGISTER from a thread that is not a worker returns 0
             case .worker(let w): try unregisterWorker(w)
             case .server(let s): unregisterServer(s)
             }
@@ -206,7 +207,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         case UMCGCommand.wait.rawValue:
             switch role {
             case .worker(let w):
-                guard nextTid == 0 else { throw .EINVAL }
+                guard nextTid == 0, events == nil, eventCount == 0 else { throw .EINVAL }
                 try workerWait(w, resume: flags != 0, deadline: absTimeout)
             case .server(let s):
                 try serverWait(s, nextTid: nextTid, deadline: absTimeout, events: events, count: eventCount)

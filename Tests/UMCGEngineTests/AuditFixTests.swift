@@ -1,0 +1,201 @@
+import Synchronization
+import Testing
+import UMCGSystem
+
+@testable import UMCGEngine
+
+/// Regression tests for the emulation audit of issue #10 (each failed before its fix).
+@Suite struct AuditFixTests {
+    /// Two workers handing the server to each other (worker-form CTX_SWITCH) up to 10⁶ times: each
+    /// handoff queues a WAIT for the parked server, which drains nothing until it returns. Before the
+    /// fix the queue filled and `enqueueWaiting` spun forever (the test hung); now the handoff that
+    /// finds the queue full fails with EAGAIN, the caller keeps running, and every WAIT arrives.
+    @Test func workersSwitchingToEachOtherForeverDoNotHang() throws {
+        let b = try ConformanceTests.backend()
+        let peers = ThreadLock<[Int32]>([0, 0])
+        let switches = Atomic<Int>(0)
+        @Sendable func script(_ me: Int) -> @Sendable (WorkerProbe) throws(Errno) -> Void {
+            { p throws(Errno) in
+                try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+                let peer = peers.withLock { $0[1 - me] }
+                while switches.load(ordering: .relaxed) < 1_000_000 {
+                    do throws(Errno) {
+                        try b.ctl(.ctxSwitch, nextTid: peer)
+                    } catch {
+                        p.log(error)  // EAGAIN (queue full) or ESRCH (the peer already left)
+                        break
+                    }
+                    // Relaxed: a counter read after both threads joined.
+                    switches.add(1, ordering: .relaxed)
+                }
+                try b.ctl(.unregister)
+            }
+        }
+        let probes = [WorkerProbe(), WorkerProbe()]
+        var threads: [OSThread] = []
+        let ready = Atomic<Int>(0)
+        for me in 0..<2 {
+            threads.append(
+                try OSThread(name: "test-thread") {
+                    probes[me].tid.store(ThreadID.current(), ordering: .releasing)
+                    peers.withLock { $0[me] = ThreadID.current() }
+                    ready.add(1, ordering: .acquiringAndReleasing)
+                    _ = waitUntil(seconds: 10) { ready.load(ordering: .acquiring) == 2 }
+                    do throws(Errno) { try script(me)(probes[me]) } catch { probes[me].log(error) }
+                })
+        }
+        let waits = try onThread { () throws -> Int in
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            var seen: [UMCGEvent] = []
+            try s.waitFor(.wake, id: probes[0].id, seen: &seen)
+            try s.waitFor(.wake, id: probes[1].id, seen: &seen)
+            seen = try s.switchTo(probes[0].tid.load(ordering: .acquiring))
+            // The one that got EAGAIN unregistered; the other waits for a switch and then leaves.
+            var exited = seen.first.map { [$0] } ?? []
+            for probe in probes where !exited.contains(UMCGEvent(workerID: probe.id, type: .exit)) {
+                let back = try s.switchTo(probe.tid.load(ordering: .acquiring))
+                exited += back.prefix(1)
+                seen += back.dropFirst()
+            }
+            #expect(Set(exited) == Set(probes.map { UMCGEvent(workerID: $0.id, type: .exit) }))
+            while true {
+                do throws(Errno) {
+                    try b.ctl(.wait, absTimeout: UMCGABI.pollTimeout, events: s.events, eventCount: 8)
+                } catch {
+                    break
+                }
+                seen += s.collect()
+            }
+            return seen.filter { $0.type == .wait }.count
+        }
+        for t in threads { t.join() }
+        let errors = probes.flatMap(\.loggedErrors)
+        #expect(errors.contains(.EAGAIN) || switches.load(ordering: .relaxed) >= 1_000_000)
+        #expect(errors.allSatisfy { $0 == .EAGAIN || $0 == .ESRCH })
+        // Every successful handoff produced exactly one WAIT, none lost.
+        #expect(waits == switches.load(ordering: .relaxed))
+        #expect(b.registeredCounts.workers == 0)
+    }
+
+    /// `lookupWorker` → `claim` is not atomic with slot reuse: a block found under one tid may belong
+    /// to another thread by the time the CAS wins. Before the fix the claim succeeded on the stranger's
+    /// block; now it fails ESRCH and leaves the block as it was.
+    @Test func aClaimRechecksTheTidAfterTheCAS() throws {
+        let b = try ConformanceTests.backend()
+        let (t, p) = try spawnWorker { p throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            try b.ctl(.unregister)
+        }
+        _ = waitUntil(seconds: 10) { b.registeredCounts.workers == 1 }
+        let tid = p.tid.load(ordering: .acquiring)
+        let (w, _) = try b.lookupWorker(tid)
+        #expect(throws: Errno.ESRCH) { _ = try b.claim(w, tid: tid &+ 1) }
+        // Relaxed: read back on the thread that restored it.
+        #expect(w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.idle)
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            var seen: [UMCGEvent] = []
+            try s.waitFor(.wake, id: p.id, seen: &seen)
+            #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .exit)])
+        }
+        t.join()
+    }
+}
+
+@Suite struct AuditFixInterruptTests {
+    /// After EINTR a worker runs plain code while its server already has its WAIT. Before the fix it
+    /// stayed WAITING, so a server could switch to it while it ran that code (the switch succeeded);
+    /// now the switch fails EINVAL until the worker resumes the WAIT.
+    @Test func anInterruptedWorkerCannotBeClaimedUntilItResumes() throws {
+        let b = try ConformanceTests.backend()
+        let (t, p) = try spawnWorker { p throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            do throws(Errno) { try b.ctl(.wait) } catch { p.log(error) }  // interrupted
+            p.waitForGate(seconds: 2)  // plain code; before the fix a server ran it meanwhile
+            try b.ctl(.wait, flags: UMCGABI.waitFlagInterrupted)
+            try b.ctl(.unregister)
+        }
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            let tid = p.tid.load(ordering: .acquiring)
+            var seen: [UMCGEvent] = []
+            try s.waitFor(.wake, id: p.id, seen: &seen)
+            #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .wait)])
+            try b.interrupt(tid: tid)
+            #expect(waitUntil(seconds: 10) { p.loggedErrors == [.EINTR] })
+            #expect(throws: Errno.EINVAL) { try b.ctl(.ctxSwitch, nextTid: tid, events: s.events, eventCount: 8) }
+            p.openGate()
+            // Switchable again once it resumed.
+            var result: [UMCGEvent] = []
+            _ = waitUntil(seconds: 10) {
+                do throws(Errno) {
+                    result = try s.switchTo(tid)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            #expect(result == [UMCGEvent(workerID: p.id, type: .exit)])
+        }
+        t.join()
+        #expect(b.registeredCounts.workers == 0)
+    }
+}
+
+@Suite struct AuditFixStealingTests {
+    /// An event posted while the only server is busy (running a worker) went to that server's queue,
+    /// and a server that became idle later never saw it (before the fix its WAIT timed out after
+    /// 10 s). Now an idle server with nothing of its own takes the busy servers' events.
+    @Test func anIdleServerSeesEventsPostedWhileTheOtherWasBusy() throws {
+        let b = try ConformanceTests.backend()
+        let (t1, p1) = try spawnWorker { p throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            p.waitForGate()  // keeps its server busy
+            try b.ctl(.unregister)
+        }
+        let busy = try OSThread(name: "test-thread") {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            do throws(Errno) {
+                try b.ctl(.registerServer)
+                var seen: [UMCGEvent] = []
+                try s.waitFor(.wake, id: p1.id, seen: &seen)
+                #expect(
+                    try s.switchTo(p1.tid.load(ordering: .acquiring)).first == UMCGEvent(workerID: p1.id, type: .exit))
+                try b.ctl(.unregister)
+            } catch {
+                p1.log(error)
+            }
+        }
+        // The busy server runs worker 1; worker 2's WAKE can only go to that server's queue.
+        _ = waitUntil(seconds: 10) { b.server(0).current.pointee.load(ordering: .acquiring) != noIndex }
+        let (t2, p2) = try spawnWorker { p throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            try b.ctl(.unregister)
+        }
+        #expect(waitUntil(seconds: 10) { b.queues[0].approximateCount > 0 })
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            #expect(try s.waitEvents().first == UMCGEvent(workerID: p2.id, type: .wake))
+            #expect(try s.switchTo(p2.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: p2.id, type: .exit)])
+        }
+        p1.openGate()
+        busy.join()
+        t1.join()
+        t2.join()
+        #expect(p1.loggedErrors.isEmpty)
+        #expect(b.registeredCounts == (workers: 0, servers: 0))
+    }
+}
