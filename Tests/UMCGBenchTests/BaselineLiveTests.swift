@@ -143,7 +143,7 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
 
     @Test func invalidConfigurationsThrow() {
         #expect(throws: BaselineError.invalidDuration(0)) { try LiveBaselines(configuration: .init(sliceSeconds: 0)) }
-        #expect(throws: BaselineError.noSuchCPU(9999, available: CPUPlan.usableCount)) {
+        #expect(throws: BaselineError.noSuchCPU(9999, available: CPU.count)) {
             try LiveBaselines(configuration: .init(cpu: 9999))
         }
     }

@@ -18,7 +18,7 @@ private func timed(
 }
 
 @Suite struct BaselinePingPongTests {
-    static let cpus = CPUPlan.usableCount
+    static let cpus = CPU.count
 
     @Test(arguments: [Placement.sameCPU, .crossCPU, .unpinned])
     func futexShortRunCompletes(placement: Placement) throws {

@@ -2,7 +2,7 @@ import UMCGSystem
 
 /// The CPUs the two threads of a ping-pong are pinned to (`nil` = left to the kernel).
 ///
-/// CPUs are numbered 0 ..< `usableCount`, i.e. the process is assumed to run on CPUs
+/// CPUs are numbered 0 ..< `CPU.count`, i.e. the process is assumed to run on CPUs
 /// 0…n-1 (true on these machines; under a sparse `taskset` mask pinning fails with a clear error).
 public struct CPUPlan: Sendable, Equatable {
     /// CPU of the main thread (the one that counts cycles), or nil.
@@ -26,9 +26,6 @@ public struct CPUPlan: Sendable, Equatable {
         do throws(Errno) { try policy.apply(priority: 1) } catch { throw .policyFailed(policy, error) }
     }
 
-    /// CPUs this process may run on (sched_getaffinity), at least 1.
-    public static var usableCount: Int { CPU.count }
-
     /// The plan for `placement` on a machine with `cpuCount` CPUs.
     ///
     /// `.sameCPU` uses `preferredCPU`, default the last CPU (engine servers start at CPU 0, so
@@ -36,7 +33,7 @@ public struct CPUPlan: Sendable, Equatable {
     /// below it (0 and 1 on two CPUs); with one CPU it throws `notEnoughCPUs` rather than
     /// silently measuring a same-CPU run.
     public static func make(
-        for placement: Placement, cpuCount: Int = CPUPlan.usableCount, preferredCPU: Int32? = nil,
+        for placement: Placement, cpuCount: Int = CPU.count, preferredCPU: Int32? = nil,
         policy: SchedulingPolicy = .other
     ) throws(BaselineError) -> CPUPlan {
         let count = max(1, cpuCount)

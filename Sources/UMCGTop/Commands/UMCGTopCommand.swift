@@ -56,38 +56,39 @@ public struct UMCGTopCommand: ParsableCommand {
         do {
             return .run(try parseAsRoot(arguments))
         } catch {
-            let code = exitCode(for: error).rawValue
-            if code == 0 { return .text(fullMessage(for: error)) }
-            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
-            return .refusal(message, code)
+            return outcome(of: error)
         }
+    }
+
+    /// What an error thrown while parsing or running means: help text (exit 0) or a one-line refusal.
+    static func outcome(of error: any Error) -> Parsed {
+        let code = exitCode(for: error).rawValue
+        if code == 0 { return .text(fullMessage(for: error)) }
+        return .refusal(message(for: error).split(separator: "\n").first.map(String.init) ?? "", code)
     }
 
     /// The process's entry point: parses, runs on the calling (main) thread, exits. Errors a command
     /// throws after parsing (`ValidationError` from its own checks, `ExitCode`) keep the same rules.
     public static func runAsMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
-        switch parse(arguments) {
-        case .text(let text):
-            _ = StandardStreams.out(text.hasSuffix("\n") ? text : text + "\n")
-            Glibc.exit(0)
-        case .refusal(let line, let code):
-            StandardStreams.errorLine("umcgtop: error: \(line)")
-            Glibc.exit(code)
-        case .run(var command):
+        var parsed = parse(arguments)
+        if case .run(var command) = parsed {
+            // `help COMMAND` runs as a command that throws its help text; errors follow the same rules.
             do {
                 try command.run()
                 Glibc.exit(0)
             } catch {
-                let code = exitCode(for: error).rawValue
-                if code == 0 {  // `help COMMAND` runs as a command that throws its help text
-                    let text = fullMessage(for: error)
-                    _ = StandardStreams.out(text.hasSuffix("\n") ? text : text + "\n")
-                    Glibc.exit(0)
-                }
-                let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
-                if !message.isEmpty { StandardStreams.errorLine("umcgtop: error: \(message)") }
-                Glibc.exit(code)
+                parsed = outcome(of: error)
             }
+        }
+        switch parsed {
+        case .text(let text):
+            _ = StandardStreams.out(text.hasSuffix("\n") ? text : text + "\n")
+            Glibc.exit(0)
+        case .refusal(let line, let code):
+            if !line.isEmpty { StandardStreams.errorLine("umcgtop: error: \(line)") }
+            Glibc.exit(code)
+        case .run:
+            Glibc.exit(0)  // unreachable: a command ran above
         }
     }
 }

@@ -31,7 +31,7 @@ public struct BenchEnvironment: Sendable, Equatable {
         }
         return BenchEnvironment(
             backend: selection.kind.rawValue, backendReason: reason, kernel: HostInfo.current().kernel,
-            cpus: CPUPlan.usableCount)
+            cpus: CPU.count)
     }
 }
 
