@@ -61,11 +61,13 @@ extension Aggregator {
         return snap
     }
 
-    /// Each worker's wake→run p50 and p99 now (within 1%), indexed by id.
-    public func wakeToRunPercentiles() -> [LatencyPercentiles] {
-        fold.events.workers.map {
-            LatencyPercentiles(p50: $0.wakeToRun.percentile(0.5), p99: $0.wakeToRun.percentile(0.99))
+    /// Each worker's wake→run p50 and p99 now (within 1%), by id.
+    public func wakeToRunPercentiles() -> [UInt32: LatencyPercentiles] {
+        var byId: [UInt32: LatencyPercentiles] = [:]
+        for w in fold.events.workers {
+            byId[w.id] = LatencyPercentiles(p50: w.wakeToRun.percentile(0.5), p99: w.wakeToRun.percentile(0.99))
         }
+        return byId
     }
 
     private static func totals(_ r: WorkerRow) -> MetricsSnapshot.Totals {
