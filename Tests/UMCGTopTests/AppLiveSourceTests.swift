@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UMCGAnalysis
 import UMCGEngine
 import UMCGSystem
 import UMCGTrace
@@ -86,8 +87,12 @@ import UMCGTrace
         source.stop()
         #expect(source.note == nil)
         let reader = try TraceReader.open(path: path)
-        // The header: the entities of the start (the format has no record to add one).
-        #expect(reader.info.entities.filter { $0.kind == .worker }.map(\.name) == ["pingpong-0", "pingpong-1"])
+        // The header: the entities of the start; the late worker comes in an entity record (format 2).
+        let header = reader.info.entities.dropLast(reader.lateEntities.count)
+        #expect(header.filter { $0.kind == .worker }.map(\.name) == ["pingpong-0", "pingpong-1"])
+        #expect(reader.lateEntities.map(\.name) == ["late"])
+        #expect(reader.lateEntities.map(\.id) == [UInt32(late)])
+        #expect(reader.info.entities.contains { $0.kind == .worker && $0.name == "late" })
         var lateEvents = 0
         var lateInKeyframe = false
         try reader.forEachRecord { record in
@@ -99,6 +104,16 @@ import UMCGTrace
         }
         #expect(lateEvents > 0)
         #expect(lateInKeyframe)
+        // A replay shows it under its name, with its switches; so does `umcgtop report`.
+        let replay = try ReplaySource(path: path, paced: false)
+        var replayed = Aggregator(info: replay.info, mode: .replay(name: "late"), options: DashboardOptions())
+        while replay.pump(into: &replayed, budget: 100_000, now: 1) > 0 {}
+        replayed.tick(now: replay.clock.position)
+        #expect(replayed.model.worker(UInt32(late))?.name == "late")
+        #expect(replayed.model.worker(UInt32(late))?.totals.switches ?? 0 > 0)
+        let report = try TraceReport(reader: reader)
+        #expect(report.workers.first { $0.id == UInt32(late) }?.name == "late")
+        #expect(report.workers.first { $0.id == UInt32(late) }?.switches ?? 0 > 0)
     }
 
     @Test func anEngineWritingIntoAnotherHubIsRefused() throws {
