@@ -119,4 +119,29 @@ import Testing
         #expect(reader.summary.corruptOffset == offset)
         #expect(reader.summary.warning?.contains("unknown entity kind 9") == true)
     }
+
+    /// The pump writes announced entities as one entity record before the events of the same pass, and
+    /// entities announced after the last pass still reach the file at stop.
+    @Test func thePumpWritesAnnouncedEntities() throws {
+        let hub = TraceHub(ringCapacity: 1 << 10)
+        let ring = hub.makeRing(label: "w")
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 1024)
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: writer, snapshot: { Fixture.snapshot(at: 1) }, tapCapacity: 1 << 10,
+            keyframeInterval: .seconds(3600), clock: { 10 }, startThread: false)
+        pump.announce([Self.late[0]])
+        ring.push(TraceEvent(timestamp: 5, kind: .switchTo, server: 0, worker: 8))
+        pump.pass(now: 7)
+        pump.announce([])
+        pump.announce([Self.late[1]])
+        #expect(pump.stop() == nil)
+        let reader = try TraceReader(bytes: sink.bytes)
+        #expect(reader.lateEntities == Self.late)
+        #expect(reader.summary.cleanEnd && reader.summary.events == 1)
+        // The first entity record comes before the chunk holding worker 8's event.
+        let entities = try #require(Self.recordOffset(sink.bytes, type: 4))
+        let chunk = try #require(Self.recordOffset(sink.bytes, type: 1))
+        #expect(entities < chunk)
+    }
 }
