@@ -110,7 +110,9 @@ import UMCGTrace
         while replay.pump(into: &replayed, budget: 100_000, now: 1) > 0 {}
         replayed.tick(now: replay.clock.position)
         #expect(replayed.model.worker(UInt32(late))?.name == "late")
-        #expect(replayed.model.worker(UInt32(late))?.totals.switches ?? 0 > 0)
+        // The fold's totals (a row's are those of the last 100 ms sample, which may precede its switches).
+        let lateFold = replayed.fold.events.workers.first { $0.id == UInt32(late) }
+        #expect(lateFold?.totals(at: replay.clock.position).switches ?? 0 > 0)
         let report = try TraceReport(reader: reader)
         #expect(report.workers.first { $0.id == UInt32(late) }?.name == "late")
         #expect(report.workers.first { $0.id == UInt32(late) }?.switches ?? 0 > 0)
