@@ -51,6 +51,17 @@ struct EndToEndRecordTests {
                 #expect(eventCounts[kind] as? Int == engine[counter] as? Int, "\(kind) vs \(counter)")
             }
         }
+        // Run time: the report's `run_ns` is the engine's (the final keyframe's counters), so it equals the
+        // headless JSON's worker by worker (`run_between_events_ns` is the events' own measure, #15 item 14).
+        let headlessWorkers = try #require(json["workers"] as? [[String: Any]])
+        let reportWorkers = try #require(reportJSON["per_worker"] as? [[String: Any]])
+        #expect(headlessWorkers.count == 8)
+        for w in headlessWorkers {
+            let id = try #require(w["id"] as? Int)
+            let row = try #require(reportWorkers.first { $0["id"] as? Int == id }, "worker \(id) not in the report")
+            #expect(row["run_ns"] as? Int == w["run_ns"] as? Int, "worker \(id) run_ns")
+            #expect((w["run_ns"] as? Int ?? 0) > 0)
+        }
         // The UI saw every event the file holds (the same pump tees both).
         #expect(UInt64(json["events_seen"] as? Int ?? -1) == reader.summary.events)
     }

@@ -21,7 +21,8 @@ import UMCGSystem
     static let count = Int(environment["UMCGTOP_CORPUS_FILES"] ?? "") ?? 1_500
     static let seed = UInt64(environment["UMCGTOP_CORPUS_SEED"] ?? "") ?? 15
 
-    /// A synthetic recording with hostile names: escapes, wide and combining characters, a 4 KiB name.
+    /// A synthetic recording with hostile names: escapes, wide and combining characters, a 4 KiB name, in
+    /// the header and in an entity record mid-file.
     static func base(names: [String]) throws -> [UInt8] {
         let path = "/tmp/umcgtop-corpus-base-\(getpid())-\(names.count).umcgtrace"
         defer { try? FilePath.remove(path) }
@@ -47,6 +48,12 @@ import UMCGSystem
                     TraceEvent(timestamp: t, kind: .baselineSample, worker: UInt32(i / 40 % 2), arg: 1_000))
             }
             if i % 200 == 199 { try writer.appendKeyframe(Snapshot(timestamp: t, servers: [], workers: [])) }
+            if i == 300 {
+                // An entity record (format 2): late workers with the same hostile names, one at a huge id.
+                try writer.appendEntities(
+                    names.enumerated().map { Entity(kind: .worker, id: UInt32(100 + $0.offset), name: $0.element) }
+                        + [Entity(kind: .worker, id: 99_999, name: names[0])], at: t)
+            }
             t += 500
         }
         try writer.finish()

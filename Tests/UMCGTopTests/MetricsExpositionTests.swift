@@ -129,6 +129,34 @@ import UMCGTrace
         #expect(!samples.contains { $0.labels["worker"] == "other" })  // 3 workers ≤ top 10
     }
 
+    /// A publish costs one pass over the histogram's buckets, not one step per sample: 2^40 samples
+    /// (fed to swift-prometheus one at a time before, which would take hours) render at once and exactly.
+    @Test(.timeLimit(.minutes(1))) func histogramsRenderFromBucketsWhateverTheSampleCount() throws {
+        var snap = MetricsSnapshot()
+        snap.wakeToRun.record(4_000, count: 1 << 40)
+        snap.wakeToRun.record(2_000_000, count: 3)
+        snap.runLength.record(700, count: 5)
+        let endpoint = MetricsEndpoint(topWorkers: 0)
+        endpoint.publish(snap)
+        endpoint.publish(snap)  // unchanged: nothing doubles
+        let (samples, types) = try Self.parse(String(decoding: endpoint.body, as: UTF8.self))
+        #expect(types["umcgtop_wake_to_run_seconds"] == "histogram")
+        func value(_ name: String, le: String? = nil) -> Double? {
+            samples.first { $0.name == name && $0.labels["le"] == le }?.value
+        }
+        let n = Double(UInt64(1) << 40)
+        #expect(value("umcgtop_wake_to_run_seconds_count") == n + 3)
+        #expect(value("umcgtop_wake_to_run_seconds_bucket", le: "2.5e-06") == 0)
+        #expect(value("umcgtop_wake_to_run_seconds_bucket", le: "5e-06") == n)
+        #expect(value("umcgtop_wake_to_run_seconds_bucket", le: "0.001") == n)
+        #expect(value("umcgtop_wake_to_run_seconds_bucket", le: "0.0025") == n + 3)
+        #expect(value("umcgtop_wake_to_run_seconds_bucket", le: "+Inf") == n + 3)
+        let sum = try #require(value("umcgtop_wake_to_run_seconds_sum"))
+        #expect(abs(sum - (4_000 * n + 6_000_000) / 1e9) < 1e-6 * sum)
+        #expect(value("umcgtop_run_length_seconds_bucket", le: "1e-06") == 5)
+        #expect(value("umcgtop_run_length_seconds_count") == 5)
+    }
+
     @Test func tenThousandWorkersGiveABoundedNumberOfSeries() throws {
         let agg = Self.aggregator(workers: 10_000)
         let endpoint = MetricsEndpoint(topWorkers: 20)

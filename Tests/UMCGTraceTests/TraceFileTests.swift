@@ -82,7 +82,9 @@ import UMCGSystem
         let sink = MemorySink()
         let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info())
         var nextKeyframe: UInt64 = 0
-        for e in events {
+        for (i, e) in events.enumerated() {
+            // An entity record half-way (format 2): the fuzz seed (scripts/fuzz-trace) holds one.
+            if i == events.count / 2 { try writer.appendEntities(Fixture.lateWorkers, at: e.timestamp) }
             if e.timestamp >= nextKeyframe {
                 try writer.appendKeyframe(Fixture.snapshot(at: e.timestamp))
                 nextKeyframe = e.timestamp + 1_000_000_000
@@ -191,7 +193,9 @@ import UMCGSystem
         var nextKeyframe: UInt64 = 0
         let count = getenv("UMCGTRACE_SAMPLE_EVENTS").flatMap { Int(String(cString: $0)) } ?? 200_000
         let events = Fixture.events(count: max(1, count), seed: 17)
-        for e in events {
+        for (i, e) in events.enumerated() {
+            // An entity record half-way (format 2): the fuzz seed (scripts/fuzz-trace) holds one.
+            if i == events.count / 2 { try writer.appendEntities(Fixture.lateWorkers, at: e.timestamp) }
             if e.timestamp >= nextKeyframe {
                 try writer.appendKeyframe(Fixture.snapshot(at: e.timestamp))
                 nextKeyframe = e.timestamp + (count < 10_000 ? 100_000 : 100_000_000)
@@ -202,5 +206,6 @@ import UMCGSystem
         let reader = try TraceReader.open(path: path)
         #expect(reader.summary.events == writer.eventsWritten && reader.summary.cleanEnd)
         #expect(reader.summary.bytes == writer.bytesWritten)
+        #expect(reader.lateEntities == Fixture.lateWorkers)
     }
 }

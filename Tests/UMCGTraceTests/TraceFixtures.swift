@@ -162,16 +162,24 @@ enum Fixture {
         return Snapshot(timestamp: t, servers: s, workers: w, baselines: b, droppedEvents: 42)
     }
 
-    /// Writes `events` into memory with a keyframe at the start and every `keyframeEvery` ns of event time.
-    /// Returns the file bytes and the records in the order written.
+    /// Workers an entity record adds (`trace(entitiesAfter:)`).
+    static let lateWorkers = [
+        Entity(kind: .worker, id: 8, name: "late-8", tid: 3008), Entity(kind: .worker, id: 40_000, name: "far", tid: 1),
+    ]
+
+    /// Writes `events` into memory with a keyframe at the start and every `keyframeEvery` ns of event time
+    /// (and an entity record of `lateWorkers` after `entitiesAfter` events, when given).
+    /// Returns the file bytes and the records in the order written (entity records return none).
     static func trace(
-        events: [TraceEvent], keyframeEvery: UInt64 = 1_000_000_000, chunkBytes: Int = 4096, finish: Bool = true
+        events: [TraceEvent], keyframeEvery: UInt64 = 1_000_000_000, chunkBytes: Int = 4096, finish: Bool = true,
+        entitiesAfter: Int? = nil
     ) throws -> (bytes: [UInt8], records: [TraceRecord]) {
         let sink = MemorySink()
         let writer = try TraceWriter(sink: sink, path: "(memory)", info: info(), chunkBytes: chunkBytes)
         var records: [TraceRecord] = []
         var nextKeyframe = (events.first?.timestamp ?? 0)
-        for e in events {
+        for (i, e) in events.enumerated() {
+            if i == entitiesAfter { try writer.appendEntities(lateWorkers, at: e.timestamp) }
             if e.timestamp >= nextKeyframe {
                 let snap = snapshot(at: e.timestamp)
                 try writer.appendKeyframe(snap)

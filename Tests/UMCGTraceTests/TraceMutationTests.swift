@@ -24,7 +24,9 @@ import UMCGSystem
     static let sample: (bytes: [UInt8], records: [TraceRecord]) = {
         let events = Fixture.events(count: 400, seed: 21, dropRate: 20)
         // Fixture.trace only throws on sink errors, which a memory sink without limit never raises.
-        return (try? Fixture.trace(events: events, keyframeEvery: 200_000, chunkBytes: 256)) ?? ([], [])
+        // An entity record mid-file, so every mutation kind reaches its decoder too (and the fuzz seed holds one).
+        return (try? Fixture.trace(events: events, keyframeEvery: 200_000, chunkBytes: 256, entitiesAfter: 150))
+            ?? ([], [])
     }()
 
     /// Record boundaries of a well-formed file: (end offset, TraceRecords contained up to there).
@@ -225,9 +227,10 @@ import UMCGSystem
         }
 
         b = bytes
-        b[8] = 2
+        b[8] = 3
         #expect(
-            throws: TraceFileError.invalid(offset: 8, reason: "unsupported format version 2 (this umcgtop reads 1)")
+            throws: TraceFileError.invalid(
+                offset: 8, reason: "unsupported format version 3 (this umcgtop reads 1 to 2)")
         ) {
             try TraceReader(bytes: b)
         }

@@ -8,8 +8,11 @@ import UMCGTrace
 /// Threading rule: one thread at a time (it is a value).
 ///
 /// Two tables:
-/// - **dense**: ids `0..<n` fixed at creation (the dashboard): `workers[i].id == i`, ingest never
-///   allocates, and events naming other ids change nothing but counts;
+/// - **dense**: the worker ids given at creation, plus those added later (the dashboard): rows only
+///   for those ids, in the order added, found through an id-indexed slot table of 4 bytes per id up
+///   to the highest (so a few workers at huge ids cost a few rows, not one row per id); servers are
+///   `0..<n` with `servers[i].id == i`; ingest never allocates, and events naming other ids change
+///   nothing but counts;
 /// - **sparse**: declared entities plus ids first seen in events, up to `maxRows` each (the report
 ///   over an untrusted file); `workers` is then in creation order.
 public struct EventFold: Sendable {
@@ -42,7 +45,8 @@ public struct EventFold: Sendable {
     /// The last snapshot folded (a replay keyframe or a live poll), if any.
     public internal(set) var lastSnapshot: Snapshot?
 
-    private var denseWorkers: Int
+    /// Dense mode: the slot in `workers` of each id below its count, -1 for an id without a row.
+    public private(set) var workerSlotTable: [Int32] = []
     private let isDense: Bool
     private let denseServers: Int
     private let maxRows: Int
@@ -50,23 +54,48 @@ public struct EventFold: Sendable {
     private var workerSlots: [UInt32: Int] = [:]
     private var serverSlots: [UInt16: Int] = [:]
 
+    /// Dense mode's id limit (higher ids get no row): bounds the slot table at 4 MiB.
+    public static let maxDenseWorkerIds: UInt32 = 1 << 20
+
     /// A dense fold over ids `0..<workers` and `0..<servers`, without exact latency samples.
     public init(denseWorkers: Int, denseServers: Int) {
-        self.denseWorkers = max(0, denseWorkers)
+        self.init(workerIds: (0..<max(0, denseWorkers)).map { UInt32($0) }, denseServers: denseServers)
+    }
+
+    /// A dense fold with rows for `workerIds` (in that order; repeats ignored) and servers `0..<denseServers`,
+    /// without exact latency samples. Memory: one row per id given, plus 4 bytes per id up to the highest.
+    public init(workerIds: [UInt32], denseServers: Int) {
         isDense = true
         self.denseServers = max(0, min(denseServers, Int(TraceEvent.noServer)))
         maxRows = 0
         keepsLatencySamples = false
-        workers = (0..<self.denseWorkers).map { WorkerFold(id: UInt32($0), keepsLatencySamples: false) }
         servers = (0..<self.denseServers).map { ServerFold(id: UInt16($0)) }
+        addDenseWorkers(workerIds)
     }
 
-    /// Grows a dense fold's worker table to ids `0..<count` (workers spawned while a run is live);
+    /// Adds rows to a dense fold for the ids in `ids` it has none for (workers spawned while a run is
+    /// live, or named later in a trace), at the end of `workers`; returns the ids added. Does
+    /// nothing to a sparse fold.
+    @discardableResult
+    public mutating func addDenseWorkers(_ ids: [UInt32]) -> [UInt32] {
+        guard isDense else { return [] }
+        var added: [UInt32] = []
+        for id in ids where id < Self.maxDenseWorkerIds && workerSlot(id) == nil {
+            let i = Int(id)
+            if i >= workerSlotTable.count {
+                workerSlotTable += repeatElement(-1, count: i + 1 - workerSlotTable.count)
+            }
+            workerSlotTable[i] = Int32(workers.count)
+            workers.append(WorkerFold(id: id, keepsLatencySamples: false))
+            added.append(id)
+        }
+        return added
+    }
+
+    /// Grows a dense fold's worker table to ids `0..<count` (every id below `count` gets a row);
     /// never shrinks, and does nothing to a sparse fold.
     public mutating func growDenseWorkers(to count: Int) {
-        guard isDense, count > denseWorkers else { return }
-        workers += (denseWorkers..<count).map { WorkerFold(id: UInt32($0), keepsLatencySamples: false) }
-        denseWorkers = count
+        addDenseWorkers((0..<max(0, count)).map { UInt32($0) })
     }
 
     /// A sparse fold: `declaredWorkers` and `declaredServers` exist from the start, and ids first
@@ -75,7 +104,6 @@ public struct EventFold: Sendable {
     public init(
         declaredWorkers: [UInt32], declaredServers: [UInt16], maxRows: Int, keepsLatencySamples: Bool
     ) {
-        denseWorkers = 0
         denseServers = 0
         isDense = false
         self.maxRows = maxRows
@@ -89,7 +117,10 @@ public struct EventFold: Sendable {
     /// The index in `workers` of worker `id`, nil if it has none.
     @inline(__always)
     public func workerSlot(_ id: UInt32) -> Int? {
-        if Int(id) < denseWorkers { return Int(id) }
+        if Int(id) < workerSlotTable.count {
+            let slot = workerSlotTable[Int(id)]
+            return slot >= 0 ? Int(slot) : nil
+        }
         return maxRows > 0 ? workerSlots[id] : nil
     }
 

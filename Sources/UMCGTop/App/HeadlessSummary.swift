@@ -9,7 +9,7 @@ public enum HeadlessSummary {
     /// Builds the summary.
     public static func json(
         info: RunInfo, snapshot: Snapshot?, elapsedNanos: UInt64, eventsSeen: Int, uiCPUPercent: Double,
-        exitStatus: Int32, extra: [(String, JSONValue)], wakeToRun: [LatencyPercentiles] = []
+        exitStatus: Int32, extra: [(String, JSONValue)], wakeToRun: [UInt32: LatencyPercentiles] = [:]
     ) -> JSONValue {
         let snap = snapshot ?? Snapshot(timestamp: 0, servers: [], workers: [])
         let names = Dictionary(
@@ -26,7 +26,7 @@ public enum HeadlessSummary {
             ])
         }
         func percentile(_ id: UInt32, _ p: KeyPath<LatencyPercentiles, UInt64?>) -> JSONValue {
-            Int(id) < wakeToRun.count ? (wakeToRun[Int(id)][keyPath: p].map(JSONValue.uint) ?? .null) : .null
+            wakeToRun[id]?[keyPath: p].map(JSONValue.uint) ?? .null
         }
         let workers: [JSONValue] = snap.workers.map { w in
             .object([

@@ -158,11 +158,7 @@ public final class LiveSource: EventSource {
     /// Drains the tap (bounded), then folds the lossless counters taken after the drain.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         // Rows for workers spawned since the last look, before their events are folded.
-        let spawned = engine.spawnedWorkerCount
-        if spawned > knownWorkers {
-            aggregator.addWorkers(engine.entities)
-            knownWorkers = spawned
-        }
+        announceSpawnedWorkers(aggregator)
         let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
         // Taken after the drain, so it covers every drained event. Large scenarios poll less often:
         // a snapshot copies every worker's counters.
@@ -176,6 +172,18 @@ public final class LiveSource: EventSource {
         return n
     }
 
+    /// Rows for workers spawned since the last look, and an entity record for them in the recording
+    /// (so a replay shows their names).
+    private func announceSpawnedWorkers(_ aggregator: Aggregator?) {
+        let spawned = engine.spawnedWorkerCount
+        guard spawned > knownWorkers else { return }
+        let entities = engine.entities
+        aggregator?.addWorkers(entities)
+        // Worker ids are `0..<spawnedWorkerCount`: the new ones are those at or past the last count.
+        pump.announce(entities.filter { $0.kind == .worker && Int($0.id) >= knownWorkers })
+        knownWorkers = spawned
+    }
+
     /// Live sources have no clock to drive: nothing happens.
     public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool { false }
 
@@ -186,6 +194,8 @@ public final class LiveSource: EventSource {
         stopped = true
         baselines?.stop()
         engineStopped = engine.stop(timeout: 10)
+        // Workers spawned since the dashboard last looked still get their entity record.
+        announceSpawnedWorkers(nil)
         finalError = pump.stop()
     }
 

@@ -62,30 +62,30 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     private func respond(to h: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = h.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let status: HTTPResponseStatus
-        let body: [UInt8]
+        var body: ByteBuffer
         var headers = HTTPHeaders()
         if path != "/metrics" {
             status = .notFound
-            body = Array("not found; try /metrics\n".utf8)
+            body = context.channel.allocator.buffer(string: "not found; try /metrics\n")
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         } else if h.method != .GET && h.method != .HEAD {
             status = .methodNotAllowed
-            body = []
+            body = context.channel.allocator.buffer(capacity: 0)
             headers.add(name: "Allow", value: "GET, HEAD")
         } else {
             status = .ok
-            body = h.method == .HEAD ? [] : endpoint.body
+            // The buffer the UI loop built at its last refresh: shared, not copied.
+            body = endpoint.buffer
+            if h.method == .HEAD { body.moveReaderIndex(to: body.writerIndex) }
             headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
         }
-        headers.add(name: "Content-Length", value: "\(body.count)")
+        headers.add(name: "Content-Length", value: "\(body.readableBytes)")
         let keepAlive = h.isKeepAlive
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: status, headers: headers))), promise: nil
         )
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
     }

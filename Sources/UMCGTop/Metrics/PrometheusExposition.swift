@@ -1,11 +1,14 @@
 import Prometheus
 import UMCGAnalysis
 
-/// Turns `MetricsSnapshot`s into the Prometheus text format through swift-prometheus's
-/// `PrometheusCollectorRegistry`: counters follow the snapshot's totals, gauges its rates, and the
-/// two latency histograms are fed the samples that arrived since the previous snapshot.
+/// Turns `MetricsSnapshot`s into the Prometheus text format: counters and gauges through
+/// swift-prometheus's `PrometheusCollectorRegistry` (counters follow the snapshot's totals, gauges
+/// its rates); the two latency histograms are rendered straight from the fold's HdrHistograms at
+/// the Prometheus bucket bounds, so a publish costs the same whatever the number of samples
+/// (feeding swift-prometheus's histogram one sample at a time cost the UI thread about one lock
+/// per switch: a few percent of a core at 500k switches/s).
 ///
-/// Threading rule: `update` on one thread (the UI loop); the registry itself is thread-safe.
+/// Threading rule: `update` and `render` on one thread (the UI loop); the registry itself is thread-safe.
 public final class PrometheusExposition {
     /// Prometheus bucket bounds (seconds) of the latency histograms: 1 µs … 1 s.
     public static let bucketBounds: [Double] = [
@@ -16,28 +19,43 @@ public final class PrometheusExposition {
     /// Series name + labels → (counter, value it shows).
     private var counters: [String: (counter: Counter, value: Double)] = [:]
     private var gauges: [String: Gauge] = [:]
-    private var wakeToRun: ValueHistogram
-    private var runLength: ValueHistogram
-    private var lastWakeToRun = LatencyHistogram()
-    private var lastRunLength = LatencyHistogram()
+    private var wakeToRun = LatencyHistogram()
+    private var runLength = LatencyHistogram()
     private var workerKeys: Set<String> = []
 
     /// Creates an empty exposition.
-    public init() {
-        wakeToRun = Self.makeHistogram(registry, "umcgtop_wake_to_run_seconds")
-        runLength = Self.makeHistogram(registry, "umcgtop_run_length_seconds")
-    }
-
-    private static func makeHistogram(_ registry: PrometheusCollectorRegistry, _ name: String) -> ValueHistogram {
-        let help =
-            name == "umcgtop_wake_to_run_seconds"
-            ? "Time workers spent runnable before a server switched to them."
-            : "Time workers ran from a switch to the block, wait, preemption or handoff that ended the run."
-        return registry.makeValueHistogram(name: name, buckets: bucketBounds, help: help)
-    }
+    public init() {}
 
     /// The text format of everything updated so far.
-    public func render() -> [UInt8] { registry.emitToBuffer() }
+    public func render() -> [UInt8] {
+        var bytes = registry.emitToBuffer()
+        Self.appendHistogram(
+            &bytes, "umcgtop_wake_to_run_seconds", wakeToRun,
+            help: "Time workers spent runnable before a server switched to them.")
+        Self.appendHistogram(
+            &bytes, "umcgtop_run_length_seconds", runLength,
+            help: "Time workers ran from a switch to the block, wait, preemption or handoff that ended the run.")
+        return bytes
+    }
+
+    /// One histogram family in the text format: cumulative counts at `bucketBounds` (each HdrHistogram
+    /// bucket counted at its median, within 1%), `+Inf`, the exact sum in seconds and the count.
+    /// Costs one pass over the HdrHistogram's buckets, however many samples they hold.
+    static func appendHistogram(_ out: inout [UInt8], _ name: String, _ h: LatencyHistogram, help: String) {
+        out += Array("# HELP \(name) \(help)\n# TYPE \(name) histogram\n".utf8)
+        let recorded = h.recorded
+        var i = 0
+        var cumulative: UInt64 = 0
+        for bound in bucketBounds {
+            while i < recorded.count, Double(recorded[i].value) / 1e9 <= bound {
+                cumulative &+= recorded[i].count
+                i += 1
+            }
+            out += Array("\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n".utf8)
+        }
+        out += Array("\(name)_bucket{le=\"+Inf\"} \(h.count)\n".utf8)
+        out += Array("\(name)_sum \(Double(h.sum) / 1e9)\n\(name)_count \(h.count)\n".utf8)
+    }
 
     /// Brings every series to `s`'s values.
     public func update(_ s: MetricsSnapshot) {
@@ -74,8 +92,9 @@ public final class PrometheusExposition {
         }
         counter("umcgtop_ring_events_total", [], s.events, "Trace events the UI folded from the rings.")
         counter("umcgtop_ring_dropped_events_total", [], s.droppedEvents, "Trace events the rings dropped.")
-        feed(&wakeToRun, &lastWakeToRun, s.wakeToRun, name: "umcgtop_wake_to_run_seconds")
-        feed(&runLength, &lastRunLength, s.runLength, name: "umcgtop_run_length_seconds")
+        // The fold's histograms as they are (a reset fold shows as a reset, as counters do).
+        wakeToRun = s.wakeToRun
+        runLength = s.runLength
     }
 
     private func workerSeries(_ l: [(String, String)], _ t: MetricsSnapshot.Totals) -> [String] {
@@ -137,25 +156,5 @@ public final class PrometheusExposition {
             gauges[key] = g
         }
         g.set(value)
-    }
-
-    /// Records into `h` the samples `current` has beyond `last` (each at its bucket's median,
-    /// within 1%); starts `h` over when `current` holds fewer samples (the fold was reset).
-    private func feed(
-        _ h: inout ValueHistogram, _ last: inout LatencyHistogram, _ current: LatencyHistogram, name: String
-    ) {
-        if current.count < last.count {
-            registry.unregisterValueHistogram(h)
-            h = Self.makeHistogram(registry, name)
-            last = LatencyHistogram()
-        }
-        guard current.count != last.count else { return }
-        for (value, n) in current.recorded {
-            let before = last.count(at: value)
-            guard n > before else { continue }
-            let seconds = Double(value) / 1e9
-            for _ in 0..<(n - before) { h.record(seconds) }
-        }
-        last = current
     }
 }

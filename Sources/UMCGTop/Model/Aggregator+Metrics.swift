@@ -43,10 +43,13 @@ extension Aggregator {
         }
         var isTop = [Bool](repeating: false, count: rows.count)
         for w in top { isTop[w] = true }
-        snap.topWorkers = top.map { .init(id: "\(rows[$0].id)", name: rows[$0].name, totals: Self.totals(rows[$0])) }
+        snap.topWorkers = top.map {
+            .init(id: "\(rows[$0].id)", name: rows[$0].name, totals: Self.totals(rows[$0].totals))
+        }
         if rows.count > top.count {
+            // Only the totals of each row are read (no row is copied).
             var other = MetricsSnapshot.Totals()
-            for w in rows.indices where !isTop[w] { other.add(Self.totals(rows[w])) }
+            for w in rows.indices where !isTop[w] { other.add(Self.totals(rows[w].totals)) }
             snap.otherWorkers = .init(id: "other", name: "other", totals: other)
         }
         snap.baselines = [
@@ -61,23 +64,25 @@ extension Aggregator {
         return snap
     }
 
-    /// Each worker's wake→run p50 and p99 now (within 1%), indexed by id.
-    public func wakeToRunPercentiles() -> [LatencyPercentiles] {
-        fold.events.workers.map {
-            LatencyPercentiles(p50: $0.wakeToRun.percentile(0.5), p99: $0.wakeToRun.percentile(0.99))
+    /// Each worker's wake→run p50 and p99 now (within 1%), by id.
+    public func wakeToRunPercentiles() -> [UInt32: LatencyPercentiles] {
+        var byId: [UInt32: LatencyPercentiles] = [:]
+        for w in fold.events.workers {
+            byId[w.id] = LatencyPercentiles(p50: w.wakeToRun.percentile(0.5), p99: w.wakeToRun.percentile(0.99))
         }
+        return byId
     }
 
-    private static func totals(_ r: WorkerRow) -> MetricsSnapshot.Totals {
+    private static func totals(_ r: WorkerTotals) -> MetricsSnapshot.Totals {
         var t = MetricsSnapshot.Totals()
-        t.switches = r.totals.switches
-        t.blocks = r.totals.blocks
-        t.wakes = r.totals.wakes
-        t.waits = r.totals.waits
-        t.preemptions = r.totals.preemptions
-        t.runNanos = r.totals.runNanos
-        t.idleNanos = r.totals.runnableNanos
-        t.blockedNanos = r.totals.blockedNanos
+        t.switches = r.switches
+        t.blocks = r.blocks
+        t.wakes = r.wakes
+        t.waits = r.waits
+        t.preemptions = r.preemptions
+        t.runNanos = r.runNanos
+        t.idleNanos = r.runnableNanos
+        t.blockedNanos = r.blockedNanos
         return t
     }
 }

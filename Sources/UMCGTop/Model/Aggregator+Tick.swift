@@ -23,6 +23,7 @@ extension Aggregator {
         if model.ui.paused && !model.mode.isReplay { return }
         fold.syncRows()
         model.workers = fold.workerRows
+        model.workerSlots = fold.events.workerSlotTable
         model.servers = fold.serverRows
         model.rates = fold.rates
         // Totals as of now; rates as of the last sample.

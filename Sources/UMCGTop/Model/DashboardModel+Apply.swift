@@ -110,9 +110,8 @@ extension DashboardModel {
 
     /// Where worker `id` sits in `visible`, nil if absent.
     func position(of id: UInt32?, in visible: [Int]) -> Int? {
-        guard let id else { return nil }
-        // Rows are indexed by dense id, so the row index is the id.
-        return visible.firstIndex(of: Int(id))
+        guard let id, let slot = workerSlot(id) else { return nil }
+        return visible.firstIndex(of: slot)
     }
 
     /// Moves the selection; false if nothing changed.

@@ -11,8 +11,13 @@ public struct DashboardModel: Equatable, Sendable {
     public var status: DashboardStatus
     /// One row per server id in the entity table: `servers[i].id == i`.
     public var servers: [ServerRow]
-    /// One row per worker id in the entity table: `workers[i].id == i`.
+    /// One row per worker in the entity table (and per worker named later), in ascending id order
+    /// as declared; `workerSlot(_:)` finds a worker's row by id. Sized by the workers present, not
+    /// by the highest id: a crafted trace naming a few workers at huge ids costs a few rows.
     public var workers: [WorkerRow]
+    /// `workers`' index of each worker id below its count, -1 for none (the fold's slot table:
+    /// 4 bytes per id, shared with it copy-on-write).
+    public var workerSlots: [Int32]
     /// UMCG / futex / condvar cycles per second.
     public var rates: SwitchRates
     /// Selection, sort, filter, overlays, pause.
@@ -27,17 +32,31 @@ public struct DashboardModel: Equatable, Sendable {
         let serverEntities = info.entities.filter { $0.kind == .server && $0.id < UInt32(Aggregator.maxServers) }
         let workerEntities = info.entities.filter { $0.kind == .worker && $0.id < UInt32(Aggregator.maxWorkers) }
         let serverCount = (serverEntities.map { Int($0.id) }.max() ?? -1) + 1
-        let workerCount = (workerEntities.map { Int($0.id) }.max() ?? -1) + 1
         servers = (0..<serverCount).map { ServerRow(id: UInt16($0), name: "srv\($0)", historyCapacity: cap) }
-        let workerCap = min(cap, Aggregator.workerHistoryCapacity)
-        workers = (0..<workerCount).map { WorkerRow(id: UInt32($0), name: "w\($0)", historyCapacity: workerCap) }
         for e in serverEntities { servers[Int(e.id)].name = e.name }
-        for e in workerEntities { workers[Int(e.id)].name = e.name }
+        // One row per declared worker (the last name of a repeated id wins), in id order.
+        var names: [UInt32: String] = [:]
+        for e in workerEntities { names[e.id] = e.name }
+        let ids = names.keys.sorted()
+        let workerCap = min(cap, Aggregator.workerHistoryCapacity)
+        workers = ids.map { WorkerRow(id: $0, name: names[$0] ?? "w\($0)", historyCapacity: workerCap) }
+        workerSlots = Array(repeating: -1, count: Int(ids.last.map { $0 + 1 } ?? 0))
+        for (slot, id) in ids.enumerated() { workerSlots[Int(id)] = Int32(slot) }
         rates = SwitchRates(historyCapacity: cap)
     }
 
-    /// Whether the given dense ids exist.
-    public func hasWorker(_ id: UInt32) -> Bool { Int(id) < workers.count }
+    /// The index in `workers` of worker `id`, nil if it has no row.
+    public func workerSlot(_ id: UInt32) -> Int? {
+        guard Int(id) < workerSlots.count else { return nil }
+        let slot = workerSlots[Int(id)]
+        return slot >= 0 ? Int(slot) : nil
+    }
+
+    /// Worker `id`'s row, nil if it has none.
+    public func worker(_ id: UInt32) -> WorkerRow? { workerSlot(id).map { workers[$0] } }
+
+    /// Whether worker `id` has a row.
+    public func hasWorker(_ id: UInt32) -> Bool { workerSlot(id) != nil }
 
     /// The server's name, or "-" for none / out of range.
     public func serverName(_ id: UInt16) -> String {
@@ -46,7 +65,7 @@ public struct DashboardModel: Equatable, Sendable {
 
     /// The worker's name, or "-" for none / out of range.
     public func workerName(_ id: UInt32) -> String {
-        Int(id) < workers.count ? workers[Int(id)].name : "-"
+        worker(id)?.name ?? "-"
     }
 
     /// Whether a worker passes the applied filter: a case-insensitive substring of its name,
@@ -63,20 +82,20 @@ public struct DashboardModel: Equatable, Sendable {
     public var visibleWorkerIndices: [Int] {
         var idx = ui.filter.isEmpty ? Array(workers.indices) : workers.indices.filter { matchesFilter(workers[$0]) }
         let desc = ui.sortDescending
-        // Rows are indexed by id (`workers[i].id == i`), so the index is the tiebreak.
+        // Ties: ascending id.
         if ui.sortColumn == .name {
             idx.sort { a, b in
                 let x = workers[a].name
                 let y = workers[b].name
                 if x != y { return desc ? x > y : x < y }
-                return a < b
+                return workers[a].id < workers[b].id
             }
         } else {
             let column = ui.sortColumn
             let key = workers.map { Self.sortKey($0, column) }
             idx.sort { a, b in
                 if key[a] != key[b] { return desc ? key[a] > key[b] : key[a] < key[b] }
-                return a < b
+                return workers[a].id < workers[b].id
             }
         }
         return idx
@@ -98,7 +117,7 @@ public struct DashboardModel: Equatable, Sendable {
 
     /// The worker shown in the detail view, if any and in range.
     public var detailRow: WorkerRow? {
-        guard let id = ui.detailWorker, Int(id) < workers.count else { return nil }
-        return workers[Int(id)]
+        guard let id = ui.detailWorker else { return nil }
+        return worker(id)
     }
 }

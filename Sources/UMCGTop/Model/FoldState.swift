@@ -7,7 +7,8 @@ import UMCGTrace
 /// as one value so that folding an event costs one exclusive access instead of one per field
 /// (class properties are checked dynamically).
 struct FoldState {
-    /// The shared fold, dense over the model's entity table.
+    /// The shared fold, dense over the model's entity table: `workerRows` and `workerTracks` follow
+    /// its `workers` slot for slot.
     var events: EventFold
     var workerRows: [WorkerRow]
     var workerTracks: [WorkerTrack]
@@ -27,7 +28,7 @@ struct FoldState {
 
     /// Empty tables shaped like `model`'s.
     init(model m: DashboardModel) {
-        events = EventFold(denseWorkers: m.workers.count, denseServers: m.servers.count)
+        events = EventFold(workerIds: m.workers.map(\.id), denseServers: m.servers.count)
         workerRows = m.workers
         workerTracks = Array(repeating: WorkerTrack(), count: m.workers.count)
         serverRows = m.servers
@@ -50,8 +51,7 @@ struct FoldState {
         case .serverIdle, .serverWake, .baselineSample, .dropped, .keyframe: return
         default: break
         }
-        let w = Int(e.worker)
-        guard w < workerRows.count else { return }
+        guard let w = events.workerSlot(e.worker) else { return }
         workerRows[w].recent.append(RecentEvent(timestamp: e.timestamp, kind: e.kind, server: e.server, arg: e.arg))
     }
 

@@ -122,7 +122,7 @@ enum WorkersPanel {
     static func draw(_ model: DashboardModel, layout: DashboardLayout, into buffer: inout ScreenBuffer) {
         let ascii = model.options.ascii
         // Rows are indexed by id, so the last row has the largest id.
-        let idWidth = String(model.workers.last?.id ?? 0).count
+        let idWidth = String(max(0, model.workerSlots.count - 1)).count
         var cols = columns(width: buffer.width, ascii: ascii, idWidth: idWidth)
         let visible = model.visibleWorkerIndices
         let counter = "\(visible.count)/\(model.workers.count)"

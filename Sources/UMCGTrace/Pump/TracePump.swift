@@ -25,6 +25,8 @@ public final class TracePump: Sendable {
     private let state: ThreadLock<PumpState>
     private let gate: ThreadLock<StopGate>
     private let firstError = ThreadLock<TraceFileError?>(nil)
+    /// Entities announced since the last pass (written as an entity record by the next one).
+    private let announced = ThreadLock<[Entity]>([])
     // Statistics: written by the pump under `state`, read anywhere; relaxed, nothing is published through them.
     private let bytes = Atomic<UInt64>(0)
     private let events = Atomic<UInt64>(0)
@@ -93,6 +95,14 @@ public final class TracePump: Sendable {
         }
     }
 
+    /// Records that `entities` joined the run (workers spawned after the header was written): the next
+    /// pass writes them as one entity record, so a replay, `report` and `export` know their names. Any
+    /// thread; does not wait for a pass.
+    public func announce(_ entities: [Entity]) {
+        guard !entities.isEmpty else { return }
+        announced.withLock { $0 += entities }
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds (the default clock).
     public static func monotonicNanoseconds() -> UInt64 { SystemClock.monotonicNanos() }
 
@@ -101,6 +111,7 @@ public final class TracePump: Sendable {
     @discardableResult
     public func pass(now: UInt64) -> Int {
         state.withLock { s in
+            writeAnnounced(&s, now: now)
             let n = drainRings(&s, limit: perRingLimit)
             if s.writing {
                 if s.lastKeyframe.map({ now &- $0 >= keyframeInterval }) ?? true {
@@ -123,6 +134,16 @@ public final class TracePump: Sendable {
         let (seconds, attoseconds) = d.components
         if seconds < 0 { return 0 }
         return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+
+    /// Writes the entities announced since the last pass as one entity record.
+    private func writeAnnounced(_ s: inout PumpState, now: UInt64) {
+        let entities = announced.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        guard !entities.isEmpty else { return }
+        write(&s) { (w) throws(TraceFileError) in try w.appendEntities(entities, at: now) }
     }
 
     private func drainRings(_ s: inout PumpState, limit: Int) -> Int {
@@ -165,6 +186,7 @@ public final class TracePump: Sendable {
 
     /// Drains everything, turns drops no marker announced into a gap, final keyframe, end record, close.
     private func finalPass(_ s: inout PumpState) {
+        writeAnnounced(&s, now: clock())
         // Bounded: producers that keep pushing cannot hold stop() forever.
         for _ in 0..<64 {
             if drainRings(&s, limit: .max) == 0 { break }

@@ -3,12 +3,19 @@
 struct RecordScan {
     private(set) var summary: TraceSummary
     private(set) var keyframes: [(timestamp: UInt64, offset: Int)] = []
+    /// Entities of the entity records (version 2), in file order.
+    private(set) var lateEntities: [Entity] = []
     private let size: Int
     private let verify: Bool
+    private let version: UInt16
+    /// Entities the file may still declare (header and entity records together stay within `maxEntities`).
+    private var entityBudget: UInt64
 
-    init(version: UInt16, size: Int, verify: Bool = true) {
+    init(version: UInt16, size: Int, verify: Bool = true, headerEntities: Int = 0) {
         self.size = size
         self.verify = verify
+        self.version = version
+        entityBudget = TraceFormat.maxEntities - min(TraceFormat.maxEntities, UInt64(headerEntities))
         summary = TraceSummary(
             formatVersion: version, events: 0, gaps: 0, dropped: 0, chunks: 0, keyframes: 0, bytes: UInt64(size),
             readableBytes: 0, firstTimestamp: nil, lastTimestamp: nil, cleanEnd: false, truncated: false,
@@ -38,11 +45,22 @@ struct RecordScan {
             }
             let recordEnd = offset + TraceFormat.recordHeaderSize + header.payloadLength
             if recordEnd > size { return cutShort(at: offset) }
-            if verify || header.type == .end {
+            if header.type == .entities && version < TraceFormat.entityRecordsVersion {
+                return corrupt(at: offset, "entity record in a version \(version) file")
+            }
+            var entities: [Entity] = []
+            if verify || header.type == .end || header.type == .entities {
                 let payload = try source.read(at: offset + TraceFormat.recordHeaderSize, count: header.payloadLength)
                 if payload.count != header.payloadLength { return cutShort(at: offset) }
                 if Self.crc(headerBytes, payload) != header.crc { return corrupt(at: offset, "checksum mismatch") }
                 if header.type == .end, let problem = endRecordProblem(payload) { return corrupt(at: offset, problem) }
+                if header.type == .entities {
+                    do {
+                        entities = try Self.decodeEntities(payload, header, at: offset, max: entityBudget)
+                    } catch {
+                        return corrupt(at: offset, error.reason)
+                    }
+                }
             }
             if header.sequence != sequence {
                 return corrupt(at: offset, "record sequence \(header.sequence), expected \(sequence)")
@@ -58,6 +76,10 @@ struct RecordScan {
                 summary.keyframes += 1
                 keyframes.append((header.firstTimestamp, offset))
                 note(header)
+            case .entities:
+                // Not an event: the summary's counts and time span stay those of events and keyframes.
+                lateEntities += entities
+                entityBudget -= UInt64(entities.count)
             case .end:
                 summary.cleanEnd = true
                 summary.readableBytes = UInt64(recordEnd)
@@ -70,6 +92,21 @@ struct RecordScan {
             sequence += 1
             offset = recordEnd
         }
+    }
+
+    /// An entity record's payload: exactly `header.entryCount` entities (at most `max`) and nothing after them.
+    static func decodeEntities(_ payload: [UInt8], _ header: RecordHeader, at offset: Int, max: UInt64)
+        throws(TraceFileError) -> [Entity]
+    {
+        var r = ByteReader(payload, base: offset + TraceFormat.recordHeaderSize)
+        let entities = try RunInfo.decodeEntities(&r, max: max)
+        if entities.count != Int(header.entryCount) {
+            throw .invalid(
+                offset: offset + 32,
+                reason: "entity record holds \(entities.count) entities, header says \(header.entryCount)")
+        }
+        if r.remaining != 0 { throw r.error("\(r.remaining) unexpected bytes at the end of the entity record") }
+        return entities
     }
 
     /// CRC-32C of the header's first 48 bytes and the payload.

@@ -14,13 +14,7 @@ extension RunInfo {
         p.u64(monotonicAnchorNs)
         p.u32(cpus)
         for s in [backend, backendReason, kernel, hostname, scenario] { p.string(s, maxLength: TraceFormat.maxString) }
-        p.varint(UInt64(entities.count))
-        for e in entities {
-            p.u8(e.kind.rawValue)
-            p.varint(UInt64(e.id))
-            p.u32(UInt32(bitPattern: e.tid))
-            p.string(e.name, maxLength: TraceFormat.maxString)
-        }
+        Self.encodeEntities(entities, into: &p)
         var w = ByteWriter(capacity: p.bytes.count + 20)
         w.bytes.append(contentsOf: TraceFormat.magic)
         w.u16(TraceFormat.version)
@@ -42,9 +36,12 @@ extension RunInfo {
         var r = ByteReader(prefix, base: 0)
         r.position = 8
         let version = try r.u16()
-        if version != TraceFormat.version {
+        if !TraceFormat.readableVersions.contains(version) {
             throw .invalid(
-                offset: 8, reason: "unsupported format version \(version) (this umcgtop reads \(TraceFormat.version))")
+                offset: 8,
+                reason:
+                    "unsupported format version \(version) (this umcgtop reads \(TraceFormat.readableVersions.lowerBound) to \(TraceFormat.version))"
+            )
         }
         if try r.u16() != 0 { throw .invalid(offset: 10, reason: "unknown header flags") }
         let length = Int(try r.u32())
@@ -70,8 +67,29 @@ extension RunInfo {
         for name in ["backend", "backend reason", "kernel", "hostname", "scenario"] {
             strings.append(try r.string(name, maxLength: TraceFormat.maxString))
         }
+        let entities = try decodeEntities(&r, max: TraceFormat.maxEntities)
+        if r.remaining != 0 { throw r.error("\(r.remaining) unexpected bytes at the end of the header") }
+        return RunInfo(
+            backend: strings[0], backendReason: strings[1], kernel: strings[2], hostname: strings[3], cpus: cpus,
+            scenario: strings[4], wallClockAnchorNs: wall, monotonicAnchorNs: mono, entities: entities)
+    }
+
+    /// The entity table encoding shared by the header and entity records: varint count, then per
+    /// entity u8 kind, varint id, u32 tid, string name.
+    static func encodeEntities(_ entities: [Entity], into p: inout ByteWriter) {
+        p.varint(UInt64(entities.count))
+        for e in entities {
+            p.u8(e.kind.rawValue)
+            p.varint(UInt64(e.id))
+            p.u32(UInt32(bitPattern: e.tid))
+            p.string(e.name, maxLength: TraceFormat.maxString)
+        }
+    }
+
+    /// Decodes an entity table of at most `max` entries (see `encodeEntities`).
+    static func decodeEntities(_ r: inout ByteReader, max: UInt64) throws(TraceFileError) -> [Entity] {
         // An entity takes at least 7 bytes: kind, id, tid (4), name length.
-        let n = try r.count("entity count", minBytes: 7, max: TraceFormat.maxEntities)
+        let n = try r.count("entity count", minBytes: 7, max: max)
         var entities: [Entity] = []
         entities.reserveCapacity(n)
         for _ in 0..<n {
@@ -82,9 +100,6 @@ extension RunInfo {
             let name = try r.string("entity name", maxLength: TraceFormat.maxString)
             entities.append(Entity(kind: kind, id: id, name: name, tid: tid))
         }
-        if r.remaining != 0 { throw r.error("\(r.remaining) unexpected bytes at the end of the header") }
-        return RunInfo(
-            backend: strings[0], backendReason: strings[1], kernel: strings[2], hostname: strings[3], cpus: cpus,
-            scenario: strings[4], wallClockAnchorNs: wall, monotonicAnchorNs: mono, entities: entities)
+        return entities
     }
 }

@@ -60,6 +60,9 @@ public struct TraceCursor: Sendable {
             case .keyframe:
                 position = TracePosition(offset: nextRecord)
                 return .keyframe(try Snapshot.decodeKeyframe(payload, base: payloadOffset))
+            case .entities:
+                // Read at open into the reader's `info`: nothing to return here.
+                position = TracePosition(offset: nextRecord)
             case .end:
                 position = TracePosition(offset: nextRecord)
                 return nil

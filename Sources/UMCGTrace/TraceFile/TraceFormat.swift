@@ -2,8 +2,12 @@
 public enum TraceFormat {
     /// The 8 bytes every trace file starts with: "UMCGTRAC".
     public static let magic: [UInt8] = Array("UMCGTRAC".utf8)
-    /// The format version this code writes and reads.
-    public static let version: UInt16 = 1
+    /// The format version this code writes (2: entity records; version 1 files are read too).
+    public static let version: UInt16 = 2
+    /// The format versions this code reads.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
+    /// The first version with entity records (type 4).
+    static let entityRecordsVersion: UInt16 = 2
     /// `clock` field value for CLOCK_MONOTONIC timestamps in ns.
     public static let clockMonotonic: UInt32 = 1
 
@@ -31,6 +35,8 @@ enum RecordType: UInt8 {
     case keyframe = 2
     /// The clean end of the file, with totals.
     case end = 3
+    /// Entities that joined after the header was written (workers spawned while recording); version 2 on.
+    case entities = 4
 }
 
 /// The fixed 56-byte header in front of every record's payload.
@@ -101,6 +107,14 @@ struct RecordHeader: Equatable {
                 throw .invalid(offset: offset + 32, reason: "entry count \(h.entryCount) cannot fit in \(length) bytes")
             }
             if h.gapCount > h.entryCount || (h.gapCount == 0) != (h.dropped == 0) {
+                throw .invalid(offset: offset + 36, reason: "inconsistent gap counts")
+            }
+        case .entities:
+            // Every entity takes at least 7 bytes (kind, id, tid, name length).
+            if UInt64(h.entryCount) * 7 > UInt64(length) {
+                throw .invalid(offset: offset + 32, reason: "entry count \(h.entryCount) cannot fit in \(length) bytes")
+            }
+            if h.gapCount != 0 || h.dropped != 0 {
                 throw .invalid(offset: offset + 36, reason: "inconsistent gap counts")
             }
         case .keyframe, .end:

@@ -6,8 +6,11 @@
 /// `summary.warning`); a bad file header is an error. Allocations are bounded by format caps and the file size.
 /// Thread-safe: the reader is immutable; cursors are values owned by their user.
 public final class TraceReader: Sendable {
-    /// The run the file recorded (the header).
+    /// The run the file recorded: the header, with the entities of the entity records (workers spawned
+    /// while recording, version 2) appended in file order.
     public let info: RunInfo
+    /// The entities of the entity records alone (also at the end of `info.entities`).
+    public let lateEntities: [Entity]
     /// What the scan at open found.
     public let summary: TraceSummary
     /// The file path, or "(memory)".
@@ -49,11 +52,15 @@ public final class TraceReader: Sendable {
             CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: $0[0..<headerLength]))
         }
         if crc != stored { throw .invalid(offset: 0, reason: "header checksum mismatch") }
-        info = try RunInfo.decodeHeaderPayload(Array(headerPayload[0..<headerLength]))
+        var info = try RunInfo.decodeHeaderPayload(Array(headerPayload[0..<headerLength]))
         let first = TraceFormat.fileHeaderFixedSize + headerLength + 4
         start = TracePosition(offset: first)
-        var scan = RecordScan(version: version, size: size, verify: verifyChecksums)
+        var scan = RecordScan(
+            version: version, size: size, verify: verifyChecksums, headerEntities: info.entities.count)
         try scan.run(source: source, from: first)
+        lateEntities = scan.lateEntities
+        info.entities += scan.lateEntities
+        self.info = info
         keyframeIndex = scan.keyframes
         summary = scan.summary
         end = TracePosition(offset: Int(scan.summary.readableBytes))

@@ -92,6 +92,25 @@ public final class TraceWriter: @unchecked Sendable {
         note(snapshot.timestamp)
     }
 
+    /// Writes an entity record: `entities` joined the run at `timestamp` (workers spawned after the header
+    /// was written). Buffered events are written first, so the file keeps the order of calls. Nothing for
+    /// an empty list.
+    public func appendEntities(_ entities: [Entity], at timestamp: UInt64) throws(TraceFileError) {
+        try checkWritable()
+        guard !entities.isEmpty else { return }
+        try writeChunk()
+        var payload = ByteWriter(capacity: 16 * entities.count + 8)
+        RunInfo.encodeEntities(entities, into: &payload)
+        if payload.bytes.count > TraceFormat.maxRecordPayload {
+            throw .invalid(
+                offset: Int(bytesWritten), reason: "entity record of \(payload.bytes.count) bytes is too large")
+        }
+        let header = RecordHeader(
+            type: .entities, payloadLength: payload.bytes.count, sequence: sequence, firstTimestamp: timestamp,
+            lastTimestamp: timestamp, entryCount: UInt32(entities.count), gapCount: 0, dropped: 0)
+        try writeRecord(header, payload.bytes)
+    }
+
     /// Writes the buffered events as a chunk now (nothing when the buffer is empty).
     public func flush() throws(TraceFileError) {
         try checkWritable()

@@ -107,13 +107,19 @@ enum ReportFormatter {
         var head = JSONValue.object(fields).rendered
         head.removeLast()  // the closing brace: the per-worker and per-server arrays follow
         emit(head + ",\"per_worker\":[")
+        // The engine's own run time: the last keyframe's lossless counter (the final one, taken after the
+        // engine stopped, in a finished recording: then equal to the headless JSON's `run_ns`).
+        var keyframeRun: [UInt32: UInt64] = [:]
+        for c in r.lastKeyframe?.workers ?? [] { keyframeRun[c.id] = c.runNanos }
         for (i, w) in r.workers.enumerated() {
             let row = JSONValue.object([
                 ("id", .uint(UInt64(w.id))), ("name", .string(w.name)), ("switches", .uint(w.switches)),
                 ("blocks", .uint(w.blocks)), ("wakes", .uint(w.wakes)), ("waits", .uint(w.waits)),
                 ("preemptions", .uint(w.preemptions)), ("timeouts", .uint(w.timeouts)),
                 ("handoffs", .uint(w.handoffs)),
-                ("run_between_events_ns", .uint(w.runNanos)), ("wake_to_run_count", .uint(w.wakeToRun.count)),
+                ("run_between_events_ns", .uint(w.runNanos)),
+                ("run_ns", keyframeRun[w.id].map(JSONValue.uint) ?? .null),
+                ("wake_to_run_count", .uint(w.wakeToRun.count)),
                 ("wake_to_run_avg_ns", .double(w.wakeToRun.mean)),
                 ("wake_to_run_p50_ns", .uint(w.wakeToRun.percentile(50))),
                 ("wake_to_run_p99_ns", .uint(w.wakeToRun.percentile(99))),
