@@ -24,6 +24,8 @@ struct ServerScheduler {
     var enqueueTick: UInt32 = 0
     /// Whether to prefetch the next workers' memory before each switch (see `prefetchNext`).
     let prefetch: Bool
+    /// Time a WAKE by its receipt, not by the worker's `WorkerField.wakeAt` (see `WakeTiming`).
+    let wakeByReceipt: Bool
 
     static let eventSlots: Int32 = 16
     /// How often (in workers made runnable) a server compares its run queue with the others'. The
@@ -43,6 +45,7 @@ struct ServerScheduler {
         srv = engine.serverRows
         workerCount = engine.workerCapacity
         prefetch = engine.prefetchesNextWorkers
+        wakeByReceipt = WakeTiming(for: engine.backend) == .receipt
     }
 
     mutating func run() {
@@ -223,10 +226,13 @@ struct ServerScheduler {
         }
         switch type {
         case .block:
-            endRun(w, at: t)
+            // The run ends where the blocked time starts: the worker's stamp from before the call,
+            // unless it is stale (a block outside a section on the kernel), then the receipt.
+            let at = blockStart(w, receivedAt: t)
+            endRun(w, at: at)
             rows.add(w, WorkerField.blocks, 1)
             rows.set(w, WorkerField.state, UInt64(WorkerState.blocked.rawValue))
-            trace(.block, at: rows.get(w, WorkerField.blockedAt), worker: w, arg: rows.get(w, WorkerField.blockReason))
+            trace(.block, at: at, worker: w, arg: rows.get(w, WorkerField.blockReason))
         case .wake:
             rows.add(w, WorkerField.wakes, 1)
             var at = t
@@ -236,7 +242,8 @@ struct ServerScheduler {
                 trace(.register, at: t, worker: w, arg: rows.get(w, WorkerField.tid))
                 rows.set(w, WorkerField.state, UInt64(WorkerState.idle.rawValue))
             } else {
-                at = rows.get(w, WorkerField.wakeAt)
+                // On the kernel the worker writes `wakeAt` only once switched back in: use `t`.
+                if !wakeByReceipt { at = rows.get(w, WorkerField.wakeAt) }
                 blocked = at &- min(at, rows.get(w, WorkerField.blockedAt))
                 rows.add(w, WorkerField.blockedNanos, blocked)
                 rows.set(w, WorkerField.state, UInt64(WorkerState.runnable.rawValue))
@@ -284,6 +291,18 @@ struct ServerScheduler {
             trace(.preempt, at: t, worker: w, arg: ran)
             makeRunnable(w, since: t)
         }
+    }
+
+    /// When `w`'s block began: its `blockedAt` stamp if it falls in the current run (between its
+    /// switch-in and the BLOCK's receipt `t`), else `t`, stored as `blockedAt` so the WAKE measures
+    /// the blocked time from the same point.
+    func blockStart(_ w: Int, receivedAt t: UInt64) -> UInt64 {
+        var start = rows.get(w, WorkerField.switchedInAt)
+        if switchStart != 0 && start < switchStart { start = switchStart }
+        let stamped = rows.get(w, WorkerField.blockedAt)
+        if stamped >= start && stamped <= t { return stamped }
+        rows.set(w, WorkerField.blockedAt, t)
+        return t
     }
 
     /// Adds the run interval that ends at `t` to `w`'s run time and returns its length. A worker
