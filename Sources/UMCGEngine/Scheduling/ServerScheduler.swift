@@ -293,18 +293,6 @@ struct ServerScheduler {
         }
     }
 
-    /// When `w`'s block began: its `blockedAt` stamp if it falls in the current run (between its
-    /// switch-in and the BLOCK's receipt `t`), else `t`, stored as `blockedAt` so the WAKE measures
-    /// the blocked time from the same point.
-    func blockStart(_ w: Int, receivedAt t: UInt64) -> UInt64 {
-        var start = rows.get(w, WorkerField.switchedInAt)
-        if switchStart != 0 && start < switchStart { start = switchStart }
-        let stamped = rows.get(w, WorkerField.blockedAt)
-        if stamped >= start && stamped <= t { return stamped }
-        rows.set(w, WorkerField.blockedAt, t)
-        return t
-    }
-
     /// Adds the run interval that ends at `t` to `w`'s run time and returns its length. A worker
     /// that was switched in by a handoff this server has not accounted yet counts from the start of
     /// the current CTX_SWITCH at most.

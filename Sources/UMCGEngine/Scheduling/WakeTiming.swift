@@ -17,3 +17,17 @@ enum WakeTiming: Equatable {
         self = backend.kind == .kernel ? .receipt : .workerStamp
     }
 }
+
+extension ServerScheduler {
+    /// When `w`'s block began: its `blockedAt` stamp if it falls in the current run (between its
+    /// switch-in and the BLOCK's receipt `t`), else `t`, stored as `blockedAt` so the WAKE measures
+    /// the blocked time from the same point.
+    func blockStart(_ w: Int, receivedAt t: UInt64) -> UInt64 {
+        var start = rows.get(w, WorkerField.switchedInAt)
+        if switchStart != 0 && start < switchStart { start = switchStart }
+        let stamped = rows.get(w, WorkerField.blockedAt)
+        if stamped >= start && stamped <= t { return stamped }
+        rows.set(w, WorkerField.blockedAt, t)
+        return t
+    }
+}
