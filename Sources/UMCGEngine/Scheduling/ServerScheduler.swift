@@ -226,12 +226,17 @@ struct ServerScheduler {
         }
         switch type {
         case .block:
-            // The run ends where the blocked time starts: the worker's stamp from before the call,
-            // unless it is stale (a block outside a section on the kernel), then the receipt.
+            // The run ends at the receipt and the blocked time starts there (no overlap). When the
+            // WAKE came back first (both in one CTX_SWITCH's events: the queued ones go first), the
+            // run ends at the worker's own stamp and the worker stays runnable.
             let at = blockStart(w, receivedAt: t)
-            endRun(w, at: at)
+            let woken = rows.get(w, WorkerField.state) == UInt64(WorkerState.runnable.rawValue)
+            endRun(w, at: woken ? at : t)
             rows.add(w, WorkerField.blocks, 1)
-            rows.set(w, WorkerField.state, UInt64(WorkerState.blocked.rawValue))
+            if !woken {
+                rows.set(w, WorkerField.state, UInt64(WorkerState.blocked.rawValue))
+                rows.set(w, WorkerField.blockedAt, t)
+            }
             trace(.block, at: at, worker: w, arg: rows.get(w, WorkerField.blockReason))
         case .wake:
             rows.add(w, WorkerField.wakes, 1)
@@ -244,7 +249,10 @@ struct ServerScheduler {
             } else {
                 // On the kernel the worker writes `wakeAt` only once switched back in: use `t`.
                 if !wakeByReceipt { at = rows.get(w, WorkerField.wakeAt) }
-                blocked = at &- min(at, rows.get(w, WorkerField.blockedAt))
+                // Woken before its BLOCK was handled: runnable from where the run ended, blocked 0.
+                let blockedAt = rows.get(w, WorkerField.blockedAt)
+                at = max(at, blockedAt)
+                blocked = at &- blockedAt
                 rows.add(w, WorkerField.blockedNanos, blocked)
                 rows.set(w, WorkerField.state, UInt64(WorkerState.runnable.rawValue))
             }

@@ -19,15 +19,13 @@ enum WakeTiming: Equatable {
 }
 
 extension ServerScheduler {
-    /// When `w`'s block began: its `blockedAt` stamp if it falls in the current run (between its
-    /// switch-in and the BLOCK's receipt `t`), else `t`, stored as `blockedAt` so the WAKE measures
-    /// the blocked time from the same point.
+    /// When `w`'s block began, for its trace event: its `blockedAt` stamp if it falls in the
+    /// current run (between its switch-in and the BLOCK's receipt `t`), else `t` (a stale stamp:
+    /// a block outside a section on the kernel).
     func blockStart(_ w: Int, receivedAt t: UInt64) -> UInt64 {
         var start = rows.get(w, WorkerField.switchedInAt)
         if switchStart != 0 && start < switchStart { start = switchStart }
         let stamped = rows.get(w, WorkerField.blockedAt)
-        if stamped >= start && stamped <= t { return stamped }
-        rows.set(w, WorkerField.blockedAt, t)
-        return t
+        return stamped >= start && stamped <= t ? stamped : t
     }
 }
