@@ -91,6 +91,8 @@ import UMCGTrace
         #expect(results[1]["stack_used_max_bytes"] as? Int == 5_600)
         #expect(results[1]["stack_overflows"] as? Int == 0)
         #expect(results[1]["huge_page_bytes"] as? Int == 300 << 20)
+        // Every scale row names the backend its engine ran on.
+        #expect(results.allSatisfy { $0["backend"] as? String == "emulated" })
     }
 
     @Test func outputShowsEveryCountAndTheRatio() throws {

@@ -50,15 +50,18 @@ public final class LiveBaselines: Sendable {
         public var restSeconds: Double
         /// Handoff mode of the UMCG ping-pong. Default `.futex` (same mechanism as the futex baseline).
         public var umcgHandoff: HandoffMode
-        /// Runs a UMCG slice; nil = `UMCGPingPong.run` (no trace hub: its events would collide
-        /// with the engine's entity ids). The app may supply its own.
+        /// The backend of the UMCG slices (the dashboard passes the engine's selection). Default: the emulation.
+        public var umcgBackend: PingPongBackend
+        /// Runs a UMCG slice; nil = `UMCGPingPong.run` on `umcgBackend` (no trace hub: its events
+        /// would collide with the engine's entity ids). The app may supply its own.
         public var umcgRunner: BaselineSliceRunner?
 
         /// Creates a configuration (all defaults as documented on the properties).
         public init(
             methods: [BaselineMethod] = [.futex, .condvar, .umcg], placement: Placement = .sameCPU,
             cpu: Int32? = nil, sliceSeconds: Double = 0.1, restSeconds: Double = 0,
-            umcgHandoff: HandoffMode = .futex, umcgRunner: BaselineSliceRunner? = nil
+            umcgHandoff: HandoffMode = .futex, umcgBackend: PingPongBackend = .emulated,
+            umcgRunner: BaselineSliceRunner? = nil
         ) {
             self.methods = methods
             self.placement = placement
@@ -66,6 +69,7 @@ public final class LiveBaselines: Sendable {
             self.sliceSeconds = sliceSeconds
             self.restSeconds = restSeconds
             self.umcgHandoff = umcgHandoff
+            self.umcgBackend = umcgBackend
             self.umcgRunner = umcgRunner
         }
     }
@@ -86,9 +90,11 @@ public final class LiveBaselines: Sendable {
         var methods: [BaselineMethod] = []
         for m in configuration.methods where !methods.contains(m) { methods.append(m) }
         let handoff = configuration.umcgHandoff
+        let backend = configuration.umcgBackend
         let umcg: BaselineSliceRunner =
-            configuration.umcgRunner ?? { _, placement, seconds, _ in
-                try UMCGPingPong.run(handoff: handoff, placement: placement, seconds: seconds, hub: nil)
+            configuration.umcgRunner ?? { _, placement, seconds, control in
+                try UMCGPingPong.run(
+                    backend: backend.make(handoff), placement: placement, seconds: seconds, hub: nil, control: control)
             }
         let slots = methods.map { method -> LiveBaselinesCore.Slot in
             switch method {
@@ -107,6 +113,7 @@ public final class LiveBaselines: Sendable {
         core = LiveBaselinesCore(
             slots: slots, plan: plan, placement: configuration.placement,
             sliceSeconds: configuration.sliceSeconds, restSeconds: configuration.restSeconds, hub: hub)
+        umcgBackend = configuration.umcgBackend.kind
     }
 
     deinit { core.stop() }
@@ -126,6 +133,9 @@ public final class LiveBaselines: Sendable {
 
     /// True between `pause()` and `resume()`.
     public var isPaused: Bool { core.isPaused }
+
+    /// The backend the UMCG slices run on (the label of the dashboard's UMCG row).
+    public let umcgBackend: BackendKind
 
     /// Lossless totals per method still running or that ran at least one cycle, in slice order.
     public func counters() -> [BaselineCounters] { core.counters() }

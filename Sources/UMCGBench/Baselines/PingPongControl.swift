@@ -35,9 +35,9 @@ public final class PingPongControl: Sendable {
         words.word32(0).pointee.load(ordering: .relaxed) != 0
     }
 
-    /// Publishes the cycle count of the current run (main thread only).
+    /// Publishes the cycle count of the current run (the ping-pong's main thread only).
     @inline(__always)
-    func publish(_ cycles: UInt64) {
+    public func publish(_ cycles: UInt64) {
         // Relaxed: a monotonic statistic; readers need no other data with it.
         words.word64(0).pointee.store(cycles, ordering: .relaxed)
     }

@@ -24,12 +24,21 @@ public struct BenchProgress: Sendable {
 public struct BenchRunError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One line.
     public var description: String
+    /// The run made no progress and was abandoned (`BenchStuck`).
+    public var stuck: Bool
+
+    /// Creates an error.
+    public init(description: String, stuck: Bool = false) {
+        self.description = description
+        self.stuck = stuck
+    }
 }
 
 /// The interleaved benchmark driver of `umcgtop bench`.
 public enum BenchHarness {
     /// Runs `plan.schedule` through `runner` and aggregates per case. A case that fails once is
-    /// reported in `skipped` and not run again. `progress` is called after every run.
+    /// reported in `skipped` and not run again; one whose run was stuck (`BenchStuck`) is marked so.
+    /// `progress` is called after every run.
     public static func run(
         _ plan: BenchPlan, runner: some BenchRunner, progress: (BenchProgress) -> Void = { _ in }
     ) -> BenchReport {
@@ -43,13 +52,13 @@ public enum BenchHarness {
             do {
                 outcome = .success(try runner.run(item.benchCase, seconds: plan.seconds))
             } catch {
-                outcome = .failure(BenchRunError(description: "\(error)"))
+                outcome = .failure(BenchRunError(description: "\(error)", stuck: error is BenchStuck))
             }
             switch outcome {
             case .success(let run):
                 if let i = cases.firstIndex(of: item.benchCase) { aggregates[i].add(run) }
             case .failure(let e):
-                skipped.append(BenchSkip(benchCase: item.benchCase, reason: e.description))
+                skipped.append(BenchSkip(benchCase: item.benchCase, reason: e.description, stuck: e.stuck))
             }
             progress(
                 BenchProgress(

@@ -12,19 +12,26 @@ public struct BenchCase: Hashable, Sendable, CustomStringConvertible {
     public var handoff: HandoffMode?
     /// UMCG with a TraceHub attached (UMCG only).
     public var tracing: Bool
+    /// The backend the UMCG ping-pong runs on (UMCG only, nil otherwise).
+    public var backend: BackendKind?
 
-    /// Creates a case.
-    public init(method: BenchMethod, placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false) {
+    /// Creates a case. A UMCG case on the kernel backend has no handoff mode (the emulation's option).
+    public init(
+        method: BenchMethod, placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false,
+        backend: BackendKind = .emulated
+    ) {
         self.method = method
         self.placement = placement
-        self.handoff = method == .umcg ? (handoff ?? .futex) : nil
+        self.backend = method == .umcg ? backend : nil
+        self.handoff = method == .umcg && backend == .emulated ? (handoff ?? .futex) : nil
         self.tracing = method == .umcg && tracing
     }
 
-    /// "condvar", "futex", "umcg-futex", "umcg-adaptive", with " +trace" when traced, or "spin".
+    /// "condvar", "futex", "umcg-futex", "umcg-adaptive" (emulated), "umcg-kernel", with " +trace" when
+    /// traced, or "spin".
     public var label: String {
         var s = method.description
-        if let handoff { s += "-\(handoff.rawValue)" }
+        if let handoff { s += "-\(handoff.rawValue)" } else if backend == .kernel { s += "-kernel" }
         if tracing { s += " +trace" }
         return s
     }
@@ -51,13 +58,17 @@ public struct BenchPlan: Sendable, Equatable {
     public var limit: Bool
     /// The scheduling policy every thread of every case runs under (`.other` = as started).
     public var policy: SchedulingPolicy
+    /// The backend of the UMCG cases (`--backend`): the emulation runs one case per handoff mode,
+    /// the kernel one case (handoff modes are the emulation's).
+    public var umcgBackend: BackendKind
 
     /// Creates a plan (defaults: 1 s, 3 rounds, same-cpu and cross-cpu, all methods and handoffs, no tracing,
-    /// no spin limit).
+    /// no spin limit, the emulation).
     public init(
         seconds: Double = 1, rounds: Int = 3, placements: [Placement] = [.sameCPU, .crossCPU],
         methods: [BaselineMethod] = [.condvar, .futex, .umcg], handoffs: [HandoffMode] = [.futex, .adaptive],
-        tracing: Bool = false, limit: Bool = false, policy: SchedulingPolicy = .other
+        tracing: Bool = false, limit: Bool = false, policy: SchedulingPolicy = .other,
+        umcgBackend: BackendKind = .emulated
     ) {
         self.seconds = seconds
         self.rounds = rounds
@@ -67,6 +78,15 @@ public struct BenchPlan: Sendable, Equatable {
         self.tracing = tracing
         self.limit = limit
         self.policy = policy
+        self.umcgBackend = umcgBackend
+    }
+
+    /// The untraced UMCG cases of one placement (one per handoff mode, or one on the kernel).
+    public func umcgCases(for placement: Placement, tracing: Bool = false) -> [BenchCase] {
+        let modes: [HandoffMode?] = umcgBackend == .kernel ? [nil] : unique(handoffs).map { $0 }
+        return modes.map {
+            BenchCase(method: .umcg, placement: placement, handoff: $0, tracing: tracing, backend: umcgBackend)
+        }
     }
 
     /// The cases of one placement, in the order they run within a round.
@@ -74,12 +94,8 @@ public struct BenchPlan: Sendable, Equatable {
         var out: [BenchCase] = []
         for method in [BaselineMethod.condvar, .futex, .umcg] where methods.contains(method) {
             if method == .umcg {
-                for h in unique(handoffs) { out.append(BenchCase(method: .umcg, placement: placement, handoff: h)) }
-                if tracing {
-                    for h in unique(handoffs) {
-                        out.append(BenchCase(method: .umcg, placement: placement, handoff: h, tracing: true))
-                    }
-                }
+                out += umcgCases(for: placement)
+                if tracing { out += umcgCases(for: placement, tracing: true) }
             } else {
                 out.append(BenchCase(method: BenchMethod(method), placement: placement))
             }

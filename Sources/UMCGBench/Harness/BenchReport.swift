@@ -8,11 +8,14 @@ public struct BenchSkip: Sendable, Equatable {
     public var benchCase: BenchCase
     /// The error's description.
     public var reason: String
+    /// The case's run made no progress and was abandoned (reported as `stuck`, not skipped).
+    public var stuck: Bool
 
     /// Creates a skip record.
-    public init(benchCase: BenchCase, reason: String) {
+    public init(benchCase: BenchCase, reason: String, stuck: Bool = false) {
         self.benchCase = benchCase
         self.reason = reason
+        self.stuck = stuck
     }
 }
 
@@ -49,6 +52,9 @@ public struct BenchReport: Sendable, Equatable {
         self.skipped = skipped
     }
 
+    /// The cases whose run was stuck (no progress for the watchdog's time; their threads abandoned).
+    public var stuck: [BenchSkip] { skipped.filter(\.stuck) }
+
     /// `a`'s cycles/s as a fraction of the spin limit measured at the same placement in this run
     /// (nil when the limit did not run there or `a` is the limit itself).
     public func ratioToLimit(_ a: BenchAggregate) -> Double? {
@@ -58,15 +64,19 @@ public struct BenchReport: Sendable, Equatable {
         return a.cyclesPerSecond / spin.cyclesPerSecond
     }
 
-    /// The untraced aggregate of a case, if it ran.
+    /// The aggregate of a case, if it ran (UMCG: on the plan's backend).
     public func result(
         _ method: BenchMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false
     )
         -> BenchAggregate?
     {
-        let key = BenchCase(method: method, placement: placement, handoff: handoff, tracing: tracing)
+        let key = BenchCase(
+            method: method, placement: placement, handoff: handoff, tracing: tracing, backend: plan.umcgBackend)
         return results.first { $0.benchCase == key }
     }
+
+    /// The aggregate of `c`, if it ran.
+    public func result(_ c: BenchCase) -> BenchAggregate? { results.first { $0.benchCase == c } }
 
     /// Ratios of cycles/s: per placement (futex/condvar, umcg-h/futex, umcg-h/condvar, traced/untraced,
     /// and against the spin limit where it ran: umcg-h/spin, umcg-h traced/spin) and best-vs-best over
@@ -81,16 +91,21 @@ public struct BenchReport: Sendable, Equatable {
             let futex = result(.futex, p)
             let condvar = result(.condvar, p)
             add("futex/condvar", p, futex, condvar)
-            for h in plan.handoffs {
-                let umcg = result(.umcg, p, handoff: h)
-                add("umcg-\(h.rawValue)/futex", p, umcg, futex)
-                add("umcg-\(h.rawValue)/condvar", p, umcg, condvar)
-                add("umcg-\(h.rawValue) traced/untraced", p, result(.umcg, p, handoff: h, tracing: true), umcg)
+            let umcgCases = plan.umcgCases(for: p)
+            for c in umcgCases {
+                let umcg = result(c)
+                var traced = c
+                traced.tracing = true
+                add("\(c.label)/futex", p, umcg, futex)
+                add("\(c.label)/condvar", p, umcg, condvar)
+                add("\(c.label) traced/untraced", p, result(traced), umcg)
             }
             let spin = result(.spin, p)
-            for h in plan.handoffs {
-                add("umcg-\(h.rawValue)/spin", p, result(.umcg, p, handoff: h), spin)
-                add("umcg-\(h.rawValue) traced/spin", p, result(.umcg, p, handoff: h, tracing: true), spin)
+            for c in umcgCases {
+                var traced = c
+                traced.tracing = true
+                add("\(c.label)/spin", p, result(c), spin)
+                add("\(c.label) traced/spin", p, result(traced), spin)
             }
         }
         func best(_ m: BenchMethod) -> BenchAggregate? {

@@ -3,42 +3,71 @@ import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
-/// The real runner: `CondvarPingPong`, `FutexPingPong`, `SpinPingPong` and `UMCGPingPong` (traced cases with a
-/// fresh `TraceHub` drained by a consumer thread every millisecond, like the live trace pump).
+/// The real runner: `CondvarPingPong`, `FutexPingPong`, `SpinPingPong` and `UMCGPingPong` on the
+/// selected backend (traced cases with a fresh `TraceHub` drained by a consumer thread every 20 ms,
+/// like the live trace pump). Every run goes through `BenchWatchdog`: one that publishes no new
+/// cycle for `stuckSeconds` is abandoned and reported as `BenchStuck`.
 public struct StandardBenchRunner: BenchRunner {
     /// Anchor CPU for the baselines' placements (nil = the last CPU; see `CPUPlan.make`).
     public var cpu: Int32?
     /// The scheduling policy every thread of every case runs under (see `BenchPlan.policy`).
     public var policy: SchedulingPolicy
-    /// Runs a UMCG case; nil = `UMCGPingPong.run`.
+    /// Makes the backend of each UMCG run (`PingPongBackend.selected` for `--backend`).
+    public var backend: PingPongBackend
+    /// Seconds without a new cycle before a run counts as stuck.
+    public var stuckSeconds: Double
+    /// Test hook (`bench --simulate-stuck`): this method's runs use a peer that never answers.
+    public var simulateStuck: BenchMethod?
+    /// Runs a UMCG case; nil = `UMCGPingPong.run(backend:…)` on `backend`.
     public var umcg: (@Sendable (HandoffMode, Placement, Double, TraceHub?) throws -> PingPongResult)?
 
     /// Creates the runner.
     public init(
-        cpu: Int32? = nil, policy: SchedulingPolicy = .other,
+        cpu: Int32? = nil, policy: SchedulingPolicy = .other, backend: PingPongBackend = .emulated,
+        stuckSeconds: Double = BenchWatchdog.defaultStuckSeconds, simulateStuck: BenchMethod? = nil,
         umcg: (@Sendable (HandoffMode, Placement, Double, TraceHub?) throws -> PingPongResult)? = nil
     ) {
         self.cpu = cpu
         self.policy = policy
+        self.backend = backend
+        self.stuckSeconds = stuckSeconds
+        self.simulateStuck = simulateStuck
         self.umcg = umcg
     }
 
-    /// Runs `c` once for `seconds`; a traced UMCG case also counts the events drained and dropped.
+    /// Runs `c` once for `seconds` under the watchdog; a traced UMCG case also counts the events
+    /// drained and dropped. Throws `BenchStuck` for a run without progress.
     public func run(_ c: BenchCase, seconds: Double) throws -> BenchRun {
+        let stuckNanos = UInt64(max(0.01, min(stuckSeconds, 3600)) * 1e9)
+        if c.method == .umcg, let kind = c.backend, kind != backend.kind {
+            throw BenchRunError(description: "this runner measures the \(backend.kind) backend, not \(kind)")
+        }
+        return try BenchWatchdog.run(stuckNanos: stuckNanos) { control in
+            try measure(c, seconds: seconds, control: control)
+        }
+    }
+
+    /// One run on the calling thread, publishing its cycles to `control`.
+    func measure(_ c: BenchCase, seconds: Double, control: PingPongControl) throws -> BenchRun {
+        let plan = { () throws(BaselineError) in
+            try CPUPlan.make(for: c.placement, preferredCPU: cpu, policy: policy)
+        }
+        if c.method == simulateStuck {
+            return BenchRun(result: try StuckPeerPingPong.run(plan: plan(), seconds: seconds, control: control))
+        }
         switch c.method {
         case .condvar:
-            return BenchRun(
-                result: try CondvarPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu, policy: policy))
+            return BenchRun(result: try CondvarPingPong.run(plan: plan(), seconds: seconds, control: control))
         case .futex:
-            return BenchRun(
-                result: try FutexPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu, policy: policy))
+            return BenchRun(result: try FutexPingPong.run(plan: plan(), seconds: seconds, control: control))
         case .spin:
-            return BenchRun(
-                result: try SpinPingPong.run(placement: c.placement, seconds: seconds, cpu: cpu, policy: policy))
+            guard c.placement == .crossCPU else { throw BaselineError.spinNeedsCrossCPU(c.placement) }
+            return BenchRun(result: try SpinPingPong.run(plan: plan(), seconds: seconds, control: control))
         case .umcg:
             let runUMCG =
-                umcg ?? { [policy] h, p, s, hub in
-                    try UMCGPingPong.run(handoff: h, placement: p, seconds: s, hub: hub, policy: policy)
+                umcg ?? { [policy, backend] h, p, s, hub in
+                    try UMCGPingPong.run(
+                        backend: backend.make(h), placement: p, seconds: s, hub: hub, policy: policy, control: control)
                 }
             let handoff = c.handoff ?? .futex
             guard c.tracing else {

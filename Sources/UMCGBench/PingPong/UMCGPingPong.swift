@@ -3,17 +3,23 @@ import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
-/// The Nanos UMCG benchmark through the emulated backend: a server thread ("main") loops
+/// The Nanos UMCG benchmark over any `UMCGBackend`: a server thread ("main") loops
 /// CTX_SWITCH(worker) and checks that the event that comes back is the worker's WAIT; the worker
 /// loops UMCG_WAIT. One cycle = server → worker → server (two switches).
 ///
-/// Both threads are fresh threads (the caller's thread is neither pinned nor registered).
+/// The one path is `run(backend:…)`: the emulation and the kernel's umcg_ctl go through the same
+/// code (`PingPongBackend` makes the backend `--backend` selected). Both threads are fresh threads
+/// (the caller's thread is neither pinned nor registered).
 public enum UMCGPingPong {
     /// Why a ping-pong run failed.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         /// One line.
         public var description: String
     }
+
+    /// Set in the ping-pong worker's id (`tid << 5 | idTag`): far above any engine worker id, so an
+    /// engine server sharing the kernel's global WAKE list ignores the worker's registration WAKE.
+    public static let idTag: UInt64 = 1 << 48
 
     final class Shared: Sendable {
         let stop = Atomic<Bool>(false)
@@ -22,14 +28,28 @@ public enum UMCGPingPong {
         let workerCPUNanos = Atomic<UInt64>(0)
         let workerError = Atomic<Int32>(0)
         let serverDone = Atomic<Bool>(false)
+        /// The server ended while the worker may still wait in WAIT with nobody to switch to it.
+        let workerStranded = Atomic<Bool>(false)
+    }
+
+    /// Runs the ping-pong on a fresh emulated backend with `handoff` (see `run(backend:…)`).
+    public static func run(
+        handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil,
+        policy: SchedulingPolicy = .other
+    ) throws -> PingPongResult {
+        try run(
+            backend: try PingPongBackend.emulated.make(handoff), placement: placement, seconds: seconds, hub: hub,
+            policy: policy)
     }
 
     /// Runs the ping-pong for `seconds` and reports cycles. `hub` receives trace events when non-nil
     /// (a `.switchTo` and a `.wait` per cycle, pushed by the server thread into one ring).
     /// Both threads put themselves under `policy` (priority 1) after pinning; a refusal fails the run.
+    /// `control` receives the cycle count every 64 cycles (a watchdog's progress) and may stop the
+    /// run early. `backend` must be fresh or idle: the run registers one server and one worker on it.
     public static func run(
-        handoff: HandoffMode, placement: Placement, seconds: Double, hub: TraceHub? = nil,
-        policy: SchedulingPolicy = .other
+        backend: any UMCGBackend, placement: Placement, seconds: Double, hub: TraceHub? = nil,
+        policy: SchedulingPolicy = .other, control: PingPongControl = PingPongControl()
     ) throws -> PingPongResult {
         guard seconds > 0, seconds <= 3600 else { throw Errno.EINVAL }
         let allowed = CPU.allowed()
@@ -45,8 +65,6 @@ public enum UMCGPingPong {
         if placement == .crossCPU && cpus < 2 {
             throw Failure(description: "cross-cpu placement needs 2 CPUs; this process may use \(cpus)")
         }
-        let backend = try EmulatedBackend(
-            options: .init(handoff: handoff, sliceNanos: UInt64.max / 2, maxWorkers: 4, maxServers: 2))
         let shared = Shared()
         let duration = UInt64(seconds * 1e9)
         let ring = hub?.makeRing(label: "umcg-pingpong")
@@ -54,7 +72,8 @@ public enum UMCGPingPong {
         let result = ThreadLock<Result<PingPongResult, Errno>>(.failure(.EINVAL))
         let server = try OSThread(name: "umcg-pp-server", stackSize: 256 << 10) {
             let r = serverLoop(
-                backend: backend, shared: shared, cpu: serverCPU, policy: policy, duration: duration, ring: ring)
+                backend: backend, shared: shared, cpu: serverCPU, policy: policy, duration: duration, ring: ring,
+                control: control)
             result.withLock { $0 = r }
             // Releasing: pairs with the abort path's acquiring load below.
             shared.serverDone.store(true, ordering: .releasing)
@@ -75,7 +94,7 @@ public enum UMCGPingPong {
                 // Releasing: pairs with the server's acquiring load before CTX_SWITCH.
                 shared.workerTid.store(tid, ordering: .releasing)
                 do throws(Errno) {
-                    try backend.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: tid))
+                    try backend.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: tid) | idTag)
                     let cpu0 = SystemClock.threadCPUNanos()
                     // Relaxed: the server sets it before its final CTX_SWITCH, which we acquire through the handoff.
                     while !shared.stop.load(ordering: .relaxed) {
@@ -105,7 +124,9 @@ public enum UMCGPingPong {
         }
 
         server.join()
-        worker.join()
+        // Acquiring: pairs with the server's releasing store. A worker nobody can switch to any more
+        // (a failed run on a backend without `interrupt`) is left detached rather than joined forever.
+        if !shared.workerStranded.load(ordering: .acquiring) { worker.join() }
         let outcome = result.withLock { $0 }
         // Relaxed: the joins above ordered everything.
         let workerErrno = shared.workerError.load(ordering: .relaxed)
@@ -117,8 +138,8 @@ public enum UMCGPingPong {
     }
 
     static func serverLoop(
-        backend: EmulatedBackend, shared: Shared, cpu: Int?, policy: SchedulingPolicy, duration: UInt64,
-        ring: TraceRing?
+        backend: any UMCGBackend, shared: Shared, cpu: Int?, policy: SchedulingPolicy, duration: UInt64,
+        ring: TraceRing?, control: PingPongControl
     ) -> Result<PingPongResult, Errno> {
         if let cpu { try? CPU.pin(cpu) }
         if policy != .other {
@@ -160,8 +181,9 @@ public enum UMCGPingPong {
                     ring.push(TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU))
                 }
                 if cycles & 63 == 0 {
+                    control.publish(cycles)
                     now = SystemClock.monotonicNanos()
-                    if now &- start >= duration { break }
+                    if now &- start >= duration || control.stopRequested { break }
                 }
             }
             let elapsed = now &- start
@@ -177,7 +199,15 @@ public enum UMCGPingPong {
             shared.stop.store(true, ordering: .relaxed)
             // Acquiring: pairs with the worker's releasing tid store.
             let tid = shared.workerTid.load(ordering: .acquiring)
-            if tid != 0 { try? backend.interrupt(tid: tid) }
+            if tid != 0 {
+                if let emulated = backend as? EmulatedBackend {
+                    try? emulated.interrupt(tid: tid)
+                } else {
+                    // The kernel has no interrupt and this server has unregistered: the worker may
+                    // wait forever. Releasing: pairs with run()'s acquiring load.
+                    shared.workerStranded.store(true, ordering: .releasing)
+                }
+            }
             return .failure(error)
         }
     }

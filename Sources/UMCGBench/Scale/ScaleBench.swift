@@ -22,6 +22,8 @@ public struct ScaleResult: Sendable, Equatable {
     public var futexHashBuckets: Int?
     /// Where the worker stacks were.
     public var stacks: WorkerStacks = .system
+    /// The backend the engine ran on (the one `Plan.backend` selected).
+    public var backend: BackendKind = .emulated
     /// How deep the pooled stacks were used, and overflows (nil with system stacks).
     public var stackUsage: StackUsage?
     /// Bytes of the process on transparent huge pages after the warm-up (nil when unknown).
@@ -256,6 +258,7 @@ public enum ScaleBench {
             switches: last &- first, startSeconds: Double(started - t0) / 1e9, memory: engine.memoryPerWorker,
             rssBytesPerWorker: rss, futexHashBuckets: engine.futexHashBuckets ?? (try? FutexHash.buckets()))
         result.stacks = plan.stacks
+        result.backend = engine.backend.kind
         result.stackUsage = engine.stackUsage
         result.hugePageBytes = huge
         return result

@@ -109,7 +109,11 @@ public final class Engine: @unchecked Sendable {
             handoff: configuration.handoff, sliceNanos: configuration.sliceNanos,
             maxWorkers: capacity + 8, maxServers: configuration.servers)
         do {
-            backend = try selector.makeBackend(for: selection, options: options)
+            if let make = configuration.makeBackend {
+                backend = try make(selection, options)
+            } else {
+                backend = try selector.makeBackend(for: selection, options: options)
+            }
         } catch {
             throw EngineError("cannot create the \(selection.kind) backend: \(error)")
         }

@@ -36,6 +36,9 @@ public struct EngineConfiguration: Sendable {
     public var paintStacks = false
     /// Backend detection (tests inject one; nil = the real uname/env/syscall).
     public var selector: BackendSelector?
+    /// Makes the backend from the selection instead of `BackendSelector.makeBackend` (tests put a
+    /// double with the kernel's semantics here; nil = the selected backend).
+    public var makeBackend: (@Sendable (BackendSelection, EmulatedBackend.Options) throws -> any UMCGBackend)?
     /// Grow the process's private futex hash for the engine's threads at start (Linux 6.16+; see
     /// `FutexHash`). Off only to measure the kernel's default.
     public var growFutexHash = true

@@ -24,6 +24,8 @@ struct ServerScheduler {
     var enqueueTick: UInt32 = 0
     /// Whether to prefetch the next workers' memory before each switch (see `prefetchNext`).
     let prefetch: Bool
+    /// Time a WAKE by its receipt, not by the worker's `WorkerField.wakeAt` (see `WakeTiming`).
+    let wakeByReceipt: Bool
 
     static let eventSlots: Int32 = 16
     /// How often (in workers made runnable) a server compares its run queue with the others'. The
@@ -43,6 +45,7 @@ struct ServerScheduler {
         srv = engine.serverRows
         workerCount = engine.workerCapacity
         prefetch = engine.prefetchesNextWorkers
+        wakeByReceipt = WakeTiming(for: engine.backend) == .receipt
     }
 
     mutating func run() {
@@ -223,10 +226,18 @@ struct ServerScheduler {
         }
         switch type {
         case .block:
-            endRun(w, at: t)
+            // The run ends at the receipt and the blocked time starts there (no overlap). When the
+            // WAKE came back first (both in one CTX_SWITCH's events: the queued ones go first), the
+            // run ends at the worker's own stamp and the worker stays runnable.
+            let at = blockStart(w, receivedAt: t)
+            let woken = rows.get(w, WorkerField.state) == UInt64(WorkerState.runnable.rawValue)
+            endRun(w, at: woken ? at : t)
             rows.add(w, WorkerField.blocks, 1)
-            rows.set(w, WorkerField.state, UInt64(WorkerState.blocked.rawValue))
-            trace(.block, at: rows.get(w, WorkerField.blockedAt), worker: w, arg: rows.get(w, WorkerField.blockReason))
+            if !woken {
+                rows.set(w, WorkerField.state, UInt64(WorkerState.blocked.rawValue))
+                rows.set(w, WorkerField.blockedAt, t)
+            }
+            trace(.block, at: at, worker: w, arg: rows.get(w, WorkerField.blockReason))
         case .wake:
             rows.add(w, WorkerField.wakes, 1)
             var at = t
@@ -236,8 +247,12 @@ struct ServerScheduler {
                 trace(.register, at: t, worker: w, arg: rows.get(w, WorkerField.tid))
                 rows.set(w, WorkerField.state, UInt64(WorkerState.idle.rawValue))
             } else {
-                at = rows.get(w, WorkerField.wakeAt)
-                blocked = at &- min(at, rows.get(w, WorkerField.blockedAt))
+                // On the kernel the worker writes `wakeAt` only once switched back in: use `t`.
+                if !wakeByReceipt { at = rows.get(w, WorkerField.wakeAt) }
+                // Woken before its BLOCK was handled: runnable from where the run ended, blocked 0.
+                let blockedAt = rows.get(w, WorkerField.blockedAt)
+                at = max(at, blockedAt)
+                blocked = at &- blockedAt
                 rows.add(w, WorkerField.blockedNanos, blocked)
                 rows.set(w, WorkerField.state, UInt64(WorkerState.runnable.rawValue))
             }

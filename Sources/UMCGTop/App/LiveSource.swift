@@ -108,7 +108,11 @@ public final class LiveSource: EventSource {
         if runBaselines {
             // Rest as long as each slice: the baselines take about half a CPU, not a whole one;
             // their rates count only active time, so they stay exact.
-            baselines = try LiveBaselines(configuration: .init(sliceSeconds: 0.1, restSeconds: 0.1), hub: hub)
+            // The UMCG baseline runs on the backend the engine selected (the dashboard's UMCG row names it).
+            let umcg = PingPongBackend.selected(
+                engine.selection, selector: engine.configuration.selector ?? BackendSelector())
+            baselines = try LiveBaselines(
+                configuration: .init(sliceSeconds: 0.1, restSeconds: 0.1, umcgBackend: umcg), hub: hub)
         } else {
             baselines = nil
         }

@@ -18,6 +18,11 @@ public struct BenchCommand: ParsableCommand {
             handoff can be here) and reports each UMCG row as a fraction of it (ratio_to_limit); \
             --no-limit skips it.
 
+            UMCG rows run on the backend --backend selects (each row names it: emulated or kernel; \
+            on the kernel one UMCG case per placement runs, the handoff modes being the emulation's). \
+            A run that completes no cycle for --stuck-seconds is reported as stuck and abandoned \
+            (its threads are never joined); the other runs go on, and bench exits 3.
+
             --scale runs the scale benchmark instead: the pingpong workload on the default servers \
             for each of --scale-workers (default 8,1000,10000) for --scale-seconds each, in \
             --scale-rounds interleaved rounds, and after each engine run the futex floor (the same \
@@ -80,6 +85,16 @@ public struct BenchCommand: ParsableCommand {
         name: .customLong("umcg-syscall"), parsing: .unconditional,
         help: "The umcg_ctl syscall number to probe (default: 450 on Nanos only).")
     public var umcgSyscall: Int?
+
+    /// Seconds without progress before a run counts as stuck.
+    @Option(
+        name: .customLong("stuck-seconds"), parsing: .unconditional,
+        help: "Seconds a run may go without completing a cycle before it is reported as stuck (0.1...600).")
+    public var stuckSeconds: Double = BenchWatchdog.defaultStuckSeconds
+
+    /// Test hook: this method's partner never answers.
+    @Option(name: .customLong("simulate-stuck"), help: .hidden)
+    public var simulateStuck: String?
 
     /// Scale benchmark instead of the ping-pongs.
     @Flag(help: "Run the scale benchmark (pingpong workload at several worker counts) instead.")
@@ -199,7 +214,7 @@ public struct BenchCommand: ParsableCommand {
                     .compactMap { name in BaselineMethod.allCases.first { $0.description == name } },
                 handoffs: try Self.list(handoffs, of: HandoffMode.allCases.map(\.rawValue), flag: "--handoffs")
                     .compactMap(HandoffMode.init(rawValue:)),
-                tracing: tracing)
+                tracing: tracing, umcgBackend: try selection.kind)
         }
     }
 
@@ -227,24 +242,46 @@ public struct BenchCommand: ParsableCommand {
         guard (1...100).contains(rounds) else {
             throw ValidationError("--rounds must be between 1 and 100 (got \(rounds))")
         }
+        guard stuckSeconds.isFinite, stuckSeconds >= 0.1, stuckSeconds <= 600 else {
+            throw ValidationError("--stuck-seconds must be between 0.1 and 600 (got \(stuckSeconds))")
+        }
+        _ = try stuckMethod
         _ = try runPlan
         _ = try selection
         if scale { _ = try scalePlan }
     }
 
+    /// `--simulate-stuck METHOD` (a test hook: that method's partner never answers).
+    var stuckMethod: BenchMethod? {
+        get throws {
+            guard let simulateStuck else { return nil }
+            guard let m = BenchMethod(rawValue: simulateStuck) else {
+                throw ValidationError("--simulate-stuck must be condvar, futex, umcg or spin (got '\(simulateStuck)')")
+            }
+            return m
+        }
+    }
+
+    /// The exit status of a bench where some run was stuck.
+    public static let stuckExitCode: Int32 = 3
+
     public func run() throws {
         if scale { return try runScale() }
         let plan = try runPlan
         if let line = PolicyCheck.refusal(plan.policy, probe: Self.policyProbe) { throw ValidationError(line) }
-        let env = BenchEnvironment.current(selection: try selection)
+        let selection = try selection
+        let env = BenchEnvironment.current(selection: selection)
         let showProgress = FileDescriptor(rawValue: 2).isTerminal
-        let report = BenchHarness.run(plan, runner: StandardBenchRunner(policy: plan.policy)) { p in
+        let runner = StandardBenchRunner(
+            policy: plan.policy, backend: .selected(selection), stuckSeconds: stuckSeconds,
+            simulateStuck: try stuckMethod)
+        let report = BenchHarness.run(plan, runner: runner) { p in
             guard showProgress else { return }
             var err = BenchStderr()
             let what: String
             switch p.outcome {
             case .success(let r): what = "\(BenchOutput.fixed(r.result.cyclesPerSecond, 0)) cycles/s"
-            case .failure(let e): what = "skipped (\(e))"
+            case .failure(let e): what = e.stuck ? "stuck (\(e))" : "skipped (\(e))"
             }
             print("[\(p.step)/\(p.steps)] round \(p.round + 1): \(p.benchCase): \(what)", to: &err)
         }
@@ -252,6 +289,12 @@ public struct BenchCommand: ParsableCommand {
             print(BenchOutput.json(report, environment: env).rendered)
         } else {
             print(BenchOutput.text(report, environment: env))
+        }
+        if !report.stuck.isEmpty {
+            var err = BenchStderr()
+            let names = report.stuck.map(\.benchCase.description).joined(separator: ", ")
+            print("umcgtop bench: stuck (no progress for \(BenchOutput.fixed(stuckSeconds, 1)) s): \(names)", to: &err)
+            throw ExitCode(Self.stuckExitCode)
         }
         if report.results.isEmpty { throw ExitCode.failure }
     }

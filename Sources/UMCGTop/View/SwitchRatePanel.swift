@@ -38,6 +38,10 @@ enum SwitchRatePanel {
             let ns = s.nanosPerSwitch.map { Format.nanos(UInt64($0.rounded()), ascii: ascii) } ?? ""
             x += buffer.put(Format.right(ns, 6) + " ", x: x, y: y0 + i)
             var note = s.placement ?? ""
+            // The UMCG ping-pong runs on the engine's backend: its row names it (the others' placement is the same).
+            if s.method == .umcg, s.source == .counters || s.source == .samples, !model.status.backend.isEmpty {
+                note = model.status.backend
+            }
             if s.source == .engineSwitches { note = "engine/2" }
             if s.source == .none { note = "no data" }
             buffer.put(note, x: x, y: y0 + i, style: CellStyle(color: .dim), maxWidth: max(0, graphX - x - 1))

@@ -24,13 +24,9 @@ public struct BenchEnvironment: Sendable, Equatable {
 
     /// The facts of this machine and process under `selection`.
     public static func current(selection: BackendSelection) -> BenchEnvironment {
-        var reason = selection.reason
-        if selection.kind == .kernel {
-            // UMCGPingPong always drives the emulation; say so instead of implying the kernel ran it.
-            reason += "; the UMCG ping-pong itself runs on the emulation"
-        }
-        return BenchEnvironment(
-            backend: selection.kind.rawValue, backendReason: reason, kernel: HostInfo.current().kernel,
+        // Every UMCG row runs on this backend (each row also names it).
+        BenchEnvironment(
+            backend: selection.kind.rawValue, backendReason: selection.reason, kernel: HostInfo.current().kernel,
             cpus: CPU.count)
     }
 }

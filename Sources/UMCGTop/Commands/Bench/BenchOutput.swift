@@ -49,8 +49,10 @@ public enum BenchOutput {
             lines.append("")
             lines.append("== \(placement.rawValue) ==")
             for a in rows {
-                if let h = a.benchCase.handoff {
-                    lines.append("-- umcg handoff \(h.rawValue)\(a.benchCase.tracing ? ", tracing on" : "")")
+                if let backend = a.benchCase.backend {
+                    let handoff = a.benchCase.handoff.map { ", handoff \($0.rawValue)" } ?? ""
+                    lines.append(
+                        "-- umcg on the \(backend) backend\(handoff)\(a.benchCase.tracing ? ", tracing on" : "")")
                 }
                 lines += nanosLines(
                     method: a.benchCase.method, seconds: total, cycles: a.cycles, cyclesPerSecond: a.cyclesPerSecond)
@@ -68,15 +70,17 @@ public enum BenchOutput {
             }
         }
         for s in report.skipped {
-            lines.append("skipped: \(s.benchCase): \(s.reason)")
+            lines.append("\(s.stuck ? "stuck" : "skipped"): \(s.benchCase): \(s.reason)")
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The summary table.
+    /// The summary table: one row per case that ran (UMCG rows name their backend), then one
+    /// `stuck` row per case the watchdog abandoned.
     static func table(_ report: BenchReport) -> String {
         var lines = [
-            "method".benchPadRight(22) + "placement".benchPadRight(11) + "cycles/s".benchPadLeft(12)
+            "method".benchPadRight(22) + "placement".benchPadRight(11) + "backend".benchPadRight(9)
+                + "cycles/s".benchPadLeft(12)
                 + "ns/switch".benchPadLeft(11)
                 + "CPU s".benchPadLeft(8) + "vs limit".benchPadLeft(10) + "  " + "ran on".benchPadRight(10)
                 + "per round (cycles/s)"
@@ -85,10 +89,16 @@ public enum BenchOutput {
             let limit = a.benchCase.method == .spin ? "limit" : report.ratioToLimit(a).map { fixed($0, 3) } ?? "-"
             lines.append(
                 a.benchCase.label.benchPadRight(22) + a.benchCase.placement.rawValue.benchPadRight(11)
+                    + (a.benchCase.backend?.rawValue ?? "-").benchPadRight(9)
                     + fixed(a.cyclesPerSecond, 0).benchPadLeft(12) + fixed(a.nanosPerSwitch, 1).benchPadLeft(11)
                     + fixed(a.cpuSeconds, 2).benchPadLeft(8) + limit.benchPadLeft(10) + "  "
                     + cpuText(a.cpusSeen).benchPadRight(10)
                     + a.roundsCyclesPerSecond.map { fixed($0, 0) }.joined(separator: " "))
+        }
+        for s in report.stuck {
+            lines.append(
+                s.benchCase.label.benchPadRight(22) + s.benchCase.placement.rawValue.benchPadRight(11)
+                    + (s.benchCase.backend?.rawValue ?? "-").benchPadRight(9) + "stuck".benchPadLeft(12))
         }
         return lines.joined(separator: "\n")
     }
@@ -109,10 +119,11 @@ public enum BenchOutput {
     }
 
     /// The `--json` object (one line). Keys: backend, backend_reason, kernel, cpus, seconds, rounds,
-    /// results[{method, placement, handoff (umcg only), cycles, cycles_per_sec, ns_per_switch,
+    /// results[{method, placement, handoff (emulated umcg only), backend (umcg only: "emulated" or "kernel"), cycles, cycles_per_sec, ns_per_switch,
     /// cpu_seconds, rounds_cycles_per_sec, cpus, policy ("SCHED_OTHER", "SCHED_FIFO", "SCHED_RR"), ratio_to_limit (umcg rows where the limit ran)}],
     /// limit[{method: "spin", placement: "cross-cpu", the same measurement keys}] (when it ran),
-    /// ratios, tracing (when asked), skipped. The limit is a reference, not a method under test,
+    /// ratios, tracing (when asked), skipped[{method, placement, handoff, backend, reason}],
+    /// stuck[{the same keys}] (runs the watchdog abandoned: no progress for --stuck-seconds). The limit is a reference, not a method under test,
     /// so it has its own key and `results` keeps the methods only.
     public static func json(_ report: BenchReport, environment env: BenchEnvironment) -> JSONValue {
         func entry(_ a: BenchAggregate) -> [(String, JSONValue)] {
@@ -121,6 +132,7 @@ public enum BenchOutput {
                 ("placement", .string(a.benchCase.placement.rawValue)),
             ]
             if let h = a.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
+            if let b = a.benchCase.backend { o.append(("backend", .string(b.rawValue))) }
             o.append(("policy", .string(report.plan.policy.description)))
             o += [
                 ("cycles", .int(Int64(clamping: a.cycles))),
@@ -167,21 +179,19 @@ public enum BenchOutput {
             }
             top.append(("tracing", .object([("enabled", .bool(true)), ("runs", .array(runs))])))
         }
-        top.append(
-            (
-                "skipped",
-                .array(
-                    report.skipped.map { s in
-                        var o: [(String, JSONValue)] = [
-                            ("method", .string(s.benchCase.method.description)),
-                            ("placement", .string(s.benchCase.placement.rawValue)),
-                        ]
-                        if let h = s.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
-                        if s.benchCase.tracing { o.append(("tracing", .bool(true))) }
-                        o.append(("reason", .string(s.reason)))
-                        return .object(o)
-                    })
-            ))
+        func skip(_ s: BenchSkip) -> JSONValue {
+            var o: [(String, JSONValue)] = [
+                ("method", .string(s.benchCase.method.description)),
+                ("placement", .string(s.benchCase.placement.rawValue)),
+            ]
+            if let h = s.benchCase.handoff { o.append(("handoff", .string(h.rawValue))) }
+            if let b = s.benchCase.backend { o.append(("backend", .string(b.rawValue))) }
+            if s.benchCase.tracing { o.append(("tracing", .bool(true))) }
+            o.append(("reason", .string(s.reason)))
+            return .object(o)
+        }
+        top.append(("skipped", .array(report.skipped.filter { !$0.stuck }.map(skip))))
+        top.append(("stuck", .array(report.stuck.map(skip))))
         return .object(top)
     }
 }

@@ -112,7 +112,8 @@ public enum ScaleOutput {
     static func entry(_ r: ScaleResult, rounds: [Double]) -> JSONValue {
         let timing: [(String, JSONValue)] = [
             ("workers", .int(Int64(r.workers))), ("servers", .int(Int64(r.servers))),
-            ("seconds", .double(r.seconds)), ("switches", .int(Int64(clamping: r.switches))),
+            ("backend", .string(r.backend.rawValue)), ("seconds", .double(r.seconds)),
+            ("switches", .int(Int64(clamping: r.switches))),
             ("switches_per_sec_per_server", .double(r.switchesPerSecondPerServer.rounded())),
             ("ns_per_switch", rounded(r.nanosPerSwitch, 10)),
             ("rounds_ns_per_switch", .array(rounds.map { rounded($0, 10) })),

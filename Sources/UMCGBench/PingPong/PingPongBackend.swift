@@ -1,0 +1,39 @@
+import UMCGEngine
+import UMCGSystem
+
+/// Where a UMCG ping-pong's `umcg_ctl` goes: a fresh backend of one kind per run.
+///
+/// `bench` and the dashboard build it from the `--backend` selection (`selected(_:selector:)`), so
+/// the UMCG rows measure the backend the engine would use; every row carries `kind`.
+public struct PingPongBackend: Sendable {
+    /// The backend kind every run of this source uses (the label of its rows).
+    public var kind: BackendKind
+    /// Makes the backend of one run; the handoff mode matters to the emulation only.
+    public var make: @Sendable (HandoffMode) throws -> any UMCGBackend
+
+    /// Creates a source from a factory.
+    public init(kind: BackendKind, make: @escaping @Sendable (HandoffMode) throws -> any UMCGBackend) {
+        self.kind = kind
+        self.make = make
+    }
+
+    /// The futex emulation, one `EmulatedBackend` per run (sized for one server and one worker).
+    public static let emulated = PingPongBackend(kind: .emulated) { handoff in
+        try EmulatedBackend(options: options(handoff))
+    }
+
+    /// The backend `selection` names: the kernel's umcg_ctl (through `selector`'s invoker) or the emulation.
+    public static func selected(_ selection: BackendSelection, selector: BackendSelector = BackendSelector())
+        -> PingPongBackend
+    {
+        guard selection.kind == .kernel else { return .emulated }
+        return PingPongBackend(kind: .kernel) { handoff in
+            try selector.makeBackend(for: selection, options: options(handoff))
+        }
+    }
+
+    /// The emulation's options for a ping-pong: no preemption, room for the two threads.
+    static func options(_ handoff: HandoffMode) -> EmulatedBackend.Options {
+        .init(handoff: handoff, sliceNanos: UInt64.max / 2, maxWorkers: 4, maxServers: 2)
+    }
+}
