@@ -110,6 +110,81 @@ struct Parker {
         }
     }
 
+    // MARK: waiting on a condition the waker writes elsewhere
+
+    /// Waits until `ready()` holds: a condition on memory the waker writes (e.g. a stop event in the
+    /// waker's own cache line, so the owner does not pull its park word's line across CPUs on every
+    /// handoff). Spins up to `spinNanos` (timed as in `spin`), yields up to `yields` times, then
+    /// sleeps. Returns when `ready()` held or on any notification (interrupt): callers loop.
+    ///
+    /// Pairing: the waker stores its condition sequentially consistently, then calls `wakeIfAsleep`;
+    /// `ready` loads sequentially consistently. The owner announces sleep (CAS 0→2) and then
+    /// re-checks `ready()`: store then load on both sides, so either the owner sees the condition
+    /// or the waker sees 2 and unparks (a Dekker handshake over two locations).
+    @inline(__always)
+    func park(spinNanos: UInt64, yields: Int, until ready: () -> Bool) {
+        if ready() || tryConsume() { return }
+        if spinNanos > 0, spin(spinNanos, until: ready) { return }
+        if yields > 0 {
+            for _ in 0..<yields {
+                CPU.yield()
+                if ready() || tryConsume() { return }
+            }
+        }
+        sleep(until: ready)
+    }
+
+    func spin(_ spinNanos: UInt64, until ready: () -> Bool) -> Bool {
+        var deadline: UInt64 = 0
+        while true {
+            for _ in 0..<32 {
+                CPU.relax()
+                if ready() || tryConsume() { return true }
+            }
+            let now = TraceClock.shared.nanos()
+            if deadline == 0 {
+                deadline = now &+ spinNanos
+            } else if now >= deadline {
+                return false
+            }
+        }
+    }
+
+    func sleep(until ready: () -> Bool) {
+        // SequentiallyConsistent: pairs with wakeIfAsleep's load after the waker's condition store.
+        guard word.pointee.compareExchange(expected: 0, desired: 2, ordering: .sequentiallyConsistent).exchanged
+        else {
+            _ = tryConsume()  // the word is 1 (a notification) and only we clear it
+            return
+        }
+        if ready() {
+            // Relaxed: retracting our own announcement; if it fails the word is 1 (a late notify).
+            if !word.pointee.compareExchange(expected: 2, desired: 0, ordering: .relaxed).exchanged {
+                _ = tryConsume()
+            }
+            return
+        }
+        let address = Futex.address(of: word)
+        while true {
+            // Any outcome (woken, value changed, EINTR) leads to the same re-check.
+            _ = try? Futex.wait(address, expected: 2)
+            if tryConsume() { return }
+        }
+    }
+
+    /// Wakes the owner if it sleeps (or is about to) in `park(until:)`, after the caller stored the
+    /// condition sequentially consistently; `alwaysWake` notifies and calls FUTEX_WAKE regardless
+    /// (the futex handoff mode, like the futex baseline).
+    @inline(__always)
+    func wakeIfAsleep(alwaysWake: Bool) {
+        // SequentiallyConsistent: after the waker's condition store; pairs with the owner's CAS 0→2
+        // and its re-check in `sleep(until:)`. A plain load otherwise keeps this line shared (clean)
+        // in both caches: no transfer per handoff.
+        if alwaysWake || word.pointee.load(ordering: .sequentiallyConsistent) == 2 {
+            unpark(alwaysWake: alwaysWake)
+        }
+    }
+
     /// Notifies the owner. `alwaysWake` forces FUTEX_WAKE even when the owner is not asleep.
     @inline(__always)
     func unpark(alwaysWake: Bool) {
