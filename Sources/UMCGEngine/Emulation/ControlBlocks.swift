@@ -8,10 +8,7 @@ let noIndex: UInt32 = .max
 ///
 /// Layout (byte offsets): 0 park word · 4 state · 8 server (attached or home) · 12 tid ·
 /// 16 worker id · 24 switched-in time (the trace clock: the slice starts there) · 32 flags · 36 last CPU ·
-/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 stop event (the
-/// WAIT/BLOCK/PREEMPT that ends its server's CTX_SWITCH) · 64 owning backend (second line, cold).
-/// Everything a handoff touches is in the first 64 bytes: a server → worker → server cycle moves
-/// this one line back and forth (the server spins on the stop event here, not on its own block).
+/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 owning backend.
 /// Only the worker thread moves its state out of RUNNING; servers move it into RUNNING (via a
 /// transient `switching` value) and timeouts/wakes are posted by the worker thread itself.
 @usableFromInline
@@ -53,13 +50,8 @@ struct WorkerBlock {
     @inline(__always) var cpu: UnsafeMutablePointer<Atomic<Int32>> { i32(36) }
     @inline(__always) var watcher: UnsafeMutablePointer<Atomic<UInt32>> { u32(40) }
     @inline(__always) var deadline: UnsafeMutablePointer<Atomic<UInt64>> { u64(48) }
-    /// The event that ends the CTX_SWITCH of the server running this worker (0 while none); cleared
-    /// by that server when it takes it. EXIT goes to the server's `exitEvent` instead (see `postStop`).
-    @inline(__always) var stop: UnsafeMutablePointer<Atomic<UInt64>> { u64(56) }
     /// The owning backend (an unretained reference), for the thread-exit destructor.
-    @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> { u64(Self.ownerOffset) }
-    /// Where both block kinds keep their owner (the destructor reads it without knowing the kind).
-    static let ownerOffset = 64
+    @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> { u64(56) }
 
     /// Binds and zeroes a fresh block.
     static func initialize(_ raw: UnsafeMutableRawPointer) {
@@ -69,7 +61,7 @@ struct WorkerBlock {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         for off in [12, 36] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        for off in [16, 24, 48, 56, ownerOffset] {
+        for off in [16, 24, 48, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
         // Relaxed: not yet published (the tid table's releasing insert publishes it).
@@ -81,12 +73,10 @@ struct WorkerBlock {
 
 /// A server's control block: 128 bytes of raw memory in the backend's server slab.
 ///
-/// Layout: first line, read by the workers it runs and written only when the server sleeps, changes
-/// CPU or registers: 0 park word · 4 listening (1 while it waits for queued events) · 12 tid ·
-/// 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered.
-/// Second line, the server's own: 64 owning backend (as in `WorkerBlock`, so the thread-exit
-/// destructor reads either kind) · 72 current worker index · 80 EXIT event (the stop event of a
-/// worker that unregistered or ended while running; other stop events are in the worker's block).
+/// Layout: 0 park word · 4 listening (1 while it waits for queued events) · 8 current worker index ·
+/// 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
+/// 32 stop event (written by the running worker: the event that ends CTX_SWITCH) ·
+/// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind).
 @usableFromInline
 struct ServerBlock {
     // SAFETY: points into the backend's server slab, valid while the backend lives.
@@ -106,7 +96,7 @@ struct ServerBlock {
 
     @inline(__always) var parker: Parker { Parker(u32(0)) }
     @inline(__always) var listening: UnsafeMutablePointer<Atomic<UInt32>> { u32(4) }
-    @inline(__always) var current: UnsafeMutablePointer<Atomic<UInt32>> { u32(72) }
+    @inline(__always) var current: UnsafeMutablePointer<Atomic<UInt32>> { u32(8) }
     @inline(__always) var tid: UnsafeMutablePointer<Atomic<Int32>> {
         (raw + 12).assumingMemoryBound(to: Atomic<Int32>.self)
     }
@@ -115,22 +105,22 @@ struct ServerBlock {
     }
     @inline(__always) var flags: UnsafeMutablePointer<Atomic<UInt32>> { u32(20) }
     @inline(__always) var registered: UnsafeMutablePointer<Atomic<UInt32>> { u32(24) }
-    @inline(__always) var exitEvent: UnsafeMutablePointer<Atomic<UInt64>> {
-        (raw + 80).assumingMemoryBound(to: Atomic<UInt64>.self)
+    @inline(__always) var stopEvent: UnsafeMutablePointer<Atomic<UInt64>> {
+        (raw + 32).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
     /// The owning backend (an unretained reference), for the thread-exit destructor.
     @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> {
-        (raw + WorkerBlock.ownerOffset).assumingMemoryBound(to: Atomic<UInt64>.self)
+        (raw + 56).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
 
     /// Binds and zeroes a block.
     static func initialize(_ raw: UnsafeMutableRawPointer) {
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-        for off in [0, 4, 20, 24, 72] {
+        for off in [0, 4, 8, 20, 24] {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         for off in [12, 16] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        for off in [WorkerBlock.ownerOffset, 80] {
+        for off in [32, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
         let b = ServerBlock(raw)

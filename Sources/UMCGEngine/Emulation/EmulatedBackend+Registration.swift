@@ -15,7 +15,7 @@ extension EmulatedBackend {
             s.tid.pointee.store(tid, ordering: .relaxed)
             s.cpu.pointee.store(CPU.current(), ordering: .relaxed)
             s.flags.pointee.store(0, ordering: .relaxed)
-            s.exitEvent.pointee.store(0, ordering: .relaxed)
+            s.stopEvent.pointee.store(0, ordering: .relaxed)
             s.parker.word.pointee.store(0, ordering: .relaxed)
             // Relaxed: read by chooseServer as a hint; the table insert publishes.
             s.registered.pointee.store(1, ordering: .relaxed)
@@ -192,22 +192,15 @@ extension EmulatedBackend {
         }
     }
 
-    /// Writes the event that ends server `index`'s CTX_SWITCH and wakes it if it sleeps: into the
-    /// worker's own line (the server spins there, see `stopEvent(of:)`), except EXIT, which goes to
-    /// the server's slot because the worker's block is recycled right after.
+    /// Writes the event that ends server `index`'s CTX_SWITCH and wakes it.
     @inline(__always)
     func postStop(_ w: WorkerBlock, type: UMCGEventType, server index: UInt32) {
         guard index != noIndex else { return }
         let s = server(Int(index))
         // Relaxed: own id, set at registration.
         let ev = w.id.pointee.load(ordering: .relaxed) | type.rawValue
-        // SequentiallyConsistent: pairs with the server's loads in stopEvent(of:) (our state store is
-        // visible first) and, with wakeIfAsleep's load, with its sleep announcement (Dekker).
-        if type == .exit {
-            s.exitEvent.pointee.store(ev, ordering: .sequentiallyConsistent)
-        } else {
-            w.stop.pointee.store(ev, ordering: .sequentiallyConsistent)
-        }
-        s.parker.wakeIfAsleep(alwaysWake: alwaysWake)
+        // Releasing: pairs with the server's acquiring load in serverSwitch; our state store is visible first.
+        s.stopEvent.pointee.store(ev, ordering: .releasing)
+        s.parker.unpark(alwaysWake: alwaysWake)
     }
 }

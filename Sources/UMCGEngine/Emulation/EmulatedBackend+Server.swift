@@ -65,59 +65,24 @@ extension EmulatedBackend {
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
         w.switchedAt.pointee.store(TraceClock.shared.nanos(), ordering: .relaxed)
-        awaitStopTaken(w)
         s.current.pointee.store(ref, ordering: .relaxed)
-        s.exitEvent.pointee.store(0, ordering: .relaxed)
+        s.stopEvent.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.
         w.state.pointee.store(UMCGWorkerState.running | timeoutBit, ordering: .releasing)
         w.parker.unpark(alwaysWake: alwaysWake)
         // Relaxed: a placement hint.
         let spin = spinBudget(own: s.cpu, peerCPU: w.cpu.pointee.load(ordering: .relaxed))
-        var ev = stopEvent(of: s, take: true)
-        while ev == 0 {
-            s.parker.park(spinNanos: spin, yields: yields) { stopEvent(of: s, take: false) != 0 }
-            ev = stopEvent(of: s, take: true)
+        var ev: UInt64
+        while true {
+            // Acquiring: pairs with postStop's releasing store.
+            ev = s.stopEvent.pointee.load(ordering: .acquiring)
+            if ev != 0 { break }
+            _ = s.parker.park(spinNanos: spin, yields: yields)
         }
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)
         events[0] = ev
         _ = fill(events, from: 1, count: count, server: Int(si))
-    }
-
-    /// The event that ends server `s`'s CTX_SWITCH, 0 while there is none: the stop slot of the worker
-    /// it runs (`current`, which a worker-form CTX_SWITCH moves on), or its own EXIT slot. `take`
-    /// clears the worker's slot (only its server does, and nobody publishes RUNNING for that worker
-    /// again before: `awaitStopTaken`), so a slot holds at most one event, meant for one server.
-    /// A slot read from a worker that handed off (`current` changed meanwhile) or from a recycled block
-    /// (EXIT came first, see `postStop`) is someone else's: the re-checks after the slot read catch
-    /// both, because the foreign write happened after the `current` store or the EXIT store.
-    @inline(__always)
-    func stopEvent(of s: ServerBlock, take: Bool) -> UInt64 {
-        // SequentiallyConsistent (plain loads on x86): the sleep re-check in Parker.park(until:)
-        // needs them (Dekker with postStop's store and wakeIfAsleep's load).
-        let cur = s.current.pointee.load(ordering: .sequentiallyConsistent)
-        guard cur != noIndex else { return s.exitEvent.pointee.load(ordering: .sequentiallyConsistent) }
-        let slot = worker(Int(cur)).stop
-        let ev = slot.pointee.load(ordering: .sequentiallyConsistent)
-        let exit = s.exitEvent.pointee.load(ordering: .sequentiallyConsistent)
-        if exit != 0 { return exit }
-        guard ev != 0, s.current.pointee.load(ordering: .sequentiallyConsistent) == cur else { return 0 }
-        // Releasing: pairs with the acquiring load in the next publisher's awaitStopTaken.
-        if take { slot.pointee.store(0, ordering: .releasing) }
-        return ev
-    }
-
-    /// Before publishing RUNNING for `w` (claimed): waits until its previous stop event was taken by
-    /// the server it was meant for, which is spinning on it or being woken (a short wait, and none
-    /// when that server is the caller, as in a ping-pong).
-    @inline(__always)
-    func awaitStopTaken(_ w: WorkerBlock) {
-        var spins = 0
-        // Acquiring: pairs with stopEvent(of:take:)'s releasing clear.
-        while w.stop.pointee.load(ordering: .acquiring) != 0 {
-            spins += 1
-            if spins & 63 == 0 { CPU.yield() } else { CPU.relax() }
-        }
     }
 
     /// Copies pending events of server `index` (then orphans) into `events[from..<count]`, ends with 0

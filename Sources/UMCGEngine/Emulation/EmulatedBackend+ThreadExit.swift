@@ -8,7 +8,7 @@ import UMCGSystem
 /// The pthread-key destructor: a registered worker thread that ends without UNREGISTER still
 /// produces EXIT (docs/UMCG-ABI.md: "a worker unregistered or its thread ended"), and a server thread
 /// that ends without UNREGISTER is unregistered (its queued events go to the other servers).
-/// The key's value is the worker or server block; both name their backend (unretained) at `WorkerBlock.ownerOffset`.
+/// The key's value is the worker or server block; both name their backend (unretained) at offset 56.
 let umcgThreadExitDestructor: @convention(c) (UnsafeMutableRawPointer?) -> Void = { raw in
     guard let raw else { return }
     // Relaxed: written at registration by this same thread (`owner` of either block kind).

@@ -65,10 +65,7 @@ extension EmulatedBackend {
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
         next.switchedAt.pointee.store(TraceClock.shared.nanos(), ordering: .relaxed)
-        awaitStopTaken(next)
-        // SequentiallyConsistent: the server, parked until a stop event, re-reads `current` after its
-        // sleep announcement; `next`'s stop (after this store) then finds it asleep (see postStop).
-        s.current.pointee.store(ref, ordering: .sequentiallyConsistent)
+        s.current.pointee.store(ref, ordering: .relaxed)
         w.deadline.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS by a later server.
         w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)

@@ -260,9 +260,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     func spinBudget(own cpuField: UnsafeMutablePointer<Atomic<Int32>>, peerCPU: Int32) -> UInt64 {
         guard adaptive else { return 0 }
         let mine = CPU.current()
-        // Relaxed: a placement hint only; stored only when it changed, so a server's first line stays
-        // clean in the caches of the workers that read it.
-        if cpuField.pointee.load(ordering: .relaxed) != mine { cpuField.pointee.store(mine, ordering: .relaxed) }
+        // Relaxed: a placement hint only.
+        cpuField.pointee.store(mine, ordering: .relaxed)
         return (peerCPU >= 0 && mine >= 0 && peerCPU != mine) ? options.spinNanos : 0
     }
 }
