@@ -136,6 +136,34 @@ int umcg_shim_upper_vector_state_in_use(void);
 /// A hint to load the cache line at address (never faults).
 static inline void umcg_shim_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
+/// RDTSC: the time-stamp counter of x86-64 (not serialising: it may run a few instructions early).
+/// 0 elsewhere: callers check `umcg_shim_cpuid` for an invariant TSC first.
+static inline uint64_t umcg_shim_rdtsc(void) {
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return 0;
+#endif
+}
+
+/// CPUID(leaf, subleaf) into regs[0...3] (EAX, EBX, ECX, EDX) on x86-64: 1, or 0 when the leaf is
+/// beyond the highest one this CPU reports (regs zeroed) or elsewhere.
+static inline int umcg_shim_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]) {
+    regs[0] = regs[1] = regs[2] = regs[3] = 0;
+#if defined(__x86_64__)
+    uint32_t max;
+    __asm__ __volatile__("cpuid" : "=a"(max), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+                         : "a"(leaf & 0x80000000u), "c"(0));
+    if (leaf > max) { regs[1] = regs[2] = regs[3] = 0; return 0; }
+    __asm__ __volatile__("cpuid" : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+                         : "a"(leaf), "c"(subleaf));
+    return 1;
+#else
+    (void)leaf; (void)subleaf;
+    return 0;
+#endif
+}
+
 /// An address in the caller's current stack frame (close to its stack pointer).
 static inline uintptr_t umcg_shim_stack_address(void) {
     volatile char here = 0;

@@ -167,8 +167,10 @@ public enum UMCGPingPong {
             var now = start
             var cycles: UInt64 = 0
             let myCPU = UInt16(truncatingIfNeeded: max(0, CPU.current()))
-            // Traced: one clock read per cycle; the WAIT and the next switch share it.
-            var stamp = ring == nil ? 0 : SystemClock.monotonicNanos()
+            // Traced: one trace-clock read per cycle (the TSC where it is invariant); the WAIT and the
+            // next switch share it.
+            let clock = TraceClock.shared
+            var stamp = ring == nil ? 0 : clock.nanos()
             while true {
                 if let ring {
                     ring.push(TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
@@ -177,7 +179,7 @@ public enum UMCGPingPong {
                 guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
                 cycles &+= 1
                 if let ring {
-                    stamp = SystemClock.monotonicNanos()
+                    stamp = clock.nanos()
                     ring.push(TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU))
                 }
                 if cycles & 63 == 0 {

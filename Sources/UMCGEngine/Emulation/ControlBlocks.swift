@@ -7,7 +7,7 @@ let noIndex: UInt32 = .max
 /// A worker's control block: 128 bytes (one padded line) of raw memory in the backend's slab.
 ///
 /// Layout (byte offsets): 0 park word · 4 state · 8 server (attached or home) · 12 tid ·
-/// 16 worker id · 24 switched-in time (CLOCK_MONOTONIC) · 32 flags · 36 last CPU ·
+/// 16 worker id · 24 switched-in time (the trace clock: the slice starts there) · 32 flags · 36 last CPU ·
 /// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 owning backend.
 /// Only the worker thread moves its state out of RUNNING; servers move it into RUNNING (via a
 /// transient `switching` value) and timeouts/wakes are posted by the worker thread itself.

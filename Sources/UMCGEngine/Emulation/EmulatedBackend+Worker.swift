@@ -64,7 +64,7 @@ extension EmulatedBackend {
         }
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(SystemClock.monotonicNanos(), ordering: .relaxed)
+        next.switchedAt.pointee.store(TraceClock.shared.nanos(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         w.deadline.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS by a later server.
@@ -178,7 +178,7 @@ extension EmulatedBackend {
         }
         // Relaxed: written by the server before its releasing RUNNING store, which we acquired.
         let since = w.switchedAt.pointee.load(ordering: .relaxed)
-        guard SystemClock.monotonicNanos() &- since >= options.sliceNanos else { return false }
+        guard TraceClock.shared.nanos() &- since >= options.sliceNanos else { return false }
         let si = w.server.pointee.load(ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS.
         w.state.pointee.store(UMCGWorkerState.runnable, ordering: .releasing)

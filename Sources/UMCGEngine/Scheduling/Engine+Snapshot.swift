@@ -24,7 +24,7 @@ public struct EngineMemoryReport: Sendable, Equatable {
 extension Engine {
     /// Every server's and worker's state and lossless counters, read from atomics.
     public func snapshot() -> Snapshot {
-        let now = SystemClock.monotonicNanos()
+        let now = TraceClock.shared.nanos()
         var servers: [ServerCounters] = []
         servers.reserveCapacity(configuration.servers)
         for s in 0..<configuration.servers {

@@ -99,7 +99,7 @@ public struct WorkerContext {
         let tid = Int32(truncatingIfNeeded: rows.get(other, WorkerField.tid))
         guard tid != 0 else { return try yield() }
         rows.set(index, WorkerField.handoffTarget, UInt64(other + 1))
-        rows.set(index, WorkerField.handoffAt, SystemClock.monotonicNanos())
+        rows.set(index, WorkerField.handoffAt, TraceClock.shared.nanos())
         markStack()
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
@@ -125,13 +125,13 @@ public struct WorkerContext {
     /// Enters a blocking section, recording when and why for the server's trace.
     mutating func beginBlocking(_ reason: BlockReason) throws(Errno) {
         rows.set(index, WorkerField.blockReason, reason.rawValue)
-        rows.set(index, WorkerField.blockedAt, SystemClock.monotonicNanos())
+        rows.set(index, WorkerField.blockedAt, TraceClock.shared.nanos())
         try backend.enterBlocking()
     }
 
     /// Leaves a blocking section (WAKE, then wait to be picked).
     mutating func endBlocking() throws(Errno) {
-        rows.set(index, WorkerField.wakeAt, SystemClock.monotonicNanos())
+        rows.set(index, WorkerField.wakeAt, TraceClock.shared.nanos())
         markStack()
         try backend.leaveBlocking()
         // A block the kernel backend reports outside our sections reads "other".

@@ -76,6 +76,13 @@ public struct BenchCommand: ParsableCommand {
     @Flag(help: "Also run UMCG with a trace hub attached and report the tracing on/off ratio.")
     public var tracing = false
 
+    /// Timestamp cost instead of the ping-pongs.
+    @Flag(
+        help:
+            "Measure what one trace timestamp costs instead: clock_gettime(CLOCK_MONOTONIC) against the TSC trace clock, in --rounds interleaved rounds."
+    )
+    public var timestamps = false
+
     /// Backend choice.
     @Option(help: "UMCG backend: auto, emulated or kernel (kernel fails unless umcg_ctl is detected).")
     public var backend: String = "auto"
@@ -267,6 +274,7 @@ public struct BenchCommand: ParsableCommand {
 
     public func run() throws {
         if scale { return try runScale() }
+        if timestamps { return runTimestamps() }
         let plan = try runPlan
         if let line = PolicyCheck.refusal(plan.policy, probe: Self.policyProbe) { throw ValidationError(line) }
         let selection = try selection
@@ -331,6 +339,17 @@ public struct BenchCommand: ParsableCommand {
                 "umcgtop bench --scale: \(overflowed) worker stack(s) overflowed into their canary; raise --stack-kib",
                 to: &err)
             throw ExitCode.failure
+        }
+    }
+
+    /// `--timestamps`: ns per call of each timestamp source, median of --rounds interleaved rounds.
+    func runTimestamps() {
+        let calls = 2_000_000
+        let rows = TimestampCost.measure(calls: calls, rounds: rounds)
+        if json {
+            print(TimestampOutput.json(rows, calls: calls, rounds: rounds).rendered)
+        } else {
+            print(TimestampOutput.text(rows, calls: calls, rounds: rounds))
         }
     }
 

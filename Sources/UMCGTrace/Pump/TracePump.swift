@@ -115,6 +115,8 @@ public final class TracePump: Sendable {
             let n = drainRings(&s, limit: perRingLimit)
             if s.writing {
                 if s.lastKeyframe.map({ now &- $0 >= keyframeInterval }) ?? true {
+                    // Keyframes re-anchor the TSC trace clock on CLOCK_MONOTONIC (see TraceClock).
+                    TraceClock.shared.reanchor()
                     write(&s) { (w) throws(TraceFileError) in try w.appendKeyframe(snapshot()) }
                     s.lastKeyframe = now
                     s.lastFlush = now
