@@ -283,3 +283,71 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
         #expect((counts[.preempt] ?? 0) > 0)
     }
 }
+
+/// Audit (#10), stress: server threads that end without UNREGISTER while workers keep blocking and
+/// waking. Each server runs a few switches and ends; the next one finds every WAKE posted meanwhile on
+/// the global list (a server holds no events), and every worker finishes.
+@Suite struct ServerChurnTests {
+    @Test func serversEndingWithoutUnregisterWhileWorkersWakeLoseNothing() throws {
+        let b = try ConformanceTests.backend()
+        let workers = 4
+        let rounds = 200
+        var threads: [OSThread] = []
+        for _ in 0..<workers {
+            let (t, _) = try spawnWorker { _ throws(Errno) in
+                try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+                for _ in 0..<rounds {
+                    try b.enterBlocking()
+                    try b.leaveBlocking()
+                }
+                try b.ctl(.unregister)
+            }
+            threads.append(t)
+        }
+        let runnable = ThreadLock<[Int32]>([])
+        let exits = Atomic<Int>(0)
+        let errors = ThreadLock<[Errno]>([])
+        let giveUp = SystemClock.monotonicNanos() + 120_000_000_000  // a hang guard, not a measure
+        var servers = 0
+        while exits.load(ordering: .acquiring) < workers && SystemClock.monotonicNanos() < giveUp {
+            servers += 1
+            let server = try OSThread(name: "test-thread") {
+                let s = ServerSide(backend: b)
+                defer { s.free() }
+                func handle(_ events: [UMCGEvent]) {
+                    for ev in events {
+                        let tid = Int32(truncatingIfNeeded: ev.workerID >> UMCGABI.workerIDShift)
+                        switch ev.type {
+                        case .exit: exits.add(1, ordering: .acquiringAndReleasing)
+                        case .block, .none: break
+                        default: runnable.withLock { $0.append(tid) }
+                        }
+                    }
+                }
+                do throws(Errno) {
+                    try b.ctl(.registerServer)
+                    var switches = 0
+                    while switches < 5 && exits.load(ordering: .acquiring) < workers
+                        && SystemClock.monotonicNanos() < giveUp
+                    {
+                        if let tid = runnable.withLock({ $0.popLast() }) {
+                            handle(try s.switchTo(tid))
+                            switches += 1
+                        } else if AuditFixTests.waitBriefly(b, s) {
+                            handle(s.collect())
+                        }
+                    }
+                    // Ends without UNREGISTER.
+                } catch {
+                    errors.withLock { $0.append(error) }
+                }
+            }
+            server.join()
+        }
+        for t in threads { t.join() }
+        #expect(errors.withLock { $0 }.isEmpty)
+        #expect(exits.load(ordering: .acquiring) == workers)
+        #expect(servers > 1)
+        #expect(b.registeredCounts == (workers: 0, servers: 0))
+    }
+}
