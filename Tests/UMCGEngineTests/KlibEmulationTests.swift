@@ -175,11 +175,20 @@ nonisolated(unsafe) var preemptionSignalBackend: EmulatedBackend?
 /// Signals the handler ran (any thread).
 let preemptionSignalsHandled = Atomic<Int>(0)
 
+/// Handler runs after which errno differed from before (`preemptCurrentWorker` must preserve it;
+/// ThreadSanitizer's "signal handler spoils errno" found it did not).
+let preemptionSignalsSpoilingErrno = Atomic<Int>(0)
+
 /// The handler: park the interrupted worker now, as a preemption timer's handler will.
 let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
     // Relaxed: a counter the worker polls to know a signal came.
     preemptionSignalsHandled.add(1, ordering: .relaxed)
+    let interrupted = errno
+    errno = 4242
     _ = preemptionSignalBackend?.preemptCurrentWorker()
+    // Relaxed: read after the joins.
+    if errno != 4242 { preemptionSignalsSpoilingErrno.add(1, ordering: .relaxed) }
+    errno = interrupted
 }
 
 /// Audit (#10): `checkpoint`'s state changes were not reentrant (`enterBlocking`, `workerWait` and the
@@ -281,6 +290,7 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
         #expect(counts[.wait] == rounds)
         #expect(counts[.exit] == 1)
         #expect((counts[.preempt] ?? 0) > 0)
+        #expect(preemptionSignalsSpoilingErrno.load(ordering: .relaxed) == 0)
     }
 }
 

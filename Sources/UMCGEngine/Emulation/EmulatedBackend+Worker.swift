@@ -216,11 +216,14 @@ extension EmulatedBackend {
     /// thread: no allocation, no lock, only the thread's TLS slot, atomics and futex calls (the park
     /// word tolerates a handler parking over an interrupted park of the same thread). The engine's
     /// scheduler gets the same PREEMPT as from `checkpoint()`; on the kernel backend the kernel does
-    /// this itself.
+    /// this itself. The thread's errno is left as it was (the futex calls would change it under the
+    /// interrupted code).
     @discardableResult
     public func preemptCurrentWorker() -> Bool {
-        guard case .worker(let w) = currentRole() else { return false }
-        return preemptNow(w)
+        Errno.preservingThreadErrno {
+            guard case .worker(let w) = currentRole() else { return false }
+            return preemptNow(w)
+        }
     }
 
     @inline(__always)
