@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <stdio.h>
+#include <sys/uio.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -310,4 +311,11 @@ void umcg_shim_strerror(int code, char *buf, uint64_t len) {
     // The GNU strerror_r returns a pointer that may or may not be buf.
     const char *text = strerror_r(code, buf, (size_t)len);
     if (text != buf) { strncpy(buf, text, (size_t)len - 1); buf[len - 1] = 0; }
+}
+
+int64_t umcg_shim_write_own_memory(void *dst, const void *src, uint64_t len) {
+    struct iovec local = {.iov_base = (void *)src, .iov_len = (size_t)len};
+    struct iovec remote = {.iov_base = dst, .iov_len = (size_t)len};
+    ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+    return n == -1 ? -errno : (int64_t)n;
 }

@@ -6,24 +6,36 @@ import UMCGSystem
 
 /// Regression tests for the emulation audit of issue #10 (each failed before its fix).
 @Suite struct AuditFixTests {
-    /// Two workers handing the server to each other (worker-form CTX_SWITCH) up to 10⁶ times: each
-    /// handoff queues a WAIT for the parked server, which drains nothing until it returns. Before the
-    /// fix the queue filled and `enqueueWaiting` spun forever (the test hung); now the handoff that
-    /// finds the queue full fails with EAGAIN, the caller keeps running, and every WAIT arrives.
+    /// Two workers handing the server to each other (worker-form CTX_SWITCH) 10⁶ times. Before the
+    /// first fix each handoff queued a WAIT for the parked server, which drained nothing until it
+    /// returned: the queue filled and `enqueueWaiting` spun forever (the test hung). Then a full queue
+    /// refused the handoff with EAGAIN. Now (the klib's model, #10) the handing-off worker goes IDLE with
+    /// its WAIT on the global list, which any idle server drains, and its peer can switch back only once
+    /// that WAIT was taken (EINVAL until then: retried here); a worker is on the list at most once, so
+    /// the list cannot fill, every handoff succeeds and every WAIT arrives.
     @Test func workersSwitchingToEachOtherForeverDoNotHang() throws {
         let b = try ConformanceTests.backend()
         let peers = ThreadLock<[Int32]>([0, 0])
         let switches = Atomic<Int>(0)
+        let retries = Atomic<Int>(0)
         @Sendable func script(_ me: Int) -> @Sendable (WorkerProbe) throws(Errno) -> Void {
             { p throws(Errno) in
                 try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
                 let peer = peers.withLock { $0[1 - me] }
                 while switches.load(ordering: .relaxed) < 1_000_000 {
-                    do throws(Errno) {
-                        try b.ctl(.ctxSwitch, nextTid: peer)
-                    } catch {
-                        p.log(error)  // EAGAIN (queue full) or ESRCH (the peer already left)
-                        break
+                    var failure: Errno?
+                    do throws(Errno) { try b.ctl(.ctxSwitch, nextTid: peer) } catch { failure = error }
+                    if let failure {
+                        guard failure == .EINVAL else {
+                            p.log(failure)  // ESRCH (the peer already left)
+                            break
+                        }
+                        // The peer's WAIT is not taken yet (IDLE), or it already stopped switching.
+                        // Relaxed: a counter read after the joins.
+                        retries.add(1, ordering: .relaxed)
+                        if switches.load(ordering: .relaxed) >= 1_000_000 { break }
+                        CPU.yield()
+                        continue
                     }
                     // Relaxed: a counter read after both threads joined.
                     switches.add(1, ordering: .relaxed)
@@ -44,40 +56,77 @@ import UMCGSystem
                     do throws(Errno) { try script(me)(probes[me]) } catch { probes[me].log(error) }
                 })
         }
+        // The idle server: drains the handoff WAITs (and the EXIT of whichever worker is not running).
+        let drained = ThreadLock<[UMCGEvent]>([])
+        let stopDrainer = Atomic<Bool>(false)
+        let drainer = try OSThread(name: "test-thread") {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            do throws(Errno) {
+                try b.ctl(.registerServer)
+                defer { try? b.ctl(.unregister) }
+                while !stopDrainer.load(ordering: .acquiring) {
+                    if Self.waitBriefly(b, s) {
+                        let got = s.collect()
+                        drained.withLock { $0 += got }
+                    }
+                }
+            } catch {
+                probes[0].log(error)
+            }
+        }
         let waits = try onThread { () throws -> Int in
             let s = ServerSide(backend: b)
             defer { s.free() }
             try b.ctl(.registerServer)
             defer { try? b.ctl(.unregister) }
+            // Both WAKEs, taken by either server (taking one makes that worker RUNNABLE).
+            let wakes = Set(probes.map { UMCGEvent(workerID: $0.id, type: .wake) })
             var seen: [UMCGEvent] = []
-            try s.waitFor(.wake, id: probes[0].id, seen: &seen)
-            try s.waitFor(.wake, id: probes[1].id, seen: &seen)
-            seen = try s.switchTo(probes[0].tid.load(ordering: .acquiring))
-            // The one that got EAGAIN unregistered; the other waits for a switch and then leaves.
-            var exited = seen.first.map { [$0] } ?? []
-            for probe in probes where !exited.contains(UMCGEvent(workerID: probe.id, type: .exit)) {
-                let back = try s.switchTo(probe.tid.load(ordering: .acquiring))
-                exited += back.prefix(1)
-                seen += back.dropFirst()
+            while !wakes.isSubset(of: Set(seen + drained.withLock { $0 })) {
+                if Self.waitBriefly(b, s) { seen += s.collect() }
             }
-            #expect(Set(exited) == Set(probes.map { UMCGEvent(workerID: $0.id, type: .exit) }))
-            while true {
-                do throws(Errno) {
-                    try b.ctl(.wait, absTimeout: UMCGABI.pollTimeout, events: s.events, eventCount: 8)
-                } catch {
-                    break
+            seen += try s.switchTo(probes[0].tid.load(ordering: .acquiring))
+            // One worker's EXIT ended the switch; the other's comes from the list (or the next switch).
+            var exits = Set(seen.filter { $0.type == .exit })
+            for probe in probes where !exits.contains(UMCGEvent(workerID: probe.id, type: .exit)) {
+                let exit = UMCGEvent(workerID: probe.id, type: .exit)
+                _ = waitUntil(seconds: 10) { drained.withLock { $0.contains(exit) } || Self.switchable(b, probe) }
+                if !drained.withLock({ $0.contains(exit) }) {
+                    seen += try s.switchTo(probe.tid.load(ordering: .acquiring))
                 }
-                seen += s.collect()
+                exits.insert(exit)
             }
+            #expect(Set((seen + drained.withLock { $0 }).filter { $0.type == .exit }) == exits)
             return seen.filter { $0.type == .wait }.count
         }
         for t in threads { t.join() }
+        stopDrainer.store(true, ordering: .releasing)
+        drainer.join()
         let errors = probes.flatMap(\.loggedErrors)
         #expect(errors.contains(.EAGAIN) || switches.load(ordering: .relaxed) >= 1_000_000)
         #expect(errors.allSatisfy { $0 == .EAGAIN || $0 == .ESRCH })
         // Every successful handoff produced exactly one WAIT, none lost.
-        #expect(waits == switches.load(ordering: .relaxed))
+        #expect(waits + drained.withLock { $0 }.filter { $0.type == .wait }.count == switches.load(ordering: .relaxed))
         #expect(b.registeredCounts.workers == 0)
+    }
+
+    /// An idle WAIT of up to 20 ms: true when it returned events (false on ETIMEDOUT, or any error).
+    static func waitBriefly(_ b: EmulatedBackend, _ s: ServerSide) -> Bool {
+        do throws(Errno) {
+            try b.ctl(.wait, absTimeout: SystemClock.realtimeNanos() + 20_000_000, events: s.events, eventCount: 8)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Whether `probe`'s worker can be switched to now (RUNNABLE or WAITING): white-box, emulation only.
+    static func switchable(_ b: EmulatedBackend, _ probe: WorkerProbe) -> Bool {
+        guard let (w, _) = try? b.lookupWorker(probe.tid.load(ordering: .acquiring)) else { return false }
+        // Relaxed: a test's poll.
+        let base = w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask
+        return base == UMCGWorkerState.runnable || base == UMCGWorkerState.waiting
     }
 
     /// `lookupWorker` → `claim` is not atomic with slot reuse: a block found under one tid may belong
@@ -89,19 +138,19 @@ import UMCGSystem
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
             try b.ctl(.unregister)
         }
-        _ = waitUntil(seconds: 10) { b.registeredCounts.workers == 1 }
         let tid = p.tid.load(ordering: .acquiring)
-        let (w, _) = try b.lookupWorker(tid)
-        #expect(throws: Errno.ESRCH) { _ = try b.claim(w, tid: tid &+ 1) }
-        // Relaxed: read back on the thread that restored it.
-        #expect(w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.idle)
         try onThread {
             let s = ServerSide(backend: b)
             defer { s.free() }
             try b.ctl(.registerServer)
             defer { try? b.ctl(.unregister) }
             var seen: [UMCGEvent] = []
+            // Claimable only once its WAKE was taken (#10: IDLE until then).
             try s.waitFor(.wake, id: p.id, seen: &seen)
+            let (w, _) = try b.lookupWorker(tid)
+            #expect(throws: Errno.ESRCH) { _ = try b.claim(w, tid: tid &+ 1) }
+            // Relaxed: read back on the thread that restored it (RUNNABLE: was IDLE before #10's rule).
+            #expect(w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.runnable)
             #expect(try s.switchTo(tid) == [UMCGEvent(workerID: p.id, type: .exit)])
         }
         t.join()
@@ -176,13 +225,13 @@ import UMCGSystem
                 p1.log(error)
             }
         }
-        // The busy server runs worker 1; worker 2's WAKE can only go to that server's queue.
+        // The busy server runs worker 1; worker 2's WAKE waits on the global list (was: that server's queue).
         _ = waitUntil(seconds: 10) { b.server(0).current.pointee.load(ordering: .acquiring) != noIndex }
         let (t2, p2) = try spawnWorker { p throws(Errno) in
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
             try b.ctl(.unregister)
         }
-        #expect(waitUntil(seconds: 10) { b.queues[0].approximateCount > 0 })
+        #expect(waitUntil(seconds: 10) { b.list.approximateCount > 0 })
         try onThread {
             let s = ServerSide(backend: b)
             defer { s.free() }

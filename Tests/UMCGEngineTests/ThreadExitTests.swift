@@ -66,10 +66,8 @@ import UMCGSystem
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
             try b.ctl(.unregister)
         }
-        // The only server is busy (not waiting): the WAKE is queued for it; then its thread ends.
-        _ = waitUntil(seconds: 10) {
-            (0..<b.maxServers).contains { b.queues[$0].approximateCount > 0 } || b.orphans.approximateCount > 0
-        }
+        // The only server is busy (not waiting): the WAKE waits on the global list; then its thread ends.
+        _ = waitUntil(seconds: 10) { b.list.approximateCount > 0 }
         gate.store(true, ordering: .releasing)
         dead.join()
         #expect(b.registeredCounts.servers == 0)

@@ -237,4 +237,9 @@ int umcg_shim_get_thread_name(char *buf, uint64_t len);
 
 /// strerror_r(code) into buf (NUL-terminated, truncated to len).
 void umcg_shim_strerror(int code, char *buf, uint64_t len);
+
+/// process_vm_writev(getpid(), {src, len}, {dst, len}): copies len bytes into the caller's own
+/// address space through the kernel, so an unwritable dst fails EFAULT instead of raising SIGSEGV.
+/// The bytes written or -errno.
+int64_t umcg_shim_write_own_memory(void *dst, const void *src, uint64_t len);
 #endif

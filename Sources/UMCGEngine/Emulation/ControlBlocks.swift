@@ -22,6 +22,10 @@ struct WorkerBlock {
     /// A worker whose WAIT returned EINTR and that runs plain code until it resumes the WAIT: no
     /// server may claim it meanwhile (kept with the TIMEOUT bit it had).
     static let interrupted: UInt32 = 8
+    /// Transient state while the worker's own thread stops itself (WAIT, PREEMPT, a handoff): it reads
+    /// its server and publishes the next state only after leaving RUNNING with one CAS, so a signal
+    /// handler that preempts the same thread in between finds it not RUNNING and leaves it alone.
+    static let stopping: UInt32 = 9
 
     /// Flag: an interrupt (the emulation's signal) is pending.
     static let flagInterrupt: UInt32 = 1
@@ -73,9 +77,10 @@ struct WorkerBlock {
 
 /// A server's control block: 128 bytes of raw memory in the backend's server slab.
 ///
-/// Layout: 0 park word · 4 listening (1 while it waits for queued events) · 8 current worker index ·
-/// 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
+/// Layout: 0 park word · 4 listening (1 while it watches a worker in WAIT(next_tid)) · 8 current worker
+/// index · 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
 /// 32 stop event (written by the running worker: the event that ends CTX_SWITCH) ·
+/// 40 the page of the caller's event buffer last found writable (`page + 1`; 0 none; own thread only) ·
 /// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind).
 @usableFromInline
 struct ServerBlock {
@@ -108,6 +113,10 @@ struct ServerBlock {
     @inline(__always) var stopEvent: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 32).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
+    /// `page + 1` of the event buffer page this server last probed writable (0: none). Own thread only.
+    @inline(__always) var probedPage: UnsafeMutablePointer<Atomic<UInt64>> {
+        (raw + 40).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
     /// The owning backend (an unretained reference), for the thread-exit destructor.
     @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 56).assumingMemoryBound(to: Atomic<UInt64>.self)
@@ -120,7 +129,7 @@ struct ServerBlock {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         for off in [12, 16] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        for off in [32, 56] {
+        for off in [32, 40, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
         let b = ServerBlock(raw)

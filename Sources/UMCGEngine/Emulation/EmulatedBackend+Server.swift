@@ -18,13 +18,14 @@ extension EmulatedBackend {
         CPU.prefetch(p + 64)
     }
 
-    /// Moves worker `tid` (block `w`, found by `lookupWorker`) from IDLE/RUNNABLE/WAITING to the
-    /// transient `switching` state (EINVAL otherwise) and returns the state it had.
+    /// Moves worker `tid` (block `w`, found by `lookupWorker`) from RUNNABLE (or WAITING when
+    /// `orWaiting`) to the transient `switching` state (EINVAL otherwise: IDLE until its event is taken,
+    /// RUNNING, BLOCKED, …) and returns the state it had.
     /// The lookup and the claim are not one atomic step: the worker may have exited and its block been
     /// reused by another thread meanwhile, so the tid is checked again once the block is ours (ESRCH).
     @inline(__always)
-    func claim(_ w: WorkerBlock, tid: Int32) throws(Errno) -> UInt32 {
-        let old = try claim(w)
+    func claim(_ w: WorkerBlock, tid: Int32, orWaiting: Bool = true) throws(Errno) -> UInt32 {
+        let old = try claim(w, orWaiting: orWaiting)
         // Relaxed: registration writes the tid before its releasing IDLE store, which the claim acquired.
         guard w.tid.pointee.load(ordering: .relaxed) == tid else {
             // Releasing: hands the block back to its new owner as it was.
@@ -34,18 +35,19 @@ extension EmulatedBackend {
         return old
     }
 
-    /// Moves a worker from IDLE/RUNNABLE/WAITING to the transient `switching` state (EINVAL otherwise).
-    /// Returns the state it had.
+    /// Moves a worker from RUNNABLE (or WAITING when `orWaiting`: the server form of CTX_SWITCH) to the
+    /// transient `switching` state (EINVAL otherwise). Returns the state it had.
     @inline(__always)
-    func claim(_ w: WorkerBlock) throws(Errno) -> UInt32 {
+    func claim(_ w: WorkerBlock, orWaiting: Bool = true) throws(Errno) -> UInt32 {
         // Relaxed: the CAS below re-checks.
         var s = w.state.pointee.load(ordering: .relaxed)
         while true {
             let base = s & UMCGWorkerState.mask
-            guard base == UMCGWorkerState.idle || base == UMCGWorkerState.runnable || base == UMCGWorkerState.waiting
-            else { throw .EINVAL }
-            // AcquiringAndReleasing: acquires the worker's releasing store of WAITING/RUNNABLE; other
-            // claimers see `switching` and fail.
+            guard base == UMCGWorkerState.runnable || (orWaiting && base == UMCGWorkerState.waiting) else {
+                throw .EINVAL
+            }
+            // AcquiringAndReleasing: acquires the releasing store of WAITING/RUNNABLE; other claimers
+            // see `switching` and fail.
             let (done, current) = w.state.pointee.compareExchange(
                 expected: s, desired: WorkerBlock.switching, ordering: .acquiringAndReleasing)
             if done { return s }
@@ -53,14 +55,22 @@ extension EmulatedBackend {
         }
     }
 
-    /// Server CTX_SWITCH: run the worker until it blocks, waits, exits or is preempted.
+    /// Server CTX_SWITCH: run the worker until it blocks, waits, exits or is preempted. The klib's
+    /// order: the thread lookup (ESRCH, EINVAL for a non-worker), the arguments (abs_timeout must be 0,
+    /// event_sz >= 1), the target's state (RUNNABLE or WAITING), then the buffer (EFAULT; the klib finds
+    /// out only when it writes the stop event, after the worker ran: see docs/UMCG-ABI.md).
     func serverSwitch(
-        _ s: ServerBlock, to tid: Int32, events: UnsafeMutablePointer<UInt64>?, count: Int32
+        _ s: ServerBlock, to tid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
     ) throws(Errno) {
-        guard let events else { throw .EFAULT }
-        guard count >= 1 else { throw .EINVAL }
         let (w, ref) = try lookupWorker(tid)
-        let timeoutBit = try claim(w, tid: tid) & UMCGWorkerState.timeoutBit
+        guard deadline == 0, count >= 1 else { throw .EINVAL }
+        let claimed = try claim(w, tid: tid)
+        guard let events, writable(events, server: s) else {
+            // Releasing: hands the worker back as it was; nothing was published.
+            w.state.pointee.store(claimed, ordering: .releasing)
+            throw .EFAULT
+        }
+        let timeoutBit = claimed & UMCGWorkerState.timeoutBit
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
@@ -82,86 +92,44 @@ extension EmulatedBackend {
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)
         events[0] = ev
-        _ = fill(events, from: 1, count: count, server: Int(si))
+        // Slot 0 was written: a bad later slot only ends the copy.
+        _ = try? drain(events, from: 1, count: Int(count), server: s)
     }
 
-    /// Copies pending events of server `index` (then orphans) into `events[from..<count]`, ends with 0
-    /// when there is room, and returns how many were copied.
-    @inline(__always)
-    func fill(_ events: UnsafeMutablePointer<UInt64>, from: Int32, count: Int32, server index: Int) -> Int {
-        var i = Int(from)
-        let n = Int(count)
-        let q = queues[index]
-        while i < n {
-            if let ev = q.dequeue() {
-                events[i] = ev
-            } else if let ev = orphans.dequeue() {
-                events[i] = ev
-            } else {
-                break
-            }
-            i += 1
-        }
-        if i < n { events[i] = 0 }
-        return i - Int(from)
-    }
-
-    /// An idle server with nothing queued takes the events queued for busy servers (registered, not
-    /// listening: running a worker or plain code), the emulation's stand-in for the klib's one global
-    /// list. Servers that listen (idle or watching a worker) drain their own queues. Off the switch
-    /// path: only an idle WAIT that found nothing of its own steals. Ends with 0 when there is room.
-    func steal(_ events: UnsafeMutablePointer<UInt64>, count: Int32, thief: Int) -> Int {
-        var i = 0
-        let n = Int(count)
-        for k in 1..<maxServers where i < n {
-            let victim = (thief + k) % maxServers
-            let v = server(victim)
-            // Relaxed: hints; a wrong guess only leaves events for their own server.
-            guard v.registered.pointee.load(ordering: .relaxed) != 0,
-                v.listening.pointee.load(ordering: .relaxed) == 0
-            else { continue }
-            let q = queues[victim]
-            while i < n, let ev = q.dequeue() {
-                events[i] = ev
-                i += 1
-            }
-        }
-        if i > 0 && i < n { events[i] = 0 }
-        return i
-    }
-
-    /// Server WAIT: events (next_tid == 0) or a worker's unblocking (next_tid != 0).
+    /// Server WAIT: events (next_tid == 0) or a worker's unblocking (next_tid != 0), with the klib's
+    /// argument rules: WAIT(next_tid) takes no abs_timeout, events or event_sz; WAIT for events needs
+    /// event_sz >= 2; abs_timeout 1 polls; a NULL or unwritable buffer blocks like any other and fails
+    /// EFAULT once there is an event to write (the event stays on the list).
     func serverWait(
         _ s: ServerBlock, nextTid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
     ) throws(Errno) {
         if nextTid != 0 {
-            try waitForUnblock(s, tid: nextTid, deadline: deadline, events: events, count: count)
+            guard deadline == 0, events == nil, count == 0 else { throw .EINVAL }
+            try waitForUnblock(s, tid: nextTid)
             return
         }
-        guard let events else { throw .EFAULT }
-        guard count >= 1 else { throw .EINVAL }
-        let si = serverIndex(s)
+        guard count >= 2 else { throw .EINVAL }
         if deadline == UMCGABI.pollTimeout {
-            if fill(events, from: 0, count: count, server: si) > 0 { return }
-            if steal(events, count: count, thief: si) > 0 { return }
-            if consumePoke(s) { return }
+            if try drain(events, from: 0, count: Int(count), server: s) > 0 { return }
             throw .ETIMEDOUT
         }
+        let si = serverIndex(s)
         let bit = UInt64(1) << UInt64(si)
-        // SequentiallyConsistent: UMCG_WAKE and chooseServer read the mask.
-        idleMask.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
-        // SequentiallyConsistent + fence: pairs with post()'s enqueue-fence-load of `listening`.
-        s.listening.pointee.store(1, ordering: .sequentiallyConsistent)
-        atomicMemoryFence(ordering: .sequentiallyConsistent)
         defer {
-            // Relaxed: only this thread sets it; a late post just unparks us spuriously.
-            s.listening.pointee.store(0, ordering: .relaxed)
-            // SequentiallyConsistent: UMCG_WAKE stops picking us.
+            // SequentiallyConsistent: posters and UMCG_WAKE stop picking us.
             idleMask.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
         }
         while true {
-            if fill(events, from: 0, count: count, server: si) > 0 { return }
-            if steal(events, count: count, thief: si) > 0 { return }
+            // SequentiallyConsistent + fence: pairs with wakeOneIdleServer's fence + mask load after a
+            // poster's enqueue (one of us sees the other). Set again after each wake-up: the waker cleared it.
+            idleMask.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
+            if try drain(events, from: 0, count: Int(count), server: s) > 0 {
+                // The buffer filled and entries remain: pass the wake-up on (a poster may have woken us only).
+                idleMask.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
+                if list.peek() != nil { _ = wakeOneIdleServer(poke: false) }
+                return
+            }
             if consumePoke(s) { return }
             if consumeInterrupt(s) { throw .EINTR }
             if deadline != 0 && SystemClock.realtimeNanos() >= deadline { throw .ETIMEDOUT }
@@ -183,51 +151,33 @@ extension EmulatedBackend {
         return old & ServerBlock.flagInterrupt != 0
     }
 
-    /// Server WAIT(next_tid): returns once that worker is no longer BLOCKED; pending events are copied
-    /// into `events` when given (the worker's WAKE is routed to this server while it watches).
-    func waitForUnblock(
-        _ s: ServerBlock, tid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
-    ) throws(Errno) {
+    /// Server WAIT(next_tid): returns once that worker is no longer BLOCKED (the klib's
+    /// `server_bq`: the worker leaving its blocking section unparks the watcher; its WAKE still goes to
+    /// the global list).
+    func waitForUnblock(_ s: ServerBlock, tid: Int32) throws(Errno) {
         let (w, _) = try lookupWorker(tid)
         let si = UInt32(serverIndex(s))
         func isBlocked() -> Bool {
-            // SequentiallyConsistent: pairs with leaveBlocking's state store (Dekker with `watcher`).
+            // SequentiallyConsistent: pairs with leaveBlocking's state CAS (Dekker with `watcher`).
             w.state.pointee.load(ordering: .sequentiallyConsistent) & UMCGWorkerState.mask == UMCGWorkerState.blocked
         }
-        if isBlocked() {
-            // SequentiallyConsistent: pairs with chooseServer's watcher load after the worker's state store.
-            w.watcher.pointee.store(si, ordering: .sequentiallyConsistent)
-            s.listening.pointee.store(1, ordering: .sequentiallyConsistent)
-            defer {
-                // Relaxed: best effort; the worker exchanges it away when it leaves the section.
-                _ = w.watcher.pointee.compareExchange(expected: si, desired: noIndex, ordering: .relaxed)
-                s.listening.pointee.store(0, ordering: .relaxed)
-            }
-            while isBlocked() {
-                if consumeInterrupt(s) { throw .EINTR }
-                if deadline == UMCGABI.pollTimeout || (deadline != 0 && SystemClock.realtimeNanos() >= deadline) {
-                    throw .ETIMEDOUT
-                }
-                _ = s.parker.park(spinNanos: 0, deadline: deadline)
-            }
+        guard isBlocked() else { return }
+        // SequentiallyConsistent: pairs with leaveBlocking's watcher load after its state CAS.
+        w.watcher.pointee.store(si, ordering: .sequentiallyConsistent)
+        s.listening.pointee.store(1, ordering: .relaxed)
+        defer {
+            // Relaxed: best effort; the worker exchanges it away when it leaves the section.
+            _ = w.watcher.pointee.compareExchange(expected: si, desired: noIndex, ordering: .relaxed)
+            s.listening.pointee.store(0, ordering: .relaxed)
         }
-        if let events, count >= 1 { _ = fill(events, from: 0, count: count, server: Int(si)) }
+        while isBlocked() {
+            if consumeInterrupt(s) { throw .EINTR }
+            _ = s.parker.park(spinNanos: 0)
+        }
     }
 
-    /// UMCG_WAKE: wakes one idle server, EAGAIN when none is idle.
+    /// UMCG_WAKE: wakes one idle server (its WAIT returns 0 with no events), EAGAIN when none is idle.
     func wakeIdleServer() throws(Errno) {
-        // SequentiallyConsistent: pairs with serverWait's mask update.
-        var mask = idleMask.pointee.load(ordering: .sequentiallyConsistent)
-        while mask != 0 {
-            let s = server(mask.trailingZeroBitCount)
-            if s.listening.pointee.load(ordering: .sequentiallyConsistent) != 0 {
-                // Releasing: pairs with consumePoke.
-                s.flags.pointee.bitwiseOr(ServerBlock.flagPoked, ordering: .releasing)
-                s.parker.unpark(alwaysWake: alwaysWake)
-                return
-            }
-            mask &= mask &- 1
-        }
-        throw .EAGAIN
+        guard wakeOneIdleServer(poke: true) else { throw .EAGAIN }
     }
 }

@@ -57,7 +57,7 @@ extension EmulatedBackend {
     }
 
     /// A registered worker's thread ended without UNREGISTER: EXIT goes to its server (the stop slot
-    /// when it was running, the queue otherwise) and the block is released.
+    /// when it was running, the global list otherwise) and the block is released.
     func workerThreadEnded(_ w: WorkerBlock) {
         var posted = false
         while !posted {
@@ -80,7 +80,8 @@ extension EmulatedBackend {
                     expected: s, desired: UMCGWorkerState.exited, ordering: .acquiringAndReleasing
                 ).exchanged {
                     releaseTid(w)
-                    post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.exit.rawValue, to: chooseServer(for: w))
+                    // Relaxed: own id, set at registration.
+                    postExit(id: w.id.pointee.load(ordering: .relaxed))
                     posted = true
                 }
             case WorkerBlock.switching:

@@ -28,12 +28,8 @@ extension EmulatedBackend {
             try waitToRun(w, deadline: w.deadline.pointee.load(ordering: .relaxed), interruptible: true)
             return
         }
-        // Relaxed: only this thread moves its state out of RUNNING.
-        guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
-            throw .EINVAL
-        }
-        // Relaxed: own fields (the server wrote `server` before publishing RUNNING, which we acquired).
-        let si = w.server.pointee.load(ordering: .relaxed)
+        guard let si = beginStop(w) else { throw .EINVAL }
+        // Relaxed: own field, read by this thread only.
         w.deadline.pointee.store(deadline, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS.
         w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
@@ -41,42 +37,66 @@ extension EmulatedBackend {
         try waitToRun(w, deadline: deadline, interruptible: true)
     }
 
-    /// Worker CTX_SWITCH: hands the caller's server to worker `tid`; the caller goes WAITING and its
-    /// server sees WAIT for it (queued; delivered with the next worker's stop event).
-    func workerSwitch(_ w: WorkerBlock, to tid: Int32) throws(Errno) {
-        // Relaxed: own state.
-        guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
-            throw .EINVAL
+    /// Leaves RUNNING for the transient `stopping` state with one CAS and returns the server the
+    /// worker ran on, read after the CAS; nil when the worker was not RUNNING.
+    ///
+    /// Reentrancy: a signal handler on the same thread (`preemptCurrentWorker()`) that runs before the
+    /// CAS completes a whole stop-and-resume and returns with the worker RUNNING again, maybe on
+    /// another server; the CAS then succeeds and the server read after it is the current one. A handler
+    /// that runs after the CAS finds the worker not RUNNING and does nothing. The caller publishes the
+    /// next state (WAITING, RUNNABLE, IDLE) after it read what it needs, since a claimable worker's
+    /// `server` field belongs to whichever server claims it.
+    @inline(__always)
+    func beginStop(_ w: WorkerBlock) -> UInt32? {
+        // AcquiringAndReleasing: own state; nobody else moves a RUNNING worker.
+        guard
+            w.state.pointee.compareExchange(
+                expected: UMCGWorkerState.running, desired: WorkerBlock.stopping, ordering: .acquiringAndReleasing
+            ).exchanged
+        else { return nil }
+        // Relaxed: the server wrote it before publishing RUNNING, which we acquired.
+        return w.server.pointee.load(ordering: .relaxed)
+    }
+
+    /// Worker CTX_SWITCH, the klib's way: the target must be RUNNABLE (its event taken by a server);
+    /// the caller goes IDLE with its WAIT on the global list (any idle server takes it and makes the
+    /// caller RUNNABLE), and its server runs the target. `deadline` (abs_timeout) is honoured: when it
+    /// passes before a server took the WAIT, TIMEOUT follows the WAIT in the same buffer and the call
+    /// returns ETIMEDOUT once a server switches back to the caller.
+    func workerSwitch(_ w: WorkerBlock, to tid: Int32, deadline: UInt64) throws(Errno) {
+        guard let si = beginStop(w) else { throw .EINVAL }
+        let next: WorkerBlock
+        let ref: UInt32
+        let claimedFrom: UInt32
+        do throws(Errno) {
+            (next, ref) = try lookupWorker(tid)
+            guard next.raw != w.raw else { throw .EINVAL }
+            claimedFrom = try claim(next, tid: tid, orWaiting: false)
+        } catch {
+            // Releasing: own state back; nothing was published.
+            w.state.pointee.store(UMCGWorkerState.running, ordering: .releasing)
+            throw error
         }
-        let (next, ref) = try lookupWorker(tid)
-        guard next.raw != w.raw else { throw .EINVAL }
-        let claimedFrom = try claim(next, tid: tid)
-        let timeoutBit = claimedFrom & UMCGWorkerState.timeoutBit
-        let si = w.server.pointee.load(ordering: .relaxed)
         let s = server(Int(si))
-        // The server is parked in its CTX_SWITCH and drains its queue only when it returns: workers
-        // that keep handing off to each other would fill it. A full queue refuses the handoff
-        // (EAGAIN, the caller keeps running) instead of spinning forever.
-        guard queues[Int(si)].enqueue(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.wait.rawValue) else {
-            // Releasing: hands `next` back as it was; nothing was published.
-            next.state.pointee.store(claimedFrom, ordering: .releasing)
-            throw .EAGAIN
-        }
+        // Relaxed: own field, read by this thread only.
+        w.deadline.pointee.store(deadline, ordering: .relaxed)
+        // Releasing: the drainer's acquiring load/CAS sees IDLE before it sees the entry.
+        w.state.pointee.store(UMCGWorkerState.idle, ordering: .releasing)
+        postIdle(w, type: .wait)
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
         next.switchedAt.pointee.store(TraceClock.shared.nanos(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
-        w.deadline.pointee.store(0, ordering: .relaxed)
-        // Releasing: pairs with claim's acquiring CAS by a later server.
-        w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
         // Releasing: pairs with next's acquiring load in waitToRun.
-        next.state.pointee.store(UMCGWorkerState.running | timeoutBit, ordering: .releasing)
+        next.state.pointee.store(
+            UMCGWorkerState.running | claimedFrom & UMCGWorkerState.timeoutBit, ordering: .releasing)
         next.parker.unpark(alwaysWake: alwaysWake)
-        try waitToRun(w, deadline: 0, interruptible: true)
+        try waitToRun(w, deadline: deadline, interruptible: false)
     }
 
-    /// Sleeps until a server switched to `w` (RUNNING). Handles the WAIT deadline (posts TIMEOUT once)
-    /// and interrupts when `interruptible`.
+    /// Sleeps until a server switched to `w` (RUNNING). Handles the deadline (WAITING → IDLE|TIMEOUT
+    /// with TIMEOUT on the global list; IDLE → IDLE|TIMEOUT, whose TIMEOUT the drainer puts behind the
+    /// WAIT) and interrupts when `interruptible`.
     func waitToRun(_ w: WorkerBlock, deadline: UInt64, interruptible: Bool) throws(Errno) {
         // Relaxed: placement hint of the server it expects to be picked by.
         let home = w.server.pointee.load(ordering: .relaxed)
@@ -88,51 +108,54 @@ extension EmulatedBackend {
             let base = s & UMCGWorkerState.mask
             if base == UMCGWorkerState.running {
                 if s & UMCGWorkerState.timeoutBit != 0 {
-                    // Relaxed: own state while RUNNING.
-                    w.state.pointee.store(UMCGWorkerState.running, ordering: .relaxed)
+                    // AcquiringAndReleasing: a CAS, not a store, so a signal handler that preempted us
+                    // between the load and here (it needs exactly RUNNING, so it did not) stays safe.
+                    guard
+                        w.state.pointee.compareExchange(
+                            expected: s, desired: UMCGWorkerState.running, ordering: .acquiringAndReleasing
+                        ).exchanged
+                    else { continue }
                     throw .ETIMEDOUT
                 }
                 return
             }
             var parkDeadline: UInt64 = 0
-            if base == UMCGWorkerState.waiting {
-                if interruptible {
-                    // AcquiringAndReleasing: consumes interrupt()'s bitwiseOr.
-                    let old = w.flags.pointee.bitwiseAnd(~WorkerBlock.flagInterrupt, ordering: .acquiringAndReleasing)
-                        .oldValue
-                    if old & WorkerBlock.flagInterrupt != 0 {
-                        // AcquiringAndReleasing: races with claim(); if a server won, the worker runs
-                        // and the interrupt stays pending for its next WAIT.
-                        let parked = s & UMCGWorkerState.timeoutBit | WorkerBlock.interrupted
-                        guard
-                            w.state.pointee.compareExchange(
-                                expected: s, desired: parked, ordering: .acquiringAndReleasing
-                            ).exchanged
-                        else {
-                            // Relaxed: own flag, consumed again by this thread.
-                            w.flags.pointee.bitwiseOr(WorkerBlock.flagInterrupt, ordering: .relaxed)
-                            continue
-                        }
-                        // Relaxed: own flag, read back by this thread only.
-                        w.flags.pointee.bitwiseOr(WorkerBlock.flagInterruptedWait, ordering: .relaxed)
-                        throw .EINTR
-                    }
-                }
-                if deadline != 0 && s & UMCGWorkerState.timeoutBit == 0 {
-                    if deadline == UMCGABI.pollTimeout || SystemClock.realtimeNanos() >= deadline {
-                        // AcquiringAndReleasing: races with claim(); exactly one of us wins.
-                        if w.state.pointee.compareExchange(
-                            expected: s, desired: s | UMCGWorkerState.timeoutBit, ordering: .acquiringAndReleasing
-                        ).exchanged {
-                            // Relaxed: own id, set at registration.
-                            post(
-                                w.id.pointee.load(ordering: .relaxed) | UMCGEventType.timeout.rawValue,
-                                to: chooseServer(for: w))
-                        }
+            if base == UMCGWorkerState.waiting && interruptible {
+                // AcquiringAndReleasing: consumes interrupt()'s bitwiseOr.
+                let old = w.flags.pointee.bitwiseAnd(~WorkerBlock.flagInterrupt, ordering: .acquiringAndReleasing)
+                    .oldValue
+                if old & WorkerBlock.flagInterrupt != 0 {
+                    // AcquiringAndReleasing: races with claim(); if a server won, the worker runs
+                    // and the interrupt stays pending for its next WAIT.
+                    let parked = s & UMCGWorkerState.timeoutBit | WorkerBlock.interrupted
+                    guard
+                        w.state.pointee.compareExchange(
+                            expected: s, desired: parked, ordering: .acquiringAndReleasing
+                        ).exchanged
+                    else {
+                        // Relaxed: own flag, consumed again by this thread.
+                        w.flags.pointee.bitwiseOr(WorkerBlock.flagInterrupt, ordering: .relaxed)
                         continue
                     }
-                    parkDeadline = deadline
+                    // Relaxed: own flag, read back by this thread only.
+                    w.flags.pointee.bitwiseOr(WorkerBlock.flagInterruptedWait, ordering: .relaxed)
+                    throw .EINTR
                 }
+            }
+            if deadline != 0 && s & UMCGWorkerState.timeoutBit == 0
+                && (base == UMCGWorkerState.waiting || base == UMCGWorkerState.idle)
+            {
+                if deadline == UMCGABI.pollTimeout || SystemClock.realtimeNanos() >= deadline {
+                    // AcquiringAndReleasing: races with claim() (WAITING) or the drainer (IDLE); one wins.
+                    let timedOut = UMCGWorkerState.idle | UMCGWorkerState.timeoutBit
+                    if w.state.pointee.compareExchange(expected: s, desired: timedOut, ordering: .acquiringAndReleasing)
+                        .exchanged, base == UMCGWorkerState.waiting
+                    {
+                        postIdle(w, type: .timeout)
+                    }
+                    continue
+                }
+                parkDeadline = deadline
             }
             _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: yields)
         }
@@ -143,28 +166,32 @@ extension EmulatedBackend {
     /// The calling RUNNING worker enters a blocking section: BLOCK goes to its server (EINVAL otherwise).
     public func enterBlocking() throws(Errno) {
         guard case .worker(let w) = currentRole() else { throw .EINVAL }
-        // Relaxed: own state.
-        guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
-            throw .EINVAL
-        }
+        // One CAS out of RUNNING, then the server is read (see `beginStop`); BLOCKED cannot be claimed.
+        // AcquiringAndReleasing: pairs with a server's acquiring loads of the state.
+        guard
+            w.state.pointee.compareExchange(
+                expected: UMCGWorkerState.running, desired: UMCGWorkerState.blocked, ordering: .acquiringAndReleasing
+            ).exchanged
+        else { throw .EINVAL }
+        // Relaxed: written before RUNNING was published, which we acquired.
         let si = w.server.pointee.load(ordering: .relaxed)
-        // Releasing: pairs with a server's acquiring loads of the state.
-        w.state.pointee.store(UMCGWorkerState.blocked, ordering: .releasing)
         postStop(w, type: .block, server: si)
     }
 
-    /// The calling BLOCKED worker leaves its section: WAKE is queued and it waits to be switched to.
+    /// The calling BLOCKED worker leaves its section: it goes IDLE with WAKE on the global list (a
+    /// server WAITing on it is unparked) and waits until a server took the WAKE and switched to it.
     public func leaveBlocking() throws(Errno) {
         guard case .worker(let w) = currentRole() else { throw .EINVAL }
-        // Relaxed: own state.
-        guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.blocked else {
-            throw .EINVAL
-        }
-        // SequentiallyConsistent: pairs with waitForUnblock's watcher store + state load (Dekker);
-        // chooseServer then loads the watcher sequentially consistently.
-        w.state.pointee.store(UMCGWorkerState.runnable, ordering: .sequentiallyConsistent)
-        let target = chooseServer(for: w)
-        post(w.id.pointee.load(ordering: .relaxed) | UMCGEventType.wake.rawValue, to: target)
+        // SequentiallyConsistent: pairs with waitForUnblock's watcher store + state load (Dekker).
+        guard
+            w.state.pointee.compareExchange(
+                expected: UMCGWorkerState.blocked, desired: UMCGWorkerState.idle, ordering: .sequentiallyConsistent
+            ).exchanged
+        else { throw .EINVAL }
+        // SequentiallyConsistent: see above.
+        let watcher = w.watcher.pointee.exchange(noIndex, ordering: .sequentiallyConsistent)
+        if watcher != noIndex { server(Int(watcher)).parker.unpark(alwaysWake: true) }
+        postIdle(w, type: .wake)
         try waitToRun(w, deadline: 0, interruptible: false)
     }
 
@@ -172,19 +199,41 @@ extension EmulatedBackend {
     @discardableResult
     public func checkpoint() throws(Errno) -> Bool {
         guard case .worker(let w) = currentRole() else { return false }
-        // Relaxed: own state.
-        guard w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running else {
-            return false
-        }
+        // Relaxed: own state; preemptNow re-checks it with a CAS.
+        guard w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.running else { return false }
         // Relaxed: written by the server before its releasing RUNNING store, which we acquired.
         let since = w.switchedAt.pointee.load(ordering: .relaxed)
         guard TraceClock.shared.nanos() &- since >= options.sliceNanos else { return false }
-        let si = w.server.pointee.load(ordering: .relaxed)
+        return preemptNow(w)
+    }
+
+    /// Parks the calling worker now as preempted: PREEMPT goes to its server, the worker is RUNNABLE,
+    /// and the call returns once a server switched to it again. Returns false (and does nothing) when
+    /// the caller is not a RUNNING worker of this backend, for example because the signal interrupted
+    /// the worker in the middle of a WAIT, handoff or blocking call.
+    ///
+    /// Async-signal-safe, for a preemption timer's handler (SIGEV_THREAD_ID) on the worker's own
+    /// thread: no allocation, no lock, only the thread's TLS slot, atomics and futex calls (the park
+    /// word tolerates a handler parking over an interrupted park of the same thread). The engine's
+    /// scheduler gets the same PREEMPT as from `checkpoint()`; on the kernel backend the kernel does
+    /// this itself. The thread's errno is left as it was (the futex calls would change it under the
+    /// interrupted code).
+    @discardableResult
+    public func preemptCurrentWorker() -> Bool {
+        Errno.preservingThreadErrno {
+            guard case .worker(let w) = currentRole() else { return false }
+            return preemptNow(w)
+        }
+    }
+
+    @inline(__always)
+    func preemptNow(_ w: WorkerBlock) -> Bool {
+        guard let si = beginStop(w) else { return false }
         // Releasing: pairs with claim's acquiring CAS.
         w.state.pointee.store(UMCGWorkerState.runnable, ordering: .releasing)
         postStop(w, type: .preempt, server: si)
-        try waitToRun(w, deadline: 0, interruptible: false)
+        // Deadline 0, not interruptible: it cannot fail.
+        try? waitToRun(w, deadline: 0, interruptible: false)
         return true
     }
-
 }

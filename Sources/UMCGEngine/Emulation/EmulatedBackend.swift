@@ -6,17 +6,20 @@ import UMCGTrace
     import Glibc
 #endif
 
-/// `umcg_ctl` in user space on futexes: the contract of docs/UMCG-ABI.md on stock Linux.
+/// `umcg_ctl` in user space on futexes: the Nanos klib's rules (docs/UMCG-ABI.md) on stock Linux.
 ///
 /// Design: every worker and server has a control block (128 bytes of raw, padded memory) holding
 /// atomics only; a thread finds its own block through one initial-exec TLS slot and other threads'
 /// blocks through a lock-free tid table. A server's CTX_SWITCH publishes RUNNING in the worker's
 /// state word and unparks it, then parks on its own word until the worker writes the event that
 /// stops it (BLOCK, WAIT, EXIT, PREEMPT) into the server's stop slot. Every other event (WAKE,
-/// TIMEOUT, the WAIT of a worker that handed off) goes through the server's bounded lock-free MPSC
-/// queue and is delivered by the next CTX_SWITCH return or WAIT. Sleeping and waking are futex
-/// calls on the park words (see `Parker`); the switch path takes no lock and allocates nothing,
-/// so a future C entry point or preload library can reuse it from signal handlers.
+/// TIMEOUT, the WAIT of a worker that handed its server on, the EXIT of a worker that was not
+/// running) goes on one global bounded lock-free list, as in the klib: the worker is IDLE (no server
+/// may switch to it) until a server takes its event off the list, which makes it RUNNABLE. Any
+/// server drains the list: an idle WAIT, and every CTX_SWITCH return behind its stop event. Posting
+/// wakes one idle server (an idle-bit claim, like the klib's `blockq_wake_one`). Sleeping and waking
+/// are futex calls on the park words (see `Parker`); the switch path takes no lock and allocates
+/// nothing, and `preemptCurrentWorker()` may run from a signal handler.
 ///
 /// What the handoff does: in `.futex` mode each switch is a store, FUTEX_WAKE of the peer and
 /// FUTEX_WAIT of the caller (the cost of the futex ping-pong). In `.adaptive` mode, when the peer
@@ -75,10 +78,11 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     let serverSlab: UnsafeMutableRawPointer
     let workerSlabEnd: UInt
     let serverSlabEnd: UInt
-    let queues: UnsafeMutablePointer<EventQueue>
-    let orphans: EventQueue
+    /// The global list (the klib's `idle_workers`): `entry(ref:type:)` words, and EXIT words verbatim.
+    let list: EventQueue
     let table: TidTable
-    /// 0: idle mask (bit i = server i waits for events, next_tid == 0) · 128: round-robin counter.
+    /// 0: idle mask (bit i = server i sleeps in WAIT for events; a poster clears it to wake it) ·
+    /// 128: 1 while the write probe (process_vm_writev) is usable, 0 where the system refuses it.
     let globals: UnsafeMutableRawPointer
     let maxServers: Int
     /// The pthread key whose destructor turns a worker thread's end into EXIT.
@@ -111,17 +115,13 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         serverSlabEnd = UInt(bitPattern: serverSlab + options.maxServers * ServerBlock.size)
         for i in 0..<options.maxWorkers { WorkerBlock.initialize(workerSlab + i * WorkerBlock.size) }
         for i in 0..<options.maxServers { ServerBlock.initialize(serverSlab + i * ServerBlock.size) }
-        // At most ~2 events per worker are outstanding at once (WAKE, or WAIT + TIMEOUT).
-        let queueSlots = 2 * options.maxWorkers + 64
-        queues = UnsafeMutablePointer<EventQueue>.allocate(capacity: options.maxServers)
-        for i in 0..<options.maxServers {
-            (queues + i).initialize(to: EventQueue.allocate(minimumCapacity: queueSlots))
-        }
-        orphans = EventQueue.allocate(minimumCapacity: queueSlots)
+        // A worker is on the list at most once (it stays IDLE until its entry is taken); EXIT entries
+        // of workers whose slots were reused meanwhile add at most one per slot.
+        list = EventQueue.allocate(minimumCapacity: 2 * options.maxWorkers + 64)
         table = TidTable.allocate(entries: options.maxWorkers + options.maxServers)
         globals = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 128)
         globals.bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
-        (globals + 128).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        (globals + 128).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(1))
         exitKey = Self.makeExitKey()
         registry = ThreadLock(
             Registry(
@@ -130,10 +130,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     deinit {
         if let exitKey { pthread_key_delete(exitKey) }
-        for i in 0..<maxServers { queues[i].deallocate() }
-        queues.deinitialize(count: maxServers)
-        queues.deallocate()
-        orphans.deallocate()
+        list.deallocate()
         table.deallocate()
         workerSlab.deallocate()
         serverSlab.deallocate()
@@ -142,9 +139,9 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     // MARK: memory
 
-    /// Bytes of backend memory per worker slot: control block, tid-table share, queue slots of every server.
+    /// Bytes of backend memory per worker slot: control block, tid-table share, global-list slots.
     public var bytesPerWorker: Int {
-        let queueBytes = (maxServers + 1) * EventQueue.bytes(capacity: orphans.capacity)
+        let queueBytes = EventQueue.bytes(capacity: list.capacity)
         let total = options.maxWorkers * WorkerBlock.size + table.capacity * 8 + queueBytes
         return total / options.maxWorkers
     }
@@ -154,7 +151,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     @inline(__always) var idleMask: UnsafeMutablePointer<Atomic<UInt64>> {
         globals.assumingMemoryBound(to: Atomic<UInt64>.self)
     }
-    @inline(__always) var roundRobin: UnsafeMutablePointer<Atomic<UInt64>> {
+    @inline(__always) var probeUsable: UnsafeMutablePointer<Atomic<UInt64>> {
         (globals + 128).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
 
@@ -194,15 +191,18 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
             guard case .plain = role, nextTid == 0, events == nil, eventCount == 0 else { throw .EINVAL }
             try registerWorker(id: absTimeout)
         case UMCGCommand.registerServer.rawValue:
+            guard nextTid == 0, absTimeout == 0, events == nil, eventCount == 0 else { throw .EINVAL }
             guard case .plain = role else { throw .EINVAL }
             _ = try registerServer()
         case UMCGCommand.unregister.rawValue:
+            guard nextTid == 0, absTimeout == 0, events == nil, eventCount == 0 else { throw .EINVAL }
             switch role {
             case .plain: return  // the klib: UNREGISTER from a thread that is not a worker returns 0
             case .worker(let w): try unregisterWorker(w)
             case .server(let s): unregisterServer(s)
             }
         case UMCGCommand.wake.rawValue:
+            guard nextTid == 0, absTimeout == 0, events == nil, eventCount == 0 else { throw .EINVAL }
             try wakeIdleServer()
         case UMCGCommand.wait.rawValue:
             switch role {
@@ -218,12 +218,12 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         case UMCGCommand.ctxSwitch.rawValue:
             switch role {
             case .worker(let w):
-                try workerSwitch(w, to: nextTid)
+                try workerSwitch(w, to: nextTid, deadline: absTimeout)
             case .server(let s):
-                try serverSwitch(s, to: nextTid, events: events, count: eventCount)
+                try serverSwitch(s, to: nextTid, deadline: absTimeout, events: events, count: eventCount)
             case .plain:
                 let s = try registerServer()
-                try serverSwitch(s, to: nextTid, events: events, count: eventCount)
+                try serverSwitch(s, to: nextTid, deadline: absTimeout, events: events, count: eventCount)
             }
         default:
             throw .EINVAL

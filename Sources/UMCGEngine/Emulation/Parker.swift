@@ -78,13 +78,16 @@ struct Parker {
         }
     }
 
+    /// Reentrancy: a signal handler on the owner's thread (a preemption) may park over an interrupted
+    /// park of the same thread. The word is then 2 already (the outer frame announced): the inner one
+    /// sleeps on it as well; when the inner one consumed the notification and the outer one wakes to
+    /// a 0 it returns `.notified`, and its caller re-checks its condition like after any wake-up.
     @inline(never)
     func sleep(deadline: UInt64) -> Result {
         // SequentiallyConsistent: pairs with unpark's exchange (see the type comment).
-        let announced = word.pointee.compareExchange(
-            expected: 0, desired: 2, ordering: .sequentiallyConsistent
-        ).exchanged
-        if !announced {
+        let (announced, seen) = word.pointee.compareExchange(
+            expected: 0, desired: 2, ordering: .sequentiallyConsistent)
+        if !announced && seen != 2 {
             _ = tryConsume()  // the word is 1 and only we clear it
             return .notified
         }
@@ -98,6 +101,8 @@ struct Parker {
                 _ = try? Futex.wait(address, expected: 2, realtimeDeadline: deadline)
             }
             if tryConsume() { return .notified }
+            // Relaxed: 0 means a nested park on this thread consumed the notification (see above).
+            if word.pointee.load(ordering: .relaxed) == 0 { return .notified }
             // Timed out only once CLOCK_REALTIME really passed the deadline (an early return re-waits).
             if deadline != 0 && SystemClock.realtimeNanos() >= deadline {
                 // Relaxed: retracting our own announcement; if it fails the word is 1 (a late notify).

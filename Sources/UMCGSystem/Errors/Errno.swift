@@ -1,5 +1,9 @@
 import CUMCGShims
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An errno value from a failed system call (or from the emulated umcg_ctl, which reports the same
 /// codes). The one errno type of the project: every wrapper in this module throws it, and the
 /// trace file's and the threads' errors carry it.
@@ -65,4 +69,15 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
     }
 
     public var description: String { name }
+}
+
+extension Errno {
+    /// Runs `body` and puts the calling thread's `errno` back as it was: what a signal handler that
+    /// makes system calls must do so that the code it interrupted sees its own errno.
+    @inline(__always)
+    public static func preservingThreadErrno<R>(_ body: () -> R) -> R {
+        let saved = errno
+        defer { errno = saved }
+        return body()
+    }
 }
