@@ -73,6 +73,9 @@ let package = Package(
             name: "UMCGTopTests",
             dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGBench", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
             exclude: ["Snapshots", "Golden"]),
+        // libumcg.so from outside: C programs compiled with cc and run under LD_PRELOAD. No
+        // dependency on the preload targets: linking them in would interpose the test runner itself.
+        .testTarget(name: "UMCGPreloadTests", exclude: ["c"]),
     ],
     swiftLanguageModes: [.v6]
 )
