@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define DECLARE_REAL(name) static __typeof__(name) *real_##name
@@ -140,30 +141,89 @@ unsigned int sleep(unsigned int seconds) {
 
 /* ---- descriptors ---- */
 
+/* read/write on a worker: first the same call with RWF_NOWAIT (one system call, as the plain call);
+ * only when that says EAGAIN on a blocking descriptor does the real call run in a blocking section.
+ * Descriptors that refuse RWF_NOWAIT (EOPNOTSUPP: ttys, some files) fall back to the poll check. */
 ssize_t read(int fd, void *buf, size_t count) {
     if (!umcg_worker_active()) return REAL(read)(fd, buf, count);
-    BLOCKING(ssize_t, count != 0 && fd_may_block(fd, POLLIN), REAL(read)(fd, buf, count));
+    if (count == 0) return REAL(read)(fd, buf, count);
+    int saved = errno;
+    struct iovec io = {.iov_base = buf, .iov_len = count};
+    ssize_t r = preadv2(fd, &io, 1, -1, RWF_NOWAIT);
+    if (r >= 0) return r;
+    if (errno == EAGAIN) {
+        if (fd_nonblocking(fd)) return -1;
+        errno = saved;
+        BLOCKING(ssize_t, 1, REAL(read)(fd, buf, count));
+    }
+    if (errno != EOPNOTSUPP && errno != EINVAL) return -1; /* EBADF, EFAULT, ...: what read says too */
+    errno = saved;
+    BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(read)(fd, buf, count));
 }
 
 ssize_t write(int fd, const void *buf, size_t count) {
     if (!umcg_worker_active()) return REAL(write)(fd, buf, count);
-    BLOCKING(ssize_t, count != 0 && fd_may_block(fd, POLLOUT), REAL(write)(fd, buf, count));
+    if (count == 0) return REAL(write)(fd, buf, count);
+    int saved = errno;
+    struct iovec io = {.iov_base = (void *)buf, .iov_len = count};
+    ssize_t r = pwritev2(fd, &io, 1, -1, RWF_NOWAIT);
+    if (r == (ssize_t)count) return r;
+    if (r > 0) {
+        /* Part went at once; a blocking write would wait to write the rest. */
+        if (fd_nonblocking(fd)) return r;
+        if (!umcg_block_enter()) {
+            ssize_t more = REAL(write)(fd, (const char *)buf + r, count - (size_t)r);
+            return more < 0 ? r : r + more;
+        }
+        ssize_t more = REAL(write)(fd, (const char *)buf + r, count - (size_t)r);
+        umcg_block_leave();
+        errno = saved;
+        return more < 0 ? r : r + more;
+    }
+    if (r < 0 && errno == EAGAIN) {
+        if (fd_nonblocking(fd)) return -1;
+        errno = saved;
+        BLOCKING(ssize_t, 1, REAL(write)(fd, buf, count));
+    }
+    if (r < 0 && errno != EOPNOTSUPP && errno != EINVAL) return -1;
+    errno = saved;
+    BLOCKING(ssize_t, fd_may_block(fd, POLLOUT), REAL(write)(fd, buf, count));
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags) {
-    if (!umcg_worker_active()) return REAL(recv)(fd, buf, len, flags);
-    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && fd_may_block(fd, POLLIN), REAL(recv)(fd, buf, len, flags));
+    if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(recv)(fd, buf, len, flags);
+    /* MSG_WAITALL: a try without waiting could return less than a blocking call; poll instead. */
+    if (flags & MSG_WAITALL) BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(recv)(fd, buf, len, flags));
+    /* First without waiting (one system call, as the plain call); EAGAIN on a blocking socket: sleep. */
+    int saved = errno;
+    ssize_t r = REAL(recv)(fd, buf, len, flags | MSG_DONTWAIT);
+    if (r >= 0 || errno != EAGAIN || fd_nonblocking(fd)) return r;
+    errno = saved;
+    BLOCKING(ssize_t, 1, REAL(recv)(fd, buf, len, flags));
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *alen) {
-    if (!umcg_worker_active()) return REAL(recvfrom)(fd, buf, len, flags, addr, alen);
-    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && fd_may_block(fd, POLLIN),
-             REAL(recvfrom)(fd, buf, len, flags, addr, alen));
+    if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(recvfrom)(fd, buf, len, flags, addr, alen);
+    /* MSG_WAITALL: a try without waiting could return less than a blocking call; poll instead. */
+    if (flags & MSG_WAITALL) BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(recvfrom)(fd, buf, len, flags, addr, alen));
+    /* First without waiting (one system call, as the plain call); EAGAIN on a blocking socket: sleep. */
+    int saved = errno;
+    ssize_t r = REAL(recvfrom)(fd, buf, len, flags | MSG_DONTWAIT, addr, alen);
+    if (r >= 0 || errno != EAGAIN || fd_nonblocking(fd)) return r;
+    errno = saved;
+    BLOCKING(ssize_t, 1, REAL(recvfrom)(fd, buf, len, flags, addr, alen));
 }
 
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
-    if (!umcg_worker_active()) return REAL(recvmsg)(fd, msg, flags);
-    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && fd_may_block(fd, POLLIN), REAL(recvmsg)(fd, msg, flags));
+    if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(recvmsg)(fd, msg, flags);
+    /* MSG_WAITALL: a try without waiting could return less than a blocking call; poll instead. */
+    if (flags & MSG_WAITALL) BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(recvmsg)(fd, msg, flags));
+    /* First without waiting (one system call, as the plain call); EAGAIN on a blocking socket: sleep. */
+    int saved = errno;
+    ssize_t r = REAL(recvmsg)(fd, msg, flags | MSG_DONTWAIT);
+    if (r >= 0 || errno != EAGAIN || fd_nonblocking(fd)) return r;
+    errno = saved;
+    BLOCKING(ssize_t, 1, REAL(recvmsg)(fd, msg, flags));
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags) {
