@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,10 @@ static int preempt_signal;
 static pthread_key_t exit_key;
 static int exit_key_ok;
 static pthread_once_t signal_once = PTHREAD_ONCE_INIT;
+static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
+/* The process's CPU mask when the library loaded (before the program pinned any thread). */
+static cpu_set_t load_affinity;
+static int load_affinity_ok;
 
 static uint64_t mono_ns(void) {
     struct timespec ts;
@@ -180,12 +185,27 @@ static long kernel_syscall(void) {
     return k;
 }
 
+/* Creates the emulation. It sizes its handoff (spin or not) by the CPUs the creating thread may run
+ * on; the first umcg_ctl often comes from a thread the program already pinned to one CPU (the Nanos
+ * benchmark pins both threads), so it is created under the mask the process had at load time. */
+static void backend_init(void) {
+    cpu_set_t mine;
+    int widened = 0;
+    if (load_affinity_ok && sched_getaffinity(0, sizeof mine, &mine) == 0 && !CPU_EQUAL(&mine, &load_affinity))
+        widened = sched_setaffinity(0, sizeof load_affinity, &load_affinity) == 0;
+    umcg_self.in_lib++;
+    umcg_preload_init_backend();
+    umcg_self.in_lib--;
+    if (widened) sched_setaffinity(0, sizeof mine, &mine);
+}
+
 long umcg_ctl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout, uint64_t *events,
               int event_sz) {
     long k = kernel_syscall();
     if (k >= 0)
         return umcg_real_syscall(k, (long)flags, (long)cmd, (long)next_tid, (long)abs_timeout, (long)events,
                                  (long)event_sz);
+    pthread_once(&backend_once, backend_init);
     if (cmd == 1 && !umcg_self.worker) worker_timer_create();
     umcg_self.in_lib++;
     int32_t err = umcg_preload_ctl(flags, cmd, (int32_t)next_tid, abs_timeout, events, (int32_t)event_sz);
@@ -288,5 +308,6 @@ __attribute__((constructor)) static void umcg_preload_init(void) {
         if (v >= SIGRTMIN && v <= SIGRTMAX) preempt_signal = (int)v;
     }
     exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
+    load_affinity_ok = sched_getaffinity(0, sizeof load_affinity, &load_affinity) == 0;
     umcg_resolve_blocking();
 }

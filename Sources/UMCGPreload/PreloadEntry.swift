@@ -22,6 +22,12 @@ enum PreloadEntry {
     }()
 }
 
+/// Creates the emulation now (the C side calls this once, under the process's load-time CPU mask).
+@_cdecl("umcg_preload_init_backend")
+public func umcgPreloadInitBackend() {
+    _ = PreloadEntry.backend
+}
+
 /// `umcg_ctl` on the emulation: 0, or the errno value the call fails with.
 @_cdecl("umcg_preload_ctl")
 public func umcgPreloadCtl(

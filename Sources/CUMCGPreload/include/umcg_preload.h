@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+/* Creates the emulation (the first umcg_ctl calls it once). */
+void umcg_preload_init_backend(void);
 /* umcg_ctl on the emulation: 0 or an errno value. */
 int32_t umcg_preload_ctl(uint64_t flags, uint64_t cmd, int32_t next_tid, uint64_t abs_timeout,
                          uint64_t *events, int32_t event_sz);
