@@ -99,24 +99,29 @@ static void switch_expect(pid_t tid, int type) {
 
 /* ---- worker helpers ---- */
 
+/* Fields shared across threads are read and written with atomics: the handoffs inside libumcg.so
+ * order them too, but a ThreadSanitizer build cannot see those (the library is not instrumented). */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
 struct worker {
     pthread_t thread;
     void *(*body)(struct worker *);
-    volatile pid_t tid;
-    volatile int flag;
-    volatile int result;
+    pid_t tid;
+    int flag;
+    int result;
     void *arg;
 };
 
 static void *worker_main(void *p) {
     struct worker *w = p;
-    w->tid = tid_self();
+    STORE(w->tid, tid_self());
     return w->body(w);
 }
 
 static void start(struct worker *w, void *(*body)(struct worker *)) {
     w->body = body;
-    w->tid = 0;
+    STORE(w->tid, 0);
     CHECK(pthread_create(&w->thread, NULL, worker_main, w) == 0);
 }
 
@@ -148,7 +153,7 @@ static void *body_register_unregister(struct worker *w) {
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
     /* A plain thread again: UNREGISTER returns 0, REGISTER_WORKER works again later. */
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -164,7 +169,7 @@ static void case_register_unregister(void) {
     pid_t tid = start_runnable(&w, body_register_unregister);
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
     /* Gone: the tid is no thread now. */
     CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, tid, 0, ev, 2), ESRCH);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
@@ -198,9 +203,9 @@ static void case_register_worker_id0(void) {
     struct worker w = {0};
     start(&w, body_id0);
     CHECK(wait_one(UMCG_WE_WAKE) == 0); /* id 0 */
-    while (w.tid == 0) sched_yield();
+    while (LOAD(w.tid) == 0) sched_yield();
     uint64_t ev[2];
-    CHECK_OK(ctl(0, UMCG_CTX_SWITCH, w.tid, 0, ev, 2));
+    CHECK_OK(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), 0, ev, 2));
     CHECK(ev[0] == UMCG_WE_EXIT);
     CHECK(ev[1] == 0);
     join(&w);
@@ -220,12 +225,12 @@ static void case_bad_command(void) {
 static void *body_idle_server(struct worker *w) {
     uint64_t ev[2] = {~0ULL, ~0ULL};
     CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
-    w->flag = 1;
+    STORE(w->flag, 1);
     /* No worker exists: only UMCG_WAKE ends this WAIT, with no event. */
     CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, ev, 2));
     CHECK(ev[0] == 0);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -245,7 +250,7 @@ static void case_wake_server_pair(void) {
         if (r != 0) CHECK(errno == EAGAIN);
     } while (r != 0);
     join(&s);
-    CHECK(s.result == 1);
+    CHECK(LOAD(s.result) == 1);
     CHECK_ERR(ctl(0, UMCG_WAKE, 0, 0, NULL, 0), EAGAIN);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
@@ -277,7 +282,7 @@ static void case_server_wait_args(void) {
 }
 
 static void *body_flag_then_register(struct worker *w) {
-    w->flag = 1;
+    STORE(w->flag, 1);
     register_worker();
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
     return NULL;
@@ -293,19 +298,19 @@ static void case_server_ctx_switch_args(void) {
     /* A worker whose WAKE nobody consumed yet is IDLE: not switchable (or not yet a worker: EINVAL too). */
     struct worker w = {0};
     start(&w, body_flag_then_register);
-    while (!w.flag) sched_yield();
-    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, w.tid, 0, ev, 2), EINVAL);
-    CHECK(wait_one(UMCG_WE_WAKE) == id_of(w.tid));
+    while (!LOAD(w.flag)) sched_yield();
+    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), 0, ev, 2), EINVAL);
+    CHECK(wait_one(UMCG_WE_WAKE) == id_of(LOAD(w.tid)));
     /* RUNNABLE now; the arguments still decide. */
-    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, w.tid, 1, ev, 2), EINVAL); /* abs_timeout */
-    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, w.tid, realtime_ns() + 1000000000ULL, ev, 2), EINVAL);
-    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, w.tid, 0, ev, 0), EINVAL); /* event_sz <= 0 */
-    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, w.tid, 0, ev, -2), EINVAL);
-    CHECK_ERR(ctl(1, UMCG_CTX_SWITCH, w.tid, 0, ev, 2), EINVAL); /* flags */
+    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), 1, ev, 2), EINVAL); /* abs_timeout */
+    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), realtime_ns() + 1000000000ULL, ev, 2), EINVAL);
+    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), 0, ev, 0), EINVAL); /* event_sz <= 0 */
+    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), 0, ev, -2), EINVAL);
+    CHECK_ERR(ctl(1, UMCG_CTX_SWITCH, LOAD(w.tid), 0, ev, 2), EINVAL); /* flags */
     /* One slot is enough for a CTX_SWITCH: the stop event. */
     ev[0] = ~0ULL;
-    CHECK_OK(ctl(0, UMCG_CTX_SWITCH, w.tid, 0, ev, 1));
-    CHECK(ev[0] == (id_of(w.tid) | UMCG_WE_EXIT));
+    CHECK_OK(ctl(0, UMCG_CTX_SWITCH, LOAD(w.tid), 0, ev, 1));
+    CHECK(ev[0] == (id_of(LOAD(w.tid)) | UMCG_WE_EXIT));
     join(&w);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
@@ -327,10 +332,10 @@ static void case_efault(void) {
     start(&w2, body_dummy);
     CHECK_ERR(ctl(0, UMCG_WAIT, 0, 0, NULL, 2), EFAULT);
     uint64_t wake = wait_one(UMCG_WE_WAKE);
-    while (w2.tid == 0) sched_yield();
-    CHECK(wake == id_of(w2.tid));
+    while (LOAD(w2.tid) == 0) sched_yield();
+    CHECK(wake == id_of(LOAD(w2.tid)));
     /* An unwritable buffer for WAIT: EFAULT, the event stays queued. */
-    switch_expect(w2.tid, UMCG_WE_EXIT);
+    switch_expect(LOAD(w2.tid), UMCG_WE_EXIT);
     join(&w2);
     struct worker w3 = {0};
     start(&w3, body_dummy);
@@ -385,7 +390,7 @@ static void *body_wait_args(struct worker *w) {
     /* A plain yield: the server sees WAIT and switches back. */
     CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, NULL, 0));
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -397,7 +402,7 @@ static void case_worker_wait_args(void) {
     switch_expect(tid, UMCG_WE_WAIT);
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
@@ -407,7 +412,7 @@ static void *body_wait_timeout(struct worker *w) {
     CHECK_ERR(ctl(0, UMCG_WAIT, 0, deadline, NULL, 0), ETIMEDOUT);
     CHECK(realtime_ns() >= deadline);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -419,7 +424,7 @@ static void run_wait_timeout(uint64_t after_ns) {
     CHECK(wait_one(UMCG_WE_TIMEOUT) == id_of(tid));
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
 }
 
 static void case_worker_wait_timeout(void) {
@@ -434,10 +439,10 @@ static void case_worker_wait_timeout(void) {
 static void *body_switch_to_arg(struct worker *w) {
     register_worker();
     struct worker *peer = w->arg;
-    long r = ctl(0, UMCG_CTX_SWITCH, peer->tid, realtime_ns(), NULL, 0);
+    long r = ctl(0, UMCG_CTX_SWITCH, LOAD(peer->tid), realtime_ns(), NULL, 0);
     CHECK(r == 0 || (r == -1 && errno == ETIMEDOUT));
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -460,13 +465,13 @@ static void case_worker_ctx_switch_timeout(void) {
     switch_expect(tb, UMCG_WE_EXIT);
     join(&a);
     join(&b);
-    CHECK(b.result == 1);
+    CHECK(LOAD(b.result) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
 static void *body_yield_then_exit(struct worker *w) {
     register_worker();
-    w->flag = 1;
+    STORE(w->flag, 1);
     CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, NULL, 0));
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
     return NULL;
@@ -476,9 +481,9 @@ static void *body_switch_to_waiting(struct worker *w) {
     register_worker();
     struct worker *peer = w->arg;
     /* The peer is WAITING (yielded): a worker may only hand off to a RUNNABLE worker. */
-    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, peer->tid, 0, NULL, 0), EINVAL);
+    CHECK_ERR(ctl(0, UMCG_CTX_SWITCH, LOAD(peer->tid), 0, NULL, 0), EINVAL);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -491,7 +496,7 @@ static void case_worker_ctx_switch_target(void) {
     pid_t tb = start_runnable(&b, body_switch_to_waiting);
     switch_expect(tb, UMCG_WE_EXIT);
     join(&b);
-    CHECK(b.result == 1);
+    CHECK(LOAD(b.result) == 1);
     switch_expect(ta, UMCG_WE_EXIT);
     join(&a);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
@@ -503,7 +508,7 @@ static void *body_usleep(struct worker *w) {
     register_worker();
     usleep(20000);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -516,7 +521,7 @@ static void case_worker_usleep(void) {
     CHECK(wait_one(UMCG_WE_WAKE) == id_of(tid));
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
@@ -537,7 +542,7 @@ static void *body_blocking_calls(struct worker *w) {
     while (__atomic_load_n(&futex_word, __ATOMIC_ACQUIRE) == 0)
         syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -567,7 +572,7 @@ static void case_worker_blocking_calls(void) {
     block_round(tid, release_futex);
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
@@ -591,7 +596,7 @@ static void *body_calls_that_return_at_once(struct worker *w) {
     /* None of the above blocked: the server's CTX_SWITCH ends with this WAIT, not a BLOCK. */
     CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, NULL, 0));
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -604,20 +609,20 @@ static void case_worker_no_block_when_ready(void) {
     switch_expect(tid, UMCG_WE_WAIT);
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
 /* ---- cases: preemption, exit ---- */
 
-static volatile int spin_stop;
+static int spin_stop;
 
 static void *body_spin(struct worker *w) {
     register_worker();
-    while (!spin_stop) {
+    while (!LOAD(spin_stop)) {
     }
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
@@ -630,10 +635,10 @@ static void case_preempt_spinning(void) {
     CHECK(monotonic_ns() - t0 >= 100000000ULL); /* the klib's slice: not before 100 ms */
     /* Preempted twice: it spins on. */
     switch_expect(tid, UMCG_WE_PREEMPT);
-    spin_stop = 1;
+    STORE(spin_stop, 1);
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
-    CHECK(w.result == 1);
+    CHECK(LOAD(w.result) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
@@ -661,26 +666,26 @@ static void case_exit_without_unregister(void) {
 
 /* ---- cases: two servers ---- */
 
-static volatile pid_t handed_tid;
-static volatile int second_done;
+static pid_t handed_tid;
+static int second_done;
 
 static void *body_block_then_exit(struct worker *w) {
     register_worker();
     CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, NULL, 0)); /* yield to server A */
     usleep(10000);                             /* BLOCK to server B */
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    w->result = 1;
+    STORE(w->result, 1);
     return NULL;
 }
 
 static void *body_second_server(struct worker *s) {
     (void)s;
     CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
-    while (handed_tid == 0) sched_yield();
+    while (LOAD(handed_tid) == 0) sched_yield();
     /* A WAITING worker another server stopped: this server runs it. */
-    switch_expect(handed_tid, UMCG_WE_BLOCK);
+    switch_expect(LOAD(handed_tid), UMCG_WE_BLOCK);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
-    second_done = 1;
+    STORE(second_done, 1);
     return NULL;
 }
 
@@ -690,22 +695,22 @@ static void case_two_servers_handoff(void) {
     pid_t tid = start_runnable(&w, body_block_then_exit);
     switch_expect(tid, UMCG_WE_WAIT);
     start(&b, body_second_server);
-    handed_tid = tid;
+    STORE(handed_tid, tid);
     /* Its WAKE goes to the global list: this idle server gets it although B ran the worker. */
     CHECK(wait_one(UMCG_WE_WAKE) == id_of(tid));
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
     join(&b);
-    CHECK(w.result == 1 && second_done == 1);
+    CHECK(LOAD(w.result) == 1 && LOAD(second_done) == 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
-static volatile int later_server_got;
+static int later_server_got;
 
 static void *body_later_server(struct worker *s) {
     CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
-    s->result = (int)tid_of(wait_one(UMCG_WE_WAKE));
-    later_server_got = 1;
+    STORE(s->result, (int)tid_of(wait_one(UMCG_WE_WAKE)));
+    STORE(later_server_got, 1);
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
     return NULL;
 }
@@ -713,7 +718,7 @@ static void *body_later_server(struct worker *s) {
 static void *body_spin_until_later_server(struct worker *w) {
     (void)w;
     register_worker();
-    while (!later_server_got) sched_yield();
+    while (!LOAD(later_server_got)) sched_yield();
     CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, NULL, 0));
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
     return NULL;
@@ -726,7 +731,7 @@ static void case_event_for_busy_server(void) {
     /* This server is busy running `busy` when `late` registers; a server that becomes idle
      * afterwards must see late's WAKE. */
     start(&late, body_dummy);
-    while (late.tid == 0) sched_yield();
+    while (LOAD(late.tid) == 0) sched_yield();
     start(&s, body_later_server);
     uint64_t ev[2];
     for (;;) {
@@ -737,8 +742,8 @@ static void case_event_for_busy_server(void) {
         CHECK(type_of(ev[0]) == UMCG_WE_PREEMPT); /* a slow machine: preempted while it waited */
     }
     join(&s);
-    CHECK(s.result == late.tid);
-    switch_expect(late.tid, UMCG_WE_EXIT);
+    CHECK(LOAD(s.result) == LOAD(late.tid));
+    switch_expect(LOAD(late.tid), UMCG_WE_EXIT);
     switch_expect(tb, UMCG_WE_EXIT);
     join(&late);
     join(&busy);
