@@ -49,11 +49,13 @@ DECLARE_REAL(epoll_wait);
 DECLARE_REAL(epoll_pwait);
 DECLARE_REAL(pthread_cond_wait);
 DECLARE_REAL(pthread_cond_timedwait);
+DECLARE_REAL(pthread_cond_clockwait);
 DECLARE_REAL(pthread_mutex_lock);
 DECLARE_REAL(pthread_mutex_trylock);
 DECLARE_REAL(sem_wait);
 DECLARE_REAL(sem_timedwait);
 DECLARE_REAL(sem_trywait);
+DECLARE_REAL(sem_clockwait);
 
 void umcg_resolve_blocking(void) {
     (void)REAL(nanosleep);
@@ -78,11 +80,13 @@ void umcg_resolve_blocking(void) {
     (void)REAL(epoll_pwait);
     (void)REAL(pthread_cond_wait);
     (void)REAL(pthread_cond_timedwait);
+    (void)REAL(pthread_cond_clockwait);
     (void)REAL(pthread_mutex_lock);
     (void)REAL(pthread_mutex_trylock);
     (void)REAL(sem_wait);
     (void)REAL(sem_timedwait);
     (void)REAL(sem_trywait);
+    (void)REAL(sem_clockwait);
 }
 
 /* Runs `call` inside a blocking section when `may_block`, else plainly. */
@@ -296,6 +300,12 @@ int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex, const s
     BLOCKING(int, 1, REAL(pthread_cond_timedwait)(cond, mutex, abstime));
 }
 
+int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex, clockid_t clock,
+                           const struct timespec *abstime) {
+    if (!umcg_worker_active()) return REAL(pthread_cond_clockwait)(cond, mutex, clock, abstime);
+    BLOCKING(int, 1, REAL(pthread_cond_clockwait)(cond, mutex, clock, abstime));
+}
+
 int pthread_mutex_lock(pthread_mutex_t *mutex) {
     if (!umcg_worker_active()) return REAL(pthread_mutex_lock)(mutex);
     int r = REAL(pthread_mutex_trylock)(mutex);
@@ -317,4 +327,12 @@ int sem_timedwait(sem_t *sem, const struct timespec *abstime) {
     if (REAL(sem_trywait)(sem) == 0) return 0;
     errno = saved;
     BLOCKING(int, 1, REAL(sem_timedwait)(sem, abstime));
+}
+
+int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime) {
+    if (!umcg_worker_active()) return REAL(sem_clockwait)(sem, clock, abstime);
+    int saved = errno;
+    if (REAL(sem_trywait)(sem) == 0) return 0;
+    errno = saved;
+    BLOCKING(int, 1, REAL(sem_clockwait)(sem, clock, abstime));
 }
