@@ -230,15 +230,35 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     BLOCKING(ssize_t, 1, REAL(recvmsg)(fd, msg, flags));
 }
 
+/* send/sendto on a worker: first with MSG_DONTWAIT (one system call, as the plain call). EAGAIN on a
+ * blocking socket: the real call in a blocking section. Part sent at once (a stream socket): a
+ * blocking send would wait to send the rest, so the rest goes in a blocking section. */
+static ssize_t send_on_worker(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
+                              socklen_t alen) {
+    int saved = errno;
+    ssize_t r = REAL(sendto)(fd, buf, len, flags | MSG_DONTWAIT, addr, alen);
+    if (r == (ssize_t)len || r == 0) return r;
+    if (r > 0) {
+        if (fd_nonblocking(fd)) return r;
+        int entered = umcg_block_enter();
+        ssize_t more = REAL(sendto)(fd, (const char *)buf + r, len - (size_t)r, flags, addr, alen);
+        if (entered) umcg_block_leave();
+        errno = saved;
+        return more < 0 ? r : r + more;
+    }
+    if (errno != EAGAIN || fd_nonblocking(fd)) return r;
+    errno = saved;
+    BLOCKING(ssize_t, 1, REAL(sendto)(fd, buf, len, flags, addr, alen));
+}
+
 ssize_t send(int fd, const void *buf, size_t len, int flags) {
-    if (!umcg_worker_active()) return REAL(send)(fd, buf, len, flags);
-    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && fd_may_block(fd, POLLOUT), REAL(send)(fd, buf, len, flags));
+    if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(send)(fd, buf, len, flags);
+    return send_on_worker(fd, buf, len, flags, NULL, 0);
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen) {
-    if (!umcg_worker_active()) return REAL(sendto)(fd, buf, len, flags, addr, alen);
-    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && fd_may_block(fd, POLLOUT),
-             REAL(sendto)(fd, buf, len, flags, addr, alen));
+    if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(sendto)(fd, buf, len, flags, addr, alen);
+    return send_on_worker(fd, buf, len, flags, addr, alen);
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {

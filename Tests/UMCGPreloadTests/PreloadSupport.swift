@@ -34,13 +34,13 @@ enum Preload {
         var timedOut: Bool
     }
 
-    /// Compiles `source` (in Tests/UMCGPreloadTests/c) into the scratch directory; returns the
+    /// Compiles `source` (in `directory`, by default Tests/UMCGPreloadTests/c) into the scratch directory; returns the
     /// executable's path, or the compiler's output as the error.
-    static func compile(_ source: String, flags: [String] = []) throws -> String {
+    static func compile(_ source: String, in directory: URL = sources, flags: [String] = []) throws -> String {
         let out = "\(scratch)/\((source as NSString).deletingPathExtension)\(flags.joined().filter(\.isLetter))"
         let result = try run(
             "cc",
-            ["-O2", "-Wall", "-pthread", "-o", out, sources.appendingPathComponent(source).path] + flags + ["-ldl"],
+            ["-O2", "-Wall", "-pthread", "-o", out, directory.appendingPathComponent(source).path] + flags + ["-ldl"],
             environment: [:], timeout: 120)
         guard result.status == 0 else { throw CompileError(output: result.stderr + result.stdout) }
         return out
