@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -525,7 +526,7 @@ static void case_worker_usleep(void) {
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
 }
 
-static int pipe_fds[2];
+static int pipe_fds[2], sock_fds[2];
 static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t futex_word;
 
@@ -541,6 +542,8 @@ static void *body_blocking_calls(struct worker *w) {
     /* FUTEX_WAIT through syscall(): BLOCK. */
     while (__atomic_load_n(&futex_word, __ATOMIC_ACQUIRE) == 0)
         syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    CHECK(recv(sock_fds[1], &c, 1, 0) == 1); /* empty socket: BLOCK */
+    CHECK(c == 's');
     CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
     STORE(w->result, 1);
     return NULL;
@@ -555,6 +558,7 @@ static void block_round(pid_t tid, void (*release)(void)) {
 
 static void release_pipe(void) { CHECK(write(pipe_fds[1], "x", 1) == 1); }
 static void release_mutex(void) { pthread_mutex_unlock(&held); }
+static void release_socket(void) { CHECK(send(sock_fds[0], "s", 1, 0) == 1); }
 static void release_futex(void) {
     __atomic_store_n(&futex_word, 1, __ATOMIC_RELEASE);
     syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
@@ -562,6 +566,7 @@ static void release_futex(void) {
 
 static void case_worker_blocking_calls(void) {
     CHECK(pipe(pipe_fds) == 0);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sock_fds) == 0);
     CHECK(pthread_mutex_lock(&held) == 0);
     CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
     struct worker w = {0};
@@ -570,6 +575,7 @@ static void case_worker_blocking_calls(void) {
     block_round(tid, release_mutex);
     block_round(tid, NULL);
     block_round(tid, release_futex);
+    block_round(tid, release_socket);
     switch_expect(tid, UMCG_WE_EXIT);
     join(&w);
     CHECK(LOAD(w.result) == 1);
@@ -585,6 +591,9 @@ static void *body_calls_that_return_at_once(struct worker *w) {
     CHECK(read(pipe_fds[0], &c, 1) == 1); /* data is there */
     CHECK(write(pipe_fds[1], "y", 1) == 1);
     CHECK(read(pipe_fds[0], &c, 1) == 1);
+    CHECK(send(sock_fds[0], "z", 1, 0) == 1); /* room in the socket */
+    CHECK(recv(sock_fds[1], &c, 1, 0) == 1);   /* data is there */
+    CHECK(c == 'z');
     struct pollfd p = {.fd = pipe_fds[0], .events = POLLIN};
     CHECK(poll(&p, 1, 0) == 0);
     CHECK(pthread_mutex_lock(&held) == 0); /* free: the trylock takes it */
@@ -603,6 +612,7 @@ static void *body_calls_that_return_at_once(struct worker *w) {
 static void case_worker_no_block_when_ready(void) {
     CHECK(pipe(pipe_fds) == 0);
     CHECK(write(pipe_fds[1], "x", 1) == 1);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sock_fds) == 0);
     CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
     struct worker w = {0};
     pid_t tid = start_runnable(&w, body_calls_that_return_at_once);
