@@ -199,8 +199,11 @@ static void backend_init(void) {
     if (widened) sched_setaffinity(0, sizeof mine, &mine);
 }
 
-long umcg_ctl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout, uint64_t *events,
-              int event_sz) {
+/* The implementation behind both entry points. syscall() calls it directly, not through the exported
+ * symbol: a program that defines its own umcg_ctl() as a syscall(450, ...) wrapper would otherwise
+ * have syscall() call that wrapper back, forever. */
+static long ctl_impl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout, uint64_t *events,
+                     int event_sz) {
     long k = kernel_syscall();
     if (k >= 0)
         return umcg_real_syscall(k, (long)flags, (long)cmd, (long)next_tid, (long)abs_timeout, (long)events,
@@ -228,6 +231,11 @@ long umcg_ctl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout
         return -1;
     }
     return 0;
+}
+
+long umcg_ctl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout, uint64_t *events,
+              int event_sz) {
+    return ctl_impl(flags, cmd, next_tid, abs_timeout, events, event_sz);
 }
 
 /* ---- blocking sections ---- */
@@ -281,7 +289,7 @@ long syscall(long nr, ...) {
     long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
     va_end(ap);
     if (!umcg_self.in_lib) {
-        if (nr == umcg_nr) return umcg_ctl((uint64_t)a1, (uint64_t)a2, (pid_t)a3, (uint64_t)a4, (uint64_t *)a5, (int)a6);
+        if (nr == umcg_nr) return ctl_impl((uint64_t)a1, (uint64_t)a2, (pid_t)a3, (uint64_t)a4, (uint64_t *)a5, (int)a6);
         if (nr == SYS_futex && umcg_self.worker && futex_may_sleep(a2) && umcg_block_enter()) {
             long r = umcg_real_syscall(nr, a1, a2, a3, a4, a5, a6);
             umcg_block_leave();

@@ -44,6 +44,15 @@ struct PreloadConformanceTests {
         #expect(result.stdout.contains("PASS \(name)"))
     }
 
+    @Test("a program that defines its own umcg_ctl() as a syscall(450) wrapper is not called back by the library")
+    func programsOwnUmcgCtl() throws {
+        let exe = try Preload.compile("own_umcg_ctl.c")
+        let result = try Preload.runPreloaded(exe, [], timeout: 20)
+        #expect(!result.timedOut)
+        #expect(result.status == 0, "\(result.stderr)\(result.stdout)")
+        #expect(result.stdout == "OK\n")
+    }
+
     @Test("ldd libumcg.so names no Swift runtime library: LD_PRELOAD alone loads it")
     func noSwiftRuntimeDependency() throws {
         let result = try Preload.run("ldd", [Preload.library], environment: [:], timeout: 30)
