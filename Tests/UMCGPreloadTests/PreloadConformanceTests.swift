@@ -38,8 +38,8 @@ struct PreloadConformanceTests {
     @Test("a conformance case passes under the preload", arguments: cases)
     func conformanceCase(_ name: String) throws {
         let exe = try Self.program.get()
-        let result = try Preload.runPreloaded(exe, [name], timeout: 20)
-        #expect(!result.timedOut, "\(name) hung (killed after 20 s)")
+        let result = try Preload.runPreloaded(exe, [name], timeout: 40)
+        #expect(!result.timedOut, "\(name) hung (killed after 40 s)")
         #expect(result.status == 0, "\(name): \(result.stderr)\(result.stdout)")
         #expect(result.stdout.contains("PASS \(name)"))
     }

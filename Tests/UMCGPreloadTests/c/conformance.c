@@ -5,7 +5,7 @@
  *
  *   conformance --list      the case names
  *   conformance NAME        runs one case in this process: "PASS NAME" and exit 0, or "FAIL NAME: ..." and 1
- *   conformance             runs every case in its own child (10 s each) and prints a summary line
+ *   conformance             runs every case in its own child (30 s each) and prints a summary line
  *
  * Written for umcgtop; no code from elsewhere.
  */
@@ -831,7 +831,7 @@ int main(int argc, char **argv) {
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
-            alarm(10);
+            alarm(30);
             _exit(run_one(&cases[i]));
         }
         int status = 0;
@@ -840,7 +840,7 @@ int main(int argc, char **argv) {
             failed++;
             if (WIFSIGNALED(status))
                 printf("FAIL %s: %s\n", cases[i].name,
-                       WTERMSIG(status) == SIGALRM ? "timed out (10 s)" : strsignal(WTERMSIG(status)));
+                       WTERMSIG(status) == SIGALRM ? "timed out (30 s)" : strsignal(WTERMSIG(status)));
         }
     }
     printf("conformance: %d passed, %d failed\n", NCASES - failed, failed);
