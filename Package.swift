@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "UMCGAnalysis", targets: ["UMCGAnalysis"]),
         .library(name: "UMCGBench", targets: ["UMCGBench"]),
         .library(name: "UMCGTop", targets: ["UMCGTop"]),
+        // libumcg.so: `LD_PRELOAD` it into an unmodified C program to run `umcg_ctl` on stock Linux (#11).
+        .library(name: "umcg", type: .dynamic, targets: ["UMCGPreload", "CUMCGPreload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -49,6 +51,14 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .executableTarget(name: "umcgtop", dependencies: ["UMCGTop"]),
+        // The preload library's C side: `umcg_ctl`, the `syscall()` interposer, the blocking-call
+        // interposers and the preemption timer. Calls into UMCGPreload through @_cdecl entry points.
+        .target(name: "CUMCGPreload", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("rt")]),
+        // The preload library's Swift side: one EmulatedBackend behind @_cdecl entry points. The Swift
+        // runtime is linked statically so the library loads into any C program with LD_PRELOAD only.
+        .target(
+            name: "UMCGPreload", dependencies: ["UMCGEngine", "UMCGSystem", "CUMCGPreload"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // A program running its own workload on the engine, through the public API only.
         .executableTarget(
             name: "EmbeddedCounter", dependencies: ["UMCGEngine", "UMCGTop"], path: "Examples/EmbeddedCounter"),
@@ -63,6 +73,9 @@ let package = Package(
             name: "UMCGTopTests",
             dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGBench", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
             exclude: ["Snapshots", "Golden"]),
+        // libumcg.so from outside: C programs compiled with cc and run under LD_PRELOAD. No
+        // dependency on the preload targets: linking them in would interpose the test runner itself.
+        .testTarget(name: "UMCGPreloadTests", exclude: ["c"]),
     ],
     swiftLanguageModes: [.v6]
 )

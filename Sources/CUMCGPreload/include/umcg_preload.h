@@ -1,0 +1,27 @@
+/*
+ * libumcg.so's C side (issue #11). Exported to C programs: umcg_ctl() (include/umcg.h), syscall()
+ * and the blocking libc calls it interposes. Implemented in Swift (UMCGPreload, @_cdecl) and
+ * called from here with the thread's "in library" flag set:
+ */
+#ifndef UMCG_PRELOAD_H
+#define UMCG_PRELOAD_H
+
+#include <stdint.h>
+
+/* Creates the emulation (the first umcg_ctl calls it once). */
+void umcg_preload_init_backend(void);
+/* umcg_ctl on the emulation: 0 or an errno value. */
+int32_t umcg_preload_ctl(uint64_t flags, uint64_t cmd, int32_t next_tid, uint64_t abs_timeout,
+                         uint64_t *events, int32_t event_sz);
+/* The calling worker enters / leaves a blocking section: 0 or an errno value. */
+int32_t umcg_preload_enter_blocking(void);
+int32_t umcg_preload_leave_blocking(void);
+/* Parks the calling worker as preempted when its slice is over: 1, 0 (not yet), or -errno. */
+int32_t umcg_preload_preempt(void);
+/* The number of a kernel umcg_ctl that passed the probe, or -1. */
+int64_t umcg_preload_kernel_syscall(void);
+
+/* The slice after which a running worker is preempted (the klib's 100 ms). */
+#define UMCG_PRELOAD_SLICE_NS 100000000ULL
+
+#endif

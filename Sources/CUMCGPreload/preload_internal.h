@@ -1,0 +1,42 @@
+/* Shared by preload.c (umcg_ctl, syscall(), the preemption timer) and blocking.c (the interposers). */
+#ifndef UMCG_PRELOAD_INTERNAL_H
+#define UMCG_PRELOAD_INTERNAL_H
+
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "umcg_preload.h"
+
+/* Per-thread state, in initial-exec TLS: one load on every interposed call's fast path. */
+struct umcg_thread {
+    int worker;                    /* a registered worker (REGISTER_WORKER returned 0, no UNREGISTER yet) */
+    int in_lib;                    /* depth of library code on this thread: interposers pass through */
+    volatile sig_atomic_t pending; /* a preemption signal arrived while in_lib > 0 */
+    int exiting;                   /* the thread is in its TLS destructors */
+    int timer_ok;                  /* `timer` exists */
+    int armed;                     /* `timer` is armed (cleared by the signal handler) */
+    timer_t timer;                 /* CLOCK_MONOTONIC, SIGEV_THREAD_ID to this thread */
+    uint64_t switched_in;          /* CLOCK_MONOTONIC ns when this worker last resumed */
+};
+
+extern __thread struct umcg_thread umcg_self __attribute__((tls_model("initial-exec")));
+
+/* Whether the calling thread is a worker running its own code (the interposers' fast-path test). */
+static inline int umcg_worker_active(void) {
+    return __builtin_expect(umcg_self.worker && !umcg_self.in_lib, 0);
+}
+
+/* Blocking sections: BLOCK before a call that may sleep, WAKE + wait-to-be-picked after.
+ * umcg_block_enter returns 1 when a section was entered (then call umcg_block_leave). */
+int umcg_block_enter(void);
+void umcg_block_leave(void);
+
+/* libc's syscall(), found with dlsym(RTLD_NEXT). */
+long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* Resolves the interposed libc functions (blocking.c); called from the library constructor. */
+void umcg_resolve_blocking(void);
+
+#endif
