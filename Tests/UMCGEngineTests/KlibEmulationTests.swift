@@ -104,9 +104,11 @@ import UMCGSystem
         #expect(p.loggedErrors == [.ETIMEDOUT])
     }
 
-    /// An unwritable events buffer never raises SIGSEGV in the library (the test process used to die):
-    /// WAIT and CTX_SWITCH fail EFAULT when their first slot cannot be written, leaving the event on the
-    /// list and the worker unswitched; a later slot that cannot be written only ends the copy.
+    /// An unwritable events buffer never raises SIGSEGV in the library (the test process used to die).
+    /// WAIT fails EFAULT when its first slot cannot be written, leaving the event on the list. Server
+    /// CTX_SWITCH finds out as the klib does, when it writes the stop event: the worker ran (here to its
+    /// end), the stop event is lost and the call fails EFAULT. A later slot that cannot be written only
+    /// ends the copy.
     @Test func anUnwritableBufferIsEFAULTNotACrash() throws {
         let b = try ConformanceTests.backend()
         let page = Mapping.pageSize
@@ -119,15 +121,16 @@ import UMCGSystem
         let readOnlyMapping = try #require(Self.map(page, PROT_READ))
         defer { munmap(readOnlyMapping, page) }
         let readOnlyAddress = UInt(bitPattern: readOnlyMapping)
-        let (t0, p0) = try spawnWorker { _ throws(Errno) in
-            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
-            try b.ctl(.unregister)
+        var spawned: [(OSThread, WorkerProbe)] = []
+        for _ in 0..<3 {
+            spawned.append(
+                try spawnWorker { _ throws(Errno) in
+                    try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+                    try b.ctl(.unregister)
+                })
         }
-        let (t1, p1) = try spawnWorker { _ throws(Errno) in
-            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
-            try b.ctl(.unregister)
-        }
-        _ = waitUntil(seconds: 10) { b.list.approximateCount == 2 }
+        let probes = spawned.map(\.1)
+        _ = waitUntil(seconds: 10) { b.list.approximateCount == 3 }
         try onThread {
             let s = ServerSide(backend: b)
             defer { s.free() }
@@ -144,11 +147,14 @@ import UMCGSystem
                 }
             }
             #expect(failures == [.EFAULT, .EFAULT, .EFAULT])
-            // Both WAKEs are still there; take one.
-            try b.ctl(.wait, absTimeout: deadline, events: s.events, eventCount: 2)
-            let first = s.collect()
-            let (pa, pb) = first == [UMCGEvent(workerID: p0.id, type: .wake)] ? (p0, p1) : (p1, p0)
-            #expect(first == [UMCGEvent(workerID: pa.id, type: .wake)])
+            // All three WAKEs are still there; take them one at a time.
+            func takeOne() throws -> WorkerProbe {
+                try b.ctl(.wait, absTimeout: deadline, events: s.events, eventCount: 2)
+                let got = s.collect()
+                let probe = try #require(probes.first { got == [UMCGEvent(workerID: $0.id, type: .wake)] })
+                return probe
+            }
+            let pa = try takeOne()
             var switchFailure: Errno?
             do throws(Errno) {
                 try b.ctl(.ctxSwitch, nextTid: pa.tid.load(ordering: .acquiring), events: bad, eventCount: 8)
@@ -156,15 +162,18 @@ import UMCGSystem
                 switchFailure = error
             }
             #expect(switchFailure == .EFAULT)
-            // Slot 0 writable, slot 1 not: the stop event only; the other WAKE stays on the list.
-            try b.ctl(.ctxSwitch, nextTid: pa.tid.load(ordering: .acquiring), events: lastGood, eventCount: 8)
-            let stop = lastGood.pointee
-            #expect(stop == UMCGEvent(workerID: pa.id, type: .exit).rawValue)
-            #expect(try s.waitEvents() == [UMCGEvent(workerID: pb.id, type: .wake)])
-            #expect(try s.switchTo(pb.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: pb.id, type: .exit)])
+            // The worker ran to its end (the klib's order): its EXIT was the lost stop event.
+            #expect(waitUntil(seconds: 10) { pa.finished.load(ordering: .acquiring) })
+            #expect(pa.loggedErrors.isEmpty)
+            let pb = try takeOne()
+            // Slot 0 writable, slot 1 not: the stop event only; the last WAKE stays on the list.
+            try b.ctl(.ctxSwitch, nextTid: pb.tid.load(ordering: .acquiring), events: lastGood, eventCount: 8)
+            #expect(lastGood.pointee == UMCGEvent(workerID: pb.id, type: .exit).rawValue)
+            let pc = try #require(probes.first { $0 !== pa && $0 !== pb })
+            #expect(try s.waitEvents() == [UMCGEvent(workerID: pc.id, type: .wake)])
+            #expect(try s.switchTo(pc.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: pc.id, type: .exit)])
         }
-        t0.join()
-        t1.join()
+        for (t, _) in spawned { t.join() }
     }
 }
 

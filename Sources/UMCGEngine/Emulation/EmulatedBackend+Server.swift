@@ -57,19 +57,15 @@ extension EmulatedBackend {
 
     /// Server CTX_SWITCH: run the worker until it blocks, waits, exits or is preempted. The klib's
     /// order: the thread lookup (ESRCH, EINVAL for a non-worker), the arguments (abs_timeout must be 0,
-    /// event_sz >= 1), the target's state (RUNNABLE or WAITING), then the buffer (EFAULT; the klib finds
-    /// out only when it writes the stop event, after the worker ran: see docs/UMCG-ABI.md).
+    /// event_sz >= 1), the target's state (RUNNABLE or WAITING); the buffer last, as the klib finds
+    /// out: the worker runs, and a stop event that cannot be written is lost and the call fails
+    /// EFAULT (a program that switches with a bad buffer still sees its worker run and exit).
     func serverSwitch(
         _ s: ServerBlock, to tid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
     ) throws(Errno) {
         let (w, ref) = try lookupWorker(tid)
         guard deadline == 0, count >= 1 else { throw .EINVAL }
         let claimed = try claim(w, tid: tid)
-        guard let events, writable(events, server: s) else {
-            // Releasing: hands the worker back as it was; nothing was published.
-            w.state.pointee.store(claimed, ordering: .releasing)
-            throw .EFAULT
-        }
         let timeoutBit = claimed & UMCGWorkerState.timeoutBit
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
@@ -91,6 +87,8 @@ extension EmulatedBackend {
         }
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)
+        // The stop event is the call's first write: like the klib, a bad buffer loses it (EFAULT).
+        guard let events, writable(events, server: s) else { throw .EFAULT }
         events[0] = ev
         // Slot 0 was written: a bad later slot only ends the copy.
         _ = try? drain(events, from: 1, count: Int(count), server: s)
