@@ -83,8 +83,19 @@ import UMCGSystem
             // Both WAKEs, taken by either server (taking one makes that worker RUNNABLE).
             let wakes = Set(probes.map { UMCGEvent(workerID: $0.id, type: .wake) })
             var seen: [UMCGEvent] = []
+            // Bounded: a lost WAKE fails the test with the list and worker states instead of hanging it.
+            let giveUp = SystemClock.monotonicNanos() + 60_000_000_000
             while !wakes.isSubset(of: Set(seen + drained.withLock { $0 })) {
                 if Self.waitBriefly(b, s) { seen += s.collect() }
+                if SystemClock.monotonicNanos() > giveUp {
+                    let states = probes.map { p -> String in
+                        guard let (w, _) = try? b.lookupWorker(p.tid.load(ordering: .acquiring)) else { return "gone" }
+                        // Relaxed: a diagnostic.
+                        return String(w.state.pointee.load(ordering: .relaxed), radix: 16)
+                    }
+                    Issue.record("WAKEs not delivered in 60 s: list \(b.list.approximateCount), states \(states)")
+                    throw Errno.ETIMEDOUT
+                }
             }
             seen += try s.switchTo(probes[0].tid.load(ordering: .acquiring))
             // One worker's EXIT ended the switch; the other's comes from the list (or the next switch).
