@@ -13,6 +13,19 @@ enum PreloadEntry {
     /// thread-exit destructors of registered threads name it until the process ends).
     static let backend: EmulatedBackend? = try? EmulatedBackend(options: EmulatedBackend.Options())
 
+    /// `backend` without reference counting: every entry point runs on it through
+    /// `_withUnsafeGuaranteedRef`, so a call does not retain and release the one object all threads
+    /// share (an atomic increment on a cache line the server's and the worker's CPUs would otherwise
+    /// pass back and forth on every handoff). Valid because `backend` is never released.
+    static let unmanaged: Unmanaged<EmulatedBackend>? = backend.map { Unmanaged.passUnretained($0) }
+
+    /// Runs `body` on the backend without retaining it; `missing` when it could not be created.
+    @inline(__always)
+    static func with(_ missing: Int32, _ body: (EmulatedBackend) -> Int32) -> Int32 {
+        guard let unmanaged else { return missing }
+        return unmanaged._withUnsafeGuaranteedRef(body)
+    }
+
     /// The kernel's umcg_ctl number when `BackendSelector` finds one that passes the probe, else -1.
     static let kernelSyscall: Int64 = {
         guard let selection = try? BackendSelector().select(.auto), selection.kind == .kernel,
@@ -34,38 +47,41 @@ public func umcgPreloadCtl(
     _ flags: UInt64, _ cmd: UInt64, _ nextTid: Int32, _ absTimeout: UInt64,
     _ events: UnsafeMutablePointer<UInt64>?, _ eventCount: Int32
 ) -> Int32 {
-    guard let backend = PreloadEntry.backend else { return Errno.ENOMEM.rawValue }
-    do throws(Errno) {
-        try backend.ctl(
-            flags: flags, cmd: UMCGCommand(rawValue: cmd), nextTid: nextTid, absTimeout: absTimeout,
-            events: events, eventCount: eventCount)
-        return 0
-    } catch {
-        return error.rawValue
+    PreloadEntry.with(Errno.ENOMEM.rawValue) { backend in
+        do throws(Errno) {
+            try backend.ctl(
+                flags: flags, cmd: UMCGCommand(rawValue: cmd), nextTid: nextTid, absTimeout: absTimeout,
+                events: events, eventCount: eventCount)
+            return 0
+        } catch {
+            return error.rawValue
+        }
     }
 }
 
 /// The calling worker enters a blocking section (BLOCK to its server): 0 or an errno value.
 @_cdecl("umcg_preload_enter_blocking")
 public func umcgPreloadEnterBlocking() -> Int32 {
-    guard let backend = PreloadEntry.backend else { return Errno.ENOMEM.rawValue }
-    do throws(Errno) {
-        try backend.enterBlocking()
-        return 0
-    } catch {
-        return error.rawValue
+    PreloadEntry.with(Errno.ENOMEM.rawValue) { backend in
+        do throws(Errno) {
+            try backend.enterBlocking()
+            return 0
+        } catch {
+            return error.rawValue
+        }
     }
 }
 
 /// The calling worker leaves its blocking section (WAKE, then waits to be picked): 0 or an errno value.
 @_cdecl("umcg_preload_leave_blocking")
 public func umcgPreloadLeaveBlocking() -> Int32 {
-    guard let backend = PreloadEntry.backend else { return Errno.ENOMEM.rawValue }
-    do throws(Errno) {
-        try backend.leaveBlocking()
-        return 0
-    } catch {
-        return error.rawValue
+    PreloadEntry.with(Errno.ENOMEM.rawValue) { backend in
+        do throws(Errno) {
+            try backend.leaveBlocking()
+            return 0
+        } catch {
+            return error.rawValue
+        }
     }
 }
 
@@ -75,11 +91,12 @@ public func umcgPreloadLeaveBlocking() -> Int32 {
 /// or minus an errno value.
 @_cdecl("umcg_preload_preempt")
 public func umcgPreloadPreempt() -> Int32 {
-    guard let backend = PreloadEntry.backend else { return -Errno.ENOMEM.rawValue }
-    do throws(Errno) {
-        return try backend.checkpoint() ? 1 : 0
-    } catch {
-        return -error.rawValue
+    PreloadEntry.with(-Errno.ENOMEM.rawValue) { backend in
+        do throws(Errno) {
+            return try backend.checkpoint() ? 1 : 0
+        } catch {
+            return -error.rawValue
+        }
     }
 }
 
