@@ -40,6 +40,7 @@ static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
 /* The process's CPU mask when the library loaded (before the program pinned any thread). */
 static cpu_set_t load_affinity;
 static int load_affinity_ok;
+int umcg_backend_created;
 
 static uint64_t mono_ns(void) {
     struct timespec ts;
@@ -196,6 +197,7 @@ static void backend_init(void) {
     umcg_self.in_lib++;
     umcg_preload_init_backend();
     umcg_self.in_lib--;
+    __atomic_store_n(&umcg_backend_created, 1, __ATOMIC_RELAXED);
     if (widened) sched_setaffinity(0, sizeof mine, &mine);
 }
 
@@ -318,4 +320,5 @@ __attribute__((constructor)) static void umcg_preload_init(void) {
     exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
     load_affinity_ok = sched_getaffinity(0, sizeof load_affinity, &load_affinity) == 0;
     umcg_resolve_blocking();
+    umcg_fork_init();
 }

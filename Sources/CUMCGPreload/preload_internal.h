@@ -36,6 +36,12 @@ void umcg_block_leave(void);
 /* libc's syscall(), found with dlsym(RTLD_NEXT). */
 long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
+/* 1 once the emulation was created in this process (forked children inherit it). */
+extern int umcg_backend_created;
+
+/* Registers the pthread_atfork handlers (fork.c); called from the library constructor. */
+void umcg_fork_init(void);
+
 /* Resolves the interposed libc functions (blocking.c); called from the library constructor. */
 void umcg_resolve_blocking(void);
 
