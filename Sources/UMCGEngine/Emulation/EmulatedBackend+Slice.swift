@@ -11,7 +11,7 @@ extension EmulatedBackend {
         // Relaxed: own state; a caller that acts on it re-checks (checkpoint's CAS).
         guard w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.running else { return -1 }
         // Relaxed: written by the server before its releasing RUNNING store, which we acquired.
-        let ran = traceNanos() &- w.switchedAt.pointee.load(ordering: .relaxed)
+        let ran = TraceClock.shared.nanos() &- w.switchedAt.pointee.load(ordering: .relaxed)
         return ran >= options.sliceNanos ? 0 : Int64(options.sliceNanos - ran)
     }
 }

@@ -1,17 +1,6 @@
 import Synchronization
 import UMCGSystem
 
-/// The process's trace clock, held without reference counting (it is never released).
-let traceClock = Unmanaged.passUnretained(TraceClock.shared)
-
-/// `TraceClock.shared.nanos()` without retaining and releasing the shared clock object: that is an
-/// atomic increment and decrement on the clock's header line, which the server's and the worker's
-/// CPUs would pass back and forth on every cross-CPU switch (and the clock's fields share the line).
-@inline(__always)
-func traceNanos() -> UInt64 {
-    traceClock._withUnsafeGuaranteedRef { $0.nanos() }
-}
-
 /// A one-owner park/unpark word (a binary semaphore on a futex): the heart of every handoff.
 ///
 /// Word values: 0 = empty, 1 = notified, 2 = the owner sleeps (or is about to) in FUTEX_WAIT.
@@ -80,7 +69,7 @@ struct Parker {
                 // Relaxed peek; the consuming CAS acquires.
                 if word.pointee.load(ordering: .relaxed) == 1, tryConsume() { return true }
             }
-            let now = traceNanos()
+            let now = TraceClock.shared.nanos()
             if deadline == 0 {
                 deadline = now &+ spinNanos
             } else if now >= deadline {
