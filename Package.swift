@@ -56,12 +56,9 @@ let package = Package(
         .target(name: "CUMCGPreload", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("rt")]),
         // The preload library's Swift side: one EmulatedBackend behind @_cdecl entry points. The Swift
         // runtime is linked statically so the library loads into any C program with LD_PRELOAD only.
-        // -Bsymbolic-functions: calls between the library's own functions (the shims in the spin loop,
-        // the runtime's retain/release) are direct, not through the PLT; the interposers still catch
-        // the program's calls (and bind the library's own calls to itself, as the preload order did).
         .target(
             name: "UMCGPreload", dependencies: ["UMCGEngine", "UMCGSystem", "CUMCGPreload"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-Bsymbolic-functions"])]),
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // A program running its own workload on the engine, through the public API only.
         .executableTarget(
             name: "EmbeddedCounter", dependencies: ["UMCGEngine", "UMCGTop"], path: "Examples/EmbeddedCounter"),
