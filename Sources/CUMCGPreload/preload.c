@@ -42,6 +42,12 @@ static cpu_set_t load_affinity;
 static int load_affinity_ok;
 int umcg_backend_created;
 
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
     syscall_fn f = __atomic_load_n(&real_syscall_fn, __ATOMIC_RELAXED);
     if (!f) {
@@ -76,11 +82,11 @@ static void timer_disarm(void) {
     timer_settime(umcg_self.timer, 0, &its, NULL);
 }
 
-/* The worker resumed (a server switched to it): a new slice starts (the engine records when, in
- * the worker's switchedAt: no clock read here). A timer still armed for the old slice stays armed;
- * when it fires early the handler re-arms it for the rest (one timer_settime per slice instead of
- * two per switch). */
+/* The worker resumed (a server switched to it): a new slice starts. A timer still armed for the
+ * old slice stays armed; when it fires early the handler re-arms it for the rest (one
+ * timer_settime per slice instead of two per switch). */
 static void switched_in(void) {
+    umcg_self.switched_in = mono_ns();
     if (!umcg_self.armed) timer_arm(UMCG_PRELOAD_SLICE_NS);
 }
 
@@ -88,14 +94,14 @@ static void switched_in(void) {
  * Runs in the signal handler or at the library's exit; never inside library code. */
 static void maybe_preempt(void) {
     if (!umcg_self.worker || umcg_self.exiting) return;
-    umcg_self.in_lib++;
-    int64_t left = umcg_preload_slice_left();
-    int32_t r = left == 0 ? umcg_preload_preempt() : 0;
-    umcg_self.in_lib--;
-    if (left > 0) {
-        timer_arm((uint64_t)left);
+    uint64_t ran = mono_ns() - umcg_self.switched_in;
+    if (ran < UMCG_PRELOAD_SLICE_NS) {
+        timer_arm(UMCG_PRELOAD_SLICE_NS - ran);
         return;
     }
+    umcg_self.in_lib++;
+    int32_t r = umcg_preload_preempt();
+    umcg_self.in_lib--;
     if (r == 1) {
         switched_in();
     } else {
@@ -241,10 +247,10 @@ int umcg_block_enter(void) {
     timer_disarm();
     umcg_self.in_lib++;
     if (umcg_preload_enter_blocking() != 0) {
-        /* No section (not RUNNING): the slice goes on; re-arm the timer for its rest. */
-        int64_t left = umcg_preload_slice_left();
         umcg_self.in_lib--;
-        timer_arm(left > 0 ? (uint64_t)left : 1);
+        /* No section (not RUNNING): the slice goes on; re-arm the timer for its rest. */
+        uint64_t ran = mono_ns() - umcg_self.switched_in;
+        timer_arm(ran < UMCG_PRELOAD_SLICE_NS ? UMCG_PRELOAD_SLICE_NS - ran : 1);
         library_exit();
         return 0;
     }

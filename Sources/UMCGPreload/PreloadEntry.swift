@@ -100,16 +100,6 @@ public func umcgPreloadPreempt() -> Int32 {
     }
 }
 
-/// Nanoseconds left of the calling worker's slice by the engine's clock (its server's switch-in
-/// time): 0 when it is over, -1 when the caller is not a RUNNING worker. Called by the preemption
-/// timer's handler and the blocking path to re-arm for the rest, so the C side reads no clock of
-/// its own on every switch-in.
-@_cdecl("umcg_preload_slice_left")
-public func umcgPreloadSliceLeft() -> Int64 {
-    guard let unmanaged = PreloadEntry.unmanaged else { return -1 }
-    return unmanaged._withUnsafeGuaranteedRef { $0.sliceLeft() }
-}
-
 /// In a forked child (the C side's pthread_atfork child handler): the thread that forked is no worker
 /// or server of the child's emulation. Only called once the backend exists.
 @_cdecl("umcg_preload_forget_thread")
