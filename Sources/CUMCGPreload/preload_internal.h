@@ -18,7 +18,7 @@ struct umcg_thread {
     int timer_ok;                  /* `timer` exists */
     int armed;                     /* `timer` is armed (cleared by the signal handler) */
     timer_t timer;                 /* CLOCK_MONOTONIC, SIGEV_THREAD_ID to this thread */
-    uint64_t switched_in;          /* CLOCK_MONOTONIC ns when this worker last resumed */
+    uint64_t switched_in;          /* when this worker last resumed: a TSC or CLOCK_MONOTONIC stamp (preload.c) */
 };
 
 extern __thread struct umcg_thread umcg_self __attribute__((tls_model("initial-exec")));
