@@ -19,6 +19,14 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define UMCG_TSC 1
+static inline uint64_t tsc_read(void) { return __builtin_ia32_rdtsc(); }
+#else
+#define UMCG_TSC 0
+static inline uint64_t tsc_read(void) { return 0; }
+#endif
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -40,11 +48,39 @@ static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
 /* The process's CPU mask when the library loaded (before the program pinned any thread). */
 static cpu_set_t load_affinity;
 static int load_affinity_ok;
+int umcg_backend_created;
 
 static uint64_t mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A worker's switch-in stamp: the TSC where it is invariant (CPUID 0x80000007, EDX bit 8; one RDTSC,
+ * about a fifth of a clock_gettime in this project's VMs), else CLOCK_MONOTONIC. A switch-in is
+ * on every handoff's path; the stamp is converted to nanoseconds only when the timer fires. */
+static int tsc_stamps;
+/* A (TSC, CLOCK_MONOTONIC) pair taken at load: the rate is measured from there to each conversion. */
+static uint64_t load_tsc, load_ns;
+
+static inline uint64_t stamp(void) { return tsc_stamps ? tsc_read() : mono_ns(); }
+
+/* Nanoseconds since stamp `s`. From a TSC stamp: the ticks since `s` at the rate the TSC ran since
+ * load (the stamp was taken after load, so the result is at most the time since load). */
+static uint64_t ns_since(uint64_t s) {
+    if (!tsc_stamps) return mono_ns() - s;
+    uint64_t ns = mono_ns(), t = tsc_read();
+    if (t <= s || t <= load_tsc || ns <= load_ns) return 0;
+    return (uint64_t)((unsigned __int128)(t - s) * (ns - load_ns) / (t - load_tsc));
+}
+
+static void stamps_init(void) {
+#if UMCG_TSC
+    unsigned a, b, c, d;
+    tsc_stamps = __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+#endif
+    load_tsc = tsc_read();
+    load_ns = mono_ns();
 }
 
 long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
@@ -85,7 +121,7 @@ static void timer_disarm(void) {
  * old slice stays armed; when it fires early the handler re-arms it for the rest (one
  * timer_settime per slice instead of two per switch). */
 static void switched_in(void) {
-    umcg_self.switched_in = mono_ns();
+    umcg_self.switched_in = stamp();
     if (!umcg_self.armed) timer_arm(UMCG_PRELOAD_SLICE_NS);
 }
 
@@ -93,7 +129,7 @@ static void switched_in(void) {
  * Runs in the signal handler or at the library's exit; never inside library code. */
 static void maybe_preempt(void) {
     if (!umcg_self.worker || umcg_self.exiting) return;
-    uint64_t ran = mono_ns() - umcg_self.switched_in;
+    uint64_t ran = ns_since(umcg_self.switched_in);
     if (ran < UMCG_PRELOAD_SLICE_NS) {
         timer_arm(UMCG_PRELOAD_SLICE_NS - ran);
         return;
@@ -196,6 +232,7 @@ static void backend_init(void) {
     umcg_self.in_lib++;
     umcg_preload_init_backend();
     umcg_self.in_lib--;
+    __atomic_store_n(&umcg_backend_created, 1, __ATOMIC_RELAXED);
     if (widened) sched_setaffinity(0, sizeof mine, &mine);
 }
 
@@ -247,7 +284,7 @@ int umcg_block_enter(void) {
     if (umcg_preload_enter_blocking() != 0) {
         umcg_self.in_lib--;
         /* No section (not RUNNING): the slice goes on; re-arm the timer for its rest. */
-        uint64_t ran = mono_ns() - umcg_self.switched_in;
+        uint64_t ran = ns_since(umcg_self.switched_in);
         timer_arm(ran < UMCG_PRELOAD_SLICE_NS ? UMCG_PRELOAD_SLICE_NS - ran : 1);
         library_exit();
         return 0;
@@ -317,5 +354,7 @@ __attribute__((constructor)) static void umcg_preload_init(void) {
     }
     exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
     load_affinity_ok = sched_getaffinity(0, sizeof load_affinity, &load_affinity) == 0;
+    stamps_init();
     umcg_resolve_blocking();
+    umcg_fork_init();
 }

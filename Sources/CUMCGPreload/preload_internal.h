@@ -18,7 +18,7 @@ struct umcg_thread {
     int timer_ok;                  /* `timer` exists */
     int armed;                     /* `timer` is armed (cleared by the signal handler) */
     timer_t timer;                 /* CLOCK_MONOTONIC, SIGEV_THREAD_ID to this thread */
-    uint64_t switched_in;          /* CLOCK_MONOTONIC ns when this worker last resumed */
+    uint64_t switched_in;          /* when this worker last resumed: a TSC or CLOCK_MONOTONIC stamp (preload.c) */
 };
 
 extern __thread struct umcg_thread umcg_self __attribute__((tls_model("initial-exec")));
@@ -35,6 +35,12 @@ void umcg_block_leave(void);
 
 /* libc's syscall(), found with dlsym(RTLD_NEXT). */
 long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* 1 once the emulation was created in this process (forked children inherit it). */
+extern int umcg_backend_created;
+
+/* Registers the pthread_atfork handlers (fork.c); called from the library constructor. */
+void umcg_fork_init(void);
 
 /* Resolves the interposed libc functions (blocking.c); called from the library constructor. */
 void umcg_resolve_blocking(void);

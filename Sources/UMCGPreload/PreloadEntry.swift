@@ -100,6 +100,16 @@ public func umcgPreloadPreempt() -> Int32 {
     }
 }
 
+/// In a forked child (the C side's pthread_atfork child handler): the thread that forked is no worker
+/// or server of the child's emulation. Only called once the backend exists.
+@_cdecl("umcg_preload_forget_thread")
+public func umcgPreloadForgetThread() {
+    _ = PreloadEntry.with(0) { backend in
+        backend.forgetCallingThreadAfterFork()
+        return 0
+    }
+}
+
 /// The syscall number of a kernel umcg_ctl that passed the probe, or -1 (use the emulation).
 @_cdecl("umcg_preload_kernel_syscall")
 public func umcgPreloadKernelSyscall() -> Int64 {

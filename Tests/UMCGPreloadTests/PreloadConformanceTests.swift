@@ -14,6 +14,7 @@ struct PreloadConformanceTests {
         "worker_wait_args", "worker_wait_timeout", "worker_ctx_switch_timeout", "worker_ctx_switch_target",
         "worker_usleep", "worker_blocking_calls", "worker_no_block_when_ready", "preempt_spinning",
         "exit_without_unregister", "two_servers_handoff", "event_for_busy_server", "syscall_passthrough",
+        "fork_child_first_switches", "fork_from_worker",
     ]
 
     /// The program, compiled once per test process.
@@ -42,6 +43,18 @@ struct PreloadConformanceTests {
         #expect(!result.timedOut, "\(name) hung (killed after 40 s)")
         #expect(result.status == 0, "\(name): \(result.stderr)\(result.stdout)")
         #expect(result.stdout.contains("PASS \(name)"))
+    }
+
+    /// Fork mode: the program's own runner forks a child per case, so every case runs in a process
+    /// that inherited the library's state after load (the Swift runtime's cached tid among it). Children
+    /// of this runner hung now and then until the fork handlers cleared that cache.
+    @Test("every conformance case passes in a forked child of the program's own runner")
+    func forkModeRunner() throws {
+        let exe = try Self.program.get()
+        let result = try Preload.runPreloaded(exe, [], timeout: 120)
+        #expect(!result.timedOut, "the fork-mode runner hung (killed after 120 s)")
+        #expect(result.status == 0, "\(result.stderr)\(result.stdout)")
+        #expect(result.stdout.contains("conformance: \(Self.cases.count) passed, 0 failed"), "\(result.stdout)")
     }
 
     @Test("a program that defines its own umcg_ctl() as a syscall(450) wrapper is not called back by the library")

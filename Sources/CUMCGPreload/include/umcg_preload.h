@@ -18,6 +18,8 @@ int32_t umcg_preload_enter_blocking(void);
 int32_t umcg_preload_leave_blocking(void);
 /* Parks the calling worker as preempted when its slice is over: 1, 0 (not yet), or -errno. */
 int32_t umcg_preload_preempt(void);
+/* In a forked child: the calling thread (the one that forked) is no worker or server of the child. */
+void umcg_preload_forget_thread(void);
 /* The number of a kernel umcg_ctl that passed the probe, or -1. */
 int64_t umcg_preload_kernel_syscall(void);
 

@@ -5,7 +5,8 @@
  *
  *   conformance --list      the case names
  *   conformance NAME        runs one case in this process: "PASS NAME" and exit 0, or "FAIL NAME: ..." and 1
- *   conformance             runs every case in its own child (30 s each) and prints a summary line
+ *   conformance             runs every case in a forked child of this process (30 s each) and prints a
+ *                           summary line (fork mode: children inherit the library's state after load)
  *
  * Written for umcgtop; no code from elsewhere.
  */
@@ -781,6 +782,173 @@ static void case_syscall_passthrough(void) {
     CHECK(entry(0, 0, 0, 0, NULL, 0) == -1 && errno == EINVAL);
 }
 
+/* ---- cases: fork ---- */
+
+/* Runs `body` in a forked child (10 s alarm) and checks that the child exited 0. */
+static void in_child(void (*body)(void)) {
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        alarm(10);
+        body();
+        _exit(0);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    if (WIFSIGNALED(status))
+        fail(__LINE__, WTERMSIG(status) == SIGALRM ? "the forked child hung (10 s)" : "the forked child died",
+             WTERMSIG(status), 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+struct racing_server {
+    pid_t worker;
+    int ready;
+    int go;
+    int ok;
+};
+
+static struct racing_server *held_for;
+static timer_t hold_timer;
+static uint64_t hold_cpu0;
+
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* SIGUSR1 on the first server inside its first switch, once it has run 100 us of CPU there (it is
+ * then in the clock's 2 ms set-up; earlier, the timer is re-armed): lets the second server go and
+ * holds the first one there for 50 ms, so the second one finds the set-up's lock taken whatever
+ * the machine's load (a plain timing race passed on a loaded machine). */
+static void hold_first_server(int sig) {
+    (void)sig;
+    if (thread_cpu_ns() - hold_cpu0 < 100000) {
+        struct itimerspec its = {.it_value = {0, 100000}};
+        timer_settime(hold_timer, 0, &its, NULL);
+        return;
+    }
+    STORE(held_for->go, 1);
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+}
+
+static void *body_racing_server(void *p) {
+    struct racing_server *s = p;
+    CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
+    STORE(s->ready, 1);
+    while (!LOAD(s->go)) {
+    }
+    switch_expect(s->worker, UMCG_WE_EXIT);
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+    STORE(s->ok, 1);
+    return NULL;
+}
+
+/* Two servers make the child's first switches at once: the first one sets up the library's clock
+ * (a one-time initialisation of about 2 ms under a lock of the Swift runtime) and the second waits
+ * for it. That lock names its owner by tid: the runtime's cached tid of this thread must be the
+ * child's own, not the parent's (before the fix the owner's unlock failed forever). */
+static void child_first_switches(void) {
+    CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
+    struct worker a = {0}, b = {0};
+    pid_t ta = start_runnable(&a, body_dummy);
+    pid_t tb = start_runnable(&b, body_dummy);
+    struct racing_server s = {.worker = tb};
+    held_for = &s;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = hold_first_server;
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGUSR1;
+    sev._sigev_un._tid = tid_self();
+    CHECK(timer_create(CLOCK_MONOTONIC, &sev, &hold_timer) == 0);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, body_racing_server, &s) == 0);
+    while (!LOAD(s.ready)) sched_yield();
+    hold_cpu0 = thread_cpu_ns();
+    struct itimerspec its = {.it_value = {0, 300000}};
+    CHECK(timer_settime(hold_timer, 0, &its, NULL) == 0);
+    switch_expect(ta, UMCG_WE_EXIT);
+    /* When the switch took less CPU than that (the set-up was done already), let the second one go,
+     * and say so: the race this case is about did not happen (the library set its clock up before
+     * the fork, or the machine kept this thread off its CPU through the whole set-up). */
+    memset(&its, 0, sizeof its);
+    CHECK(timer_settime(hold_timer, 0, &its, NULL) == 0);
+    if (!LOAD(s.go)) {
+        fprintf(stderr, "note %s: the first switch was over before the hold; the lock race was not exercised\n",
+                current_case);
+        STORE(s.go, 1);
+    }
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(timer_delete(hold_timer) == 0);
+    join(&a);
+    join(&b);
+    CHECK(LOAD(s.ok) == 1);
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+}
+
+static void case_fork_child_first_switches(void) {
+    /* This thread uses the library before it forks (the Swift runtime caches its tid then). */
+    CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+    in_child(child_first_switches);
+}
+
+/* The child of a worker: its one thread is plain (no UMCG state is inherited). */
+static void child_of_worker(void) {
+    /* A plain sleep: no BLOCK to a server the child does not have (it would wait forever to be picked). */
+    CHECK(usleep(1000) == 0);
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+    /* It may serve workers of its own. */
+    CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
+    uint64_t ev[2];
+    CHECK_ERR(ctl(0, UMCG_WAIT, 0, UMCG_POLL_TIMEOUT, ev, 2), ETIMEDOUT); /* nothing inherited */
+#ifndef __SANITIZE_THREAD__ /* ThreadSanitizer refuses new threads after a multi-threaded fork */
+    struct worker w = {0};
+    pid_t tid = start_runnable(&w, body_dummy);
+    switch_expect(tid, UMCG_WE_EXIT);
+    join(&w);
+#endif
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+}
+
+static void *body_fork(struct worker *w) {
+    register_worker();
+    in_child(child_of_worker);
+    /* The parent's worker is unchanged: it yields, is switched back to, unregisters. */
+    CHECK_OK(ctl(0, UMCG_WAIT, 0, 0, NULL, 0));
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+    STORE(w->result, 1);
+    return NULL;
+}
+
+static void case_fork_from_worker(void) {
+    CHECK_OK(ctl(0, UMCG_REGISTER_SERVER, 0, 0, NULL, 0));
+    struct worker w = {0};
+    pid_t tid = start_runnable(&w, body_fork);
+    /* The worker waits for its child in waitpid (not a blocking section): a slow child gets it
+     * preempted (PREEMPT) now and then; switch back until its WAIT. */
+    for (;;) {
+        uint64_t ev[2] = {~0ULL, ~0ULL};
+        CHECK_OK(ctl(0, UMCG_CTX_SWITCH, tid, 0, ev, 2));
+        CHECK(tid_of(ev[0]) == tid && ev[1] == 0);
+        if (type_of(ev[0]) == UMCG_WE_WAIT) break;
+        if (type_of(ev[0]) != UMCG_WE_PREEMPT) fail(__LINE__, "stop event type", (long)ev[0], UMCG_WE_WAIT);
+    }
+    switch_expect(tid, UMCG_WE_EXIT);
+    join(&w);
+    CHECK(LOAD(w.result) == 1);
+    CHECK_OK(ctl(0, UMCG_UNREGISTER, 0, 0, NULL, 0));
+}
+
 struct test_case {
     const char *name;
     void (*run)(void);
@@ -808,6 +976,8 @@ static const struct test_case cases[] = {
     {"two_servers_handoff", case_two_servers_handoff},
     {"event_for_busy_server", case_event_for_busy_server},
     {"syscall_passthrough", case_syscall_passthrough},
+    {"fork_child_first_switches", case_fork_child_first_switches},
+    {"fork_from_worker", case_fork_from_worker},
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 
