@@ -134,9 +134,10 @@ struct ServerScheduler {
         srv.set(index, ServerField.current, 0)
         srv.set(index, ServerField.state, UInt64(ServerState.idle.rawValue))
         trace(.switchTo, at: t0, worker: w, arg: waited)
-        // The queued events (handoff WAITs among them) first, then the stop event in slot 0, so a
-        // chain of handoffs is accounted in the order it happened.
+        // The direct handoffs, then the queued events (handoff WAITs among them), then the stop
+        // event in slot 0, so a chain of handoffs is accounted in the order it happened.
         switchStart = t0
+        accountHandoffs()
         process(events + 1, count: Self.eventSlots - 1, at: t1)
         process(events, count: 1, at: t1)
         switchStart = 0
@@ -311,27 +312,6 @@ struct ServerScheduler {
         let ran = t &- min(t, start)
         rows.add(w, WorkerField.runNanos, ran)
         return ran
-    }
-
-    /// Accounts the switch a handoff made: `w` started running at `h` on this server.
-    mutating func handoffSwitch(to w: Int, at h: UInt64) {
-        let waited = h &- min(h, rows.get(w, WorkerField.runnableSince))
-        rows.add(w, WorkerField.switches, 1)
-        rows.add(w, WorkerField.runnableNanos, waited)
-        srv.add(index, ServerField.switches, 1)
-        // Relaxed max: a later switch of `w` by another server must not be overwritten.
-        var cur = rows.get(w, WorkerField.switchedInAt)
-        while cur < h {
-            let (done, now) = rows.field(w, WorkerField.switchedInAt).pointee.compareExchange(
-                expected: cur, desired: h, ordering: .relaxed)
-            if done { break }
-            cur = now
-        }
-        if rows.get(w, WorkerField.state) != UInt64(WorkerState.exited.rawValue) {
-            rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
-            rows.set(w, WorkerField.server, UInt64(index))
-        }
-        trace(.switchTo, at: h, worker: w, arg: waited)
     }
 
     /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
