@@ -179,9 +179,10 @@ public enum UMCGPingPong {
                 try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)
                 guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
                 cycles &+= 1
-                if let ring {
+                // Optional chaining borrows the ring: `if let` copied (retained and released) it every cycle.
+                if ring != nil {
                     let stamp = clock.nanos()
-                    ring.push(
+                    ring?.push(
                         TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU),
                         TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
                 }
