@@ -105,7 +105,7 @@ struct ServerScheduler {
         let tid = Int32(truncatingIfNeeded: rows.get(w, WorkerField.tid))
         let previousState = rows.get(w, WorkerField.state)
         let previousSwitchIn = rows.get(w, WorkerField.switchedInAt)
-        let t0 = TraceClock.shared.nanos()
+        let t0 = TraceClock.now()
         rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
         rows.set(w, WorkerField.server, UInt64(index))
         rows.set(w, WorkerField.switchedInAt, t0)
@@ -125,7 +125,7 @@ struct ServerScheduler {
             srv.set(index, ServerField.current, 0)
             return
         }
-        let t1 = TraceClock.shared.nanos()
+        let t1 = TraceClock.now()
         let waited = t0 &- min(t0, rows.get(w, WorkerField.runnableSince))
         rows.add(w, WorkerField.switches, 1)
         rows.add(w, WorkerField.runnableNanos, waited)
@@ -172,7 +172,7 @@ struct ServerScheduler {
     }
 
     mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {
-        let t0 = TraceClock.shared.nanos()
+        let t0 = TraceClock.now()
         if !idle {
             idle = true
             idleSince = t0
@@ -189,7 +189,7 @@ struct ServerScheduler {
         } catch {
             got = false  // ETIMEDOUT / EINTR: look at the stop flag and the queues again
         }
-        let t1 = TraceClock.shared.nanos()
+        let t1 = TraceClock.now()
         srv.add(index, ServerField.idleNanos, t1 &- t0)
         // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
         let c = CPU.current()
@@ -316,7 +316,7 @@ struct ServerScheduler {
 
     /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
     mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
-        let t = TraceClock.shared.nanos()
+        let t = TraceClock.now()
         switch type {
         case .block:
             rows.add(w, WorkerField.blocks, 1)

@@ -116,7 +116,7 @@ public struct WorkerContext {
             markStack()
             do throws(Errno) {
                 let direct = try backend.directHandoff(to: tid) {
-                    log.append(from: me, to: other, at: TraceClock.shared.nanos())
+                    log.append(from: me, to: other, at: TraceClock.now())
                     // The target runs on this server from now on (it follows the server's CPU).
                     workerRows.set(other, WorkerField.server, UInt64(server))
                 }
@@ -129,7 +129,7 @@ public struct WorkerContext {
             }
         }
         rows.set(index, WorkerField.handoffTarget, UInt64(other + 1))
-        rows.set(index, WorkerField.handoffAt, TraceClock.shared.nanos())
+        rows.set(index, WorkerField.handoffAt, TraceClock.now())
         markStack()
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
@@ -162,13 +162,13 @@ public struct WorkerContext {
     /// Enters a blocking section, recording when and why for the server's trace.
     mutating func beginBlocking(_ reason: BlockReason) throws(Errno) {
         rows.set(index, WorkerField.blockReason, reason.rawValue)
-        rows.set(index, WorkerField.blockedAt, TraceClock.shared.nanos())
+        rows.set(index, WorkerField.blockedAt, TraceClock.now())
         try backend.enterBlocking()
     }
 
     /// Leaves a blocking section (WAKE, then wait to be picked).
     mutating func endBlocking() throws(Errno) {
-        rows.set(index, WorkerField.wakeAt, TraceClock.shared.nanos())
+        rows.set(index, WorkerField.wakeAt, TraceClock.now())
         markStack()
         try backend.leaveBlocking()
         // A block the kernel backend reports outside our sections reads "other".
