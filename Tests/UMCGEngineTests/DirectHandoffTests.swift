@@ -95,6 +95,7 @@ struct ProbeWorkload: Workload {
         #expect(probe.violations.load(ordering: .relaxed) == 0)
         #expect(engine.serverRows.get(0, ServerField.handoffs) == UInt64(direct))
         #expect(engine.serverRows.get(0, ServerField.handoffCount) == 0)
+        #expect(engine.serverRows.get(0, ServerField.current) == 0)
 
         let s = engine.snapshot()
         // Every call is one WAIT; every worker ran once at start and once after each call.
@@ -162,6 +163,45 @@ struct ProbeWorkload: Workload {
         #expect(results.load(ordering: .sequentiallyConsistent) == 0)
         #expect(engine.serverRows.get(0, ServerField.handoffs) == 0)
         #expect(engine.snapshot().workers[0].blocks == 1)
+    }
+
+    /// While a handoff's target runs, the server's current worker is the target (the dashboard's
+    /// server row), not the worker the server switched to.
+    @Test func theServersCurrentWorkerIsTheTarget() throws {
+        let c = EngineConfiguration(servers: 1, workers: 0, reservedWorkers: 2, handoff: .futex, backend: .emulated)
+        let engine = try Engine(c)
+        // Sequentially consistent throughout: test bookkeeping.
+        let attempt = Atomic<Int>(0)  // 1 while worker 0's handoff is in flight
+        let seen = Atomic<Int>(-1)  // the server's current worker + 1, as worker 1 saw it during the attempt
+        let result = Atomic<Int>(-1)  // what worker 1 saw after a handoff that went direct
+        _ = try engine.spawn(name: "from") { ctx in
+            while !ctx.shouldStop {
+                seen.store(-1, ordering: .sequentiallyConsistent)
+                attempt.store(1, ordering: .sequentiallyConsistent)
+                let direct = try ctx.handoff(to: 1)
+                attempt.store(0, ordering: .sequentiallyConsistent)
+                if direct {
+                    result.store(seen.load(ordering: .sequentiallyConsistent), ordering: .sequentiallyConsistent)
+                    return
+                }
+            }
+        }
+        _ = try engine.spawn(name: "to") { ctx in
+            while !ctx.shouldStop && result.load(ordering: .sequentiallyConsistent) < 0 {
+                if attempt.load(ordering: .sequentiallyConsistent) == 1,
+                    seen.load(ordering: .sequentiallyConsistent) < 0
+                {
+                    seen.store(Int(engine.serverRows.get(0, ServerField.current)), ordering: .sequentiallyConsistent)
+                }
+                try ctx.yield()
+            }
+        }
+        try engine.start()
+        let done = waitUntil(seconds: 30) { engine.exitedWorkerCount == 2 }
+        #expect(engine.stop())
+        #expect(done)
+        // Before the handoff set it, the row still named worker 0 (1), the worker the server switched to.
+        #expect(result.load(ordering: .sequentiallyConsistent) == 2)
     }
 
     /// The backend refuses a direct handoff to a worker that is not RUNNABLE or WAITING (EINVAL),

@@ -117,8 +117,10 @@ public struct WorkerContext {
             do throws(Errno) {
                 let direct = try backend.directHandoff(to: tid) {
                     log.append(from: me, to: other, at: TraceClock.now())
-                    // The target runs on this server from now on (it follows the server's CPU).
+                    // The target runs on this server from now on (it follows the server's CPU),
+                    // and is the server's current worker for the dashboard.
                     workerRows.set(other, WorkerField.server, UInt64(server))
+                    log.rows.set(server, ServerField.current, UInt64(other + 1))
                 }
                 if direct {
                     followServerCPU()
