@@ -114,5 +114,6 @@ enum ServerField {
     /// First field of the `HandoffLog` entries (two fields each), on lines of their own.
     static let handoffLog = 24
 
-    static let count = handoffLog + 2 * HandoffLog.capacity
+    /// Rounded up to a multiple of 16 fields, so every server row starts on its own 128-byte pair of lines.
+    static let count = (handoffLog + 2 * HandoffLog.capacity + 15) / 16 * 16
 }
