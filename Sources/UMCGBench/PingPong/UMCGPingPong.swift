@@ -43,7 +43,8 @@ public enum UMCGPingPong {
     }
 
     /// Runs the ping-pong for `seconds` and reports cycles. `hub` receives trace events when non-nil
-    /// (a `.switchTo` and a `.wait` per cycle, pushed by the server thread into one ring).
+    /// (a `.switchTo` and a `.wait` per cycle and the final `.switchTo`, pushed by the server thread
+    /// into one ring).
     /// Both threads put themselves under `policy` (priority 1) after pinning; a refusal fails the run.
     /// `control` receives the cycle count every 64 cycles (a watchdog's progress) and may stop the
     /// run early. `backend` must be fresh or idle: the run registers one server and one worker on it.
@@ -167,20 +168,23 @@ public enum UMCGPingPong {
             var now = start
             var cycles: UInt64 = 0
             let myCPU = UInt16(truncatingIfNeeded: max(0, CPU.current()))
-            // Traced: one trace-clock read per cycle (the TSC where it is invariant); the WAIT and the
-            // next switch share it.
+            // Traced: one trace-clock read per cycle (the TSC where it is invariant) and one ring
+            // publication: the WAIT and the next switch share both (the last switch pushed is the
+            // final CTX_SWITCH below, which lets the worker see `stop`).
             let clock = TraceClock.shared
-            var stamp = ring == nil ? 0 : clock.nanos()
+            if let ring {
+                ring.push(TraceEvent(timestamp: clock.nanos(), kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
+            }
             while true {
-                if let ring {
-                    ring.push(TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
-                }
                 try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: 4)
                 guard UMCGEvent(rawValue: events[0]).type == .wait else { throw Errno.EINVAL }
                 cycles &+= 1
-                if let ring {
-                    stamp = clock.nanos()
-                    ring.push(TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU))
+                // Optional chaining borrows the ring: `if let` copied (retained and released) it every cycle.
+                if ring != nil {
+                    let stamp = clock.nanos()
+                    ring?.push(
+                        TraceEvent(timestamp: stamp, kind: .wait, server: 0, worker: 0, cpu: myCPU),
+                        TraceEvent(timestamp: stamp, kind: .switchTo, server: 0, worker: 0, cpu: myCPU))
                 }
                 if cycles & 63 == 0 {
                     control.publish(cycles)

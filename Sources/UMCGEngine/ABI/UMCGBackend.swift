@@ -29,11 +29,24 @@ public protocol UMCGBackend: AnyObject, Sendable {
     /// A hint from a server that it will soon CTX_SWITCH to worker `tid`: start loading what that
     /// switch touches. Never blocks, never fails; the kernel backend ignores it.
     func prefetch(worker tid: Int32)
+
+    /// The engine's direct handoff, beyond the klib's rules: the calling RUNNING worker hands its
+    /// server to worker `tid` when that one is RUNNABLE or WAITING, and goes WAITING itself with no
+    /// event for its server (the engine records the handoff in its own log). `onClaim` runs on the
+    /// caller's thread once the target is claimed and before it runs. Returns once a server or
+    /// another handoff switched back to the caller; false at once (nothing done) on a backend
+    /// without it (the kernel's), where the worker-form CTX_SWITCH is what there is. EINVAL (the
+    /// caller or the target in another state, the target is the caller) and ESRCH (no such
+    /// worker) leave the caller RUNNING and `onClaim` uncalled.
+    func directHandoff(to tid: Int32, onClaim: () -> Void) throws(Errno) -> Bool
 }
 
 extension UMCGBackend {
     /// No hint to act on.
     public func prefetch(worker tid: Int32) {}
+
+    /// No direct handoff: the caller uses the worker-form CTX_SWITCH.
+    public func directHandoff(to tid: Int32, onClaim: () -> Void) throws(Errno) -> Bool { false }
 
     /// `umcg_ctl` with the arguments most calls leave at zero.
     @inlinable

@@ -70,7 +70,7 @@ extension EmulatedBackend {
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
-        w.switchedAt.pointee.store(TraceClock.shared.nanos(), ordering: .relaxed)
+        w.switchedAt.pointee.store(TraceClock.now(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         s.stopEvent.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.

@@ -91,7 +91,7 @@ enum WorkerField {
     static let count = 32
 }
 
-/// Field numbers of a server row (16 fields = 128 bytes).
+/// Field numbers of a server row (16 fields = 128 bytes of counters, then the handoff log).
 enum ServerField {
     static let state = 0
     /// Current worker + 1, 0 = none.
@@ -107,6 +107,13 @@ enum ServerField {
     static let staleSwitches = 8
     /// Runnable workers this server moved to a shorter run queue of another server.
     static let migrations = 9
+    /// Direct worker-to-worker handoffs accounted (see `HandoffLog`).
+    static let handoffs = 10
+    /// Entries in the server's `HandoffLog` (written by the worker running on the server).
+    static let handoffCount = 16
+    /// First field of the `HandoffLog` entries (two fields each), on lines of their own.
+    static let handoffLog = 24
 
-    static let count = 16
+    /// Rounded up to a multiple of 16 fields, so every server row starts on its own 128-byte pair of lines.
+    static let count = (handoffLog + 2 * HandoffLog.capacity + 15) / 16 * 16
 }

@@ -105,7 +105,7 @@ struct ServerScheduler {
         let tid = Int32(truncatingIfNeeded: rows.get(w, WorkerField.tid))
         let previousState = rows.get(w, WorkerField.state)
         let previousSwitchIn = rows.get(w, WorkerField.switchedInAt)
-        let t0 = TraceClock.shared.nanos()
+        let t0 = TraceClock.now()
         rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
         rows.set(w, WorkerField.server, UInt64(index))
         rows.set(w, WorkerField.switchedInAt, t0)
@@ -125,7 +125,7 @@ struct ServerScheduler {
             srv.set(index, ServerField.current, 0)
             return
         }
-        let t1 = TraceClock.shared.nanos()
+        let t1 = TraceClock.now()
         let waited = t0 &- min(t0, rows.get(w, WorkerField.runnableSince))
         rows.add(w, WorkerField.switches, 1)
         rows.add(w, WorkerField.runnableNanos, waited)
@@ -134,9 +134,10 @@ struct ServerScheduler {
         srv.set(index, ServerField.current, 0)
         srv.set(index, ServerField.state, UInt64(ServerState.idle.rawValue))
         trace(.switchTo, at: t0, worker: w, arg: waited)
-        // The queued events (handoff WAITs among them) first, then the stop event in slot 0, so a
-        // chain of handoffs is accounted in the order it happened.
+        // The direct handoffs, then the queued events (handoff WAITs among them), then the stop
+        // event in slot 0, so a chain of handoffs is accounted in the order it happened.
         switchStart = t0
+        accountHandoffs()
         process(events + 1, count: Self.eventSlots - 1, at: t1)
         process(events, count: 1, at: t1)
         switchStart = 0
@@ -171,7 +172,7 @@ struct ServerScheduler {
     }
 
     mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {
-        let t0 = TraceClock.shared.nanos()
+        let t0 = TraceClock.now()
         if !idle {
             idle = true
             idleSince = t0
@@ -188,7 +189,7 @@ struct ServerScheduler {
         } catch {
             got = false  // ETIMEDOUT / EINTR: look at the stop flag and the queues again
         }
-        let t1 = TraceClock.shared.nanos()
+        let t1 = TraceClock.now()
         srv.add(index, ServerField.idleNanos, t1 &- t0)
         // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
         let c = CPU.current()
@@ -313,30 +314,9 @@ struct ServerScheduler {
         return ran
     }
 
-    /// Accounts the switch a handoff made: `w` started running at `h` on this server.
-    mutating func handoffSwitch(to w: Int, at h: UInt64) {
-        let waited = h &- min(h, rows.get(w, WorkerField.runnableSince))
-        rows.add(w, WorkerField.switches, 1)
-        rows.add(w, WorkerField.runnableNanos, waited)
-        srv.add(index, ServerField.switches, 1)
-        // Relaxed max: a later switch of `w` by another server must not be overwritten.
-        var cur = rows.get(w, WorkerField.switchedInAt)
-        while cur < h {
-            let (done, now) = rows.field(w, WorkerField.switchedInAt).pointee.compareExchange(
-                expected: cur, desired: h, ordering: .relaxed)
-            if done { break }
-            cur = now
-        }
-        if rows.get(w, WorkerField.state) != UInt64(WorkerState.exited.rawValue) {
-            rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
-            rows.set(w, WorkerField.server, UInt64(index))
-        }
-        trace(.switchTo, at: h, worker: w, arg: waited)
-    }
-
     /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
     mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
-        let t = TraceClock.shared.nanos()
+        let t = TraceClock.now()
         switch type {
         case .block:
             rows.add(w, WorkerField.blocks, 1)

@@ -92,22 +92,61 @@ public struct WorkerContext {
         followServerCPU()
     }
 
-    /// Hands the server to worker `other` (worker-form CTX_SWITCH); falls back to a yield when that
-    /// worker is not runnable or waiting (or is this one, or was not spawned).
-    public mutating func handoff(to other: Int) throws(Errno) {
-        guard other >= 0, other < engine.workerCapacity, other != index else { return try yield() }
+    /// Hands the server to worker `other`, which runs next on it, without the server's round trip.
+    ///
+    /// On the emulation this is the engine's direct handoff: `other` must be waiting to run (it
+    /// yielded, was preempted, woke from a blocking section, or handed off itself); this worker
+    /// then waits as after `yield()`, and its server accounts the switch (a WAIT and a `.handoff`
+    /// of this worker, a switch of `other`) when its CTX_SWITCH returns. On the kernel backend it
+    /// is the worker-form CTX_SWITCH, whose target must be RUNNABLE.
+    /// When `other` is not waiting to run (running, blocked, in a timed WAIT that ended, exited),
+    /// is this worker, was not spawned, or the server's handoff log is full (`HandoffLog.capacity`
+    /// handoffs in one CTX_SWITCH), it falls back to `yield()`.
+    /// Returns whether the server went to `other` (false: the call yielded instead).
+    @discardableResult
+    public mutating func handoff(to other: Int) throws(Errno) -> Bool {
+        guard other >= 0, other < engine.workerCapacity, other != index else { return try yielded() }
         let tid = Int32(truncatingIfNeeded: rows.get(other, WorkerField.tid))
-        guard tid != 0 else { return try yield() }
+        guard tid != 0 else { return try yielded() }
+        let server = Int(truncatingIfNeeded: rows.get(index, WorkerField.server))
+        if server >= 0, server < engine.configuration.servers {
+            let log = HandoffLog(rows: engine.serverRows, server: server)
+            if log.isFull { return try yielded() }
+            let (me, workerRows) = (index, rows)
+            markStack()
+            do throws(Errno) {
+                let direct = try backend.directHandoff(to: tid) {
+                    log.append(from: me, to: other, at: TraceClock.now())
+                    // The target runs on this server from now on (it follows the server's CPU),
+                    // and is the server's current worker for the dashboard.
+                    workerRows.set(other, WorkerField.server, UInt64(server))
+                    log.rows.set(server, ServerField.current, UInt64(other + 1))
+                }
+                if direct {
+                    followServerCPU()
+                    return true
+                }
+            } catch let error where error == .EINVAL || error == .ESRCH {
+                return try yielded()
+            }
+        }
         rows.set(index, WorkerField.handoffTarget, UInt64(other + 1))
-        rows.set(index, WorkerField.handoffAt, TraceClock.shared.nanos())
+        rows.set(index, WorkerField.handoffAt, TraceClock.now())
         markStack()
         do throws(Errno) {
             try backend.ctl(.ctxSwitch, nextTid: tid)
         } catch let error where error == .EINVAL || error == .ESRCH {
             rows.set(index, WorkerField.handoffTarget, 0)
-            return try yield()
+            return try yielded()
         }
         followServerCPU()
+        return true
+    }
+
+    /// `yield()`, for `handoff(to:)`'s fallback: false.
+    private mutating func yielded() throws(Errno) -> Bool {
+        try yield()
+        return false
     }
 
     /// Runs `body` as a blocking section: BLOCK on entry (the server runs other workers meanwhile),
@@ -125,13 +164,13 @@ public struct WorkerContext {
     /// Enters a blocking section, recording when and why for the server's trace.
     mutating func beginBlocking(_ reason: BlockReason) throws(Errno) {
         rows.set(index, WorkerField.blockReason, reason.rawValue)
-        rows.set(index, WorkerField.blockedAt, TraceClock.shared.nanos())
+        rows.set(index, WorkerField.blockedAt, TraceClock.now())
         try backend.enterBlocking()
     }
 
     /// Leaves a blocking section (WAKE, then wait to be picked).
     mutating func endBlocking() throws(Errno) {
-        rows.set(index, WorkerField.wakeAt, TraceClock.shared.nanos())
+        rows.set(index, WorkerField.wakeAt, TraceClock.now())
         markStack()
         try backend.leaveBlocking()
         // A block the kernel backend reports outside our sections reads "other".

@@ -95,6 +95,14 @@ public final class TraceClock: Sendable {
         baseScale.store(scale, ordering: .relaxed)
     }
 
+    /// `shared.nanos()` without retaining and releasing `shared` around the call (two atomic
+    /// read-modify-writes the compiler adds for a global object used across the re-anchor call;
+    /// `shared` lives as long as the process): for hot paths that take a stamp per switch.
+    @inlinable @inline(__always)
+    public static func now() -> UInt64 {
+        Unmanaged.passUnretained(shared)._withUnsafeGuaranteedRef { $0.nanos() }
+    }
+
     /// Now, in CLOCK_MONOTONIC nanoseconds.
     @inlinable @inline(__always)
     public func nanos() -> UInt64 {

@@ -83,6 +83,14 @@ public struct BenchCommand: ParsableCommand {
     )
     public var timestamps = false
 
+    /// The engine's direct worker-to-worker handoff against the server round trip.
+    @Flag(
+        name: .customLong("worker-handoff"),
+        help:
+            "Measure the engine's direct worker-to-worker handoff instead: two workers on one server pass it back and forth by handoff and by yield, in --rounds interleaved rounds (--tracing adds traced runs; the first of --handoffs is the park mode)."
+    )
+    public var workerHandoff = false
+
     /// Backend choice.
     @Option(help: "UMCG backend: auto, emulated or kernel (kernel fails unless umcg_ctl is detected).")
     public var backend: String = "auto"
@@ -275,6 +283,7 @@ public struct BenchCommand: ParsableCommand {
     public func run() throws {
         if scale { return try runScale() }
         if timestamps { return runTimestamps() }
+        if workerHandoff { return try runWorkerHandoff() }
         let plan = try runPlan
         if let line = PolicyCheck.refusal(plan.policy, probe: Self.policyProbe) { throw ValidationError(line) }
         let selection = try selection
@@ -350,6 +359,26 @@ public struct BenchCommand: ParsableCommand {
             print(TimestampOutput.json(rows, calls: calls, rounds: rounds).rendered)
         } else {
             print(TimestampOutput.text(rows, calls: calls, rounds: rounds))
+        }
+    }
+
+    /// `--worker-handoff`: direct handoff vs yield, median of --rounds interleaved rounds; exit 1
+    /// when an engine cannot run.
+    func runWorkerHandoff() throws {
+        let modes = try Self.list(handoffs, of: HandoffMode.allCases.map(\.rawValue), flag: "--handoffs")
+        let mode = modes.first.flatMap(HandoffMode.init(rawValue:)) ?? .adaptive
+        let rows: [WorkerHandoffBench.Row]
+        do {
+            rows = try WorkerHandoffBench.run(seconds: seconds, rounds: rounds, handoff: mode, tracing: tracing)
+        } catch {
+            var err = BenchStderr()
+            print("umcgtop: error: bench --worker-handoff: \(error)", to: &err)
+            throw ExitCode.failure
+        }
+        if json {
+            print(WorkerHandoffOutput.json(rows, seconds: seconds, rounds: rounds, handoff: mode).rendered)
+        } else {
+            print(WorkerHandoffOutput.text(rows, seconds: seconds, rounds: rounds, handoff: mode))
         }
     }
 

@@ -1,0 +1,43 @@
+import Synchronization
+import UMCGSystem
+import UMCGTrace
+
+extension EmulatedBackend {
+    /// The engine's direct worker-to-worker handoff (see `UMCGBackend.directHandoff`): one claim of
+    /// the target (RUNNABLE or WAITING, as a server's CTX_SWITCH takes it), the caller WAITING with
+    /// no event posted, the target RUNNING on the caller's server, one unpark. The server stays
+    /// parked in its CTX_SWITCH until the last worker of the chain stops (that stop event names it).
+    /// A WAITING caller can be taken back by a handoff or by any server's CTX_SWITCH, as after a WAIT.
+    public func directHandoff(to tid: Int32, onClaim: () -> Void) throws(Errno) -> Bool {
+        guard case .worker(let w) = currentRole() else { throw .EINVAL }
+        guard let si = beginStop(w) else { throw .EINVAL }
+        let next: WorkerBlock
+        let ref: UInt32
+        let claimed: UInt32
+        do throws(Errno) {
+            (next, ref) = try lookupWorker(tid)
+            guard next.raw != w.raw else { throw .EINVAL }
+            claimed = try claim(next, tid: tid, orWaiting: true)
+        } catch {
+            // Releasing: own state back; nothing was published.
+            w.state.pointee.store(UMCGWorkerState.running, ordering: .releasing)
+            throw error
+        }
+        onClaim()
+        let s = server(Int(si))
+        // Relaxed: own field, read by this thread only.
+        w.deadline.pointee.store(0, ordering: .relaxed)
+        // Releasing: pairs with claim's acquiring CAS (a handoff back, or a server's CTX_SWITCH).
+        w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
+        // Relaxed: published by the releasing RUNNING store below.
+        next.server.pointee.store(si, ordering: .relaxed)
+        next.switchedAt.pointee.store(TraceClock.now(), ordering: .relaxed)
+        s.current.pointee.store(ref, ordering: .relaxed)
+        // Releasing: pairs with next's acquiring load in waitToRun; `onClaim`'s writes go with it.
+        next.state.pointee.store(
+            UMCGWorkerState.running | claimed & UMCGWorkerState.timeoutBit, ordering: .releasing)
+        next.parker.unpark(alwaysWake: alwaysWake)
+        try waitToRun(w, deadline: 0, interruptible: false)
+        return true
+    }
+}
