@@ -126,3 +126,21 @@ import UMCGSystem
         }
     }
 }
+
+@Suite struct RegionSymlinkTests {
+    /// /dev/shm is writable by everyone: a symbolic link named like a region is refused, not followed.
+    @Test func symbolicLinkIsRefused() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let target = "\(dir)/real"
+        try Data(try HostileRegionTests.validImage()).write(to: URL(fileURLWithPath: target))
+        try FileManager.default.createSymbolicLink(
+            atPath: PublishedRegion.path(pid: RegionFixture.pid, directory: dir), withDestinationPath: target)
+        do {
+            _ = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+            Issue.record("a symbolic link was followed")
+        } catch {
+            #expect(error.kind == .invalid && error.description.contains("symbolic link"))
+        }
+    }
+}
