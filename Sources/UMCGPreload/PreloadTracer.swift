@@ -59,6 +59,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         let n = workerCapacity + serverCapacity
         ringTable = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: n)
         for i in 0..<n { (ringTable + i).initialize(to: Atomic(0)) }
+        super.init()
     }
 
     // MARK: rings
@@ -151,7 +152,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
 
     // MARK: EmulationObserver: workers
 
-    func workerRegistered(_ worker: Int, tid: Int32) {
+    override func workerRegistered(_ worker: Int, tid: Int32) {
         guard worker >= 0, worker < workerCapacity else { return }
         ensureRing(worker, label: "w\(worker)", tid: tid)
         let row = workers.row(worker)
@@ -167,7 +168,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
             arg: UInt64(UInt32(bitPattern: tid)))
     }
 
-    func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
+    override func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         let ready = row.get(WorkerRow.readySince)
@@ -182,7 +183,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         workerEvent(.switchTo, worker: worker, row: row, at: switchedAt, server: sid, arg: waited)
     }
 
-    func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {
+    override func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         let now = clockNow()
@@ -213,7 +214,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         }
     }
 
-    func workerWoke(_ worker: Int) {
+    override func workerWoke(_ worker: Int) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         let now = clockNow()
@@ -228,7 +229,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
             arg: blocked)
     }
 
-    func workerTimedOut(_ worker: Int) {
+    override func workerTimedOut(_ worker: Int) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         row.bump(WorkerRow.timeouts)
@@ -238,7 +239,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
             server: UInt16(truncatingIfNeeded: row.get(WorkerRow.server)), arg: 0)
     }
 
-    func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {
+    override func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         let now = clockNow()
@@ -256,7 +257,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
 
     // MARK: EmulationObserver: servers
 
-    func serverRegistered(_ server: Int, tid: Int32) {
+    override func serverRegistered(_ server: Int, tid: Int32) {
         guard server >= 0, server < serverCapacity else { return }
         ensureRing(workerCapacity + server, label: "s\(server)", tid: tid)
         let row = servers.row(server)
@@ -269,7 +270,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         row.set(ServerRow.registered, 1)
     }
 
-    func serverUnregistered(_ server: Int) {
+    override func serverUnregistered(_ server: Int) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
         row.setName(ThreadName.current(), at: ServerRow.name)
@@ -279,7 +280,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
 
     /// Counts the switch and its events; no clock read (busy time is the registered time the
     /// server did not sleep in WAIT, see `busySinceRegistered`).
-    func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {
+    override func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
         row.bump(ServerRow.switches)
@@ -297,7 +298,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         return now - since - idle
     }
 
-    func serverIdle(_ server: Int) {
+    override func serverIdle(_ server: Int) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
         let now = clockNow()
@@ -306,7 +307,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         serverEvent(.serverIdle, server: server, row: row, at: now, arg: 0)
     }
 
-    func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {
+    override func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
         row.add(ServerRow.events, UInt64(events))

@@ -6,7 +6,8 @@ import UMCGTrace
 @testable import UMCGEngine
 
 /// Records what an `EmulationObserver` is told, with the thread that told it.
-final class RecordingObserver: EmulationObserver {
+final class RecordingObserver: EmulationObserver, @unchecked Sendable {
+    // SAFETY: its one field is a lock.
     struct Call: Sendable, Equatable {
         var what: String
         var tid: Int32
@@ -17,11 +18,11 @@ final class RecordingObserver: EmulationObserver {
 
     var all: [Call] { calls.withLock { $0 } }
 
-    func workerRegistered(_ worker: Int, tid: Int32) { note("registered w\(worker) tid\(tid)") }
-    func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
+    override func workerRegistered(_ worker: Int, tid: Int32) { note("registered w\(worker) tid\(tid)") }
+    override func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
         note("resumed w\(worker) s\(server)\(switchedAt > 0 ? "" : " at 0")")
     }
-    func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {
+    override func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {
         switch stop {
         case .block(let reason): note("block w\(worker) s\(server) reason\(reason)")
         case .wait: note("wait w\(worker) s\(server)")
@@ -29,18 +30,18 @@ final class RecordingObserver: EmulationObserver {
         case .preempt: note("preempt w\(worker) s\(server)")
         }
     }
-    func workerWoke(_ worker: Int) { note("woke w\(worker)") }
-    func workerTimedOut(_ worker: Int) { note("timeout w\(worker)") }
-    func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {
+    override func workerWoke(_ worker: Int) { note("woke w\(worker)") }
+    override func workerTimedOut(_ worker: Int) { note("timeout w\(worker)") }
+    override func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {
         note("exit w\(worker) s\(server)\(threadEnded ? " ended" : "")")
     }
-    func serverRegistered(_ server: Int, tid: Int32) { note("server s\(server) tid\(tid)") }
-    func serverUnregistered(_ server: Int) { note("server-gone s\(server)") }
-    func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {
+    override func serverRegistered(_ server: Int, tid: Int32) { note("server s\(server) tid\(tid)") }
+    override func serverUnregistered(_ server: Int) { note("server-gone s\(server)") }
+    override func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {
         note("switched s\(server) w\(worker) events\(events)")
     }
-    func serverIdle(_ server: Int) { note("idle s\(server)") }
-    func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {}
+    override func serverIdle(_ server: Int) { note("idle s\(server)") }
+    override func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {}
 }
 
 /// The observer hook of `EmulatedBackend` (issue #12, what libumcg.so publishes): each transition is
