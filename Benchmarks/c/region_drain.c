@@ -3,7 +3,7 @@
 // pass) drains every ring each millisecond, reading each event's kind byte as a viewer must, and
 // asks for a snapshot every 100 ms (the request word, a shared futex), as `umcgtop --attach` does
 // at its default refresh. It validates only what it needs (magic, version, sizes); it is a load
-// generator for scripts/bench-publish, not a reader to trust with a hostile region.
+// generator for scripts/bench-publish-preload, not a reader to trust with a hostile region.
 //
 // usage: region_drain PID [--dir D] [--seconds S]
 // Prints one JSON object: events drained, passes, snapshot requests.
