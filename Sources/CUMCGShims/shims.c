@@ -340,6 +340,7 @@ int umcg_shim_futex_wake_shared(uint32_t *addr, int32_t count) {
 int32_t umcg_shim_o_rdwr(void) { return O_RDWR; }
 int32_t umcg_shim_o_rdwr_create(void) { return O_RDWR | O_CREAT; }
 int32_t umcg_shim_o_directory(void) { return O_DIRECTORY; }
+int32_t umcg_shim_o_nofollow(void) { return O_NOFOLLOW; }
 
 int umcg_shim_map_shared(int fd, uint64_t length, void **out) {
     void *p = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -364,6 +365,11 @@ int umcg_shim_stat_owner(const char *path, uint32_t *uid) {
 
 int umcg_shim_fchown(int fd, uint32_t uid, uint32_t gid) {
     return fchown(fd, (uid_t)uid, (gid_t)gid) == -1 ? -errno : 0;
+}
+
+int umcg_shim_fallocate(int fd, int64_t length) {
+    int r = posix_fallocate(fd, 0, (off_t)length);
+    return r == 0 ? 0 : -r;
 }
 
 int32_t umcg_shim_getpid(void) { return (int32_t)getpid(); }

@@ -2,17 +2,24 @@ import CUMCGShims
 
 extension FileDescriptor {
     /// Opens `path` read-write (close-on-exec); with `create`, creates it with `permissions`
-    /// (`.exclusive`: fails with EEXIST when it exists; `.truncate`: empties it).
+    /// (`.exclusive`: fails with EEXIST when it exists; `.truncate`: empties it). With
+    /// `followSymlinks: false`, a symbolic link fails with ELOOP.
     public static func openReadWrite(
-        _ path: String, create: Creation? = nil, permissions: UInt32 = 0o600
+        _ path: String, create: Creation? = nil, permissions: UInt32 = 0o600, followSymlinks: Bool = true
     ) throws(Errno) -> FileDescriptor {
         var flags = create == nil ? umcg_shim_o_rdwr() : umcg_shim_o_rdwr_create()
+        if !followSymlinks { flags |= umcg_shim_o_nofollow() }
         switch create {
         case .exclusive: flags |= umcg_shim_o_excl()
         case .truncate: flags |= umcg_shim_o_trunc()
         case nil: break
         }
         return FileDescriptor(rawValue: try Syscall.valueOrErrno { umcg_shim_open(path, flags, permissions) })
+    }
+
+    /// posix_fallocate(0, length): the file's blocks are reserved now (ENOSPC now, not SIGBUS later).
+    public func allocate(length: Int) throws(Errno) {
+        try Syscall.check { umcg_shim_fallocate(rawValue, Int64(length)) }
     }
 
     /// Opens the directory `path` for `directoryEntries` (close-on-exec).

@@ -84,9 +84,12 @@ public final class AttachedRegion: @unchecked Sendable {
         }
         let fd: FileDescriptor
         do throws(Errno) {
-            fd = try FileDescriptor.openReadWrite(path)
+            // Not through a symbolic link: /dev/shm is writable by everyone.
+            fd = try FileDescriptor.openReadWrite(path, followSymlinks: false)
         } catch .ENOENT {
             throw SharedRegionError(.notFound, "process \(pid) publishes no region (no \(path))")
+        } catch .ELOOP {
+            throw .invalid(path, "a symbolic link")
         } catch {
             throw .system("cannot open \(path)", error)
         }
