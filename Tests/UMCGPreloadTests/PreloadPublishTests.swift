@@ -47,9 +47,13 @@ struct PreloadPublishTests {
     }
 
     /// Lets the program end (creates its go file) and returns how it ended.
+    /// Removes the go file and the region directory when nothing else is left in it.
     static func release(_ running: Preload.Running, go: String) -> Preload.Result {
         FileManager.default.createFile(atPath: go, contents: Data())
-        return running.finish(timeout: 30)
+        let result = running.finish(timeout: 30)
+        unlink(go)
+        rmdir((go as NSString).deletingLastPathComponent)
+        return result
     }
 
     /// Bumps the request word and waits (at most 10 s) for a snapshot newer than the one before.
