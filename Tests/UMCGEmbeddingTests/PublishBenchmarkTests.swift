@@ -14,6 +14,8 @@ import UMCGTrace
         case traced = "traced"
         case published = "published"
         case viewer = "published+viewer"
+        /// Diagnostic: the hub's rings in a region, no publisher thread.
+        case regionRings = "region-rings"
     }
 
     /// Stops the viewer thread.
@@ -28,8 +30,17 @@ import UMCGTrace
             workerStackBytes: 128 << 10)
         var config = mode == .traced ? base.traced() : base.published()
         if mode == .traced { config.publishing = .never }
+        var keep: PublishedRegion?
+        if mode == .regionRings {
+            let region = try PublishedRegion.create(.init(ringCount: 4, ringCapacity: 1 << 16))
+            keep = region
+            config = base
+            config.hub = TraceHub(region: region)
+            config.publishing = .never
+        }
+        defer { keep?.close(exitStatus: nil) }
         let engine = try Engine(config)
-        if mode != .traced && !engine.isPublished {
+        if mode != .traced && mode != .regionRings && !engine.isPublished {
             throw EngineError(engine.publishingError ?? "not published")
         }
         try engine.start()
@@ -73,12 +84,14 @@ import UMCGTrace
         var ratios: [Mode: [Double]] = [:]
         for round in 0..<rounds {
             // The order rotates so that a machine getting busier or quieter favours no mode.
-            let modes = Mode.allCases
+            let modes =
+                ProcessInfo.processInfo.environment["UMCGTOP_BENCH_DIAG"] == "1"
+                ? Mode.allCases : [Mode.traced, .published, .viewer]
             let order = (0..<modes.count).map { modes[($0 + round) % modes.count] }
             var r: [Mode: Double] = [:]
             for mode in order { r[mode] = try Self.rate(mode, seconds: seconds, workload: workload) }
             let traced = r[.traced] ?? 1
-            let line = Mode.allCases.map { "\($0.rawValue) \(Int(r[$0] ?? 0))/s" }.joined(separator: ", ")
+            let line = modes.map { "\($0.rawValue) \(Int(r[$0] ?? 0))/s" }.joined(separator: ", ")
             print(
                 "bench-publish round \(round + 1): \(line); published/traced \(String(format: "%.4f", (r[.published] ?? 0) / traced)), with viewer/traced \(String(format: "%.4f", (r[.viewer] ?? 0) / traced))"
             )

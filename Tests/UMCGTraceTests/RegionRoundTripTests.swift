@@ -132,6 +132,19 @@ import UMCGSystem
 
 @Suite struct RegionKindTableTests {
     /// A ring slot holds the enum's tag, which the header's kind table maps back to the raw value.
+    /// The viewer reads slots field by field at these offsets: they are TraceEvent's and TraceRing's.
+    @Test func slotLayoutMatchesTraceEvent() {
+        #expect(MemoryLayout<TraceEvent>.stride == RegionLayout.slotBytes)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.timestamp) == RegionLayout.slotTimestamp)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.arg) == RegionLayout.slotArg)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.worker) == RegionLayout.slotWorker)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.server) == RegionLayout.slotServer)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.cpu) == RegionLayout.slotCPU)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.kind) == RegionLayout.slotKind)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.flags) == RegionLayout.slotFlags)
+        #expect(TraceRing.controlBytes == RegionLayout.ringControlBytes)
+    }
+
     @Test func tagsAreDeclarationIndices() {
         for (index, kind) in TraceEventKind.allCases.enumerated() {
             #expect(RegionMemory.tag(of: kind) == UInt8(index))
@@ -142,5 +155,24 @@ import UMCGSystem
         let memory = RegionMemory(base: bytes, size: 4096)
         memory.writeKindTable()
         #expect(memory.readKindTable() == TraceEventKind.allCases.map { Optional($0) })
+    }
+}
+
+@Suite struct RegionLeaseTests {
+    /// Only the viewer that took the consumer lease gives it back: a listing in the same process
+    /// (which never drains) leaves it alone.
+    @Test func onlyTheLeaseHolderReleasesIt() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir))
+        defer { region.close(exitStatus: nil) }
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        #expect(viewer.acquireConsumer())
+        #expect(RegionDirectory.list(directory: dir).map(\.pid) == [RegionFixture.pid])
+        let other = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        other.detach()
+        #expect(viewer.consumerPID == RegionFixture.pid)
+        viewer.detach()
+        #expect(viewer.consumerPID == nil)
     }
 }
