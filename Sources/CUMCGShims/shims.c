@@ -319,3 +319,33 @@ int64_t umcg_shim_write_own_memory(void *dst, const void *src, uint64_t len) {
     ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
     return n == -1 ? -errno : (int64_t)n;
 }
+
+// ---- Child processes (umcgtop run) ----
+#include <spawn.h>
+#include <sys/wait.h>
+
+int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[]) {
+    posix_spawnattr_t attr;
+    int rc = posix_spawnattr_init(&attr);
+    if (rc != 0) return -rc;
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = 0;
+    rc = posix_spawnp(&pid, path, NULL, &attr, argv, envp);
+    posix_spawnattr_destroy(&attr);
+    return rc != 0 ? -rc : (int32_t)pid;
+}
+
+int32_t umcg_shim_waitpid(int32_t pid, int32_t *status, int32_t nohang) {
+    int s = 0;
+    pid_t r = waitpid(pid, &s, nohang ? WNOHANG : 0);
+    if (r == -1) return -errno;
+    *status = s;
+    return (int32_t)r;
+}
+
+int umcg_shim_kill(int32_t pid, int32_t sig) { return kill(pid, sig) == -1 ? -errno : 0; }

@@ -242,4 +242,18 @@ void umcg_shim_strerror(int code, char *buf, uint64_t len);
 /// address space through the kernel, so an unwritable dst fails EFAULT instead of raising SIGSEGV.
 /// The bytes written or -errno.
 int64_t umcg_shim_write_own_memory(void *dst, const void *src, uint64_t len);
+
+// ---- Child processes (umcgtop run) ----
+
+/// posix_spawnp(path, argv, envp) with an empty signal mask and every signal at its default
+/// action in the child (the caller's threads may block or ignore signals the child must see).
+/// argv and envp end with NULL. The child's pid or -errno (posix_spawn's error number).
+int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[]);
+
+/// waitpid(pid, status, nohang ? WNOHANG : 0): the pid, 0 (WNOHANG, still running) or -errno.
+/// *status receives the raw wait status.
+int32_t umcg_shim_waitpid(int32_t pid, int32_t *status, int32_t nohang);
+
+/// kill(pid, sig): 0 or -errno.
+int umcg_shim_kill(int32_t pid, int32_t sig);
 #endif
