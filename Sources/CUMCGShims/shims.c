@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <sys/uio.h>
+#include <sys/types.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -318,6 +319,60 @@ int64_t umcg_shim_write_own_memory(void *dst, const void *src, uint64_t len) {
     struct iovec remote = {.iov_base = dst, .iov_len = (size_t)len};
     ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
     return n == -1 ? -errno : (int64_t)n;
+}
+
+int umcg_shim_futex_wait_shared(uint32_t *addr, uint32_t expected, int64_t timeout_ns) {
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000LL;
+        ts.tv_nsec = timeout_ns % 1000000000LL;
+        tp = &ts;
+    }
+    long r = syscall(SYS_futex, addr, FUTEX_WAIT, expected, tp, NULL, 0);
+    return r == -1 ? -errno : 0;
+}
+
+int umcg_shim_futex_wake_shared(uint32_t *addr, int32_t count) {
+    long r = syscall(SYS_futex, addr, FUTEX_WAKE, count, NULL, NULL, 0);
+    return r == -1 ? -errno : (int)r;
+}
+
+int32_t umcg_shim_o_rdwr(void) { return O_RDWR; }
+int32_t umcg_shim_o_rdwr_create(void) { return O_RDWR | O_CREAT; }
+int32_t umcg_shim_o_directory(void) { return O_DIRECTORY; }
+
+int umcg_shim_map_shared(int fd, uint64_t length, void **out) {
+    void *p = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) return -errno;
+    *out = p;
+    return 0;
+}
+
+int umcg_shim_fstat_owner(int fd, uint32_t *uid) {
+    struct stat st;
+    if (fstat(fd, &st) == -1) return -errno;
+    *uid = (uint32_t)st.st_uid;
+    return 0;
+}
+
+int umcg_shim_stat_owner(const char *path, uint32_t *uid) {
+    struct stat st;
+    if (stat(path, &st) == -1) return -errno;
+    *uid = (uint32_t)st.st_uid;
+    return 0;
+}
+
+int umcg_shim_fchown(int fd, uint32_t uid, uint32_t gid) {
+    return fchown(fd, (uid_t)uid, (gid_t)gid) == -1 ? -errno : 0;
+}
+
+int32_t umcg_shim_getpid(void) { return (int32_t)getpid(); }
+
+uint32_t umcg_shim_geteuid(void) { return (uint32_t)geteuid(); }
+
+int64_t umcg_shim_getdents(int fd, void *buf, uint64_t len) {
+    long r = syscall(SYS_getdents64, fd, buf, (size_t)len);
+    return r == -1 ? -(int64_t)errno : (int64_t)r;
 }
 
 // ---- Child processes (umcgtop run) ----

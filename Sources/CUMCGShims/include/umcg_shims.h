@@ -242,6 +242,42 @@ void umcg_shim_strerror(int code, char *buf, uint64_t len);
 /// address space through the kernel, so an unwritable dst fails EFAULT instead of raising SIGSEGV.
 /// The bytes written or -errno.
 int64_t umcg_shim_write_own_memory(void *dst, const void *src, uint64_t len);
+// ---- Shared-memory regions (issue #12: a process publishes its events for a viewer) ----
+
+/// FUTEX_WAIT (shared, not private: the word lives in a MAP_SHARED mapping another process
+/// wakes) on *addr while it equals expected; timeout_ns < 0 waits forever, otherwise a relative
+/// CLOCK_MONOTONIC timeout. 0 when woken, -EAGAIN, -ETIMEDOUT, -EINTR or -errno.
+int umcg_shim_futex_wait_shared(uint32_t *addr, uint32_t expected, int64_t timeout_ns);
+
+/// FUTEX_WAKE (shared): wakes up to count waiters of *addr in any process; how many or -errno.
+int umcg_shim_futex_wake_shared(uint32_t *addr, int32_t count);
+
+/// The open(2) flags O_RDWR and O_RDWR | O_CREAT, and O_DIRECTORY, as this libc numbers them.
+int32_t umcg_shim_o_rdwr(void);
+int32_t umcg_shim_o_rdwr_create(void);
+int32_t umcg_shim_o_directory(void);
+
+/// mmap(NULL, length, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0): 0 and the mapping in *out, or -errno.
+int umcg_shim_map_shared(int fd, uint64_t length, void **out);
+
+/// fstat(2): the owner uid of the file into *uid. 0 or -errno.
+int umcg_shim_fstat_owner(int fd, uint32_t *uid);
+
+/// stat(2) of path: the owner uid of the file into *uid. 0 or -errno.
+int umcg_shim_stat_owner(const char *path, uint32_t *uid);
+
+/// fchown(fd, uid, gid): 0 or -errno.
+int umcg_shim_fchown(int fd, uint32_t uid, uint32_t gid);
+
+/// getpid(2).
+int32_t umcg_shim_getpid(void);
+
+/// geteuid(2).
+uint32_t umcg_shim_geteuid(void);
+
+/// getdents64(2) into buf: bytes filled (0 at the end) or -errno.
+int64_t umcg_shim_getdents(int fd, void *buf, uint64_t len);
+
 
 // ---- Child processes (umcgtop run) ----
 

@@ -34,6 +34,8 @@ public final class TraceRing: @unchecked Sendable {
 
     @usableFromInline let memory: UnsafeMutableRawPointer
     @usableFromInline let slots: UnsafeMutablePointer<TraceEvent>
+    /// What keeps external memory mapped (nil: the ring allocated its memory and frees it).
+    private let memoryOwner: AnyObject?
 
     // Layout of `memory`, one field per 128-byte line:
     // [0]   writeIndex: Atomic<UInt64>   written by the producer, read by the consumer
@@ -92,9 +94,36 @@ public final class TraceRing: @unchecked Sendable {
         // slow producer's ring grows the resident set for hours (the soak's "RSS creep").
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         slots = raw.bindMemory(to: TraceEvent.self, capacity: cap)
+        memoryOwner = nil
+    }
+
+    /// Bytes of external memory a ring of `capacity` slots takes: `controlBytes` of indices, then the slots.
+    public static func externalBytes(capacity: Int) -> Int { controlBytes + capacity * MemoryLayout<TraceEvent>.stride }
+
+    /// Bytes of the index lines before the slots in external memory.
+    public static var controlBytes: Int { 4 * pad }
+
+    /// Creates a ring over `memory`, `externalBytes(capacity:)` bytes aligned to 128 (e.g. in a
+    /// shared mapping), zeroing it. `capacity` must be a power of two, at least 2. The ring never
+    /// frees the memory; it keeps `owner` (what maps it) alive as long as it lives.
+    public init(externalMemory memory: UnsafeMutableRawPointer, capacity: Int, label: String = "", owner: AnyObject) {
+        precondition(capacity >= 2 && capacity & (capacity - 1) == 0, "ring capacity must be a power of two")
+        self.capacity = capacity
+        mask = UInt64(capacity - 1)
+        self.label = label
+        self.memory = memory
+        memoryOwner = owner
+        memory.initializeMemory(as: UInt8.self, repeating: 0, count: Self.externalBytes(capacity: capacity))
+        memory.bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        (memory + Self.pad).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        (memory + 2 * Self.pad).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
+        (memory + 3 * Self.pad).bindMemory(to: UInt64.self, capacity: Private.count)
+            .initialize(repeating: 0, count: Private.count)
+        slots = (memory + Self.controlBytes).bindMemory(to: TraceEvent.self, capacity: capacity)
     }
 
     deinit {
+        if memoryOwner != nil { return }  // external memory: its owner unmaps it
         writeIndex.deinitialize(count: 1)
         readIndex.deinitialize(count: 1)
         droppedTotal.deinitialize(count: 1)

@@ -1,0 +1,146 @@
+import Foundation
+import Synchronization
+import Testing
+import UMCGSystem
+
+@testable import UMCGTrace
+
+@Suite struct RegionRoundTripTests {
+    /// create → makeRing → push → open → drain gives the same events; info and snapshot round trip.
+    @Test func eventsInfoAndSnapshotRoundTrip() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir))
+        #expect(region.path == "\(dir)/umcgtop.\(RegionFixture.pid)")
+        let ring = try #require(region.makeRing(label: "srv0", tid: 42))
+        let events = Fixture.events(count: 40, seed: 7)
+        for e in events { #expect(ring.push(e)) }
+        let info = Fixture.info()
+        let snapshot = Fixture.snapshot(at: 5_000, servers: 2, workers: 8)
+        #expect(region.publish(info: info))
+        #expect(region.publish(snapshot: snapshot))
+
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        #expect(viewer.generation == region.generation && viewer.generation != 0)
+        #expect(viewer.backendName == "emulated")
+        #expect(viewer.commandName == ProcessIdentity.commandName)
+        #expect(viewer.targetState == .live)
+        #expect(viewer.viewerCount == 1 && region.viewerCount == 1)
+        #expect(try viewer.readInfo() == info)
+        #expect(viewer.latestSnapshot() == snapshot)
+        #expect(viewer.acquireConsumer())
+        var seen: [TraceEvent] = []
+        #expect(viewer.drain(limit: .max) { seen.append($0) } == events.count)
+        #expect(seen == events)
+        #expect(ring.count == 0)
+        #expect(viewer.rings.map(\.label) == ["srv0"] && viewer.rings.first?.tid == 42)
+        #expect(viewer.eventsPublished == UInt64(events.count))
+
+        // A second snapshot goes to the other buffer and is the latest.
+        let later = Fixture.snapshot(at: 9_000, servers: 2, workers: 8, seed: 3)
+        #expect(region.publish(snapshot: later))
+        #expect(viewer.latestSnapshot() == later)
+
+        viewer.detach()
+        #expect(region.viewerCount == 0)
+        region.close(exitStatus: 3)
+        #expect(viewer.targetState == .closed(exitStatus: 3))
+        #expect(!FileManager.default.fileExists(atPath: region.path))
+    }
+
+    /// A full directory gives nil (counted), and the hub falls back to a private ring.
+    @Test func fullDirectoryFallsBackToPrivateRing() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 1))
+        let hub = TraceHub(region: region)
+        let a = hub.makeRing(label: "a")
+        let b = hub.makeRing(label: "b")
+        #expect(hub.allRings.count == 2 && region.ringCount == 1)
+        #expect(a.capacity == 64 && b.capacity == 64)
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        #expect(viewer.ringsExhausted == 1)
+        a.push(TraceEvent(timestamp: 1, kind: .wake, worker: 1))
+        b.push(TraceEvent(timestamp: 2, kind: .wake, worker: 2))
+        var seen: [TraceEvent] = []
+        viewer.drain { seen.append($0) }
+        #expect(seen.map(\.worker) == [1])
+        region.close(exitStatus: nil)
+    }
+
+    /// A second creation in the same process fails with one line (the live region is ours).
+    @Test func secondCreationInOneProcessIsRefused() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir))
+        #expect(throws: SharedRegionError.self) { try PublishedRegion.create(RegionFixture.options(dir)) }
+        do {
+            _ = try PublishedRegion.create(RegionFixture.options(dir))
+        } catch {
+            #expect(error.kind == .exists)
+            #expect(!error.description.contains("\n"))
+        }
+        region.close(exitStatus: nil)
+        let again = try PublishedRegion.create(RegionFixture.options(dir))
+        again.close(exitStatus: nil)
+    }
+
+    /// The publisher thread answers a viewer's request with a fresh snapshot and re-publishes
+    /// info when it changes; stop publishes a last snapshot and closes the region.
+    @Test func publisherAnswersRequests() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir))
+        let counter = Atomic<UInt64>(1)
+        let infoWorkers = Atomic<Int>(2)
+        let publisher = RegionPublisher(
+            region: region,
+            info: { Fixture.info(servers: 1, workers: infoWorkers.load(ordering: .relaxed)) },
+            snapshot: { Fixture.snapshot(at: counter.load(ordering: .relaxed), servers: 1, workers: 1) })
+        try publisher.start()
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        #expect(viewer.latestSnapshot()?.timestamp == 1)
+        counter.store(77, ordering: .relaxed)
+        infoWorkers.store(5, ordering: .relaxed)
+        // Each request is answered (no timing: wait for the answer, bounded by the test's own limit).
+        var answered = false
+        for _ in 0..<2_000 {
+            viewer.requestSnapshot()
+            if viewer.latestSnapshot()?.timestamp == 77 {
+                answered = true
+                break
+            }
+            SystemClock.sleep(nanos: 1_000_000)
+        }
+        #expect(answered)
+        var infoSeen = false
+        for _ in 0..<3_000 {
+            if try viewer.readInfo()?.entities.count == 6 {
+                infoSeen = true
+                break
+            }
+            viewer.requestSnapshot()
+            SystemClock.sleep(nanos: 1_000_000)
+        }
+        #expect(infoSeen)
+        counter.store(99, ordering: .relaxed)
+        publisher.stop(exitStatus: 0)
+        #expect(viewer.latestSnapshot()?.timestamp == 99)
+        #expect(viewer.targetState == .closed(exitStatus: 0))
+    }
+}
+
+@Suite struct RegionKindTableTests {
+    /// A ring slot holds the enum's tag, which the header's kind table maps back to the raw value.
+    @Test func tagsAreDeclarationIndices() {
+        for (index, kind) in TraceEventKind.allCases.enumerated() {
+            #expect(RegionMemory.tag(of: kind) == UInt8(index))
+        }
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
+        defer { bytes.deallocate() }
+        bytes.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        let memory = RegionMemory(base: bytes, size: 4096)
+        memory.writeKindTable()
+        #expect(memory.readKindTable() == TraceEventKind.allCases.map { Optional($0) })
+    }
+}
