@@ -51,8 +51,14 @@ public final class ChildProcess {
     public private(set) var termination: Termination?
 
     /// Starts `path` (searched in PATH when it has no slash) with `arguments` (argv[0] included)
-    /// and `environment` ("NAME=value" entries). Throws the posix_spawn error (ENOENT, EACCES…).
-    public init(path: String, arguments: [String], environment: [String]) throws(Errno) {
+    /// and `environment` ("NAME=value" entries). With `output`, its stdin is /dev/null and its
+    /// stdout and stderr go to that file (appended); with `newProcessGroup` it leads its own group
+    /// (a terminal's Ctrl-C then reaches it only when the caller forwards it). Throws the
+    /// posix_spawn error (ENOENT, EACCES…).
+    public init(
+        path: String, arguments: [String], environment: [String], output: String? = nil,
+        newProcessGroup: Bool = false
+    ) throws(Errno) {
         func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] {
             strings.map { s in s.withCString { strdup($0) } } + [nil]
         }
@@ -62,7 +68,9 @@ public final class ChildProcess {
             for p in argv { free(p) }
             for p in envp { free(p) }
         }
-        pid = try Syscall.valueOrErrno(retryOnInterrupt: false) { umcg_shim_spawn(path, argv, envp) }
+        pid = try Syscall.valueOrErrno(retryOnInterrupt: false) {
+            umcg_shim_spawn(path, argv, envp, output, newProcessGroup ? 1 : 0)
+        }
     }
 
     /// Reaps the child if it ended (without waiting); its termination, nil while it runs.
