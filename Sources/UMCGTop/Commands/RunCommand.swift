@@ -59,7 +59,7 @@ public struct RunCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Wait this long for CMD's region before giving up watching (default 10).", valueName: "seconds"))
+            "Wait this long for CMD's region before giving up watching.", valueName: "seconds"))
     public var publishTimeout: Double = 10
 
     @Option(
