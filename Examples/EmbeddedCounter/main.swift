@@ -3,8 +3,14 @@
 //   swift run EmbeddedCounter [seconds]               counters by worker name at the end
 //   swift run EmbeddedCounter [seconds] --headless    umcgtop's text frames meanwhile
 //   swift run EmbeddedCounter [seconds] --dashboard   umcgtop's dashboard (q quits)
+//   swift run EmbeddedCounter [seconds] --publish     published for `umcgtop --attach PID` (also with
+//                                                     UMCGTOP_PUBLISH=1): prints the region's path
 import UMCGEngine
 import UMCGTop
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Our own workload: "read" a chunk of text in a blocking section (the server runs other workers
 /// meanwhile), count its words, take a cooperative preemption point, yield to the others.
@@ -31,10 +37,13 @@ struct WordCounter: Workload {
 let arguments = CommandLine.arguments.dropFirst()
 let seconds = arguments.compactMap { Double($0) }.first ?? 2
 let headless = arguments.contains("--headless")
-let dashboard = headless || arguments.contains("--dashboard")
+let publish = arguments.contains("--publish") || getenv("UMCGTOP_PUBLISH").map { String(cString: $0) } == "1"
+let dashboard = !publish && (headless || arguments.contains("--dashboard"))
 
-// Two servers, no built-in workers, room for five of our own; traced for the dashboard.
-let engine = try Engine(EngineConfiguration(servers: 2, workers: 0, reservedWorkers: 5).traced())
+// Two servers, no built-in workers, room for five of our own; traced for the dashboard, or
+// published for a viewer in another process (one call).
+let configuration = EngineConfiguration(servers: 2, workers: 0, reservedWorkers: 5)
+let engine = try Engine(publish ? configuration.published() : configuration.traced())
 for i in 0..<3 {
     try engine.spawn(name: "words-\(i)", WordCounter(wordsPerChunk: 100 * (i + 1)))
 }
@@ -56,6 +65,14 @@ if dashboard {
     if status != 0 { print("dashboard ended with status \(status)") }
 } else {
     try engine.start()
+    if publish {
+        if let path = engine.publishedPath {
+            print("publishing \(path) (pid \(getpid())): umcgtop --attach \(getpid())")
+        } else {
+            print("not publishing: \(engine.publishingError ?? "unknown reason")")
+        }
+        fflush(nil)  // every stream: a viewer's script reads the path while we run
+    }
     try await Task.sleep(for: .seconds(seconds))
     engine.stop()
 }

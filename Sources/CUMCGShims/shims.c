@@ -366,6 +366,11 @@ int umcg_shim_fchown(int fd, uint32_t uid, uint32_t gid) {
     return fchown(fd, (uid_t)uid, (gid_t)gid) == -1 ? -errno : 0;
 }
 
+int umcg_shim_fallocate(int fd, int64_t length) {
+    int r = posix_fallocate(fd, 0, (off_t)length);
+    return r == 0 ? 0 : -r;
+}
+
 int32_t umcg_shim_getpid(void) { return (int32_t)getpid(); }
 
 uint32_t umcg_shim_geteuid(void) { return (uint32_t)geteuid(); }

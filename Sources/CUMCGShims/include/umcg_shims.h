@@ -269,6 +269,10 @@ int umcg_shim_stat_owner(const char *path, uint32_t *uid);
 /// fchown(fd, uid, gid): 0 or -errno.
 int umcg_shim_fchown(int fd, uint32_t uid, uint32_t gid);
 
+/// posix_fallocate(fd, 0, length): reserves the file's blocks (on tmpfs: fails ENOSPC now instead
+/// of SIGBUS at the first touch of a page beyond the size limit). 0 or -errno.
+int umcg_shim_fallocate(int fd, int64_t length);
+
 /// getpid(2).
 int32_t umcg_shim_getpid(void);
 

@@ -70,6 +70,10 @@ public final class Engine: @unchecked Sendable {
     let stackPool: StackPool?
     /// Set by `stop` once the workers were joined (pooled stacks only).
     let stackUsageAfterStop = ThreadLock<StackUsage?>(nil)
+    /// The region the engine publishes in (nil: not published).
+    let publishedRegion: PublishedRegion?
+    /// The publisher thread while the engine runs, and why publishing failed.
+    let publishing: ThreadLock<EnginePublishing>
 
     /// Most servers the engine runs (the emulation's idle mask is 64 bits).
     public static let maxServers = 64
@@ -95,7 +99,6 @@ public final class Engine: @unchecked Sendable {
             throw EngineError("workers must be at most \(Self.maxWorkers) (got \(capacity))")
         }
         guard configuration.sliceNanos >= 1_000 else { throw EngineError("slice must be at least 1 µs") }
-        self.configuration = configuration
         workerCapacity = capacity
         allowedCPUs = CPU.allowed()
         host = configuration.selector?.host ?? HostInfo.current()
@@ -117,6 +120,12 @@ public final class Engine: @unchecked Sendable {
         } catch {
             throw EngineError("cannot create the \(selection.kind) backend: \(error)")
         }
+        // Published: the hub becomes one whose rings live in the region (a failure leaves it as it was).
+        var configuration = configuration
+        let (region, publishingError) = Self.makeRegion(&configuration, backend: selection.kind.rawValue)
+        publishedRegion = region
+        publishing = ThreadLock(EnginePublishing(publisher: nil, error: publishingError))
+        self.configuration = configuration
         workerRows = CounterSlab.allocate(rows: capacity, fieldsPerRow: WorkerField.count)
         serverRows = CounterSlab.allocate(rows: configuration.servers, fieldsPerRow: ServerField.count)
         runQueues = UnsafeMutablePointer<EventQueue>.allocate(capacity: configuration.servers)
@@ -158,6 +167,8 @@ public final class Engine: @unchecked Sendable {
     }
 
     deinit {
+        publishing.withLock { $0.publisher }?.stop()
+        publishedRegion?.close(exitStatus: nil)
         // A worker never joined (stop timed out) may still be on its pooled stack: leak the pool then.
         if let stackPool, threads.withLock({ $0.workers.allSatisfy(\.isJoined) }) { stackPool.unmap() }
         for i in 0..<configuration.servers { runQueues[i].deallocate() }
@@ -196,6 +207,7 @@ public final class Engine: @unchecked Sendable {
         // carry real tids (bounded wait; a slow start only leaves some tids 0).
         let total = configuration.servers + threads.withLock { $0.workers.count }
         _ = waitFor(.publishedTid, count: total, deadline: SystemClock.monotonicNanos() &+ 5_000_000_000) {}
+        startPublisher()
     }
 
     /// Creates the server and worker threads (they record themselves in `threads`).
@@ -226,9 +238,12 @@ public final class Engine: @unchecked Sendable {
         let (done, old) = phase.compareExchange(expected: 1, desired: 2, ordering: .acquiringAndReleasing)
         if !done {
             if old == 0 { _ = phase.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing) }
+            stopPublisher()
             return true
         }
-        return stopThreads(timeout: timeout)
+        let stopped = stopThreads(timeout: timeout)
+        stopPublisher()
+        return stopped
     }
 
     @discardableResult

@@ -39,6 +39,11 @@ public struct EngineConfiguration: Sendable {
     /// Makes the backend from the selection instead of `BackendSelector.makeBackend` (tests put a
     /// double with the kernel's semantics here; nil = the selected backend).
     public var makeBackend: (@Sendable (BackendSelection, EmulatedBackend.Options) throws -> any UMCGBackend)?
+    /// Whether the engine publishes its events and counters in a shared-memory region for
+    /// `umcgtop --attach` (see `published()` and docs/SharedMemory.md).
+    public var publishing: Publishing = .environment
+    /// Where the region file goes (tests use a temporary directory).
+    public var publishDirectory = "/dev/shm"
     /// Grow the process's private futex hash for the engine's threads at start (Linux 6.16+; see
     /// `FutexHash`). Off only to measure the kernel's default.
     public var growFutexHash = true
@@ -74,6 +79,15 @@ public struct EngineConfiguration: Sendable {
         return c
     }
 
+    /// This configuration publishing its events and counters for `umcgtop --attach PID` (implies
+    /// `traced(ringCapacity:)`): the rings live in the region `/dev/shm/umcgtop.<pid>`. A
+    /// published engine's events go to the viewer, so `LiveSource` refuses it.
+    public func published(ringCapacity: Int? = nil) -> EngineConfiguration {
+        var c = hub == nil || ringCapacity != nil ? traced(ringCapacity: ringCapacity ?? 1 << 16) : self
+        c.publishing = .always
+        return c
+    }
+
     /// Most workers the engine can hold: `workers + reservedWorkers`.
     public var workerCapacity: Int { workers + reservedWorkers }
 
@@ -82,6 +96,16 @@ public struct EngineConfiguration: Sendable {
         let base = "\(workload.rawValue) servers=\(servers) workers=\(workers)"
         return reservedWorkers > 0 ? base + " reserved=\(reservedWorkers)" : base
     }
+}
+
+/// Whether an engine publishes itself for `umcgtop --attach`.
+public enum Publishing: Sendable, Equatable {
+    /// When the environment says `UMCGTOP_PUBLISH=1` (read when the engine is created). The default.
+    case environment
+    /// Always (`EngineConfiguration.published()`).
+    case always
+    /// Never (umcgtop's own dashboard engine: it shows its events itself).
+    case never
 }
 
 /// Why the engine could not be created or started; `description` is one line.

@@ -15,6 +15,11 @@ extension FileDescriptor {
         return FileDescriptor(rawValue: try Syscall.valueOrErrno { umcg_shim_open(path, flags, permissions) })
     }
 
+    /// posix_fallocate(0, length): the file's blocks are reserved now (ENOSPC now, not SIGBUS later).
+    public func allocate(length: Int) throws(Errno) {
+        try Syscall.check { umcg_shim_fallocate(rawValue, Int64(length)) }
+    }
+
     /// Opens the directory `path` for `directoryEntries` (close-on-exec).
     public static func openDirectory(_ path: String) throws(Errno) -> FileDescriptor {
         let flags = umcg_shim_o_rdonly() | umcg_shim_o_directory()

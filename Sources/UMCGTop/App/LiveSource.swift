@@ -74,6 +74,8 @@ public final class LiveSource: EventSource {
         let hub = TraceHub(ringCapacity: configuration.ringCapacity)
         var engineConfig = configuration.engine
         engineConfig.hub = hub
+        // umcgtop's own engine shows its events here, so UMCGTOP_PUBLISH=1 does not publish it.
+        engineConfig.publishing = .never
         try self.init(
             engine: Engine(engineConfig), hub: hub, baselines: configuration.baselines,
             recordPath: configuration.recordPath, force: configuration.force)
@@ -94,13 +96,20 @@ public final class LiveSource: EventSource {
     /// Shows `engine`, created with `hub` as its `EngineConfiguration.hub`: starts it unless it
     /// was started, then the baselines (when asked: they take about half a CPU) and the pump
     /// (and the recording file). `stop()` stops the engine. Throws a one-line error
-    /// (`EngineError`, `BaselineError`, `TraceFileError`).
+    /// (`EngineError`, `BaselineError`, `TraceFileError`); refuses a published engine
+    /// (`Engine.isPublished`: its events are for `umcgtop --attach`).
     public init(
         engine: Engine, hub: TraceHub, baselines runBaselines: Bool = false, recordPath: String? = nil,
         force: Bool = false
     ) throws {
         guard engine.configuration.hub === hub else {
             throw EngineError("the engine writes into another trace hub: create it with EngineConfiguration(hub: hub)")
+        }
+        // A published engine's rings belong to the viewer in another process (one consumer per ring).
+        guard !engine.isPublished else {
+            throw EngineError(
+                "the engine publishes its events for umcgtop --attach (published() or UMCGTOP_PUBLISH=1), so it cannot also be shown in-process"
+            )
         }
         self.hub = hub
         self.engine = engine

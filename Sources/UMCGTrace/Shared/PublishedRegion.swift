@@ -93,6 +93,8 @@ public final class PublishedRegion: @unchecked Sendable {
         let fd = try openExclusive(path, pid: pid)
         do throws(Errno) {
             try fd.truncate(to: areas.total)
+            // Reserved now: a full /dev/shm fails here, not with SIGBUS in a producer later.
+            try fd.allocate(length: areas.total)
             let base = try fd.mapShared(length: areas.total)
             return PublishedRegion(
                 path: path, fd: fd, memory: RegionMemory(base: base, size: areas.total), areas: areas,
