@@ -57,7 +57,7 @@ let package = Package(
         // The preload library's Swift side: one EmulatedBackend behind @_cdecl entry points. The Swift
         // runtime is linked statically so the library loads into any C program with LD_PRELOAD only.
         .target(
-            name: "UMCGPreload", dependencies: ["UMCGEngine", "UMCGSystem", "CUMCGPreload"],
+            name: "UMCGPreload", dependencies: ["UMCGEngine", "UMCGSystem", "UMCGTrace", "CUMCGPreload"],
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // A program running its own workload on the engine, through the public API only.
         .executableTarget(
@@ -75,7 +75,8 @@ let package = Package(
             exclude: ["Snapshots", "Golden", "c"]),
         // libumcg.so from outside: C programs compiled with cc and run under LD_PRELOAD. No
         // dependency on the preload targets: linking them in would interpose the test runner itself.
-        .testTarget(name: "UMCGPreloadTests", exclude: ["c"]),
+        // UMCGTrace (AttachedRegion) reads the published region and interposes nothing.
+        .testTarget(name: "UMCGPreloadTests", dependencies: ["UMCGTrace"], exclude: ["c"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -89,10 +90,19 @@ void umcg_resolve_blocking(void) {
     (void)REAL(sem_clockwait);
 }
 
+/* Why a worker blocks in the interposed function `fn` (its __func__): a UMCG_BLOCK_* value. */
+static int block_reason(const char *fn) {
+    if (strstr(fn, "sleep")) return UMCG_BLOCK_SLEEP;
+    if (strstr(fn, "mutex")) return UMCG_BLOCK_LOCK;
+    if (!strncmp(fn, "pthread_cond", 12) || !strncmp(fn, "sem_", 4)) return UMCG_BLOCK_FUTEX;
+    if (!strncmp(fn, "read", 4) || !strncmp(fn, "recv", 4) || !strncmp(fn, "accept", 6)) return UMCG_BLOCK_READ;
+    return UMCG_BLOCK_IO;
+}
+
 /* Runs `call` inside a blocking section when `may_block`, else plainly. */
 #define BLOCKING(type, may_block, call)                                                                \
     do {                                                                                               \
-        if ((may_block) && umcg_block_enter()) {                                                       \
+        if ((may_block) && umcg_block_enter(block_reason(__func__))) {                                 \
             type r_ = (call);                                                                          \
             umcg_block_leave();                                                                        \
             return r_;                                                                                 \
@@ -175,7 +185,7 @@ ssize_t write(int fd, const void *buf, size_t count) {
     if (r > 0) {
         /* Part went at once; a blocking write would wait to write the rest. */
         if (fd_nonblocking(fd)) return r;
-        if (!umcg_block_enter()) {
+        if (!umcg_block_enter(UMCG_BLOCK_IO)) {
             ssize_t more = REAL(write)(fd, (const char *)buf + r, count - (size_t)r);
             return more < 0 ? r : r + more;
         }
@@ -240,7 +250,7 @@ static ssize_t send_on_worker(int fd, const void *buf, size_t len, int flags, co
     if (r == (ssize_t)len || r == 0) return r;
     if (r > 0) {
         if (fd_nonblocking(fd)) return r;
-        int entered = umcg_block_enter();
+        int entered = umcg_block_enter(UMCG_BLOCK_IO);
         ssize_t more = REAL(sendto)(fd, (const char *)buf + r, len - (size_t)r, flags, addr, alen);
         if (entered) umcg_block_leave();
         errno = saved;

@@ -40,6 +40,13 @@ static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
 /* The process's CPU mask when the library loaded (before the program pinned any thread). */
 static cpu_set_t load_affinity;
 static int load_affinity_ok;
+/* Publishing for umcgtop (UMCGTOP_PUBLISH=1 at load): 0 off; 1 requested, not started in this
+ * process (the first umcg_ctl starts it); 2 started (or failed: not retried). */
+static int publish_state;
+/* Serialises starting, stopping and forking; the Swift side's publisher lives under it. */
+static pthread_mutex_t publish_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The process that started publishing (a fork child is not it). */
+static pid_t publish_pid;
 
 static uint64_t mono_ns(void) {
     struct timespec ts;
@@ -199,12 +206,69 @@ static void backend_init(void) {
     if (widened) sched_setaffinity(0, sizeof mine, &mine);
 }
 
+/* ---- publishing (issue #12) ---- */
+
+int umcg_preload_publish_requested(void) { return publish_state != 0; }
+
+/* The first umcg_ctl of a process that asked for publishing: region + publisher thread, before
+ * any thread registers (a thread that comes here meanwhile waits on the lock). */
+static void publish_start(long kernel) {
+    umcg_self.in_lib++;
+    pthread_mutex_lock(&publish_lock);
+    if (__atomic_load_n(&publish_state, __ATOMIC_RELAXED) == 1) {
+        umcg_preload_publish_start(kernel);
+        publish_pid = getpid();
+        /* Release: pairs with the relaxed check in ctl_impl only as a hint; the lock orders the rest. */
+        __atomic_store_n(&publish_state, 2, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&publish_lock);
+    umcg_self.in_lib--;
+}
+
+/* atexit: a last snapshot, then the region is marked closed and removed (only by the process that
+ * created it: a fork child that exits must not remove its parent's). */
+static void publish_at_exit(void) {
+    umcg_self.in_lib++;
+    pthread_mutex_lock(&publish_lock);
+    if (publish_state == 2 && publish_pid == getpid()) {
+        umcg_preload_publish_stop();
+        publish_pid = 0;
+    }
+    pthread_mutex_unlock(&publish_lock);
+    umcg_self.in_lib--;
+}
+
+/* fork: the publish lock and the tracer's lock are held across it, so the child gets them free. */
+static void publish_prefork(void) {
+    umcg_self.in_lib++;
+    pthread_mutex_lock(&publish_lock);
+    if (publish_state == 2) umcg_preload_publish_prefork();
+}
+
+static void publish_parent(void) {
+    if (publish_state == 2) umcg_preload_publish_parent();
+    pthread_mutex_unlock(&publish_lock);
+    umcg_self.in_lib--;
+}
+
+/* The child publishes nothing into its parent's region; its first umcg_ctl starts its own. */
+static void publish_child(void) {
+    pthread_mutex_init(&publish_lock, NULL);
+    if (publish_state == 2) {
+        umcg_preload_publish_child();
+        publish_pid = 0;
+        publish_state = 1;
+    }
+    umcg_self.in_lib--;
+}
+
 /* The implementation behind both entry points. syscall() calls it directly, not through the exported
  * symbol: a program that defines its own umcg_ctl() as a syscall(450, ...) wrapper would otherwise
  * have syscall() call that wrapper back, forever. */
 static long ctl_impl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout, uint64_t *events,
                      int event_sz) {
     long k = kernel_syscall();
+    if (__builtin_expect(__atomic_load_n(&publish_state, __ATOMIC_RELAXED) == 1, 0)) publish_start(k);
     if (k >= 0)
         return umcg_real_syscall(k, (long)flags, (long)cmd, (long)next_tid, (long)abs_timeout, (long)events,
                                  (long)event_sz);
@@ -240,11 +304,11 @@ long umcg_ctl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout
 
 /* ---- blocking sections ---- */
 
-int umcg_block_enter(void) {
+int umcg_block_enter(int reason) {
     if (!umcg_worker_active() || umcg_self.exiting) return 0;
     timer_disarm();
     umcg_self.in_lib++;
-    if (umcg_preload_enter_blocking() != 0) {
+    if (umcg_preload_enter_blocking(reason) != 0) {
         umcg_self.in_lib--;
         /* No section (not RUNNING): the slice goes on; re-arm the timer for its rest. */
         uint64_t ran = mono_ns() - umcg_self.switched_in;
@@ -290,7 +354,7 @@ long syscall(long nr, ...) {
     va_end(ap);
     if (!umcg_self.in_lib) {
         if (nr == umcg_nr) return ctl_impl((uint64_t)a1, (uint64_t)a2, (pid_t)a3, (uint64_t)a4, (uint64_t *)a5, (int)a6);
-        if (nr == SYS_futex && umcg_self.worker && futex_may_sleep(a2) && umcg_block_enter()) {
+        if (nr == SYS_futex && umcg_self.worker && futex_may_sleep(a2) && umcg_block_enter(UMCG_BLOCK_FUTEX)) {
             long r = umcg_real_syscall(nr, a1, a2, a3, a4, a5, a6);
             umcg_block_leave();
             return r;
@@ -318,4 +382,10 @@ __attribute__((constructor)) static void umcg_preload_init(void) {
     exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
     load_affinity_ok = sched_getaffinity(0, sizeof load_affinity, &load_affinity) == 0;
     umcg_resolve_blocking();
+    const char *publish = getenv("UMCGTOP_PUBLISH");
+    if (publish && strcmp(publish, "1") == 0) {
+        publish_state = 1;
+        pthread_atfork(publish_prefork, publish_parent, publish_child);
+        atexit(publish_at_exit);
+    }
 }

@@ -29,8 +29,9 @@ static inline int umcg_worker_active(void) {
 }
 
 /* Blocking sections: BLOCK before a call that may sleep, WAKE + wait-to-be-picked after.
- * umcg_block_enter returns 1 when a section was entered (then call umcg_block_leave). */
-int umcg_block_enter(void);
+ * umcg_block_enter returns 1 when a section was entered (then call umcg_block_leave); `reason` is
+ * a UMCG_BLOCK_* value (the published BLOCK event's). */
+int umcg_block_enter(int reason);
 void umcg_block_leave(void);
 
 /* libc's syscall(), found with dlsym(RTLD_NEXT). */

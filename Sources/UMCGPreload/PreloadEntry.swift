@@ -9,9 +9,13 @@ import UMCGSystem
 /// reach libc untouched and a preemption signal arriving meanwhile is deferred.
 /// Every function returns 0 or a positive errno value; none throws across the C boundary.
 enum PreloadEntry {
+    /// The emulation's limits.
+    static let options = EmulatedBackend.Options()
+
     /// The emulation every thread of the process shares (created on first use, never freed: the
-    /// thread-exit destructors of registered threads name it until the process ends).
-    static let backend: EmulatedBackend? = try? EmulatedBackend(options: EmulatedBackend.Options())
+    /// thread-exit destructors of registered threads name it until the process ends), observed by
+    /// the publishing tracer when `UMCGTOP_PUBLISH=1` (PreloadPublishing).
+    static let backend: EmulatedBackend? = try? EmulatedBackend(options: options, observer: PreloadPublishing.tracer)
 
     /// `backend` without reference counting: every entry point runs on it through
     /// `_withUnsafeGuaranteedRef`, so a call does not retain and release the one object all threads
@@ -59,12 +63,13 @@ public func umcgPreloadCtl(
     }
 }
 
-/// The calling worker enters a blocking section (BLOCK to its server): 0 or an errno value.
+/// The calling worker enters a blocking section (BLOCK to its server, `reason` a `BlockReason` raw
+/// value for the published event): 0 or an errno value.
 @_cdecl("umcg_preload_enter_blocking")
-public func umcgPreloadEnterBlocking() -> Int32 {
+public func umcgPreloadEnterBlocking(_ reason: Int32) -> Int32 {
     PreloadEntry.with(Errno.ENOMEM.rawValue) { backend in
         do throws(Errno) {
-            try backend.enterBlocking()
+            try backend.enterBlocking(reason: UInt64(UInt32(bitPattern: reason)))
             return 0
         } catch {
             return error.rawValue

@@ -13,13 +13,35 @@ void umcg_preload_init_backend(void);
 /* umcg_ctl on the emulation: 0 or an errno value. */
 int32_t umcg_preload_ctl(uint64_t flags, uint64_t cmd, int32_t next_tid, uint64_t abs_timeout,
                          uint64_t *events, int32_t event_sz);
-/* The calling worker enters / leaves a blocking section: 0 or an errno value. */
-int32_t umcg_preload_enter_blocking(void);
+/* The calling worker enters (for `reason`, a UMCG_BLOCK_* value) / leaves a blocking section: 0 or
+ * an errno value. */
+int32_t umcg_preload_enter_blocking(int32_t reason);
 int32_t umcg_preload_leave_blocking(void);
 /* Parks the calling worker as preempted when its slice is over: 1, 0 (not yet), or -errno. */
 int32_t umcg_preload_preempt(void);
 /* The number of a kernel umcg_ctl that passed the probe, or -1. */
 int64_t umcg_preload_kernel_syscall(void);
+
+/* Publishing for umcgtop (issue #12; UMCGTOP_PUBLISH=1): whether it was requested when the
+ * library loaded (implemented in C); creating the region and the publisher thread (the first
+ * umcg_ctl; kernel_syscall >= 0: passthrough, nothing to observe); removing it at exit; keeping a
+ * fork child out of its parent's region. Called with the publish lock held. */
+int umcg_preload_publish_requested(void);
+void umcg_preload_publish_start(int64_t kernel_syscall);
+void umcg_preload_publish_stop(void);
+void umcg_preload_publish_prefork(void);
+void umcg_preload_publish_parent(void);
+void umcg_preload_publish_child(void);
+
+/* Why a worker blocked: UMCGTrace's BlockReason raw values. */
+enum {
+    UMCG_BLOCK_OTHER = 0,
+    UMCG_BLOCK_SLEEP = 1,
+    UMCG_BLOCK_READ = 2,
+    UMCG_BLOCK_FUTEX = 3,
+    UMCG_BLOCK_IO = 4,
+    UMCG_BLOCK_LOCK = 5,
+};
 
 /* The slice after which a running worker is preempted (the klib's 100 ms). */
 #define UMCG_PRELOAD_SLICE_NS 100000000ULL

@@ -70,7 +70,8 @@ extension EmulatedBackend {
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
-        w.switchedAt.pointee.store(TraceClock.shared.nanos(), ordering: .relaxed)
+        let startedAt = TraceClock.shared.nanos()
+        w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         s.stopEvent.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.
@@ -88,10 +89,16 @@ extension EmulatedBackend {
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)
         // The stop event is the call's first write: like the klib, a bad buffer loses it (EFAULT).
-        guard let events, writable(events, server: s) else { throw .EFAULT }
+        guard let events, writable(events, server: s) else {
+            if let observer { observer.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 0) }
+            throw .EFAULT
+        }
         events[0] = ev
         // Slot 0 was written: a bad later slot only ends the copy.
-        _ = try? drain(events, from: 1, count: Int(count), server: s)
+        let drained = (try? drain(events, from: 1, count: Int(count), server: s)) ?? 0
+        if let observer {
+            observer.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 1 + drained)
+        }
     }
 
     /// Server WAIT: events (next_tid == 0) or a worker's unblocking (next_tid != 0), with the klib's
@@ -108,21 +115,27 @@ extension EmulatedBackend {
         }
         guard count >= 2 else { throw .EINVAL }
         if deadline == UMCGABI.pollTimeout {
-            if try drain(events, from: 0, count: Int(count), server: s) > 0 { return }
+            let n = try drain(events, from: 0, count: Int(count), server: s)
+            if let observer { observer.serverWaitEnded(serverIndex(s), events: n, slept: false) }
+            if n > 0 { return }
             throw .ETIMEDOUT
         }
         let si = serverIndex(s)
         let bit = UInt64(1) << UInt64(si)
+        var slept = false
+        var written = 0
         defer {
             // SequentiallyConsistent: posters and UMCG_WAKE stop picking us.
             idleMask.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
+            if let observer { observer.serverWaitEnded(si, events: written, slept: slept) }
         }
         while true {
             // SequentiallyConsistent + fence: pairs with wakeOneIdleServer's fence + mask load after a
             // poster's enqueue (one of us sees the other). Set again after each wake-up: the waker cleared it.
             idleMask.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
             atomicMemoryFence(ordering: .sequentiallyConsistent)
-            if try drain(events, from: 0, count: Int(count), server: s) > 0 {
+            written = try drain(events, from: 0, count: Int(count), server: s)
+            if written > 0 {
                 // The buffer filled and entries remain: pass the wake-up on (a poster may have woken us only).
                 idleMask.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
                 if list.peek() != nil { _ = wakeOneIdleServer(poke: false) }
@@ -131,6 +144,10 @@ extension EmulatedBackend {
             if consumePoke(s) { return }
             if consumeInterrupt(s) { throw .EINTR }
             if deadline != 0 && SystemClock.realtimeNanos() >= deadline { throw .ETIMEDOUT }
+            if !slept, let observer {
+                slept = true
+                observer.serverIdle(si)
+            }
             _ = s.parker.park(spinNanos: 0, deadline: deadline)
         }
     }

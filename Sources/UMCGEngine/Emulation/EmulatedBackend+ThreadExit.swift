@@ -70,6 +70,7 @@ extension EmulatedBackend {
                 let si = w.server.pointee.load(ordering: .relaxed)
                 // Releasing: servers that still find the block see EXITED.
                 w.state.pointee.store(UMCGWorkerState.exited, ordering: .releasing)
+                if let observer { observer.workerExited(workerIndex(w), server: Int(si), threadEnded: true) }
                 releaseTid(w)
                 postStop(w, type: .exit, server: si)
                 posted = true
@@ -79,6 +80,7 @@ extension EmulatedBackend {
                 if w.state.pointee.compareExchange(
                     expected: s, desired: UMCGWorkerState.exited, ordering: .acquiringAndReleasing
                 ).exchanged {
+                    if let observer { observer.workerExited(workerIndex(w), server: -1, threadEnded: true) }
                     releaseTid(w)
                     // Relaxed: own id, set at registration.
                     postExit(id: w.id.pointee.load(ordering: .relaxed))

@@ -29,6 +29,7 @@ extension EmulatedBackend {
             return
         }
         guard let si = beginStop(w) else { throw .EINVAL }
+        if let observer { observer.workerStopping(workerIndex(w), server: Int(si), as: .wait, next: -1) }
         // Relaxed: own field, read by this thread only.
         w.deadline.pointee.store(deadline, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS.
@@ -78,6 +79,7 @@ extension EmulatedBackend {
             throw error
         }
         let s = server(Int(si))
+        if let observer { observer.workerStopping(workerIndex(w), server: Int(si), as: .handoff, next: Int(ref)) }
         // Relaxed: own field, read by this thread only.
         w.deadline.pointee.store(deadline, ordering: .relaxed)
         // Releasing: the drainer's acquiring load/CAS sees IDLE before it sees the entry.
@@ -115,8 +117,10 @@ extension EmulatedBackend {
                             expected: s, desired: UMCGWorkerState.running, ordering: .acquiringAndReleasing
                         ).exchanged
                     else { continue }
+                    if let observer { resumed(w, observer) }
                     throw .ETIMEDOUT
                 }
+                if let observer { resumed(w, observer) }
                 return
             }
             var parkDeadline: UInt64 = 0
@@ -149,9 +153,10 @@ extension EmulatedBackend {
                     // AcquiringAndReleasing: races with claim() (WAITING) or the drainer (IDLE); one wins.
                     let timedOut = UMCGWorkerState.idle | UMCGWorkerState.timeoutBit
                     if w.state.pointee.compareExchange(expected: s, desired: timedOut, ordering: .acquiringAndReleasing)
-                        .exchanged, base == UMCGWorkerState.waiting
+                        .exchanged
                     {
-                        postIdle(w, type: .timeout)
+                        if let observer { observer.workerTimedOut(workerIndex(w)) }
+                        if base == UMCGWorkerState.waiting { postIdle(w, type: .timeout) }
                     }
                     continue
                 }
@@ -161,10 +166,24 @@ extension EmulatedBackend {
         }
     }
 
+    /// Tells the observer that `w` runs again (see `EmulationObserver.workerResumed`).
+    @inline(never)
+    func resumed(_ w: WorkerBlock, _ observer: any EmulationObserver) {
+        // Relaxed: written by the switching thread before its releasing RUNNING store, which we acquired.
+        let si = w.server.pointee.load(ordering: .relaxed)
+        let at = w.switchedAt.pointee.load(ordering: .relaxed)
+        observer.workerResumed(workerIndex(w), server: si == noIndex ? -1 : Int(si), switchedAt: at)
+    }
+
     // MARK: blocking sections and preemption
 
     /// The calling RUNNING worker enters a blocking section: BLOCK goes to its server (EINVAL otherwise).
     public func enterBlocking() throws(Errno) {
+        try enterBlocking(reason: 0)
+    }
+
+    /// `enterBlocking()` naming why (a `BlockReason` raw value, for the observer's BLOCK event).
+    public func enterBlocking(reason: UInt64) throws(Errno) {
         guard case .worker(let w) = currentRole() else { throw .EINVAL }
         // One CAS out of RUNNING, then the server is read (see `beginStop`); BLOCKED cannot be claimed.
         // AcquiringAndReleasing: pairs with a server's acquiring loads of the state.
@@ -175,6 +194,9 @@ extension EmulatedBackend {
         else { throw .EINVAL }
         // Relaxed: written before RUNNING was published, which we acquired.
         let si = w.server.pointee.load(ordering: .relaxed)
+        if let observer {
+            observer.workerStopping(workerIndex(w), server: Int(si), as: .block(reason: reason), next: -1)
+        }
         postStop(w, type: .block, server: si)
     }
 
@@ -190,6 +212,7 @@ extension EmulatedBackend {
         else { throw .EINVAL }
         // SequentiallyConsistent: see above.
         let watcher = w.watcher.pointee.exchange(noIndex, ordering: .sequentiallyConsistent)
+        if let observer { observer.workerWoke(workerIndex(w)) }
         if watcher != noIndex { server(Int(watcher)).parker.unpark(alwaysWake: true) }
         postIdle(w, type: .wake)
         try waitToRun(w, deadline: 0, interruptible: false)
@@ -229,6 +252,7 @@ extension EmulatedBackend {
     @inline(__always)
     func preemptNow(_ w: WorkerBlock) -> Bool {
         guard let si = beginStop(w) else { return false }
+        if let observer { observer.workerStopping(workerIndex(w), server: Int(si), as: .preempt, next: -1) }
         // Releasing: pairs with claim's acquiring CAS.
         w.state.pointee.store(UMCGWorkerState.runnable, ordering: .releasing)
         postStop(w, type: .preempt, server: si)

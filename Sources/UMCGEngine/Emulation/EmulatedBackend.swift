@@ -87,6 +87,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     let maxServers: Int
     /// The pthread key whose destructor turns a worker thread's end into EXIT.
     let exitKey: pthread_key_t?
+    /// Sees every transition (libumcg.so's publishing); nil costs one load and branch per transition.
+    let observer: (any EmulationObserver)?
 
     struct Registry {
         var freeWorkers: [Int]  // used as a FIFO: slots are reused least recently freed first
@@ -99,12 +101,14 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     static let serverRefBit: UInt32 = 0x8000_0000
 
-    /// Creates an emulated backend. Throws EINVAL for out-of-range options.
-    public init(options: Options = Options()) throws(Errno) {
+    /// Creates an emulated backend, with an observer of its transitions if given. Throws EINVAL for
+    /// out-of-range options.
+    public init(options: Options = Options(), observer: (any EmulationObserver)? = nil) throws(Errno) {
         guard options.maxWorkers >= 1, options.maxWorkers < 1 << 24,
             (1...64).contains(options.maxServers), options.sliceNanos > 0
         else { throw Errno.EINVAL }
         self.options = options
+        self.observer = observer
         alwaysWake = options.handoff == .futex
         adaptive = options.handoff == .adaptive && CPU.count > 1
         yields = options.handoff == .yield ? Self.yieldsBeforeSleep : 0
