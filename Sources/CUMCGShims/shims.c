@@ -385,7 +385,7 @@ int64_t umcg_shim_getdents(int fd, void *buf, uint64_t len) {
 #include <sys/wait.h>
 
 int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[], const char *output,
-                        int32_t new_group) {
+                        int32_t flags) {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t actions;
     int rc = posix_spawnattr_init(&attr);
@@ -399,18 +399,20 @@ int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[]
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0600);
         posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    } else if (flags & UMCG_SHIM_SPAWN_STDOUT_TO_STDERR) {
+        posix_spawn_file_actions_adddup2(&actions, 2, 1);
     }
     sigset_t empty, all;
     sigemptyset(&empty);
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &empty);
     posix_spawnattr_setsigdefault(&attr, &all);
-    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-    if (new_group) {
-        flags |= POSIX_SPAWN_SETPGROUP;
+    short spawn_flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (flags & UMCG_SHIM_SPAWN_NEW_GROUP) {
+        spawn_flags |= POSIX_SPAWN_SETPGROUP;
         posix_spawnattr_setpgroup(&attr, 0);
     }
-    posix_spawnattr_setflags(&attr, flags);
+    posix_spawnattr_setflags(&attr, spawn_flags);
     pid_t pid = 0;
     rc = posix_spawnp(&pid, path, &actions, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&actions);

@@ -49,6 +49,17 @@ import UMCGTrace
         }
     }
 
+    /// Pumps (the pump thread drains the region every 2 ms) until `count` events were folded or
+    /// 30 s passed; returns how many were.
+    func fold(_ source: AttachSource, _ agg: inout Aggregator, until count: Int) -> Int {
+        var folded = 0
+        _ = EndToEnd.wait(timeout: 30) {
+            folded += source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos())
+            return folded >= count
+        }
+        return folded
+    }
+
     func attach(_ target: Target, record: String? = nil) throws -> AttachSource {
         let source = try AttachSource(pid: getpid(), directory: target.directory, recordPath: record)
         source.infoIntervalNanos = 0
@@ -66,7 +77,7 @@ import UMCGTrace
         var agg = Aggregator(
             info: source.info, mode: .attached(pid: source.pid, command: source.commandName),
             options: DashboardOptions(refreshMillis: 250))
-        #expect(source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos()) == 100)
+        #expect(fold(source, &agg, until: 100) == 100)
         #expect(source.eventsReceived == 100)
         #expect(source.isConsumer)
         #expect(source.note == nil)
@@ -86,21 +97,26 @@ import UMCGTrace
             options: DashboardOptions(refreshMillis: 250))
         var info = ModelFixtures.info(servers: 1, workers: 2)
         info.entities.append(Entity(kind: .worker, id: 7, name: "late-7", tid: 77))
+        info.entities.append(Entity(kind: .server, id: 1, name: "late-srv1", tid: 78))
         target.region.publish(info: info)
         _ = source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos())
         #expect(agg.model.worker(7)?.name == "late-7")
+        #expect(agg.model.servers.map(\.name) == ["srv0", "late-srv1"])
         #expect(source.info.entities.contains { $0.name == "late-7" })
         target.push(5)
         target.region.publish(snapshot: Target.snapshot(switches: 20))
         target.region.close(exitStatus: 3)
-        // The pump that sees the exit still drains what the target left in its rings.
-        #expect(source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos()) == 5)
+        // What the target left in its rings still arrives, then the source is finished.
+        var folded = 0
+        let finished = EndToEnd.wait(timeout: 30) {
+            folded += source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos())
+            return source.finished
+        }
+        #expect(finished)
+        #expect(folded == 5)
         #expect(source.targetEnded == "exited (exit status 3)")
         #expect(agg.model.status.targetEnded == "exited (exit status 3)")
         #expect(source.targetExitStatus == 3)
-        #expect(!source.finished)
-        #expect(source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos()) == 0)
-        #expect(source.finished)
         #expect(source.snapshot()?.workers.first?.switches == 20)
         // The view keeps its rows.
         #expect(agg.model.workers.map(\.name) == ["pingpong-0", "mixed-1", "late-7"])
@@ -117,12 +133,7 @@ import UMCGTrace
         var agg = Aggregator(
             info: source.info, mode: .attached(pid: source.pid, command: source.commandName),
             options: DashboardOptions(refreshMillis: 250))
-        var folded = 0
-        let drained = EndToEnd.wait(timeout: 30) {
-            folded += source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos())
-            return folded == 50
-        }
-        #expect(drained, "folded \(folded)")
+        #expect(fold(source, &agg, until: 50) == 50)
         #expect(agg.model.status.recordingPath == path)
         source.stop()
         let reader = try TraceReader.open(path: path)

@@ -288,10 +288,13 @@ int64_t umcg_shim_getdents(int fd, void *buf, uint64_t len);
 /// posix_spawnp(path, argv, envp) with an empty signal mask and every signal at its default
 /// action in the child (the caller's threads may block or ignore signals the child must see).
 /// argv and envp end with NULL. output != NULL: stdin from /dev/null, stdout and stderr appended
-/// to that file (created 0600). new_group != 0: the child leads a new process group (a
-/// terminal's Ctrl-C then reaches it only through the caller). The child's pid or -errno.
+/// to that file (created 0600). flags: UMCG_SHIM_SPAWN_NEW_GROUP, the child leads a new process
+/// group (a terminal's Ctrl-C then reaches it only through the caller); UMCG_SHIM_SPAWN_STDOUT_TO_STDERR,
+/// its stdout is the caller's stderr. The child's pid or -errno.
 int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[], const char *output,
-                        int32_t new_group);
+                        int32_t flags);
+#define UMCG_SHIM_SPAWN_NEW_GROUP 1
+#define UMCG_SHIM_SPAWN_STDOUT_TO_STDERR 2
 
 /// waitpid(pid, status, nohang ? WNOHANG : 0): the pid, 0 (WNOHANG, still running) or -errno.
 /// *status receives the raw wait status.

@@ -53,11 +53,12 @@ public final class ChildProcess {
     /// Starts `path` (searched in PATH when it has no slash) with `arguments` (argv[0] included)
     /// and `environment` ("NAME=value" entries). With `output`, its stdin is /dev/null and its
     /// stdout and stderr go to that file (appended); with `newProcessGroup` it leads its own group
-    /// (a terminal's Ctrl-C then reaches it only when the caller forwards it). Throws the
-    /// posix_spawn error (ENOENT, EACCES…).
+    /// (a terminal's Ctrl-C then reaches it only when the caller forwards it); with
+    /// `stdoutToStderr` (and no `output`) its stdout is our stderr. Throws the posix_spawn error
+    /// (ENOENT, EACCES…).
     public init(
         path: String, arguments: [String], environment: [String], output: String? = nil,
-        newProcessGroup: Bool = false
+        newProcessGroup: Bool = false, stdoutToStderr: Bool = false
     ) throws(Errno) {
         func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] {
             strings.map { s in s.withCString { strdup($0) } } + [nil]
@@ -69,7 +70,10 @@ public final class ChildProcess {
             for p in envp { free(p) }
         }
         pid = try Syscall.valueOrErrno(retryOnInterrupt: false) {
-            umcg_shim_spawn(path, argv, envp, output, newProcessGroup ? 1 : 0)
+            umcg_shim_spawn(
+                path, argv, envp, output,
+                (newProcessGroup ? UMCG_SHIM_SPAWN_NEW_GROUP : 0)
+                    | (stdoutToStderr ? UMCG_SHIM_SPAWN_STDOUT_TO_STDERR : 0))
         }
     }
 

@@ -4,21 +4,23 @@ import UMCGTrace
 /// Another process's engine as an event source (`umcgtop --attach PID`, `umcgtop run`): its
 /// shared-memory region (`AttachedRegion`), read by this viewer.
 ///
-/// At the start the source takes the consumer lease when it is free: it then drains the target's
-/// rings (on the UI thread, bounded by the caller's budget; with `--record`, on a `TracePump`
-/// thread that writes the file and tees into a tap the UI drains, the same machinery as
-/// `LiveSource`). When another viewer holds the lease the source shows counters only, and the
-/// note says which pid has the events; it takes the lease over when that viewer leaves.
+/// At the start the source takes the consumer lease when it is free. A `TracePump` thread (the
+/// machinery `LiveSource` uses) then drains the target's rings every 2 ms, writes the recording
+/// (`--record`) and tees every event into a tap the UI drains (bounded per tick): rings drained
+/// that often keep up with a target doing millions of events per second, where a drain per
+/// 50 ms UI tick would let a 16,384-slot ring overflow. When another viewer holds the lease the
+/// source shows counters only, and the note says which pid has the events; the pump takes the
+/// lease over when that viewer leaves.
 ///
 /// Every `snapshotInterval` a pump folds the target's latest lossless snapshot and asks for the
 /// next one (counters lag one interval), so attaching, detaching (`stop`) and attaching again lose
-/// nothing the counters know. Entities the target adds later (workers spawned) get rows when
+/// nothing the counters know. Entities the target adds later (servers and workers) get rows when
 /// its run info is re-read (every `infoInterval`). When the target closes its region or dies the
 /// status line says "exited" (with the status when known), the last state stays, and `finished`
 /// turns true once the rings are empty (a headless run ends there).
 ///
-/// Threading rule: the UI thread calls everything. With `--record` the pump thread calls only
-/// `AttachedRegion.drain`, which the UI thread then never calls.
+/// Threading rule: the UI thread calls everything. The pump thread calls only
+/// `AttachedRegion.drain`, which the UI thread never calls.
 public final class AttachSource: EventSource {
     /// The target's pid.
     public let pid: Int32
@@ -30,11 +32,12 @@ public final class AttachSource: EventSource {
     public var snapshotIntervalNanos: UInt64 = 250_000_000
     /// Re-read the target's run info (new entities) and its state this often, in ns.
     public var infoIntervalNanos: UInt64 = 1_000_000_000
-    /// Events received from the target's rings so far (gap markers included).
+    /// Events folded from the target's rings so far (gap markers included; events the tap dropped
+    /// because the UI fell behind by more than 131,072 events are not).
     public private(set) var eventsReceived: UInt64 = 0
 
     private let region: RegionBox
-    private let pump: TracePump?
+    private let pump: TracePump
     private let recordPath: String?
     private let child: ChildProcess?
     private let lastSnapshot: ThreadLock<Snapshot?>
@@ -58,7 +61,7 @@ public final class AttachSource: EventSource {
         pid: Int32, directory: String = "/dev/shm", recordPath: String? = nil, force: Bool = false,
         child: ChildProcess? = nil
     ) throws {
-        let region = try AttachedRegion.open(pid: pid, directory: directory)
+        let region = try Self.open(pid: pid, directory: directory)
         self.pid = pid
         self.child = child
         commandName = region.commandName
@@ -80,27 +83,39 @@ public final class AttachSource: EventSource {
         region.requestSnapshot()
         self.region = RegionBox(region)
         self.recordPath = recordPath
+        var writer: TraceWriter?
         if let recordPath {
-            let writer: TraceWriter
             do {
                 writer = try TraceWriter(path: recordPath, info: self.info, force: force)
             } catch {
                 region.detach()
                 throw error
             }
-            let (box, last) = (self.region, lastSnapshot)
-            let start = SystemClock.monotonicNanos()
-            pump = TracePump(
-                drain: { limit, body in box.region.drain(limit: limit, body) }, writer: writer,
-                snapshot: { last.withLock { $0 } ?? Snapshot(timestamp: start, servers: [], workers: []) },
-                tapCapacity: 1 << 17)
-        } else {
-            pump = nil
-            _ = region.acquireConsumer()
         }
+        _ = region.acquireConsumer()
+        let (box, last) = (self.region, lastSnapshot)
+        let start = SystemClock.monotonicNanos()
+        pump = TracePump(
+            drain: { limit, body in box.region.drain(limit: limit, body) }, writer: writer,
+            snapshot: { last.withLock { $0 } ?? Snapshot(timestamp: start, servers: [], workers: []) },
+            tapCapacity: 1 << 17)
     }
 
     deinit { stop() }
+
+    /// Opens the region, retrying for up to 100 ms while it does not validate: a region still
+    /// being created has no magic yet (the publisher writes it last).
+    static func open(pid: Int32, directory: String) throws(SharedRegionError) -> AttachedRegion {
+        var attempts = 0
+        while true {
+            do {
+                return try AttachedRegion.open(pid: pid, directory: directory)
+            } catch  where error.kind == .invalid && attempts < 10 {
+                attempts += 1
+                SystemClock.sleep(nanos: 10_000_000)
+            }
+        }
+    }
 
     /// Whether this viewer drains the target's rings (holds the consumer lease).
     public var isConsumer: Bool { holder == nil }
@@ -108,19 +123,21 @@ public final class AttachSource: EventSource {
     /// Drains events (bounded), folds the target's latest snapshot when due, adds rows for new
     /// entities, and follows the target's state.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
-        guard !stopped else { return 0 }
+        // After `stop()`: what the pump's last drain left in the tap, nothing from the region.
+        guard !stopped else {
+            let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+            eventsReceived &+= UInt64(n)
+            return n
+        }
         if now >= nextInfoAt {
             nextInfoAt = now &+ infoIntervalNanos
             refreshInfo(aggregator)
             followTarget()
         }
-        let n: Int
-        if let pump {
-            n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+        let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+        if let recordPath {
             aggregator.model.status.recordingPath = recordPath
             aggregator.model.status.recordingBytes = pump.bytesWritten
-        } else {
-            n = region.region.drain(limit: budget) { aggregator.ingest($0) }
         }
         lastDrained = n
         eventsReceived &+= UInt64(n)
@@ -152,12 +169,16 @@ public final class AttachSource: EventSource {
         guard !added.isEmpty else { return }
         knownEntities.formUnion(added)
         info.entities += added
+        _ = aggregator.addServers(added)
         _ = aggregator.addWorkers(added)
-        pump?.announce(added)
+        pump.announce(added)
     }
 
     /// The target's state: exited (closed, gone, or our child reaped), stalled; who holds the events.
+    /// Once it ended, the pump is stopped: its last drain moves what the target left into the tap
+    /// (and the recording is finished), so `finished` means every event was passed on.
     private func followTarget() {
+        defer { if ended != nil { finalError = pump.stop() } }
         if ended == nil {
             if let t = child?.poll() {
                 exitStatus = t.shellStatus
@@ -175,12 +196,9 @@ public final class AttachSource: EventSource {
                 }
             }
         }
-        if pump == nil {
-            holder = region.region.acquireConsumer() ? nil : region.region.consumerPID
-        } else {
-            let me = ProcessIdentity.id
-            holder = region.region.consumerPID.flatMap { $0 == me ? nil : $0 }
-        }
+        // The pump's drains take the lease when it is free; only read who has it here.
+        let me = ProcessIdentity.id
+        holder = region.region.consumerPID.flatMap { $0 == me ? nil : $0 }
     }
 
     /// Whether process `pid` is a zombie (state Z or X in /proc/PID/stat: it exited, not reaped yet).
@@ -195,7 +213,7 @@ public final class AttachSource: EventSource {
     /// Attach sources have no clock to drive.
     public func perform(_ command: ReplayCommand, aggregator: inout Aggregator, now: UInt64) -> Bool { false }
 
-    /// True once the target ended and its rings are empty.
+    /// True once the target ended and every event it left was folded.
     public var finished: Bool { ended != nil && lastDrained == 0 }
 
     /// The target's exit status when it ended and it is known.
@@ -209,7 +227,7 @@ public final class AttachSource: EventSource {
     public func stop() {
         guard !stopped else { return }
         stopped = true
-        finalError = pump?.stop()
+        finalError = pump.stop()
         if let s = region.region.latestSnapshot() { lastSnapshot.withLock { $0 = s } }
         region.region.detach()
     }
@@ -219,7 +237,7 @@ public final class AttachSource: EventSource {
 
     /// A recording error, another viewer holding the events, a stalled target, an unreadable info area.
     public var note: String? {
-        if let error = finalError ?? pump?.writeError { return "recording stopped: \(error.description)" }
+        if let error = finalError ?? pump.writeError { return "recording stopped: \(error.description)" }
         if let holder { return "counters only: process \(holder) is draining the events" }
         if stalled && ended == nil { return "process \(pid) stalled: no heartbeat for 3 s" }
         if let infoError { return "run info: \(infoError)" }
@@ -234,10 +252,10 @@ public final class AttachSource: EventSource {
             ("target", .string(ended ?? (stalled ? "stalled" : "live"))),
             ("target_exit_status", exitStatus.map { .int(Int64($0)) } ?? .null),
             ("consumer", .bool(holder == nil)),
-            ("events_received", .uint(eventsReceived)),
+            ("events_received", .uint(eventsReceived)), ("dropped_by_viewer", .uint(pump.tap.dropped)),
             ("events_published", .uint(r.eventsPublished)), ("dropped_by_target", .uint(r.droppedByTarget)),
         ]
-        if let recordPath, let pump {
+        if let recordPath {
             let error = finalError ?? pump.writeError
             fields.append(
                 (

@@ -29,7 +29,8 @@ enum CommandRun {
         do {
             child = try ChildProcess(
                 path: name, arguments: command.command, environment: environment(preload: library),
-                output: command.headless ? nil : (command.output ?? "/dev/null"), newProcessGroup: true)
+                output: command.headless ? nil : (command.output ?? "/dev/null"), newProcessGroup: true,
+                stdoutToStderr: command.json)
         } catch {
             StandardStreams.errorLine("umcgtop: error: cannot run \(name): \(error)")
             return error == .ENOENT ? 127 : 126
@@ -81,6 +82,8 @@ enum CommandRun {
     /// Polls for CMD's region while CMD lives, up to `--publish-timeout`, forwarding signals.
     static func waitForRegion(_ child: ChildProcess, command: RunCommand) -> Wait {
         let deadline = SystemClock.monotonicNanos() &+ UInt64(min(command.publishTimeout, 1e6) * 1e9)
+        // Why the region that exists does not validate (it may still be being created), if one does not.
+        var invalid: String?
         while true {
             forwardSignal(to: child)
             if let t = child.poll() { return .ended(t) }
@@ -89,13 +92,20 @@ enum CommandRun {
                     try SourceFactory.attach(
                         pid: child.pid, record: command.record, force: command.force, child: child))
             } catch let failure as AppFailure {
-                // No region yet: keep waiting. Anything else (invalid, cannot record) ends the watch.
-                if failure.status != 66 { return .failed(failure.message) }
+                // No region yet, or one still being created: keep waiting. Anything else (not
+                // ours, cannot record) ends the watch.
+                switch failure.status {
+                case 66: break
+                case 65: invalid = failure.message
+                default: return .failed(failure.message)
+                }
             } catch {
                 return .failed("\(error)")
             }
             if SystemClock.monotonicNanos() >= deadline {
-                return .failed("\(command.command[0]) published no UMCG activity within \(command.publishTimeout) s")
+                return .failed(
+                    invalid
+                        ?? "\(command.command[0]) published no UMCG activity within \(command.publishTimeout) s")
             }
             SystemClock.sleep(nanos: pollNanos)
         }
