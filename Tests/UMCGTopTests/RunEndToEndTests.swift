@@ -98,30 +98,4 @@ struct RunEndToEndTests {
         try tmux.keys("q")
         #expect(tmux.waitFor { $0.contains("EXITED 3") }, "umcgtop's status is not the command's:\n\(tmux.screen())")
     }
-
-    @Test(
-        .enabled(if: TmuxSession.available, "tmux is not installed (scripts/setup-deps installs it)"),
-        .enabled(
-            if: AttachTargets.embeddedCounterExists,
-            "build the example first: swift build --product EmbeddedCounter (scripts/test does)"))
-    func tmuxAttachThenKill9ShowsExitedAndKeepsTheRows() throws {
-        let target = try AttachTargets.startEmbeddedCounter()
-        defer { AttachTargets.stop(target) }
-        let tmux = try TmuxSession()
-        defer { tmux.kill() }
-        try tmux.type("\(EndToEnd.binary) --attach \(target.pid) --refresh 250; echo EXITED $?")
-        let shown = tmux.waitFor(timeout: 60) { s in
-            s.contains("ATTACHED") && s.contains("pid \(target.pid)") && s.contains("EmbeddedCounter")
-                && Self.switching(Self.switchRate(s, "words-0"))
-        }
-        #expect(shown, "not attached:\n\(tmux.screen())")
-        target.send(SIGKILL)
-        #expect(tmux.waitFor(timeout: 30) { $0.contains("exited") }, "no exited:\n\(tmux.screen())")
-        let after = tmux.screen()
-        for name in ["words-0", "words-1", "words-2", "spawner"] {
-            #expect(after.contains(name), "\(name) gone after the exit:\n\(after)")
-        }
-        try tmux.keys("q")
-        #expect(tmux.waitFor { $0.contains("EXITED 0") }, "no clean exit:\n\(tmux.screen())")
-    }
 }
