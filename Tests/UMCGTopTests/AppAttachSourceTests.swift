@@ -143,6 +143,26 @@ import UMCGTrace
         #expect(reader.info.entities.map(\.name) == ["srv0", "pingpong-0", "mixed-1"])
     }
 
+    @Test func stopGivesBackTheViewerSlotAndTheLease() throws {
+        let target = try Target()
+        defer { target.remove() }
+        let source = try attach(target)
+        var agg = Aggregator(
+            info: source.info, mode: .attached(pid: source.pid, command: source.commandName),
+            options: DashboardOptions(refreshMillis: 250))
+        target.push(1)
+        #expect(fold(source, &agg, until: 1) == 1)
+        #expect(target.region.viewerCount == 1)
+        let holding = try AttachedRegion.open(pid: getpid(), directory: target.directory)
+        #expect(holding.consumerPID == getpid())
+        holding.detach()
+        source.stop()
+        #expect(target.region.viewerCount == 0)
+        let after = try AttachedRegion.open(pid: getpid(), directory: target.directory)
+        #expect(after.consumerPID == nil)
+        after.detach()
+    }
+
     @Test func noRegionIsAOneLineErrorWithExit66() throws {
         let directory = "/tmp/umcgtop-attach-none-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         #expect {

@@ -59,8 +59,8 @@ struct AttachMeasurement {
               viewer CPU: \(String(format: "%.2f", cpu))% of one CPU (user+sys over wall, /usr/bin/time: \(times))
               events: published during the attach \(during) (\(publishedBefore) before it); received \(received); \
             ring drops \(droppedTarget &- droppedBefore) during (\(droppedBefore) before); tap drops \(droppedViewer)
-              lost while attached: \(Int64(bitPattern: during &+ min(publishedBefore, 65_536 * 6) &- received)) \
-            (published during + at most the rings' backlog − received; ≤ 0 means none)
+              lost between target and viewer while attached: \(droppedTarget &- droppedBefore &+ droppedViewer) \
+            (ring drops + tap drops; received = published during − those, ± the rings' backlog at attach)
             """)
     }
 }
