@@ -45,10 +45,9 @@ enum CommandRun {
             StandardStreams.errorLine("umcgtop: \(line); waiting for \(name) (pid \(child.pid)) to exit")
             return waitForChild(child)
         }
-        var presentation = Dashboard.Presentation(
+        let presentation = Dashboard.Presentation(
             headless: command.headless, duration: command.duration, interval: command.interval ?? 1,
             json: command.json, refreshMillis: command.refresh, ascii: command.ascii, noColor: command.noColor)
-        presentation.metrics = nil
         var hangup = false
         let status = Dashboard.run(
             source, mode: .attached(pid: source.pid, command: source.commandName), presentation,
