@@ -340,6 +340,7 @@ int umcg_shim_futex_wake_shared(uint32_t *addr, int32_t count) {
 int32_t umcg_shim_o_rdwr(void) { return O_RDWR; }
 int32_t umcg_shim_o_rdwr_create(void) { return O_RDWR | O_CREAT; }
 int32_t umcg_shim_o_directory(void) { return O_DIRECTORY; }
+int32_t umcg_shim_o_nofollow(void) { return O_NOFOLLOW; }
 
 int umcg_shim_map_shared(int fd, uint64_t length, void **out) {
     void *p = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

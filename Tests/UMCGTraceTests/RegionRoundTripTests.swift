@@ -144,3 +144,22 @@ import UMCGSystem
         #expect(memory.readKindTable() == TraceEventKind.allCases.map { Optional($0) })
     }
 }
+
+@Suite struct RegionLeaseTests {
+    /// Only the viewer that took the consumer lease gives it back: a listing in the same process
+    /// (which never drains) leaves it alone.
+    @Test func onlyTheLeaseHolderReleasesIt() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir))
+        defer { region.close(exitStatus: nil) }
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        #expect(viewer.acquireConsumer())
+        #expect(RegionDirectory.list(directory: dir).map(\.pid) == [RegionFixture.pid])
+        let other = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        other.detach()
+        #expect(viewer.consumerPID == RegionFixture.pid)
+        viewer.detach()
+        #expect(viewer.consumerPID == nil)
+    }
+}

@@ -252,10 +252,11 @@ int umcg_shim_futex_wait_shared(uint32_t *addr, uint32_t expected, int64_t timeo
 /// FUTEX_WAKE (shared): wakes up to count waiters of *addr in any process; how many or -errno.
 int umcg_shim_futex_wake_shared(uint32_t *addr, int32_t count);
 
-/// The open(2) flags O_RDWR and O_RDWR | O_CREAT, and O_DIRECTORY, as this libc numbers them.
+/// The open(2) flags O_RDWR and O_RDWR | O_CREAT, O_DIRECTORY and O_NOFOLLOW, as this libc numbers them.
 int32_t umcg_shim_o_rdwr(void);
 int32_t umcg_shim_o_rdwr_create(void);
 int32_t umcg_shim_o_directory(void);
+int32_t umcg_shim_o_nofollow(void);
 
 /// mmap(NULL, length, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0): 0 and the mapping in *out, or -errno.
 int umcg_shim_map_shared(int fd, uint64_t length, void **out);

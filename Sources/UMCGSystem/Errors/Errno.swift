@@ -42,6 +42,7 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
     public static let EROFS = Errno(rawValue: 30)
     public static let ENXIO = Errno(rawValue: 6)
     public static let ENOSYS = Errno(rawValue: 38)
+    public static let ELOOP = Errno(rawValue: 40)
     public static let ETIMEDOUT = Errno(rawValue: 110)
     public static let EDQUOT = Errno(rawValue: 122)
 
@@ -49,7 +50,7 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
         1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 9: "EBADF", 11: "EAGAIN",
         12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR",
         22: "EINVAL", 24: "EMFILE", 25: "ENOTTY", 27: "EFBIG", 28: "ENOSPC", 29: "ESPIPE", 30: "EROFS",
-        38: "ENOSYS", 110: "ETIMEDOUT", 122: "EDQUOT",
+        38: "ENOSYS", 40: "ELOOP", 110: "ETIMEDOUT", 122: "EDQUOT",
     ]
 
     /// The symbolic name, e.g. "EINVAL", or "errno N".

@@ -2,11 +2,13 @@ import CUMCGShims
 
 extension FileDescriptor {
     /// Opens `path` read-write (close-on-exec); with `create`, creates it with `permissions`
-    /// (`.exclusive`: fails with EEXIST when it exists; `.truncate`: empties it).
+    /// (`.exclusive`: fails with EEXIST when it exists; `.truncate`: empties it). With
+    /// `followSymlinks: false`, a symbolic link fails with ELOOP.
     public static func openReadWrite(
-        _ path: String, create: Creation? = nil, permissions: UInt32 = 0o600
+        _ path: String, create: Creation? = nil, permissions: UInt32 = 0o600, followSymlinks: Bool = true
     ) throws(Errno) -> FileDescriptor {
         var flags = create == nil ? umcg_shim_o_rdwr() : umcg_shim_o_rdwr_create()
+        if !followSymlinks { flags |= umcg_shim_o_nofollow() }
         switch create {
         case .exclusive: flags |= umcg_shim_o_excl()
         case .truncate: flags |= umcg_shim_o_trunc()

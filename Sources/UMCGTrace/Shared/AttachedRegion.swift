@@ -55,6 +55,8 @@ public final class AttachedRegion: @unchecked Sendable {
     let kinds: [TraceEventKind?]
     private var viewerSlot: Int?
     private var detached = false
+    /// Whether this viewer took the consumer lease (only then does `detach` give it back).
+    private var leased = false
     /// Directory entries skipped because they were invalid, counted at the last drain.
     public internal(set) var rejectedRings = 0
     /// Slots whose kind was unknown, turned into gap markers, since attaching.
@@ -84,9 +86,12 @@ public final class AttachedRegion: @unchecked Sendable {
         }
         let fd: FileDescriptor
         do throws(Errno) {
-            fd = try FileDescriptor.openReadWrite(path)
+            // Not through a symbolic link: /dev/shm is writable by everyone.
+            fd = try FileDescriptor.openReadWrite(path, followSymlinks: false)
         } catch .ENOENT {
             throw SharedRegionError(.notFound, "process \(pid) publishes no region (no \(path))")
+        } catch .ELOOP {
+            throw .invalid(path, "a symbolic link")
         } catch {
             throw .system("cannot open \(path)", error)
         }
@@ -166,8 +171,11 @@ public final class AttachedRegion: @unchecked Sendable {
             _ = word.pointee.compareExchange(expected: me, desired: 0, ordering: .releasing)
             viewerSlot = nil
         }
-        // Releasing: pairs with the next viewer's acquiring CAS; our readIndex stores are done.
-        _ = lease.pointee.compareExchange(expected: me, desired: 0, ordering: .releasing)
+        if leased {
+            // Releasing: pairs with the next viewer's acquiring CAS; our readIndex stores are done.
+            _ = lease.pointee.compareExchange(expected: me, desired: 0, ordering: .releasing)
+            leased = false
+        }
     }
 
     private var lease: UnsafeMutablePointer<Atomic<UInt32>> { memory.atomic32(RegionLayout.consumerLeaseOffset) }
@@ -179,11 +187,15 @@ public final class AttachedRegion: @unchecked Sendable {
         for _ in 0..<4 {
             // Acquiring: pairs with the previous holder's releasing store; its readIndex stores are visible.
             let holder = lease.pointee.load(ordering: .acquiring)
-            if holder == me { return true }
+            if holder == me {
+                leased = true
+                return true
+            }
             if holder != 0 && ProcessIdentity.isAlive(Int32(bitPattern: holder)) { return false }
             // AcquiringAndReleasing: viewers race for the lease.
-            if lease.pointee.compareExchange(expected: holder, desired: me, ordering: .acquiringAndReleasing).exchanged
-            {
+            let won = lease.pointee.compareExchange(expected: holder, desired: me, ordering: .acquiringAndReleasing)
+            if won.exchanged {
+                leased = true
                 return true
             }
         }

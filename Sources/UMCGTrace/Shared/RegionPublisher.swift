@@ -55,7 +55,12 @@ public final class RegionPublisher: @unchecked Sendable {
         var served = word.pointee.load(ordering: .relaxed)
         var lastInfo = first
         while true {
-            _ = try? Futex.waitShared(Futex.address(of: word), expected: served, timeout: 1_000_000_000)
+            do throws(Errno) {
+                _ = try Futex.waitShared(Futex.address(of: word), expected: served, timeout: 1_000_000_000)
+            } catch {
+                // Never spin: a futex that cannot be waited on (it never fails on a shared mapping) falls back to a sleep.
+                SystemClock.sleep(nanos: 1_000_000_000)
+            }
             region.heartbeat()
             // Relaxed: set before stop()'s wake; a missed one is caught by the 1 s timeout.
             let stop = stopping.load(ordering: .relaxed)

@@ -37,7 +37,7 @@ public struct SharedRegionError: Error, Sendable, Equatable, CustomStringConvert
 
     /// A failed system call.
     static func system(_ what: String, _ error: Errno) -> SharedRegionError {
-        SharedRegionError(.system, "\(what): \(error)", errno: error)
+        SharedRegionError(.system, "\(what): \(error.explanation)", errno: error)
     }
 
     public var description: String { message }
