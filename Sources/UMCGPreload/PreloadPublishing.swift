@@ -31,11 +31,17 @@ enum PreloadPublishing {
     /// the parent's region). Same SAFETY as `publisher`.
     nonisolated(unsafe) static var abandoned: [RegionPublisher] = []
 
-    /// Slots per ring: `UMCGTOP_RING_CAPACITY` (256…2^20), else 2^14 (512 KiB of the region per ring).
-    static var ringCapacity: Int {
-        guard let text = ProcessIdentity.environment("UMCGTOP_RING_CAPACITY"), let n = Int(text),
-            (256...(1 << 20)).contains(n)
-        else { return 1 << 14 }
+    /// Slots per ring: `UMCGTOP_RING_CAPACITY` (256…2^20), else 2^13 (256 KiB of the region per ring).
+    static var ringCapacity: Int { environmentInt("UMCGTOP_RING_CAPACITY", in: 256...(1 << 20)) ?? 1 << 13 }
+
+    /// Rings the region holds: `UMCGTOP_RINGS` (1…1024), else 64. The region is reserved in full
+    /// when it is created (tmpfs memory: 64 × 256 KiB = 16 MiB by default); a worker or server slot
+    /// registered after they are all made has none, and its events count as dropped.
+    static var ringCount: Int { environmentInt("UMCGTOP_RINGS", in: 1...1024) ?? 64 }
+
+    /// An integer environment variable within `range`, else nil.
+    static func environmentInt(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = ProcessIdentity.environment(name), let n = Int(text), range.contains(n) else { return nil }
         return n
     }
 
@@ -57,10 +63,8 @@ enum PreloadPublishing {
             ? "libumcg.so passes umcg_ctl (syscall \(kernelSyscall)) to the kernel, which it cannot observe: no workers or events are published"
             : "libumcg.so: no kernel umcg_ctl passed the probe; the program runs on the user-space emulation"
         let tracer = kernel ? nil : Self.tracer
-        let workers = PreloadEntry.options.maxWorkers + PreloadEntry.options.maxServers
         let options = PublishedRegion.Options(
-            ringCount: kernel ? 0 : min(workers, 1024), ringCapacity: ringCapacity, directory: directory,
-            backend: backend)
+            ringCount: kernel ? 0 : ringCount, ringCapacity: ringCapacity, directory: directory, backend: backend)
         do {
             let region = try PublishedRegion.create(options)
             tracer?.attach(region)

@@ -111,6 +111,8 @@ enum WorkerRow {
     static let handoffs = 17
     /// Its thread's name (two fields), read when it registered and when it exited.
     static let name = 18
+    /// The CPU it was on when it last resumed (`TraceEvent.noCPU` unknown).
+    static let cpu = 20
 
     static let count = 32
 }
@@ -127,6 +129,7 @@ enum ServerRow {
     /// Events that found no ring.
     static let unpublished = 4
     static let switches = 5
+    /// Busy ns of its earlier registrations (the current one's is computed: `busySinceRegistered`).
     static let busyNanos = 6
     static let idleNanos = 7
     /// Events written to its buffers.
@@ -135,6 +138,10 @@ enum ServerRow {
     static let registered = 9
     /// Its thread's name (two fields), read when it registered and when it unregistered.
     static let name = 10
+    /// When it (last) registered.
+    static let registeredAt = 12
+    /// `idleNanos` when it (last) registered.
+    static let idleAtRegister = 13
 
     static let count = 16
 }

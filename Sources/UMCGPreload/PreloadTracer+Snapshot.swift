@@ -42,7 +42,9 @@ extension PreloadTracer {
                 id: id, state: state,
                 currentWorker: state == .running ? running[id] ?? TraceEvent.noWorker : TraceEvent.noWorker)
             c.switches = row.get(ServerRow.switches)
-            c.busyNanos = row.get(ServerRow.busyNanos)
+            c.busyNanos =
+                row.get(ServerRow.busyNanos)
+                &+ (state == .stopped ? 0 : Self.busySinceRegistered(row, now: now))
             c.idleNanos = row.get(ServerRow.idleNanos)
             c.events = row.get(ServerRow.events)
             unpublished &+= row.get(ServerRow.unpublished)

@@ -42,6 +42,14 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
     }
     let state = PreloadLock(State())
 
+    /// The trace clock without reference counting (it lives as long as the process): retaining the
+    /// one shared instance per event would bounce its reference count between the CPUs.
+    let clock = Unmanaged.passUnretained(TraceClock.shared)
+
+    /// The trace clock's time now.
+    @inline(__always)
+    func clockNow() -> UInt64 { clock._withUnsafeGuaranteedRef { $0.nanos() } }
+
     /// Creates a tracer for a backend with these limits; no region yet (`attach`).
     init(workerCapacity: Int, serverCapacity: Int) {
         self.workerCapacity = workerCapacity
@@ -51,6 +59,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         let n = workerCapacity + serverCapacity
         ringTable = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: n)
         for i in 0..<n { (ringTable + i).initialize(to: Atomic(0)) }
+        super.init()
     }
 
     // MARK: rings
@@ -116,7 +125,8 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         server >= 0 && server < serverCapacity ? UInt16(truncatingIfNeeded: server) : TraceEvent.noServer
     }
 
-    /// A worker event: timestamps kept non-decreasing in the worker's ring.
+    /// A worker event: timestamps kept non-decreasing in the worker's ring; the CPU is the one it
+    /// was on when it last resumed (read once per switch: a running worker rarely moves).
     @inline(__always)
     func workerEvent(
         _ kind: TraceEventKind, worker: Int, row: PreloadRows.Row, at t: UInt64, server: UInt16, arg: UInt64
@@ -125,8 +135,8 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         row.set(WorkerRow.lastTimestamp, ts)
         push(
             TraceEvent(
-                timestamp: ts, kind: kind, server: server, worker: UInt32(truncatingIfNeeded: worker), cpu: Self.cpu,
-                arg: arg),
+                timestamp: ts, kind: kind, server: server, worker: UInt32(truncatingIfNeeded: worker),
+                cpu: UInt16(truncatingIfNeeded: row.get(WorkerRow.cpu)), arg: arg),
             slot: worker, row: row, unpublishedField: WorkerRow.unpublished)
     }
 
@@ -142,12 +152,13 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
 
     // MARK: EmulationObserver: workers
 
-    func workerRegistered(_ worker: Int, tid: Int32) {
+    override func workerRegistered(_ worker: Int, tid: Int32) {
         guard worker >= 0, worker < workerCapacity else { return }
         ensureRing(worker, label: "w\(worker)", tid: tid)
         let row = workers.row(worker)
-        let now = TraceClock.shared.nanos()
+        let now = clockNow()
         row.set(WorkerRow.tid, UInt64(UInt32(bitPattern: tid)))
+        row.set(WorkerRow.cpu, UInt64(Self.cpu))
         row.setName(ThreadName.current(), at: WorkerRow.name)
         row.set(WorkerRow.server, UInt64(TraceEvent.noServer))
         row.set(WorkerRow.readySince, now)
@@ -157,7 +168,7 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
             arg: UInt64(UInt32(bitPattern: tid)))
     }
 
-    func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
+    override func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         let ready = row.get(WorkerRow.readySince)
@@ -166,15 +177,16 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         row.bump(WorkerRow.switches)
         row.add(WorkerRow.runnableNanos, waited)
         row.set(WorkerRow.switchedAt, switchedAt)
+        row.set(WorkerRow.cpu, UInt64(Self.cpu))
         row.set(WorkerRow.server, UInt64(sid))
         row.set(WorkerRow.state, UInt64(WorkerState.running.rawValue))
         workerEvent(.switchTo, worker: worker, row: row, at: switchedAt, server: sid, arg: waited)
     }
 
-    func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {
+    override func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
-        let now = TraceClock.shared.nanos()
+        let now = clockNow()
         let since = row.get(WorkerRow.switchedAt)
         let ran = since != 0 && now > since ? now - since : 0
         let sid = serverID(server)
@@ -202,10 +214,10 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         }
     }
 
-    func workerWoke(_ worker: Int) {
+    override func workerWoke(_ worker: Int) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
-        let now = TraceClock.shared.nanos()
+        let now = clockNow()
         let at = row.get(WorkerRow.blockedAt)
         let blocked = at != 0 && now > at ? now - at : 0
         row.bump(WorkerRow.wakes)
@@ -217,20 +229,20 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
             arg: blocked)
     }
 
-    func workerTimedOut(_ worker: Int) {
+    override func workerTimedOut(_ worker: Int) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
         row.bump(WorkerRow.timeouts)
         row.set(WorkerRow.state, UInt64(WorkerState.runnable.rawValue))
         workerEvent(
-            .timeout, worker: worker, row: row, at: TraceClock.shared.nanos(),
+            .timeout, worker: worker, row: row, at: clockNow(),
             server: UInt16(truncatingIfNeeded: row.get(WorkerRow.server)), arg: 0)
     }
 
-    func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {
+    override func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {
         guard worker >= 0, worker < workerCapacity else { return }
         let row = workers.row(worker)
-        let now = TraceClock.shared.nanos()
+        let now = clockNow()
         if server >= 0 {
             let since = row.get(WorkerRow.switchedAt)
             row.add(WorkerRow.runNanos, since != 0 && now > since ? now - since : 0)
@@ -245,48 +257,62 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
 
     // MARK: EmulationObserver: servers
 
-    func serverRegistered(_ server: Int, tid: Int32) {
+    override func serverRegistered(_ server: Int, tid: Int32) {
         guard server >= 0, server < serverCapacity else { return }
         ensureRing(workerCapacity + server, label: "s\(server)", tid: tid)
         let row = servers.row(server)
         row.set(ServerRow.tid, UInt64(UInt32(bitPattern: tid)))
         row.setName(ThreadName.current(), at: ServerRow.name)
         row.set(ServerRow.idleSince, 0)
+        row.set(ServerRow.idleAtRegister, row.get(ServerRow.idleNanos))
+        row.set(ServerRow.registeredAt, clockNow())
         row.set(ServerRow.state, UInt64(ServerState.running.rawValue))
         row.set(ServerRow.registered, 1)
     }
 
-    func serverUnregistered(_ server: Int) {
+    override func serverUnregistered(_ server: Int) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
         row.setName(ThreadName.current(), at: ServerRow.name)
+        row.add(ServerRow.busyNanos, Self.busySinceRegistered(row, now: clockNow()))
         row.set(ServerRow.state, UInt64(ServerState.stopped.rawValue))
     }
 
-    func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {
+    /// Counts the switch and its events; no clock read (busy time is the registered time the
+    /// server did not sleep in WAIT, see `busySinceRegistered`).
+    override func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
-        let now = TraceClock.shared.nanos()
         row.bump(ServerRow.switches)
-        row.add(ServerRow.busyNanos, now > startedAt ? now - startedAt : 0)
         row.add(ServerRow.events, UInt64(events))
     }
 
-    func serverIdle(_ server: Int) {
+    /// Busy ns of a server's current registration up to `now`: registered, not asleep in WAIT.
+    static func busySinceRegistered(_ row: PreloadRows.Row, now: UInt64) -> UInt64 {
+        let since = row.get(ServerRow.registeredAt)
+        let idleSince = row.get(ServerRow.idleSince)
+        let idle =
+            row.get(ServerRow.idleNanos) &- row.get(ServerRow.idleAtRegister)
+            &+ (idleSince != 0 && now > idleSince ? now - idleSince : 0)
+        guard since != 0, now > since, now - since > idle else { return 0 }
+        return now - since - idle
+    }
+
+    override func serverIdle(_ server: Int) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
-        let now = TraceClock.shared.nanos()
+        let now = clockNow()
         row.set(ServerRow.idleSince, now)
         row.set(ServerRow.state, UInt64(ServerState.idle.rawValue))
         serverEvent(.serverIdle, server: server, row: row, at: now, arg: 0)
     }
 
-    func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {
+    override func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {
         guard server >= 0, server < serverCapacity else { return }
         let row = servers.row(server)
         row.add(ServerRow.events, UInt64(events))
         guard slept else { return }
-        let now = TraceClock.shared.nanos()
+        let now = clockNow()
         let since = row.get(ServerRow.idleSince)
         let idle = since != 0 && now > since ? now - since : 0
         row.add(ServerRow.idleNanos, idle)

@@ -27,25 +27,33 @@ struct PreloadPublishTests {
     }()
 
     /// A fresh region directory.
+    /// (On tmpfs, as /dev/shm itself: a region is reserved in full when it is made.)
     static func regionDirectory() -> String {
-        let dir = "\(Preload.scratch)/shm-\(UInt32.random(in: 0...UInt32.max))"
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : Preload.scratch
+        let dir = "\(base)/umcgtop-preload-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         mkdir(dir, 0o700)
         return dir
     }
 
     /// Starts publish.c with `args` after the rounds and the go file, publishing into `dir` unless `publish` is false.
-    static func start(dir: String, publish: Bool = true, extra: [String] = []) throws -> (Preload.Running, go: String) {
+    static func start(
+        dir: String, publish: Bool = true, extra: [String] = [], environment: [String: String] = [:]
+    ) throws -> (Preload.Running, go: String) {
         let exe = try program.get()
         let go = "\(dir)/go"
-        var env = ["LD_PRELOAD": Preload.library, "UMCGTOP_SHM_DIR": dir]
+        var env = environment.merging(["LD_PRELOAD": Preload.library, "UMCGTOP_SHM_DIR": dir]) { $1 }
         if publish { env["UMCGTOP_PUBLISH"] = "1" }
         return (try Preload.Running(exe, ["\(rounds)", go] + extra, environment: env), go)
     }
 
     /// Lets the program end (creates its go file) and returns how it ended.
+    /// Removes the go file and the region directory when nothing else is left in it.
     static func release(_ running: Preload.Running, go: String) -> Preload.Result {
         FileManager.default.createFile(atPath: go, contents: Data())
-        return running.finish(timeout: 30)
+        let result = running.finish(timeout: 30)
+        unlink(go)
+        rmdir((go as NSString).deletingLastPathComponent)
+        return result
     }
 
     /// Bumps the request word and waits (at most 10 s) for a snapshot newer than the one before.
@@ -124,6 +132,36 @@ struct PreloadPublishTests {
         ended = result
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path), "the region is removed at exit")
+    }
+
+    @Test("a worker registered after the region's rings ran out: its events count as dropped, its counters stay exact")
+    func outOfRings() throws {
+        let dir = Self.regionDirectory()
+        // Two rings: the server's and pub-alpha's (they register first); pub-beta gets none.
+        let (running, go) = try Self.start(dir: dir, environment: ["UMCGTOP_RINGS": "2"])
+        var ended: Preload.Result?
+        defer { if ended == nil { _ = Self.release(running, go: go) } }
+        try #require(running.waitForLine(startingWith: "ready", timeout: 30) != nil, "\(running.stdout)")
+        let region = try AttachedRegion.open(pid: running.pid, directory: dir)
+        #expect(region.acquireConsumer())
+        var events: [TraceEvent] = []
+        _ = region.drain { events.append($0) }
+        let snapshot = try #require(Self.freshSnapshot(region))
+        let info = try #require(try region.readInfo())
+        let beta = try #require(info.entities.first { $0.name == "pub-beta" })
+        let n = UInt64(Self.rounds)
+        #expect(!events.contains { $0.worker == beta.id }, "no ring, no events")
+        // REGISTER, N + 2 switches, N WAITs, BLOCK, WAKE, EXIT.
+        #expect(snapshot.droppedEvents == 2 * n + 6)
+        let c = try #require(snapshot.workers.first { $0.id == beta.id })
+        #expect(c.switches == n + 2)
+        #expect(c.waits == n)
+        #expect(c.state == .exited)
+        #expect(events.filter { $0.kind == .switchTo }.count == Int(n) + 2, "pub-alpha's are all there")
+        region.detach()
+        let result = Self.release(running, go: go)
+        ended = result
+        #expect(result.status == 0, "\(result.stderr)")
     }
 
     @Test("without UMCGTOP_PUBLISH no region is created")

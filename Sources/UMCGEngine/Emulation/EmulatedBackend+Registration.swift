@@ -31,7 +31,7 @@ extension EmulatedBackend {
         let s = server(index)
         ThreadSlot.set(s.raw)
         armThreadExit(s)
-        if let observer { observer.serverRegistered(index, tid: tid) }
+        if let observer { observer._withUnsafeGuaranteedRef { $0.serverRegistered(index, tid: tid) } }
         return s
     }
 
@@ -74,7 +74,7 @@ extension EmulatedBackend {
         let w = worker(index)
         ThreadSlot.set(w.raw)
         armThreadExit(w)
-        if let observer { observer.workerRegistered(index, tid: tid) }
+        if let observer { observer._withUnsafeGuaranteedRef { $0.workerRegistered(index, tid: tid) } }
         postIdle(w, type: .wake)  // IDLE until a server takes the WAKE off the global list
         try waitToRun(w, deadline: 0, interruptible: false)
     }
@@ -92,7 +92,11 @@ extension EmulatedBackend {
         let si = w.server.pointee.load(ordering: .relaxed)
         let tid = w.tid.pointee.load(ordering: .relaxed)
         let index = workerIndex(w)
-        if let observer { observer.workerExited(index, server: si == noIndex ? -1 : Int(si), threadEnded: false) }
+        if let observer {
+            observer._withUnsafeGuaranteedRef {
+                $0.workerExited(index, server: si == noIndex ? -1 : Int(si), threadEnded: false)
+            }
+        }
         // Gone from the table before EXIT is posted (a server that got EXIT then sees ESRCH), but the
         // slot is recycled only after postStop has read the block.
         registry.withLock { _ in table.remove(tid) }
@@ -112,7 +116,7 @@ extension EmulatedBackend {
         let index = serverIndex(s)
         // Relaxed: own field, set at registration.
         let tid = s.tid.pointee.load(ordering: .relaxed)
-        if let observer { observer.serverUnregistered(index) }
+        if let observer { observer._withUnsafeGuaranteedRef { $0.serverUnregistered(index) } }
         // SequentiallyConsistent: UMCG_WAKE and posters must not pick this server any more.
         idleMask.pointee.bitwiseAnd(~(UInt64(1) << UInt64(index)), ordering: .sequentiallyConsistent)
         registry.withLock { reg in

@@ -90,14 +90,20 @@ extension EmulatedBackend {
         s.current.pointee.store(noIndex, ordering: .relaxed)
         // The stop event is the call's first write: like the klib, a bad buffer loses it (EFAULT).
         guard let events, writable(events, server: s) else {
-            if let observer { observer.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 0) }
+            if let observer {
+                observer._withUnsafeGuaranteedRef {
+                    $0.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 0)
+                }
+            }
             throw .EFAULT
         }
         events[0] = ev
         // Slot 0 was written: a bad later slot only ends the copy.
         let drained = (try? drain(events, from: 1, count: Int(count), server: s)) ?? 0
         if let observer {
-            observer.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 1 + drained)
+            observer._withUnsafeGuaranteedRef {
+                $0.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 1 + drained)
+            }
         }
     }
 
@@ -116,7 +122,9 @@ extension EmulatedBackend {
         guard count >= 2 else { throw .EINVAL }
         if deadline == UMCGABI.pollTimeout {
             let n = try drain(events, from: 0, count: Int(count), server: s)
-            if let observer { observer.serverWaitEnded(serverIndex(s), events: n, slept: false) }
+            if let observer {
+                observer._withUnsafeGuaranteedRef { $0.serverWaitEnded(serverIndex(s), events: n, slept: false) }
+            }
             if n > 0 { return }
             throw .ETIMEDOUT
         }
@@ -127,7 +135,9 @@ extension EmulatedBackend {
         defer {
             // SequentiallyConsistent: posters and UMCG_WAKE stop picking us.
             idleMask.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
-            if let observer { observer.serverWaitEnded(si, events: written, slept: slept) }
+            if let observer {
+                observer._withUnsafeGuaranteedRef { $0.serverWaitEnded(si, events: written, slept: slept) }
+            }
         }
         while true {
             // SequentiallyConsistent + fence: pairs with wakeOneIdleServer's fence + mask load after a
@@ -146,7 +156,7 @@ extension EmulatedBackend {
             if deadline != 0 && SystemClock.realtimeNanos() >= deadline { throw .ETIMEDOUT }
             if !slept, let observer {
                 slept = true
-                observer.serverIdle(si)
+                observer._withUnsafeGuaranteedRef { $0.serverIdle(si) }
             }
             _ = s.parker.park(spinNanos: 0, deadline: deadline)
         }

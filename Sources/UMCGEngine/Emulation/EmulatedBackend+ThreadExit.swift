@@ -70,7 +70,11 @@ extension EmulatedBackend {
                 let si = w.server.pointee.load(ordering: .relaxed)
                 // Releasing: servers that still find the block see EXITED.
                 w.state.pointee.store(UMCGWorkerState.exited, ordering: .releasing)
-                if let observer { observer.workerExited(workerIndex(w), server: Int(si), threadEnded: true) }
+                if let observer {
+                    observer._withUnsafeGuaranteedRef {
+                        $0.workerExited(workerIndex(w), server: Int(si), threadEnded: true)
+                    }
+                }
                 releaseTid(w)
                 postStop(w, type: .exit, server: si)
                 posted = true
@@ -80,7 +84,11 @@ extension EmulatedBackend {
                 if w.state.pointee.compareExchange(
                     expected: s, desired: UMCGWorkerState.exited, ordering: .acquiringAndReleasing
                 ).exchanged {
-                    if let observer { observer.workerExited(workerIndex(w), server: -1, threadEnded: true) }
+                    if let observer {
+                        observer._withUnsafeGuaranteedRef {
+                            $0.workerExited(workerIndex(w), server: -1, threadEnded: true)
+                        }
+                    }
                     releaseTid(w)
                     // Relaxed: own id, set at registration.
                     postExit(id: w.id.pointee.load(ordering: .relaxed))

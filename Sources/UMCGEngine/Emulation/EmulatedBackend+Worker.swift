@@ -29,7 +29,11 @@ extension EmulatedBackend {
             return
         }
         guard let si = beginStop(w) else { throw .EINVAL }
-        if let observer { observer.workerStopping(workerIndex(w), server: Int(si), as: .wait, next: -1) }
+        if let observer {
+            observer._withUnsafeGuaranteedRef {
+                $0.workerStopping(workerIndex(w), server: Int(si), as: .wait, next: -1)
+            }
+        }
         // Relaxed: own field, read by this thread only.
         w.deadline.pointee.store(deadline, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS.
@@ -79,7 +83,11 @@ extension EmulatedBackend {
             throw error
         }
         let s = server(Int(si))
-        if let observer { observer.workerStopping(workerIndex(w), server: Int(si), as: .handoff, next: Int(ref)) }
+        if let observer {
+            observer._withUnsafeGuaranteedRef {
+                $0.workerStopping(workerIndex(w), server: Int(si), as: .handoff, next: Int(ref))
+            }
+        }
         // Relaxed: own field, read by this thread only.
         w.deadline.pointee.store(deadline, ordering: .relaxed)
         // Releasing: the drainer's acquiring load/CAS sees IDLE before it sees the entry.
@@ -117,10 +125,10 @@ extension EmulatedBackend {
                             expected: s, desired: UMCGWorkerState.running, ordering: .acquiringAndReleasing
                         ).exchanged
                     else { continue }
-                    if let observer { resumed(w, observer) }
+                    if let observer { observer._withUnsafeGuaranteedRef { resumed(w, $0) } }
                     throw .ETIMEDOUT
                 }
-                if let observer { resumed(w, observer) }
+                if let observer { observer._withUnsafeGuaranteedRef { resumed(w, $0) } }
                 return
             }
             var parkDeadline: UInt64 = 0
@@ -155,7 +163,7 @@ extension EmulatedBackend {
                     if w.state.pointee.compareExchange(expected: s, desired: timedOut, ordering: .acquiringAndReleasing)
                         .exchanged
                     {
-                        if let observer { observer.workerTimedOut(workerIndex(w)) }
+                        if let observer { observer._withUnsafeGuaranteedRef { $0.workerTimedOut(workerIndex(w)) } }
                         if base == UMCGWorkerState.waiting { postIdle(w, type: .timeout) }
                     }
                     continue
@@ -168,7 +176,7 @@ extension EmulatedBackend {
 
     /// Tells the observer that `w` runs again (see `EmulationObserver.workerResumed`).
     @inline(never)
-    func resumed(_ w: WorkerBlock, _ observer: any EmulationObserver) {
+    func resumed(_ w: WorkerBlock, _ observer: EmulationObserver) {
         // Relaxed: written by the switching thread before its releasing RUNNING store, which we acquired.
         let si = w.server.pointee.load(ordering: .relaxed)
         let at = w.switchedAt.pointee.load(ordering: .relaxed)
@@ -195,7 +203,9 @@ extension EmulatedBackend {
         // Relaxed: written before RUNNING was published, which we acquired.
         let si = w.server.pointee.load(ordering: .relaxed)
         if let observer {
-            observer.workerStopping(workerIndex(w), server: Int(si), as: .block(reason: reason), next: -1)
+            observer._withUnsafeGuaranteedRef {
+                $0.workerStopping(workerIndex(w), server: Int(si), as: .block(reason: reason), next: -1)
+            }
         }
         postStop(w, type: .block, server: si)
     }
@@ -212,7 +222,7 @@ extension EmulatedBackend {
         else { throw .EINVAL }
         // SequentiallyConsistent: see above.
         let watcher = w.watcher.pointee.exchange(noIndex, ordering: .sequentiallyConsistent)
-        if let observer { observer.workerWoke(workerIndex(w)) }
+        if let observer { observer._withUnsafeGuaranteedRef { $0.workerWoke(workerIndex(w)) } }
         if watcher != noIndex { server(Int(watcher)).parker.unpark(alwaysWake: true) }
         postIdle(w, type: .wake)
         try waitToRun(w, deadline: 0, interruptible: false)
@@ -252,7 +262,11 @@ extension EmulatedBackend {
     @inline(__always)
     func preemptNow(_ w: WorkerBlock) -> Bool {
         guard let si = beginStop(w) else { return false }
-        if let observer { observer.workerStopping(workerIndex(w), server: Int(si), as: .preempt, next: -1) }
+        if let observer {
+            observer._withUnsafeGuaranteedRef {
+                $0.workerStopping(workerIndex(w), server: Int(si), as: .preempt, next: -1)
+            }
+        }
         // Releasing: pairs with claim's acquiring CAS.
         w.state.pointee.store(UMCGWorkerState.runnable, ordering: .releasing)
         postStop(w, type: .preempt, server: si)

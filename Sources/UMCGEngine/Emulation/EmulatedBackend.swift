@@ -87,8 +87,11 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     let maxServers: Int
     /// The pthread key whose destructor turns a worker thread's end into EXIT.
     let exitKey: pthread_key_t?
-    /// Sees every transition (libumcg.so's publishing); nil costs one load and branch per transition.
-    let observer: (any EmulationObserver)?
+    /// Sees every transition (libumcg.so's publishing), unretained (see `EmulationObserver`, Cost);
+    /// nil costs one load and branch per transition. `observerOwner` keeps it alive.
+    let observer: Unmanaged<EmulationObserver>?
+    /// The strong reference behind `observer`.
+    let observerOwner: EmulationObserver?
 
     struct Registry {
         var freeWorkers: [Int]  // used as a FIFO: slots are reused least recently freed first
@@ -103,12 +106,13 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
 
     /// Creates an emulated backend, with an observer of its transitions if given. Throws EINVAL for
     /// out-of-range options.
-    public init(options: Options = Options(), observer: (any EmulationObserver)? = nil) throws(Errno) {
+    public init(options: Options = Options(), observer: EmulationObserver? = nil) throws(Errno) {
         guard options.maxWorkers >= 1, options.maxWorkers < 1 << 24,
             (1...64).contains(options.maxServers), options.sliceNanos > 0
         else { throw Errno.EINVAL }
         self.options = options
-        self.observer = observer
+        self.observer = observer.map { Unmanaged.passUnretained($0) }
+        observerOwner = observer
         alwaysWake = options.handoff == .futex
         adaptive = options.handoff == .adaptive && CPU.count > 1
         yields = options.handoff == .yield ? Self.yieldsBeforeSleep : 0

@@ -8,36 +8,45 @@
 /// Indices are the backend's control-block indices (dense, stable while the thread is registered,
 /// reused after); a server index is -1 when there is none.
 ///
-/// Cost: the backend holds the observer in a `let` and tests it once per transition, so a backend
-/// without one pays one load and a predictable branch (docs/PERFORMANCE.md).
-public protocol EmulationObserver: AnyObject, Sendable {
+/// Cost: the backend holds the observer unretained in a `let` and tests it once per transition, so
+/// a backend without one pays one load and a predictable branch, and one with one pays a virtual
+/// call and never touches its reference count (docs/PERFORMANCE.md). A class, not a protocol, so
+/// that the backend can hold it `Unmanaged`: calling through a stored existential retained and
+/// released it around every call, an atomic count the server's and the worker's CPUs passed back
+/// and forth. Subclasses override what they need; the defaults do nothing.
+open class EmulationObserver: @unchecked Sendable {
+    // SAFETY: no state of its own; subclasses state their own threading rule.
+
+    /// Creates an observer.
+    public init() {}
+
     /// A worker registered (its own thread, before it is runnable).
-    func workerRegistered(_ worker: Int, tid: Int32)
+    open func workerRegistered(_ worker: Int, tid: Int32) {}
     /// A server switched to the worker (or a worker handed its server to it), which now runs again
     /// (its own thread, as it resumes). `switchedAt` is the switching thread's `TraceClock` time.
-    func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64)
+    open func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {}
     /// A running worker stops (its own thread, before any server can act on it).
     /// `next` is the worker it hands its server to (`.handoff` only), else -1.
-    func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int)
+    open func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {}
     /// A blocked worker left its blocking section and is runnable (its own thread).
-    func workerWoke(_ worker: Int)
+    open func workerWoke(_ worker: Int) {}
     /// The worker's WAIT or handoff deadline passed (its own thread).
-    func workerTimedOut(_ worker: Int)
+    open func workerTimedOut(_ worker: Int) {}
     /// The worker unregistered or its thread ended (its own thread, before its block is reused).
     /// `server` is the one it ran on, -1 when it was not running.
-    func workerExited(_ worker: Int, server: Int, threadEnded: Bool)
+    open func workerExited(_ worker: Int, server: Int, threadEnded: Bool) {}
     /// A server registered (its own thread).
-    func serverRegistered(_ server: Int, tid: Int32)
+    open func serverRegistered(_ server: Int, tid: Int32) {}
     /// A server unregistered or its thread ended (its own thread).
-    func serverUnregistered(_ server: Int)
+    open func serverUnregistered(_ server: Int) {}
     /// A server's CTX_SWITCH ended: the worker it started at `startedAt` stopped and `events` events
     /// were written to the server's buffer (the server's thread).
-    func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int)
+    open func serverSwitched(_ server: Int, worker: Int, startedAt: UInt64, events: Int) {}
     /// A server found no events in WAIT and goes to sleep (the server's thread, once per WAIT call).
-    func serverIdle(_ server: Int)
+    open func serverIdle(_ server: Int) {}
     /// A server's WAIT for events returns with `events` events written (the server's thread);
     /// `slept` when `serverIdle(_:)` was called for this WAIT.
-    func serverWaitEnded(_ server: Int, events: Int, slept: Bool)
+    open func serverWaitEnded(_ server: Int, events: Int, slept: Bool) {}
 }
 
 /// How a running worker stops (`EmulationObserver.workerStopping`).
