@@ -98,4 +98,24 @@ struct RunEndToEndTests {
         try tmux.keys("q")
         #expect(tmux.waitFor { $0.contains("EXITED 3") }, "umcgtop's status is not the command's:\n\(tmux.screen())")
     }
+
+    @Test(
+        .enabled(if: TmuxSession.available, "tmux is not installed (scripts/setup-deps installs it)"),
+        .enabled(if: AttachTargets.compilerExists, "needs cc"))
+    func quittingDetachesAndCtrlCIsForwardedToTheCommand() throws {
+        let exe = try AttachTargets.compile("named_workers.c")
+        defer { AttachTargets.removeProgram(exe) }
+        let tmux = try TmuxSession()
+        defer { tmux.kill() }
+        try tmux.type("\(EndToEnd.binary) run --refresh 250 -- \(exe) 120; echo EXITED $?")
+        #expect(
+            tmux.waitFor(timeout: 60) { $0.contains("ATTACHED") && $0.contains("pinger-0") },
+            "not attached:\n\(tmux.screen())")
+        try tmux.keys("q")
+        #expect(
+            tmux.waitFor { $0.contains("umcgtop: detached; waiting for") }, "no detach line:\n\(tmux.screen())")
+        // The command runs on (in its own process group): Ctrl-C reaches it through umcgtop.
+        try tmux.keys("C-c")
+        #expect(tmux.waitFor { $0.contains("EXITED 130") }, "not the command's SIGINT status:\n\(tmux.screen())")
+    }
 }
