@@ -132,6 +132,19 @@ import UMCGSystem
 
 @Suite struct RegionKindTableTests {
     /// A ring slot holds the enum's tag, which the header's kind table maps back to the raw value.
+    /// The viewer reads slots field by field at these offsets: they are TraceEvent's and TraceRing's.
+    @Test func slotLayoutMatchesTraceEvent() {
+        #expect(MemoryLayout<TraceEvent>.stride == RegionLayout.slotBytes)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.timestamp) == RegionLayout.slotTimestamp)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.arg) == RegionLayout.slotArg)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.worker) == RegionLayout.slotWorker)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.server) == RegionLayout.slotServer)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.cpu) == RegionLayout.slotCPU)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.kind) == RegionLayout.slotKind)
+        #expect(MemoryLayout<TraceEvent>.offset(of: \.flags) == RegionLayout.slotFlags)
+        #expect(TraceRing.controlBytes == RegionLayout.ringControlBytes)
+    }
+
     @Test func tagsAreDeclarationIndices() {
         for (index, kind) in TraceEventKind.allCases.enumerated() {
             #expect(RegionMemory.tag(of: kind) == UInt8(index))

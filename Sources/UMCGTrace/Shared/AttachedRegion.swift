@@ -26,6 +26,7 @@ public final class AttachedRegion: @unchecked Sendable {
         /// Alive but its heartbeat is older than 3 s.
         case stalled
 
+        /// "live", "exited (status N)", "exited" or "stalled".
         public var description: String {
             switch self {
             case .live: "live"

@@ -8,8 +8,9 @@ public struct RegionListing: Sendable, Equatable {
     public var command: String
     /// Its backend name.
     public var backend: String
-    /// Servers and workers in its run info.
+    /// Servers in its run info.
     public var servers: Int
+    /// Workers in its run info.
     public var workers: Int
     /// Events pushed into its rings so far.
     public var eventsPublished: UInt64

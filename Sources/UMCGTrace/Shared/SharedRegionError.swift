@@ -40,5 +40,6 @@ public struct SharedRegionError: Error, Sendable, Equatable, CustomStringConvert
         SharedRegionError(.system, "\(what): \(error.explanation)", errno: error)
     }
 
+    /// The one line.
     public var description: String { message }
 }
