@@ -65,8 +65,14 @@ enum PreloadPublishing {
         let tracer = kernel ? nil : Self.tracer
         let options = PublishedRegion.Options(
             ringCount: kernel ? 0 : ringCount, ringCapacity: ringCapacity, directory: directory, backend: backend)
+        let region: PublishedRegion
         do {
-            let region = try PublishedRegion.create(options)
+            region = try PublishedRegion.create(options)
+        } catch {
+            PreloadLog.line("cannot publish for umcgtop: \(error)")
+            return
+        }
+        do {
             tracer?.attach(region)
             let scenario = "libumcg.so in \(ProcessIdentity.commandName) (pid \(ProcessIdentity.id))"
             let publisher = RegionPublisher(
@@ -81,7 +87,9 @@ enum PreloadPublishing {
             try publisher.start()
             Self.publisher = publisher
         } catch {
-            PreloadLog.line("cannot publish for umcgtop: \(error)")
+            // No publisher thread: nobody would keep the region current or remove it at exit.
+            region.close(exitStatus: nil)
+            PreloadLog.line("cannot publish for umcgtop: the publisher thread did not start: \(error)")
         }
     }
 
