@@ -85,7 +85,8 @@ struct RunEndToEndTests {
         defer { AttachTargets.removeProgram(exe) }
         let tmux = try TmuxSession()
         defer { tmux.kill() }
-        try tmux.type("\(EndToEnd.binary) run --refresh 250 -- \(exe) 6 3; echo EXITED $?")
+        // 15 s of switching: on a loaded machine the first frames with rates can take several seconds.
+        try tmux.type("\(EndToEnd.binary) run --refresh 250 -- \(exe) 15 3; echo EXITED $?")
         let shown = tmux.waitFor(timeout: 60) { s in
             s.contains("ATTACHED") && s.contains("named_workers")
                 && ["pinger-0", "pinger-1", "pinger-2"].allSatisfy { Self.switching(Self.switchRate(s, $0)) }
