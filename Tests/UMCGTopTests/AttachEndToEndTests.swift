@@ -126,6 +126,15 @@ struct AttachEndToEndTests {
             r.stderr
                 == "umcgtop: error: process \(target.pid) belongs to uid 0, not you (uid 65534); attaching needs the same user or CAP_SYS_PTRACE\n",
             "\(r.stderr)")
+        // `ps` as nobody lists it with the reason instead of hiding it.
+        let ps = try EndToEnd.Child(
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", EndToEnd.binary, "ps", "--json"]
+        ).finish(timeout: 60)
+        #expect(ps.status == 0, "stderr: \(ps.stderr)")
+        let list = (try? JSONSerialization.jsonObject(with: Data(ps.stdout.utf8))) as? [[String: Any]] ?? []
+        let row = try #require(list.first { ($0["pid"] as? NSNumber)?.int32Value == target.pid }, "\(ps.stdout)")
+        #expect(row["attachable"] as? Bool == false)
+        #expect((row["problem"] as? String)?.contains("belongs to uid 0, not you (uid 65534)") == true, "\(row)")
         // Root may (CAP_SYS_PTRACE): the same attach as ourselves works.
         let ok = try EndToEnd.run(["--attach", "\(target.pid)", "--headless", "--json", "--duration", "1"])
         #expect(ok.status == 0, "stderr: \(ok.stderr)")
