@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "UMCGTopTests",
             dependencies: ["UMCGTop", "UMCGAnalysis", "UMCGBench", "UMCGEngine", "UMCGTrace", "UMCGSystem"],
-            exclude: ["Snapshots", "Golden"]),
+            exclude: ["Snapshots", "Golden", "c"]),
         // libumcg.so from outside: C programs compiled with cc and run under LD_PRELOAD. No
         // dependency on the preload targets: linking them in would interpose the test runner itself.
         // UMCGTrace (AttachedRegion) reads the published region and interposes nothing.

@@ -380,3 +380,58 @@ int64_t umcg_shim_getdents(int fd, void *buf, uint64_t len) {
     long r = syscall(SYS_getdents64, fd, buf, (size_t)len);
     return r == -1 ? -(int64_t)errno : (int64_t)r;
 }
+
+// ---- Child processes (umcgtop run) ----
+#include <spawn.h>
+#include <sys/wait.h>
+
+int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[], const char *output,
+                        int32_t flags) {
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t actions;
+    int rc = posix_spawnattr_init(&attr);
+    if (rc != 0) return -rc;
+    rc = posix_spawn_file_actions_init(&actions);
+    if (rc != 0) {
+        posix_spawnattr_destroy(&attr);
+        return -rc;
+    }
+    if (output != NULL) {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    } else if (flags & UMCG_SHIM_SPAWN_STDOUT_TO_STDERR) {
+        posix_spawn_file_actions_adddup2(&actions, 2, 1);
+    }
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    short spawn_flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (flags & UMCG_SHIM_SPAWN_NEW_GROUP) {
+        spawn_flags |= POSIX_SPAWN_SETPGROUP;
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
+    posix_spawnattr_setflags(&attr, spawn_flags);
+    pid_t pid = 0;
+    rc = posix_spawnp(&pid, path, &actions, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return rc != 0 ? -rc : (int32_t)pid;
+}
+
+int32_t umcg_shim_waitpid(int32_t pid, int32_t *status, int32_t nohang) {
+    int s = 0;
+    pid_t r = waitpid(pid, &s, nohang ? WNOHANG : 0);
+    if (r == -1) return -errno;
+    *status = s;
+    return (int32_t)r;
+}
+
+int umcg_shim_kill(int32_t pid, int32_t sig) { return kill(pid, sig) == -1 ? -errno : 0; }
+
+int64_t umcg_shim_readlink(const char *path, char *buf, uint64_t len) {
+    ssize_t n = readlink(path, buf, len);
+    return n == -1 ? -errno : (int64_t)n;
+}

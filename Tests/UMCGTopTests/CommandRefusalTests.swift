@@ -13,7 +13,7 @@ import UMCGSystem
         (["--servers", "65", "--headless"], "--servers must be at most 64 (got 65)"),
         (["--servers", "1025", "--headless"], "--servers must be at most 64 (got 1025)"),
         (["--workers", "100001", "--headless"], "--workers must be at most 100000 (got 100001)"),
-        (["help", "bogus"], "unknown command 'bogus' (commands: dashboard, bench, report, export)"),
+        (["help", "bogus"], "unknown command 'bogus' (commands: dashboard, bench, report, export, run, ps)"),
         (["--bogus"], "Unknown option '--bogus'"),
     ]
 

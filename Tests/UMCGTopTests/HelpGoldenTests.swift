@@ -28,6 +28,8 @@ import UMCGSystem
         Case(arguments: ["bench", "--help"], name: "bench"),
         Case(arguments: ["report", "--help"], name: "report"),
         Case(arguments: ["export", "--help"], name: "export"),
+        Case(arguments: ["run", "--help"], name: "run"),
+        Case(arguments: ["ps", "--help"], name: "ps"),
         Case(arguments: ["help"], name: "help"),
     ]
 
@@ -83,7 +85,7 @@ import UMCGSystem
     }
 
     /// The help text is the same through `--help`, `-h` and `help <command>`.
-    @Test(arguments: ["dashboard", "bench", "report", "export"])
+    @Test(arguments: ["dashboard", "bench", "report", "export", "run", "ps"])
     func helpSubcommandAndFlagsAgree(_ command: String) throws {
         let flag = try Self.helpText([command, "--help"])
         #expect(try Self.helpText([command, "-h"]) == flag)

@@ -282,4 +282,28 @@ uint32_t umcg_shim_geteuid(void);
 
 /// getdents64(2) into buf: bytes filled (0 at the end) or -errno.
 int64_t umcg_shim_getdents(int fd, void *buf, uint64_t len);
+
+
+// ---- Child processes (umcgtop run) ----
+
+/// posix_spawnp(path, argv, envp) with an empty signal mask and every signal at its default
+/// action in the child (the caller's threads may block or ignore signals the child must see).
+/// argv and envp end with NULL. output != NULL: stdin from /dev/null, stdout and stderr appended
+/// to that file (created 0600). flags: UMCG_SHIM_SPAWN_NEW_GROUP, the child leads a new process
+/// group (a terminal's Ctrl-C then reaches it only through the caller); UMCG_SHIM_SPAWN_STDOUT_TO_STDERR,
+/// its stdout is the caller's stderr. The child's pid or -errno.
+int32_t umcg_shim_spawn(const char *path, char *const argv[], char *const envp[], const char *output,
+                        int32_t flags);
+#define UMCG_SHIM_SPAWN_NEW_GROUP 1
+#define UMCG_SHIM_SPAWN_STDOUT_TO_STDERR 2
+
+/// waitpid(pid, status, nohang ? WNOHANG : 0): the pid, 0 (WNOHANG, still running) or -errno.
+/// *status receives the raw wait status.
+int32_t umcg_shim_waitpid(int32_t pid, int32_t *status, int32_t nohang);
+
+/// kill(pid, sig): 0 or -errno.
+int umcg_shim_kill(int32_t pid, int32_t sig);
+
+/// readlink(path, buf, len): the bytes written (not NUL-terminated) or -errno.
+int64_t umcg_shim_readlink(const char *path, char *buf, uint64_t len);
 #endif

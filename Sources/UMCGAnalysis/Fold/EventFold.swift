@@ -48,7 +48,7 @@ public struct EventFold: Sendable {
     /// Dense mode: the slot in `workers` of each id below its count, -1 for an id without a row.
     public private(set) var workerSlotTable: [Int32] = []
     private let isDense: Bool
-    private let denseServers: Int
+    private var denseServers: Int
     private let maxRows: Int
     private let keepsLatencySamples: Bool
     private var workerSlots: [UInt32: Int] = [:]
@@ -90,6 +90,18 @@ public struct EventFold: Sendable {
             added.append(id)
         }
         return added
+    }
+
+    /// Grows a dense fold's server table to ids `0..<count` (servers registered after the run
+    /// began, e.g. an attached program's); never shrinks, and does nothing to a sparse fold.
+    /// Returns whether it grew.
+    @discardableResult
+    public mutating func growDenseServers(to count: Int) -> Bool {
+        let target = min(count, Int(TraceEvent.noServer))
+        guard isDense, target > denseServers else { return false }
+        servers += (denseServers..<target).map { ServerFold(id: UInt16($0)) }
+        denseServers = target
+        return true
     }
 
     /// Grows a dense fold's worker table to ids `0..<count` (every id below `count` gets a row);

@@ -21,7 +21,12 @@ enum AppRunner {
             StandardStreams.errorLine("umcgtop: error: \(failure.message)")
             return failure.status
         }
-        let mode: DashboardMode = command.replay.map { .replay(name: $0) } ?? .live
+        let mode: DashboardMode
+        if let attached = source as? AttachSource {
+            mode = .attached(pid: attached.pid, command: attached.commandName)
+        } else {
+            mode = command.replay.map { .replay(name: $0) } ?? .live
+        }
         var presentation = Dashboard.Presentation(
             headless: command.headless, duration: command.duration, interval: command.interval ?? 1,
             json: command.json, refreshMillis: command.refresh, ascii: command.ascii, noColor: command.noColor)

@@ -53,8 +53,12 @@ public enum Dashboard {
         run(source, mode: .live, presentation)
     }
 
-    /// `run` for a live or replay source.
-    static func run(_ source: EventSource, mode: DashboardMode, _ p: Presentation) -> Int32 {
+    /// `run` for a live, replay or attached source; `pendingSignal` says when the run must end
+    /// for a signal (`umcgtop run` forwards SIGINT/SIGTERM to its command instead and returns nil).
+    static func run(
+        _ source: EventSource, mode: DashboardMode, _ p: Presentation,
+        pendingSignal: @escaping () -> Int32? = { SignalMonitor.received }
+    ) -> Int32 {
         SignalMonitor.install()
         defer { source.stop() }
         if !p.headless && !TerminalGuard.stdioIsTerminal {
@@ -85,7 +89,8 @@ public enum Dashboard {
             aggregator.metricsSink = endpoint
             var runner = HeadlessRunner(
                 source: source, aggregator: aggregator,
-                duration: p.duration, interval: p.interval, json: p.json, refreshMillis: p.refreshMillis)
+                duration: p.duration, interval: p.interval, json: p.json, refreshMillis: p.refreshMillis,
+                pendingSignal: pendingSignal)
             return runner.run()
         }
         let unicode = p.ascii ? false : TerminalLocale.configure()
@@ -105,7 +110,7 @@ public enum Dashboard {
         aggregator.metricsSink = endpoint
         let loop = DashboardLoop(
             screen: screen, source: source, aggregator: aggregator,
-            configuration: .init(refreshMillis: p.refreshMillis), deadline: p.duration)
+            configuration: .init(refreshMillis: p.refreshMillis), deadline: p.duration, pendingSignal: pendingSignal)
         let status = loop.run()
         source.stop()
         terminal.restore()

@@ -11,4 +11,15 @@ enum ProcessEnvironment {
         }
         return env
     }
+
+    /// Every variable of this process, as "NAME=value" entries (for a child's environment).
+    static var all: [String] {
+        var entries: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            entries.append(String(cString: entry))
+            p += 1
+        }
+        return entries
+    }
 }

@@ -15,8 +15,11 @@ enum SourceFactory {
             backend: scenario.backend, umcgSyscall: scenario.umcgSyscall)
     }
 
-    /// A live or replay source, started. Errors are one line.
+    /// A live, replay or attached source, started. Errors are one line.
     static func make(_ command: DashboardCommand) throws -> EventSource {
+        if let pid = command.attach {
+            return try attach(pid: pid, record: command.record, force: command.force)
+        }
         if let path = command.replay {
             do {
                 // Headless replays fold as fast as the file reads; --pace plays them at the fastest speed (64×).
@@ -38,6 +41,29 @@ enum SourceFactory {
             throw ValidationError(error.description)
         } catch let error as BaselineError {
             throw ValidationError("baselines: \(error.description)")
+        } catch let error as TraceFileError {
+            throw AppFailure(message: "cannot record: \(error.description)", status: 1)
+        }
+    }
+}
+
+extension SourceFactory {
+    /// Exit statuses of a refused attach (sysexits.h): no such region 66, not yours 77, invalid region 65.
+    static func exitCode(_ error: SharedRegionError) -> Int32 {
+        switch error.kind {
+        case .notFound: 66
+        case .permission: 77
+        case .invalid: 65
+        case .system, .exists: 1
+        }
+    }
+
+    /// Attaches to process `pid`'s region (`--attach`, `run`); `child` is the process `run` started.
+    static func attach(pid: Int32, record: String?, force: Bool, child: ChildProcess? = nil) throws -> AttachSource {
+        do {
+            return try AttachSource(pid: pid, recordPath: record, force: force, child: child)
+        } catch let error as SharedRegionError {
+            throw AppFailure(message: error.message, status: exitCode(error))
         } catch let error as TraceFileError {
             throw AppFailure(message: "cannot record: \(error.description)", status: 1)
         }

@@ -17,7 +17,9 @@ public struct DashboardCommand: ParsableCommand {
             Exit status: 0 after q or the end of --duration; 129, 130, 143 after SIGHUP, SIGINT, SIGTERM, \
             and 141 when a headless run's stdout closes (a recording is finished and closed first); \
             1 for errors such as "not a terminal" (use --headless in scripts); 64 for invalid options; \
-            65, 66, 74 for a --replay file that is damaged, missing or unreadable.
+            65, 66, 74 for a --replay file that is damaged, missing or unreadable; \
+            with --attach, 66 when the process publishes no region, 77 when it is another user's, \
+            65 when its region is invalid. --attach ends when the process exits (headless) or on q.
 
             NO_COLOR in the environment turns colours off like --no-color. See docs/Dashboard.md.
             """
@@ -34,6 +36,12 @@ public struct DashboardCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Replay a recorded FILE instead of running the engine.", valueName: "file"))
     public var replay: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Watch process PID's engine (its shared-memory region) instead of running one; see 'umcgtop ps'.",
+            valueName: "pid"))
+    public var attach: Int32?
 
     @Flag(help: "No terminal UI: run, print text frames (or --json at the end) and exit.")
     public var headless = false
@@ -109,8 +117,12 @@ public struct DashboardCommand: ParsableCommand {
             }
         }
         if let replay, replay.isEmpty { throw ValidationError("--replay needs a file name") }
+        if let attach {
+            if replay != nil { throw ValidationError("--attach and --replay cannot be used together") }
+            if attach <= 0 { throw ValidationError("--attach needs a process id above 0 (got \(attach))") }
+        }
         try validateMetrics()
-        if scenario.backend == .kernel && replay == nil {
+        if scenario.backend == .kernel && replay == nil && attach == nil {
             // The engine's own selection rule (never probes a number Linux uses for another call).
             do {
                 _ = try BackendSelector().select(.kernel, explicitSyscall: scenario.umcgSyscall)

@@ -21,7 +21,10 @@ public struct UMCGTopCommand: ParsableCommand {
             'umcgtop [options]' runs the dashboard: see 'umcgtop help dashboard' for its options.
             """,
         version: UMCGTopCommand.version,
-        subcommands: [DashboardCommand.self, BenchCommand.self, ReportCommand.self, ExportCommand.self],
+        subcommands: [
+            DashboardCommand.self, BenchCommand.self, ReportCommand.self, ExportCommand.self, RunCommand.self,
+            PsCommand.self,
+        ],
         defaultSubcommand: DashboardCommand.self
     )
 

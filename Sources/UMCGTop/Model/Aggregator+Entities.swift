@@ -24,4 +24,25 @@ extension Aggregator {
         }
         return true
     }
+
+    /// Adds rows for servers that joined after the run began (an attached program registering its
+    /// servers after publishing): the server table grows to the highest new id + 1 (ids at or past
+    /// `maxServers` change nothing), rows named by their entities ("srvN" for ids in between).
+    /// Returns whether the table grew.
+    @discardableResult
+    public func addServers(_ entities: [Entity]) -> Bool {
+        let servers = entities.filter { $0.kind == .server && $0.id < UInt32(Self.maxServers) }
+        guard let highest = servers.map({ Int($0.id) }).max(), fold.events.growDenseServers(to: highest + 1) else {
+            return false
+        }
+        let capacity = model.options.historyCapacity
+        for id in fold.serverRows.count...highest {
+            let name = servers.last { $0.id == UInt32(id) }?.name ?? "srv\(id)"
+            fold.serverRows.append(ServerRow(id: UInt16(id), name: name, historyCapacity: capacity))
+            fold.serverTracks.append(ServerTrack())
+        }
+        // The new (empty) rows appear now; their numbers at the next publish.
+        model.servers = fold.serverRows
+        return true
+    }
 }

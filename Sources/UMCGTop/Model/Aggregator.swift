@@ -54,6 +54,7 @@ public final class Aggregator {
         fresh.status.replay = model.status.replay
         fresh.status.warning = model.status.warning
         fresh.status.uiCPUPercent = model.status.uiCPUPercent
+        fresh.status.targetEnded = model.status.targetEnded
         model = fresh
         fold = FoldState(model: fresh)
     }

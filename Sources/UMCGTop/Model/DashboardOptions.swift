@@ -6,10 +6,19 @@ public enum DashboardMode: Equatable, Sendable {
     case live
     /// A recorded trace file; `name` is shown in the status line.
     case replay(name: String)
+    /// Another process's engine, read from its shared-memory region (`--attach PID`, `run`):
+    /// the status line shows ATTACHED, its pid and its command name.
+    case attached(pid: Int32, command: String)
 
     /// Whether this is a replay.
     public var isReplay: Bool {
         if case .replay = self { return true }
+        return false
+    }
+
+    /// Whether this watches another process (`--attach`, `run`).
+    public var isAttached: Bool {
+        if case .attached = self { return true }
         return false
     }
 }

@@ -49,6 +49,9 @@ public struct DashboardStatus: Equatable, Sendable {
     public var uiCPUPercent: Double?
     /// Trace time of the latest tick.
     public var nowNanos: UInt64 = 0
+    /// Attached: how the watched process ended ("exited", "exited (exit status 7)"), nil while it runs.
+    /// The view keeps its last state and shows this beside the mode.
+    public var targetEnded: String?
 
     /// Creates a status.
     public init(backend: String, backendReason: String, scenario: String) {

@@ -1,6 +1,6 @@
 import UMCGSystem
 
-/// The top line: mode, backend, events/s, drops (red when non-zero), recording, refresh, warning.
+/// The top line: mode (LIVE, REPLAY, ATTACHED), backend, events/s, drops (red when non-zero), recording, refresh, warning.
 enum StatusLineView {
     /// One logical item of the line; items are joined with separators.
     typealias Item = [(String, CellStyle)]
@@ -30,6 +30,19 @@ enum StatusLineView {
             let label = (" REPLAY ", CellStyle(color: .accent, bold: true, reverse: true))
             essential.append([label, (" " + shortName(name) + position, CellStyle(bold: true))])
             compact.append([label, (position, CellStyle(bold: true))])
+        case .attached(let pid, let command):
+            let label =
+                model.ui.paused
+                ? (" PAUSED ", CellStyle(color: .warn, bold: true, reverse: true))
+                : (" ATTACHED ", CellStyle(color: .good, bold: true, reverse: true))
+            var item: Item = [label, (" pid \(pid) \(command)", CellStyle(bold: true))]
+            var short: Item = [label, (" \(pid)", CellStyle(bold: true))]
+            if let ended = s.targetEnded {
+                item.append((" " + ended, CellStyle(color: .bad, bold: true)))
+                short.append((" " + ended, CellStyle(color: .bad, bold: true)))
+            }
+            essential.append(item)
+            compact.append(short)
         }
         let dropStyle = s.droppedTotal > 0 ? CellStyle(color: .bad, bold: true) : CellStyle(color: .dim)
         var dropText = "drops " + Format.count(s.droppedTotal)

@@ -1,7 +1,8 @@
 import Synchronization
 import UMCGSystem
 
-/// Moves events from a `TraceHub` to a trace file and to the dashboard, on its own thread.
+/// Moves events from a `TraceHub` (or another source of events: `init(drain:…)`, e.g. another
+/// process's shared-memory rings) to a trace file and to the dashboard, on its own thread.
 ///
 /// Every `passInterval` the pump drains each ring (at most `perRingLimit` events per ring per pass), appends
 /// the events to the writer (a chunk at least every `flushInterval`), takes a keyframe via `snapshot()` every
@@ -14,7 +15,7 @@ public final class TracePump: Sendable {
     /// Events for the dashboard (the pump is its only producer; drain it from one thread).
     public let tap: TraceRing
 
-    private let hub: TraceHub
+    private let input: Input
     private let snapshot: @Sendable () -> Snapshot
     private let clock: @Sendable () -> UInt64
     private let keyframeInterval: UInt64
@@ -33,6 +34,16 @@ public final class TracePump: Sendable {
     private let keyframes = Atomic<UInt64>(0)
     /// Set by `stop()`; the pump thread polls it (releasing store / acquiring load, see `run`).
     private let stopRequested = Atomic<Bool>(false)
+    /// Drops announced by markers so far (a `drain` input: its gaps arrive as markers only).
+    private let markedDrops = Atomic<UInt64>(0)
+
+    /// Where the events come from.
+    private enum Input: Sendable {
+        /// Every ring of a hub of this process.
+        case hub(TraceHub)
+        /// A function that moves up to `limit` events into its body and returns how many.
+        case drain(@Sendable (Int, (TraceEvent) -> Void) -> Int)
+    }
 
     /// Starts a pump thread draining `hub`, writing to `writer` (none: tap only), keyframes from `snapshot`.
     public convenience init(
@@ -44,15 +55,41 @@ public final class TracePump: Sendable {
             keyframeInterval: .seconds(1))
     }
 
+    /// Starts a pump thread that takes its events from `drain` instead of a hub: `drain(limit, body)`
+    /// moves up to `limit` events into `body` and returns how many (only the pump thread calls it).
+    /// `umcgtop --attach --record` drains another process's shared-memory rings this way.
+    public convenience init(
+        drain: @escaping @Sendable (Int, (TraceEvent) -> Void) -> Int, writer: TraceWriter?,
+        snapshot: @escaping @Sendable () -> Snapshot, tapCapacity: Int
+    ) {
+        self.init(
+            input: .drain(drain), writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
+            keyframeInterval: .seconds(1), flushInterval: .milliseconds(250), passInterval: .milliseconds(2),
+            perRingLimit: 8192, clock: { TracePump.monotonicNanoseconds() }, startThread: true)
+    }
+
     /// Like the short form, with the cadence spelled out; `startThread: false` leaves passes to `pass(now:)` (tests).
-    public init(
+    public convenience init(
         hub: TraceHub, info: RunInfo, writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot,
         tapCapacity: Int, keyframeInterval: Duration, flushInterval: Duration = .milliseconds(250),
         passInterval: Duration = .milliseconds(2), perRingLimit: Int = 8192,
         clock: @escaping @Sendable () -> UInt64 = { TracePump.monotonicNanoseconds() }, startThread: Bool = true
     ) {
+        // `info`: the writer already holds the header; kept in the signature for callers without a writer.
+        _ = info
+        self.init(
+            input: .hub(hub), writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
+            keyframeInterval: keyframeInterval, flushInterval: flushInterval, passInterval: passInterval,
+            perRingLimit: perRingLimit, clock: clock, startThread: startThread)
+    }
+
+    private init(
+        input: Input, writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot,
+        tapCapacity: Int, keyframeInterval: Duration, flushInterval: Duration,
+        passInterval: Duration, perRingLimit: Int, clock: @escaping @Sendable () -> UInt64, startThread: Bool
+    ) {
         tap = TraceRing(minimumCapacity: tapCapacity, label: "tap")
-        self.hub = hub
+        self.input = input
         self.snapshot = snapshot
         self.clock = clock
         self.keyframeInterval = Self.nanoseconds(keyframeInterval)
@@ -61,7 +98,6 @@ public final class TracePump: Sendable {
         self.perRingLimit = max(1, perRingLimit)
         state = ThreadLock(PumpState(writer: writer))
         gate = ThreadLock(StopGate())
-        _ = info  // the writer already holds the header; kept in the signature for callers without a writer
         if startThread { startPumpThread() }
     }
 
@@ -71,8 +107,15 @@ public final class TracePump: Sendable {
     public var eventsWritten: UInt64 { events.load(ordering: .relaxed) }  // Relaxed: a statistic.
     /// Keyframes written so far.
     public var keyframesWritten: UInt64 { keyframes.load(ordering: .relaxed) }  // Relaxed: a statistic.
-    /// Events the producers' rings dropped (lost for the file and the UI alike).
-    public var droppedEvents: UInt64 { hub.dropped }
+    /// Events the producers' rings dropped (lost for the file and the UI alike); for a `drain`
+    /// input, the drops its markers announced so far.
+    public var droppedEvents: UInt64 {
+        switch input {
+        case .hub(let hub): hub.dropped
+        // Relaxed: a statistic, pairs with nothing.
+        case .drain: markedDrops.load(ordering: .relaxed)
+        }
+    }
     /// The first write error; nil while writing works (or without a writer).
     public var writeError: TraceFileError? { firstError.withLock { $0 } }
 
@@ -149,6 +192,20 @@ public final class TracePump: Sendable {
     }
 
     private func drainRings(_ s: inout PumpState, limit: Int) -> Int {
+        let hub: TraceHub
+        switch input {
+        case .hub(let h): hub = h
+        case .drain(let drain):
+            if s.marked.isEmpty { s.marked.append(0) }
+            return drain(limit) { event in
+                if event.kind == .dropped {
+                    s.marked[0] = s.marked[0].saturatingAdd(event.arg)
+                    // Relaxed: a statistic, pairs with nothing.
+                    markedDrops.store(s.marked[0], ordering: .relaxed)
+                }
+                handle(event, &s)
+            }
+        }
         let rings = hub.allRings
         while s.marked.count < rings.count { s.marked.append(0) }
         var total = 0
@@ -193,7 +250,9 @@ public final class TracePump: Sendable {
         for _ in 0..<64 {
             if drainRings(&s, limit: .max) == 0 { break }
         }
-        for (i, ring) in hub.allRings.enumerated() where i < s.marked.count {
+        let rings: [TraceRing]
+        if case .hub(let hub) = input { rings = hub.allRings } else { rings = [] }
+        for (i, ring) in rings.enumerated() where i < s.marked.count {
             let dropped = ring.dropped
             if dropped > s.marked[i] {
                 handle(TraceEvent(timestamp: s.lastTimestamp, kind: .dropped, arg: dropped - s.marked[i]), &s)

@@ -1,0 +1,39 @@
+import Synchronization
+import Testing
+import UMCGSystem
+
+@testable import UMCGTrace
+
+/// A `TracePump` fed by a drain function (another process's region, `umcgtop --attach --record`)
+/// instead of a hub: the same file, tap and drop accounting.
+@Suite struct TracePumpDrainTests {
+    /// Events a test pushes into one ring; the pump drains them through a closure.
+    final class Feed: Sendable {
+        let ring = TraceRing(minimumCapacity: 4096, label: "feed")
+        func drain(limit: Int, _ body: (TraceEvent) -> Void) -> Int { ring.drain(limit: limit, body) }
+    }
+
+    @Test func aDrainInputIsRecordedTeedAndItsMarkersCountAsDrops() throws {
+        let feed = Feed()
+        for i in 0..<1_000 as Range<UInt64> {
+            feed.ring.push(TraceEvent(timestamp: 1_000 + i, kind: .wake, server: 0, worker: 1, cpu: 0, arg: i))
+        }
+        // A gap the source reports as a marker (what a region's drain makes of a torn or dropped stretch).
+        feed.ring.push(TraceEvent(timestamp: 5_000, kind: .dropped, arg: 42))
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 4096)
+        let pump = TracePump(
+            drain: { limit, body in feed.drain(limit: limit, body) }, writer: writer,
+            snapshot: { Fixture.snapshot(at: 6_000) }, tapCapacity: 1 << 12)
+        #expect(pump.stop() == nil)
+        #expect(pump.droppedEvents == 42)
+        var teed: [TraceEvent] = []
+        _ = pump.tap.drain(limit: .max) { teed.append($0) }
+        #expect(teed.count == 1_001)
+        let reader = try TraceReader(bytes: sink.bytes)
+        #expect(reader.summary.cleanEnd)
+        #expect(reader.summary.events == 1_000)
+        #expect(reader.summary.dropped == 42)
+        #expect(reader.summary.keyframes >= 1)
+    }
+}
