@@ -99,7 +99,7 @@ struct FoldMeasurement {
                 _ = tap.push(e)
             }
             let start = SystemClock.monotonicNanos()
-            folded += tap.drain(limit: .max) { agg.ingest($0) }
+            folded += agg.ingest(draining: tap, limit: .max)
             nanos += SystemClock.monotonicNanos() - start
         }
         agg.tick(now: (c.last?.timestamp ?? 0) + UInt64(rounds) * span)
