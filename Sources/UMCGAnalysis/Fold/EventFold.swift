@@ -183,47 +183,51 @@ public struct EventFold: Sendable {
 
     // MARK: - Events
 
-    /// Folds one event.
-    public mutating func ingest(_ e: TraceEvent) {
+    /// Folds one event. Returns the slot in `workers` of the worker a worker-state event (not a
+    /// server, baseline, marker or keyframe event) names, nil otherwise.
+    @discardableResult
+    public mutating func ingest(_ e: TraceEvent) -> Int? {
         eventsTotal &+= 1
-        kindCounts[Int(e.kind.rawValue)] &+= 1
+        let kind = e.kind
+        kindCounts[Int(kind.rawValue)] &+= 1
         if e.timestamp > latestTimestamp { latestTimestamp = e.timestamp }
-        addEntities(of: e)
-        if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
-            let s = serverSlot(e.server)
-        {
-            servers[s].tally.count(e)
+        if maxRows > 0 { addEntities(of: e) }
+        if e.server != TraceEvent.noServer {
+            switch kind {
+            case .switchTo, .serverIdle, .serverWake:
+                if let s = serverSlot(e.server) { servers[s].tally.count(e) }
+            case .block, .wake, .wait, .preempt:
+                if let s = serverSlot(e.server) { servers[s].workerEvents.count(e) }
+            default: break
+            }
         }
-        if e.server != TraceEvent.noServer,
-            e.kind == .block || e.kind == .wake || e.kind == .wait || e.kind == .preempt,
-            let s = serverSlot(e.server)
-        {
-            servers[s].workerEvents.count(e)
-        }
-        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(e.kind), let w = workerSlot(e.worker) {
+        // One lookup for the whole event: the tables change only in `addEntities`, above.
+        let slot = workerSlot(e.worker)
+        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(kind), let w = slot {
             workers[w].tally.count(e)
         }
-        switch e.kind {
+        switch kind {
         case .serverIdle:
             serverIdle(e)
-            return
+            return nil
         case .serverWake:
             if let s = serverSlot(e.server) { servers[s].state = .running }
-            return
+            return nil
         case .baselineSample:
             baselineSample(e)
-            return
+            return nil
         case .dropped:
             markerDropped = markerDropped.saturatingAdd(e.arg)
             markUnknown(server: e.server, worker: e.worker)
-            return
+            return nil
         case .keyframe:
-            return
+            return nil
         default:
             break
         }
-        guard let w = workerSlot(e.worker) else { return }
+        guard let w = slot else { return nil }
         workerEvent(e, w)
+        return w
     }
 
     /// The state machine of one worker event (not a server, baseline, marker or keyframe event).

@@ -125,7 +125,7 @@ public final class AttachSource: EventSource {
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         // After `stop()`: what the pump's last drain left in the tap, nothing from the region.
         guard !stopped else {
-            let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+            let n = aggregator.ingest(draining: pump.tap, limit: budget)
             eventsReceived &+= UInt64(n)
             return n
         }
@@ -134,7 +134,7 @@ public final class AttachSource: EventSource {
             refreshInfo(aggregator)
             followTarget()
         }
-        let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+        let n = aggregator.ingest(draining: pump.tap, limit: budget)
         if let recordPath {
             aggregator.model.status.recordingPath = recordPath
             aggregator.model.status.recordingBytes = pump.bytesWritten

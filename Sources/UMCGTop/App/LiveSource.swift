@@ -172,7 +172,7 @@ public final class LiveSource: EventSource {
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         // Rows for workers spawned since the last look, before their events are folded.
         announceSpawnedWorkers(aggregator)
-        let n = pump.tap.drain(limit: budget) { aggregator.ingest($0) }
+        let n = aggregator.ingest(draining: pump.tap, limit: budget)
         // Taken after the drain, so it covers every drained event. Large scenarios poll less often:
         // a snapshot copies every worker's counters.
         pumps &+= 1

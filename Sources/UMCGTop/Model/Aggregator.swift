@@ -74,6 +74,15 @@ public final class Aggregator {
         fold.ingest(event)
     }
 
+    /// Folds up to `limit` events waiting in `ring` (the pump's tap), oldest first, as `ingest(_:)`
+    /// would one by one; returns how many. Consumer of `ring` only. One access to the fold for the
+    /// whole batch instead of one per event.
+    @discardableResult
+    public func ingest(draining ring: TraceRing, limit: Int) -> Int {
+        guard autoSampleNanos == 0 else { return ring.drain(limit: limit) { ingest($0) } }
+        return fold.ingest(draining: ring, limit: limit)
+    }
+
     /// Folds a snapshot (live counters or a replay keyframe): its totals replace event-derived
     /// ones, and it ends "unknown" states. Snapshots older than one already folded are ignored per entity.
     public func ingest(snapshot: Snapshot) {

@@ -46,13 +46,14 @@ struct FoldState {
 
     /// Folds one event. Events with ids outside the entity table change nothing but counts.
     mutating func ingest(_ e: TraceEvent) {
-        events.ingest(e)
-        switch e.kind {
-        case .serverIdle, .serverWake, .baselineSample, .dropped, .keyframe: return
-        default: break
-        }
-        guard let w = events.workerSlot(e.worker) else { return }
+        // The slot of the worker a worker-state event names (not a server, baseline, marker or keyframe event).
+        guard let w = events.ingest(e) else { return }
         workerRows[w].recent.append(RecentEvent(timestamp: e.timestamp, kind: e.kind, server: e.server, arg: e.arg))
+    }
+
+    /// Folds up to `limit` events waiting in `ring`, oldest first; returns how many.
+    mutating func ingest(draining ring: TraceRing, limit: Int) -> Int {
+        ring.drain(limit: limit) { ingest($0) }
     }
 
     /// Folds a snapshot: the shared fold takes its counters; the baselines' rate windows too.
