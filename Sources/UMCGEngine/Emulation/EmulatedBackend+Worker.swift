@@ -255,7 +255,15 @@ extension EmulatedBackend {
     public func preemptCurrentWorker() -> Bool {
         Errno.preservingThreadErrno {
             guard case .worker(let w) = currentRole() else { return false }
-            return preemptNow(w)
+            guard preemptNow(w) else { return false }
+            // The handler may have interrupted this thread's own `waitToRun` between its state check
+            // and its park: the switch that made it RUNNING was then consumed here, and the
+            // interrupted frame would sleep on the word with the worker RUNNING and its server
+            // waiting for it to stop (seen under TSan in the signal-driven stress). A notification
+            // of our own makes that frame re-check its state; elsewhere it is one spurious wake-up,
+            // which every park's caller tolerates (it loops on its condition).
+            w.parker.unpark(alwaysWake: false)
+            return true
         }
     }
 
