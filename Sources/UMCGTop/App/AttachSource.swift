@@ -256,16 +256,7 @@ public final class AttachSource: EventSource {
             ("events_published", .uint(r.eventsPublished)), ("dropped_by_target", .uint(r.droppedByTarget)),
         ]
         if let recordPath {
-            let error = finalError ?? pump.writeError
-            fields.append(
-                (
-                    "recording",
-                    .object([
-                        ("path", .string(recordPath)), ("bytes", .uint(pump.bytesWritten)),
-                        ("events", .uint(pump.eventsWritten)), ("keyframes", .uint(pump.keyframesWritten)),
-                        ("error", error.map { .string($0.description) } ?? .null),
-                    ])
-                ))
+            fields.append(("recording", pump.recordingSummary(path: recordPath, finalError: finalError)))
         }
         return fields
     }

@@ -231,16 +231,7 @@ public final class LiveSource: EventSource {
             ("migrations", .uint(engine.migrations)),
         ]
         if let recordPath {
-            let error = finalError ?? pump.writeError
-            fields.append(
-                (
-                    "recording",
-                    .object([
-                        ("path", .string(recordPath)), ("bytes", .uint(pump.bytesWritten)),
-                        ("events", .uint(pump.eventsWritten)), ("keyframes", .uint(pump.keyframesWritten)),
-                        ("error", error.map { .string($0.description) } ?? .null),
-                    ])
-                ))
+            fields.append(("recording", pump.recordingSummary(path: recordPath, finalError: finalError)))
         }
         return fields
     }
