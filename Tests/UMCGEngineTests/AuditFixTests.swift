@@ -80,7 +80,13 @@ import UMCGSystem
             defer { s.free() }
             try b.ctl(.registerServer)
             defer { try? b.ctl(.unregister) }
-            // Both WAKEs, taken by either server (taking one makes that worker RUNNABLE).
+            // Both WAKEs, taken by either server (taking one makes that worker RUNNABLE). The ids come
+            // from the tids, which the threads store when they start: a set built before both had
+            // started held a tid-0 id that no WAKE ever matched (the clean-clone CI gave up after 60 s).
+            guard waitUntil(seconds: 10, { ready.load(ordering: .acquiring) == 2 }) else {
+                Issue.record("the worker threads did not start in 10 s")
+                throw Errno.ETIMEDOUT
+            }
             let wakes = Set(probes.map { UMCGEvent(workerID: $0.id, type: .wake) })
             var seen: [UMCGEvent] = []
             // Bounded: a lost WAKE fails the test with the list and worker states instead of hanging it.
