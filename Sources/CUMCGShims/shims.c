@@ -435,3 +435,130 @@ int64_t umcg_shim_readlink(const char *path, char *buf, uint64_t len) {
     ssize_t n = readlink(path, buf, len);
     return n == -1 ? -errno : (int64_t)n;
 }
+
+// ---- The region guard (see umcg_shims.h). Async-signal-safe: no allocation, no locks, errno kept.
+
+#include <stdatomic.h>
+
+#define UMCG_GUARD_SLOTS 64
+
+struct umcg_guard_slot {
+    // 0: free; 1: being filled; otherwise the mapping's base. Release store after length/faults,
+    // acquire load in the handler (pairs: the handler sees the length of the base it found).
+    _Atomic uintptr_t base;
+    _Atomic uintptr_t length;
+    _Atomic uint32_t faults;
+};
+
+static struct umcg_guard_slot umcg_guard_table[UMCG_GUARD_SLOTS];
+static struct sigaction umcg_guard_previous;  // written before our handler is installed
+static uintptr_t umcg_guard_page;             // the page size, cached (sysconf is not signal-safe)
+
+static void umcg_guard_chain(int sig, siginfo_t *info, void *context) {
+    struct sigaction previous = umcg_guard_previous;
+    if (previous.sa_flags & SA_RESETHAND) {
+        // The previous handler expects the default action back (CrashRestorer re-raises to die).
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(sig, &dfl, NULL);
+    }
+    if (previous.sa_flags & SA_SIGINFO) {
+        if (previous.sa_sigaction) previous.sa_sigaction(sig, info, context);
+    } else if (previous.sa_handler == SIG_IGN) {
+        return;
+    } else if (previous.sa_handler == SIG_DFL) {
+        // Die of the signal: the default action again, then raise (delivered when we return).
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(sig, &dfl, NULL);
+        raise(sig);
+    } else {
+        previous.sa_handler(sig);
+    }
+}
+
+static void umcg_guard_handler(int sig, siginfo_t *info, void *context) {
+    int saved = errno;
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    for (int i = 0; i < UMCG_GUARD_SLOTS; i++) {
+        uintptr_t base = atomic_load_explicit(&umcg_guard_table[i].base, memory_order_acquire);
+        if (base <= 1) continue;
+        uintptr_t length = atomic_load_explicit(&umcg_guard_table[i].length, memory_order_relaxed);
+        if (addr < base || addr - base >= length) continue;
+        // A truncated file: zero pages from the faulting one to the mapping's end (a truncation
+        // cuts a suffix), so the access re-executes and reads zeros.
+        uintptr_t page = addr & ~(umcg_guard_page - 1);
+        uintptr_t end = (base + length + umcg_guard_page - 1) & ~(umcg_guard_page - 1);
+        void *p = mmap((void *)page, end - page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                       -1, 0);
+        if (p == MAP_FAILED) break;  // cannot repair: die as we would have
+        // Relaxed: the viewer reads it on the faulting thread or later through its own synchronisation.
+        atomic_fetch_add_explicit(&umcg_guard_table[i].faults, 1, memory_order_relaxed);
+        errno = saved;
+        return;
+    }
+    umcg_guard_chain(sig, info, context);
+    errno = saved;
+}
+
+int umcg_shim_region_guard_installed(void) {
+    struct sigaction current;
+    if (sigaction(SIGBUS, NULL, &current) == -1) return 0;
+    return (current.sa_flags & SA_SIGINFO) && current.sa_sigaction == umcg_guard_handler;
+}
+
+int umcg_shim_region_guard_install(void) {
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;  // install is not called from handlers
+    pthread_mutex_lock(&lock);
+    int r = 0;
+    if (!umcg_shim_region_guard_installed()) {
+        umcg_guard_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        struct sigaction action, previous;
+        memset(&action, 0, sizeof action);
+        action.sa_sigaction = umcg_guard_handler;
+        action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sigemptyset(&action.sa_mask);
+        // Block SIGBUS while we swap so the handler never reads a half-written `previous`.
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGBUS);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        if (sigaction(SIGBUS, NULL, &previous) == -1) {
+            r = -errno;
+        } else {
+            umcg_guard_previous = previous;
+            if (sigaction(SIGBUS, &action, NULL) == -1) r = -errno;
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+int umcg_shim_region_guard_add(void *base, uint64_t length) {
+    for (int i = 0; i < UMCG_GUARD_SLOTS; i++) {
+        uintptr_t expected = 0;
+        if (atomic_compare_exchange_strong_explicit(&umcg_guard_table[i].base, &expected, 1, memory_order_acquire,
+                                                    memory_order_relaxed)) {
+            atomic_store_explicit(&umcg_guard_table[i].length, (uintptr_t)length, memory_order_relaxed);
+            atomic_store_explicit(&umcg_guard_table[i].faults, 0, memory_order_relaxed);
+            // Release: pairs with the handler's acquire load of base.
+            atomic_store_explicit(&umcg_guard_table[i].base, (uintptr_t)base, memory_order_release);
+            return i;
+        }
+    }
+    return -ENOSPC;
+}
+
+void umcg_shim_region_guard_remove(int32_t slot) {
+    if (slot < 0 || slot >= UMCG_GUARD_SLOTS) return;
+    // Release: the slot is free for the next add once the owner is done with it.
+    atomic_store_explicit(&umcg_guard_table[slot].base, 0, memory_order_release);
+}
+
+uint32_t *umcg_shim_region_guard_faults(int32_t slot) {
+    if (slot < 0 || slot >= UMCG_GUARD_SLOTS) return NULL;
+    return (uint32_t *)&umcg_guard_table[slot].faults;
+}

@@ -307,3 +307,22 @@ int umcg_shim_kill(int32_t pid, int32_t sig);
 /// readlink(path, buf, len): the bytes written (not NUL-terminated) or -errno.
 int64_t umcg_shim_readlink(const char *path, char *buf, uint64_t len);
 #endif
+
+// The region guard (#12): the one piece of logic this target holds, because a signal handler must
+// be async-signal-safe and Swift cannot promise that. A viewer maps another process's region file
+// MAP_SHARED; if that process truncates the file, touching a page past the new end raises SIGBUS.
+// The handler, installed once (and again when someone replaced it), looks the faulting address up
+// in a fixed table of registered mappings: inside one, it maps anonymous zero pages (MAP_FIXED)
+// from the faulting page to the mapping's end, counts the fault and returns, so the access reads
+// zeros; outside, it chains to the handler it replaced (or the default action: the process dies).
+
+/// Installs the SIGBUS handler if it is not the current one: 0 or -errno.
+int umcg_shim_region_guard_install(void);
+/// Whether the current SIGBUS handler is the region guard's.
+int umcg_shim_region_guard_installed(void);
+/// Registers [base, base + length) (page-aligned base): its slot (>= 0), or -ENOSPC when all 64 are taken.
+int umcg_shim_region_guard_add(void *base, uint64_t length);
+/// Unregisters a slot (before its mapping is unmapped).
+void umcg_shim_region_guard_remove(int32_t slot);
+/// The slot's fault count word (incremented by the handler; read it atomically).
+uint32_t *umcg_shim_region_guard_faults(int32_t slot);

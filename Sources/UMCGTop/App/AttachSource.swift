@@ -190,6 +190,7 @@ public final class AttachSource: EventSource {
                     exitStatus = status
                     ended = status.map { "exited (exit status \($0))" } ?? "exited"
                 case .gone: ended = "exited"
+                case .truncated: ended = "region truncated (hostile or broken target)"
                 case .stalled, .live:
                     // A dead process its parent has not reaped yet still has its /proc entry.
                     if Self.isZombie(pid) { ended = "exited" } else { stalled = state == .stalled }

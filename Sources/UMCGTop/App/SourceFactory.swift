@@ -53,7 +53,7 @@ extension SourceFactory {
         switch error.kind {
         case .notFound: 66
         case .permission: 77
-        case .invalid: 65
+        case .invalid, .truncated: 65
         case .system, .exists: 1
         }
     }

@@ -53,6 +53,9 @@ enum CrashRestorer {
         sigemptyset(&action.sa_mask)
         action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
         for sig in signals { sigaction(sig, &action, nil) }
+        // The SIGBUS above replaced the region guard's handler if a region was attached already:
+        // put the guard on top (it chains to ours, SA_RESETHAND kept, for faults outside regions).
+        try? RegionGuard.install()
     }
 
     /// After a normal restore: the handler no longer touches the terminal.

@@ -18,13 +18,14 @@ extension AttachedRegion {
     /// The target's valid rings now.
     public var rings: [RingStatus] {
         var rejected = 0
-        return ValidatedRing.scan(memory, layout, rejected: &rejected).map { ring in
+        let statuses = ValidatedRing.scan(memory, layout, rejected: &rejected).map { ring in
             RingStatus(
                 label: ring.label, tid: ring.tid, capacity: ring.capacity,
                 // Relaxed: statistics.
                 published: memory.atomic64(ring.offset).pointee.load(ordering: .relaxed),
                 dropped: memory.atomic64(ring.offset + 256).pointee.load(ordering: .relaxed))
         }
+        return guarded.faulted ? [] : statuses
     }
 
     /// Events the target pushed into its rings so far.
@@ -46,9 +47,13 @@ extension AttachedRegion {
         guard acquireConsumer() else { return 0 }
         var rejected = 0
         let rings = ValidatedRing.scan(memory, layout, rejected: &rejected)
+        if guarded.faulted { return 0 }
         rejectedRings = rejected
         var total = 0
-        for ring in rings { total += drain(ring, limit: max(0, limit), body) }
+        for ring in rings {
+            total += drain(ring, limit: max(0, limit), body)
+            if guarded.faulted { break }
+        }
         return total
     }
 
@@ -60,6 +65,8 @@ extension AttachedRegion {
         var r = readIndex.pointee.load(ordering: .relaxed)
         // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
         let w = writeIndex.pointee.load(ordering: .acquiring)
+        // A truncated region (the guard zeroed its pages): pass on nothing read from it.
+        if guarded.faulted { return 0 }
         var passed = 0
         if w < r {
             // Behind us: resynchronise, nothing to read.
@@ -82,6 +89,7 @@ extension AttachedRegion {
         for i in 0..<n {
             let at = slots + Int((r &+ UInt64(i)) & mask) * RegionLayout.slotBytes
             let tag = Int(memory.u8(at + RegionLayout.slotKind))
+            if guarded.faulted { return passed }
             guard tag < kinds.count, let kind = kinds[tag] else {
                 gap += 1
                 continue
@@ -97,6 +105,7 @@ extension AttachedRegion {
                 server: memory.u16(at + RegionLayout.slotServer), worker: memory.u32(at + RegionLayout.slotWorker),
                 cpu: memory.u16(at + RegionLayout.slotCPU), arg: memory.u64(at + RegionLayout.slotArg),
                 flags: memory.u8(at + RegionLayout.slotFlags))
+            if guarded.faulted { return passed }
             lastTimestamp = event.timestamp
             body(event)
             passed += 1

@@ -8,8 +8,10 @@ import UMCGSystem
 /// against the mapped size), every ring directory entry at each `drain`, every area on each
 /// read (seqlock + CRC-32C, then the trace file's validating decoders). A bad region gives a
 /// one-line `SharedRegionError` or a `.dropped` gap marker, never a trap, a hang or an
-/// allocation beyond the sizes validated here. (A target that truncates its file while mapped
-/// would make reads fault with SIGBUS; umcgtop's own publishers never do.)
+/// allocation beyond the sizes validated here. A target that truncates its file while mapped would
+/// make reads fault with SIGBUS: the mapping is registered with `RegionGuard`, which turns those
+/// pages into zeros; every read checks the guard afterwards and, once a page faulted, the region
+/// is `truncated` (`truncation`, `.truncated` state) and nothing read from it is passed on.
 ///
 /// Threading rule: one viewer thread calls everything.
 public final class AttachedRegion: @unchecked Sendable {
@@ -25,14 +27,17 @@ public final class AttachedRegion: @unchecked Sendable {
         case gone
         /// Alive but its heartbeat is older than 3 s.
         case stalled
+        /// The target truncated its region file under us (hostile or broken): nothing more is read.
+        case truncated
 
-        /// "live", "exited (status N)", "exited" or "stalled".
+        /// "live", "exited (status N)", "exited", "stalled" or "truncated".
         public var description: String {
             switch self {
             case .live: "live"
             case .closed(let status): status.map { "exited (status \($0))" } ?? "exited"
             case .gone: "exited"
             case .stalled: "stalled"
+            case .truncated: "truncated"
             }
         }
     }
@@ -51,6 +56,8 @@ public final class AttachedRegion: @unchecked Sendable {
     public let path: String
     let memory: RegionMemory
     let layout: ValidatedLayout
+    /// The mapping's registration with the SIGBUS guard (its `faulted` means truncated).
+    let guarded: RegionGuard.Registration
     private let startTime: UInt64
     /// The target's slot tag → kind table (validated: read once at open).
     let kinds: [TraceEventKind?]
@@ -120,12 +127,22 @@ public final class AttachedRegion: @unchecked Sendable {
         let base: UnsafeMutableRawPointer
         do throws(Errno) { base = try fd.mapShared(length: size) } catch { throw .system("cannot map \(path)", error) }
         let memory = RegionMemory(base: base, size: size)
+        let guarded: RegionGuard.Registration
+        do throws(Errno) {
+            guarded = try RegionGuard.register(base, length: size)
+        } catch {
+            Mapping.unmap(base, length: size)
+            throw .system("cannot guard the mapping of \(path)", error)
+        }
         do throws(SharedRegionError) {
             layout = try ValidatedLayout.validate(memory, pid: pid, path: path)
+            if guarded.faulted { throw .truncated(pid) }
         } catch {
+            RegionGuard.unregister(guarded)
             Mapping.unmap(base, length: size)
             throw error
         }
+        self.guarded = guarded
         self.memory = memory
         self.pid = pid
         self.path = path
@@ -135,12 +152,22 @@ public final class AttachedRegion: @unchecked Sendable {
         backendName = memory.name(RegionLayout.backendOffset)
         startTime = memory.u64(RegionLayout.startTimeOffset)
         kinds = memory.readKindTable()
+        if guarded.faulted {
+            RegionGuard.unregister(guarded)
+            Mapping.unmap(base, length: size)
+            throw .truncated(pid)
+        }
     }
 
     deinit {
         detach()
+        RegionGuard.unregister(guarded)
         Mapping.unmap(memory.base, length: memory.size)
     }
+
+    /// Set once the target truncated its region file under us: every read gives this error, nil,
+    /// an empty result or the `.truncated` state from then on.
+    public var truncation: SharedRegionError? { guarded.faulted ? .truncated(pid) : nil }
 
     /// Takes a free viewer slot (or one of a viewer that is gone); none when all 16 are busy.
     private func registerViewer() {
@@ -165,6 +192,8 @@ public final class AttachedRegion: @unchecked Sendable {
     public func detach() {
         if detached { return }
         detached = true
+        // A truncated region's words are zero pages of ours now: nothing to give back.
+        if guarded.faulted { return }
         let me = UInt32(bitPattern: ProcessIdentity.id)
         if let i = viewerSlot {
             let word = memory.atomic32(RegionLayout.viewerSlotsOffset + i * RegionLayout.viewerSlotBytes)
@@ -184,6 +213,7 @@ public final class AttachedRegion: @unchecked Sendable {
     /// Becomes the one viewer that drains the rings: true when the lease was free, held by a
     /// viewer that is gone, or already ours.
     public func acquireConsumer() -> Bool {
+        if guarded.faulted { return false }
         let me = UInt32(bitPattern: ProcessIdentity.id)
         for _ in 0..<4 {
             // Acquiring: pairs with the previous holder's releasing store; its readIndex stores are visible.
@@ -214,7 +244,9 @@ public final class AttachedRegion: @unchecked Sendable {
     /// or every read was torn; throws when consistent bytes do not decode.
     public func readInfo() throws(SharedRegionError) -> RunInfo? {
         let area = SeqlockArea(memory: memory, offset: layout.info, bytes: layout.infoBytes)
-        switch area.read() {
+        let result = area.read()
+        if let truncation { throw truncation }
+        switch result {
         case .empty, .torn: return nil
         case .invalid(let reason): throw .invalid(path, reason)
         case .payload(let bytes): return try Self.decodeInfo(bytes, path: path)
@@ -243,12 +275,13 @@ public final class AttachedRegion: @unchecked Sendable {
         let latest = Int(memory.atomic32(RegionLayout.snapshotLatestOffset).pointee.load(ordering: .acquiring) & 1)
         let area = SeqlockArea(
             memory: memory, offset: layout.snapshot + latest * layout.snapshotBytes, bytes: layout.snapshotBytes)
-        guard case .payload(let bytes) = area.read() else { return nil }
+        guard case .payload(let bytes) = area.read(), !guarded.faulted else { return nil }
         return try? Snapshot.decodeKeyframe(bytes, base: 0)
     }
 
     /// Asks the target's publisher for a new snapshot (bumps the request word, wakes it).
     public func requestSnapshot() {
+        if guarded.faulted { return }
         let word = memory.atomic32(RegionLayout.snapshotRequestOffset)
         // Relaxed: the publisher only compares it with the value it served; the futex wakes it.
         word.pointee.add(1, ordering: .relaxed)
@@ -259,13 +292,17 @@ public final class AttachedRegion: @unchecked Sendable {
     public var targetState: TargetState {
         // Acquiring: pairs with close's releasing store; the exit status is written.
         let state = memory.atomic32(RegionLayout.stateOffset).pointee.load(ordering: .acquiring)
+        if guarded.faulted { return .truncated }
         if state == 2 {
             let known = memory.u32(RegionLayout.exitKnownOffset) == 1
-            return .closed(exitStatus: known ? memory.i32(RegionLayout.exitStatusOffset) : nil)
+            let status = memory.i32(RegionLayout.exitStatusOffset)
+            if guarded.faulted { return .truncated }
+            return .closed(exitStatus: known ? status : nil)
         }
         guard let now = ProcessIdentity.startTime(of: pid), startTime == 0 || now == startTime else { return .gone }
         // Relaxed: a liveness hint.
         let beat = memory.atomic64(RegionLayout.heartbeatOffset).pointee.load(ordering: .relaxed)
+        if guarded.faulted { return .truncated }
         let clock = SystemClock.monotonicNanos()
         if clock > beat && clock - beat > 3_000_000_000 { return .stalled }
         return state == 1 ? .live : .stalled

@@ -14,6 +14,8 @@ public struct SharedRegionError: Error, Sendable, Equatable, CustomStringConvert
         case invalid
         /// This process already publishes a live region.
         case exists
+        /// The target truncated its region file while we had it mapped (hostile or broken target).
+        case truncated
     }
 
     /// What went wrong.
@@ -33,6 +35,11 @@ public struct SharedRegionError: Error, Sendable, Equatable, CustomStringConvert
     /// A region whose bytes are not valid.
     static func invalid(_ path: String, _ reason: String) -> SharedRegionError {
         SharedRegionError(.invalid, "\(path): not a valid umcgtop region: \(reason)")
+    }
+
+    /// Process `pid` truncated its region file under us.
+    static func truncated(_ pid: Int32) -> SharedRegionError {
+        SharedRegionError(.truncated, "region of process \(pid) was truncated (hostile or broken target)")
     }
 
     /// A failed system call.
