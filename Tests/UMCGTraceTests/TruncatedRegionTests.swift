@@ -13,16 +13,29 @@ import UMCGSystem
     /// truncates the file to `fraction` of its size, then does everything a viewer does.
     func check(truncatingTo fraction: Double, name: String = #function) throws {
         let dir = RegionFixture.directory(name)
-        defer { RegionFixture.remove(dir) }
+        let copyDir = RegionFixture.directory(name + "copy")
+        defer {
+            RegionFixture.remove(dir)
+            RegionFixture.remove(copyDir)
+        }
         let published = try PublishedRegion.create(RegionFixture.options(dir))
+        defer { published.close(exitStatus: nil) }
         let ring = try #require(published.makeRing(label: "srv0", tid: 7))
         for e in Fixture.events(count: 20, seed: 5, workers: 2) { ring.push(e) }
         #expect(published.publish(info: Fixture.info(servers: 2, workers: 2)))
         #expect(published.publish(snapshot: Fixture.snapshot(at: 100, servers: 2, workers: 2)))
-        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        // The viewer maps a copy, which the test truncates: truncating the publisher's own file would
+        // fault the publisher's writes too (this process is both), and those are not the guard's business.
+        let bytes = try #require(FileManager.default.contents(atPath: published.path))
+        let copy = PublishedRegion.path(pid: RegionFixture.pid, directory: copyDir)
+        let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        close(fd)
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: copyDir)
         #expect(viewer.truncation == nil)
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: published.path)[.size] as? Int)
-        #expect(Glibc.truncate(published.path, off_t(Double(size) * fraction)) == 0)
+        #expect(try viewer.readInfo() != nil)
+        #expect(Glibc.truncate(copy, off_t(Double(bytes.count) * fraction)) == 0)
 
         // Every read: no crash; an error, nil, a state or nothing drained, never bytes read after the fault.
         do {
@@ -45,7 +58,6 @@ import UMCGSystem
         viewer.requestSnapshot()
         #expect(viewer.truncation?.kind == .truncated)
         viewer.detach()
-        published.close(exitStatus: nil)
     }
 
     @Test func truncatedToZero() throws { try check(truncatingTo: 0) }
@@ -53,9 +65,11 @@ import UMCGSystem
     @Test func truncatedToHalf() throws { try check(truncatingTo: 0.5) }
 
     /// A SIGBUS outside every registered region still kills the process (the guard chains to the
-    /// previous handler or the default action): a truncated file mapped but not registered.
+    /// previous handler or the default action): a truncated file mapped but not registered. (The
+    /// default action kills with SIGBUS; under AddressSanitizer the previous handler is ASan's,
+    /// which reports the fault and exits 1: either way the process dies.)
     @Test func faultsOutsideRegionsStillKill() async {
-        await #expect(processExitsWith: .signal(SIGBUS)) {
+        await #expect(processExitsWith: .failure) {
             try RegionGuard.install()
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("umcgtop-guard-\(getpid())").path
             let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)

@@ -25,7 +25,7 @@ extension AttachedRegion {
                 published: memory.atomic64(ring.offset).pointee.load(ordering: .relaxed),
                 dropped: memory.atomic64(ring.offset + 256).pointee.load(ordering: .relaxed))
         }
-        return guarded.faulted ? [] : statuses
+        return isTruncated ? [] : statuses
     }
 
     /// Events the target pushed into its rings so far.
@@ -47,7 +47,7 @@ extension AttachedRegion {
         guard acquireConsumer() else { return 0 }
         var rejected = 0
         let rings = ValidatedRing.scan(memory, layout, rejected: &rejected)
-        if guarded.faulted { return 0 }
+        if isTruncated { return 0 }
         rejectedRings = rejected
         var total = 0
         for ring in rings {
@@ -66,7 +66,7 @@ extension AttachedRegion {
         // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
         let w = writeIndex.pointee.load(ordering: .acquiring)
         // A truncated region (the guard zeroed its pages): pass on nothing read from it.
-        if guarded.faulted { return 0 }
+        if isTruncated { return 0 }
         var passed = 0
         if w < r {
             // Behind us: resynchronise, nothing to read.

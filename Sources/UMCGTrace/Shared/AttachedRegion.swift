@@ -58,6 +58,10 @@ public final class AttachedRegion: @unchecked Sendable {
     let layout: ValidatedLayout
     /// The mapping's registration with the SIGBUS guard (its `faulted` means truncated).
     let guarded: RegionGuard.Registration
+    /// The region file, kept open to notice a truncation that no read has faulted on yet.
+    private let file: FileDescriptor
+    /// Set when the file was found shorter than the mapping (fstat at `targetState` and `readInfo`).
+    private let shrunk = Atomic<Bool>(false)
     private let startTime: UInt64
     /// The target's slot tag → kind table (validated: read once at open).
     let kinds: [TraceEventKind?]
@@ -103,7 +107,8 @@ public final class AttachedRegion: @unchecked Sendable {
         } catch {
             throw .system("cannot open \(path)", error)
         }
-        defer { try? fd.close() }
+        var keepsFile = false
+        defer { if !keepsFile { try? fd.close() } }
         let size: Int
         let kind: FileDescriptor.Kind
         let fileOwner: UInt32
@@ -143,6 +148,7 @@ public final class AttachedRegion: @unchecked Sendable {
             throw error
         }
         self.guarded = guarded
+        file = fd
         self.memory = memory
         self.pid = pid
         self.path = path
@@ -152,22 +158,35 @@ public final class AttachedRegion: @unchecked Sendable {
         backendName = memory.name(RegionLayout.backendOffset)
         startTime = memory.u64(RegionLayout.startTimeOffset)
         kinds = memory.readKindTable()
-        if guarded.faulted {
-            RegionGuard.unregister(guarded)
-            Mapping.unmap(base, length: size)
-            throw .truncated(pid)
-        }
+        keepsFile = true
+        // Fully initialised: deinit unmaps, unregisters and closes.
+        if guarded.faulted { throw .truncated(pid) }
     }
 
     deinit {
         detach()
         RegionGuard.unregister(guarded)
         Mapping.unmap(memory.base, length: memory.size)
+        try? file.close()
+    }
+
+    /// Whether the target truncated its region file under us: a read faulted on a page past the new
+    /// end (the guard zeroed it), or `fstat` found the file shorter than the mapping.
+    var isTruncated: Bool {
+        // Relaxed: a flag this viewer sets and reads; the guard's count is read the same way.
+        guarded.faulted || shrunk.load(ordering: .relaxed)
+    }
+
+    /// Looks at the file's size now (one fstat): a file shorter than the mapping was truncated.
+    private func checkSize() {
+        guard let (size, _) = try? file.status(), size < memory.size else { return }
+        // Relaxed: see isTruncated.
+        shrunk.store(true, ordering: .relaxed)
     }
 
     /// Set once the target truncated its region file under us: every read gives this error, nil,
     /// an empty result or the `.truncated` state from then on.
-    public var truncation: SharedRegionError? { guarded.faulted ? .truncated(pid) : nil }
+    public var truncation: SharedRegionError? { isTruncated ? .truncated(pid) : nil }
 
     /// Takes a free viewer slot (or one of a viewer that is gone); none when all 16 are busy.
     private func registerViewer() {
@@ -193,7 +212,7 @@ public final class AttachedRegion: @unchecked Sendable {
         if detached { return }
         detached = true
         // A truncated region's words are zero pages of ours now: nothing to give back.
-        if guarded.faulted { return }
+        if isTruncated { return }
         let me = UInt32(bitPattern: ProcessIdentity.id)
         if let i = viewerSlot {
             let word = memory.atomic32(RegionLayout.viewerSlotsOffset + i * RegionLayout.viewerSlotBytes)
@@ -213,7 +232,7 @@ public final class AttachedRegion: @unchecked Sendable {
     /// Becomes the one viewer that drains the rings: true when the lease was free, held by a
     /// viewer that is gone, or already ours.
     public func acquireConsumer() -> Bool {
-        if guarded.faulted { return false }
+        if isTruncated { return false }
         let me = UInt32(bitPattern: ProcessIdentity.id)
         for _ in 0..<4 {
             // Acquiring: pairs with the previous holder's releasing store; its readIndex stores are visible.
@@ -244,6 +263,7 @@ public final class AttachedRegion: @unchecked Sendable {
     /// or every read was torn; throws when consistent bytes do not decode.
     public func readInfo() throws(SharedRegionError) -> RunInfo? {
         let area = SeqlockArea(memory: memory, offset: layout.info, bytes: layout.infoBytes)
+        checkSize()
         let result = area.read()
         if let truncation { throw truncation }
         switch result {
@@ -275,13 +295,13 @@ public final class AttachedRegion: @unchecked Sendable {
         let latest = Int(memory.atomic32(RegionLayout.snapshotLatestOffset).pointee.load(ordering: .acquiring) & 1)
         let area = SeqlockArea(
             memory: memory, offset: layout.snapshot + latest * layout.snapshotBytes, bytes: layout.snapshotBytes)
-        guard case .payload(let bytes) = area.read(), !guarded.faulted else { return nil }
+        guard case .payload(let bytes) = area.read(), !isTruncated else { return nil }
         return try? Snapshot.decodeKeyframe(bytes, base: 0)
     }
 
     /// Asks the target's publisher for a new snapshot (bumps the request word, wakes it).
     public func requestSnapshot() {
-        if guarded.faulted { return }
+        if isTruncated { return }
         let word = memory.atomic32(RegionLayout.snapshotRequestOffset)
         // Relaxed: the publisher only compares it with the value it served; the futex wakes it.
         word.pointee.add(1, ordering: .relaxed)
@@ -291,18 +311,19 @@ public final class AttachedRegion: @unchecked Sendable {
     /// How the target is doing now.
     public var targetState: TargetState {
         // Acquiring: pairs with close's releasing store; the exit status is written.
+        checkSize()
         let state = memory.atomic32(RegionLayout.stateOffset).pointee.load(ordering: .acquiring)
-        if guarded.faulted { return .truncated }
+        if isTruncated { return .truncated }
         if state == 2 {
             let known = memory.u32(RegionLayout.exitKnownOffset) == 1
             let status = memory.i32(RegionLayout.exitStatusOffset)
-            if guarded.faulted { return .truncated }
+            if isTruncated { return .truncated }
             return .closed(exitStatus: known ? status : nil)
         }
         guard let now = ProcessIdentity.startTime(of: pid), startTime == 0 || now == startTime else { return .gone }
         // Relaxed: a liveness hint.
         let beat = memory.atomic64(RegionLayout.heartbeatOffset).pointee.load(ordering: .relaxed)
-        if guarded.faulted { return .truncated }
+        if isTruncated { return .truncated }
         let clock = SystemClock.monotonicNanos()
         if clock > beat && clock - beat > 3_000_000_000 { return .stalled }
         return state == 1 ? .live : .stalled
