@@ -81,6 +81,14 @@ struct AttachEndToEndTests {
         let both = try EndToEnd.run(["--attach", "1", "--replay", "x.umcgtrace", "--headless"])
         #expect(both.status == 64)
         #expect(both.stderr.contains("--attach and --replay cannot be used together"), "\(both.stderr)")
+        // Scenario flags describe an engine umcgtop starts: refused, not silently ignored.
+        let scenario = try EndToEnd.run(["--attach", "1", "--workers", "4", "--workload", "io", "--headless"])
+        #expect(scenario.status == 64)
+        #expect(
+            scenario.stderr.contains("--workers, --workload cannot be used with --attach"), "\(scenario.stderr)")
+        let replayed = try EndToEnd.run(["--replay", "x.umcgtrace", "--servers", "2", "--headless"])
+        #expect(replayed.status == 64)
+        #expect(replayed.stderr.contains("--servers cannot be used with --replay"), "\(replayed.stderr)")
     }
 
     @Test func psListsThePublishingProcess() throws {

@@ -121,6 +121,13 @@ public struct DashboardCommand: ParsableCommand {
             if replay != nil { throw ValidationError("--attach and --replay cannot be used together") }
             if attach <= 0 { throw ValidationError("--attach needs a process id above 0 (got \(attach))") }
         }
+        if attach != nil || replay != nil {
+            let given = scenario.flagsAwayFromDefaults
+            if !given.isEmpty {
+                let source = attach != nil ? "--attach (the process runs its own scheduler)" : "--replay (the recording says)"
+                throw ValidationError("\(given.joined(separator: ", ")) cannot be used with \(source)")
+            }
+        }
         try validateMetrics()
         if scenario.backend == .kernel && replay == nil && attach == nil {
             // The engine's own selection rule (never probes a number Linux uses for another call).

@@ -14,13 +14,13 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     public var servers: Int?
 
     @Option(parsing: .unconditional, help: "Worker threads, 1-\(Engine.maxWorkers).")
-    public var workers: Int = 8
+    public var workers: Int = Self.defaultWorkers
 
     @Option(help: "What the workers do.")
-    public var workload: BuiltinWorkload = .mixed
+    public var workload: BuiltinWorkload = Self.defaultWorkload
 
     @Option(help: "The umcg_ctl implementation (auto: the kernel's when detected, else the emulation).")
-    public var backend: BackendChoice = .auto
+    public var backend: BackendChoice = Self.defaultBackend
 
     @Option(
         name: .customLong("umcg-syscall"), parsing: .unconditional,
@@ -28,10 +28,16 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
     public var umcgSyscall: Int?
 
     @Option(name: .customLong("slice-ms"), parsing: .unconditional, help: "Preemption time slice in milliseconds.")
-    public var sliceMillis: Int = 100
+    public var sliceMillis: Int = Self.defaultSliceMillis
 
     @Flag(name: .customLong("no-baselines"), help: "Do not run the futex, condvar and UMCG ping-pong baselines.")
     public var noBaselines = false
+
+    /// The defaults (the flags' values when not given).
+    static let defaultWorkers = 8
+    static let defaultWorkload = BuiltinWorkload.mixed
+    static let defaultBackend = BackendChoice.auto
+    static let defaultSliceMillis = 100
 
     /// Creates the defaults.
     public init() {}
@@ -52,6 +58,20 @@ public struct ScenarioOptions: ParsableArguments, Sendable {
         if let umcgSyscall, umcgSyscall < 0 || umcgSyscall > 4095 {
             throw ValidationError("--umcg-syscall must be between 0 and 4095 (got \(umcgSyscall))")
         }
+    }
+
+    /// The scenario flags given with a value other than their default, spelled as on the command
+    /// line: they describe an engine umcgtop starts, so `--attach` and `--replay` refuse them.
+    public var flagsAwayFromDefaults: [String] {
+        var given: [String] = []
+        if servers != nil { given.append("--servers") }
+        if workers != Self.defaultWorkers { given.append("--workers") }
+        if workload != Self.defaultWorkload { given.append("--workload") }
+        if backend != Self.defaultBackend { given.append("--backend") }
+        if umcgSyscall != nil { given.append("--umcg-syscall") }
+        if sliceMillis != Self.defaultSliceMillis { given.append("--slice-ms") }
+        if noBaselines { given.append("--no-baselines") }
+        return given
     }
 
     /// `--servers`, or the CPUs this process may run on (at least 1).
