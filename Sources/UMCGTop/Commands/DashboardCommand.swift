@@ -124,7 +124,10 @@ public struct DashboardCommand: ParsableCommand {
         if attach != nil || replay != nil {
             let given = scenario.flagsAwayFromDefaults
             if !given.isEmpty {
-                let source = attach != nil ? "--attach (the process runs its own scheduler)" : "--replay (the recording says)"
+                let source =
+                    attach != nil
+                    ? "--attach (the process runs its own scheduler)"
+                    : "--replay (the recording has its own scenario)"
                 throw ValidationError("\(given.joined(separator: ", ")) cannot be used with \(source)")
             }
         }
