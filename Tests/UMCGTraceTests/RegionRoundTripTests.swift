@@ -41,6 +41,12 @@ import UMCGSystem
         #expect(region.publish(snapshot: later))
         #expect(viewer.latestSnapshot() == later)
 
+        // A viewer killed without detaching leaves its pid in its slot: not counted (no such pid:
+        // above the kernel's pid_max limit of 2^22).
+        let deadSlot =
+            RegionLayout.viewerSlotsOffset + RegionLayout.viewerSlotBytes * (RegionLayout.viewerSlotCount - 1)
+        region.memory.atomic32(deadSlot).pointee.store(5_000_000, ordering: .relaxed)
+        #expect(viewer.viewerCount == 1 && region.viewerCount == 1)
         viewer.detach()
         #expect(region.viewerCount == 0)
         region.close(exitStatus: 3)

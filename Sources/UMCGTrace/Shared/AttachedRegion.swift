@@ -330,14 +330,7 @@ public final class AttachedRegion: @unchecked Sendable {
     }
 
     /// Viewers registered now.
-    public var viewerCount: Int {
-        (0..<RegionLayout.viewerSlotCount).reduce(0) { n, i in
-            // Relaxed: a count for display.
-            n
-                + (memory.atomic32(RegionLayout.viewerSlotsOffset + i * RegionLayout.viewerSlotBytes).pointee.load(
-                    ordering: .relaxed) != 0 ? 1 : 0)
-        }
-    }
+    public var viewerCount: Int { memory.liveViewerCount() }
 
     /// Rings the target asked for after its directory was full.
     public var ringsExhausted: UInt64 {

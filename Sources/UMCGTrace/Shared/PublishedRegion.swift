@@ -254,13 +254,7 @@ public final class PublishedRegion: @unchecked Sendable {
     var requestWord: UnsafeMutablePointer<Atomic<UInt32>> { memory.atomic32(RegionLayout.snapshotRequestOffset) }
 
     /// Viewers registered now (non-zero viewer slots).
-    public var viewerCount: Int {
-        (0..<RegionLayout.viewerSlotCount).reduce(0) { n, i in
-            let slot = RegionLayout.viewerSlotsOffset + i * RegionLayout.viewerSlotBytes
-            // Relaxed: a count for display.
-            return n + (memory.atomic32(slot).pointee.load(ordering: .relaxed) != 0 ? 1 : 0)
-        }
-    }
+    public var viewerCount: Int { memory.liveViewerCount() }
 
     /// Rings made so far.
     public var ringCount: Int { lock.withLock { $0.rings } }

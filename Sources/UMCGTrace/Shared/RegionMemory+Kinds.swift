@@ -1,3 +1,6 @@
+import Synchronization
+import UMCGSystem
+
 extension RegionMemory {
     /// Writes the header's kind table: a ring slot's kind byte is the Swift enum's tag (the
     /// case's declaration index), not its raw value; the table maps one to the other so a viewer
@@ -19,5 +22,18 @@ extension RegionMemory {
     /// The in-memory tag of `kind` (its index among the cases).
     static func tag(of kind: TraceEventKind) -> UInt8 {
         withUnsafeBytes(of: kind) { $0[0] }
+    }
+}
+
+extension RegionMemory {
+    /// Viewer slots held by a live process. A viewer killed before it detached leaves its pid in
+    /// its slot until another viewer takes the slot; it is not counted.
+    func liveViewerCount() -> Int {
+        (0..<RegionLayout.viewerSlotCount).reduce(0) { n, i in
+            // Relaxed: a count for display.
+            let pid = atomic32(RegionLayout.viewerSlotsOffset + i * RegionLayout.viewerSlotBytes).pointee.load(
+                ordering: .relaxed)
+            return n + (pid != 0 && ProcessIdentity.isAlive(Int32(bitPattern: pid)) ? 1 : 0)
+        }
     }
 }
