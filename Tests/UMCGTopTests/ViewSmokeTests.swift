@@ -17,3 +17,17 @@ import UMCGTrace
         }
     }
 }
+
+@Suite struct AttachedBaselineNoteTests {
+    /// A replay or a live run without baselines says "no data"; attached, umcgtop runs no baselines
+    /// (they would take CPU from the process watched), and the futex and condvar rows say so.
+    @Test func attachedViewsSayTheBaselinesAreNotRun() {
+        var model = ModelFixtures.aggregator(seconds: 0).model
+        let plain = DashboardView.render(model, width: 80, height: 24).text
+        #expect(plain.contains("no data") && !plain.contains("not run"))
+        model.mode = .attached(pid: 42, command: "prog")
+        let lines = DashboardView.render(model, width: 80, height: 24).text.split(separator: "\n")
+        #expect(lines.contains { $0.contains("futex") && $0.contains("not run") }, "\(lines)")
+        #expect(lines.contains { $0.contains("condvar") && $0.contains("not run") }, "\(lines)")
+    }
+}

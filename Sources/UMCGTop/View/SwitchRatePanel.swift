@@ -43,7 +43,10 @@ enum SwitchRatePanel {
                 note = model.status.backend
             }
             if s.source == .engineSwitches { note = "engine/2" }
-            if s.source == .none { note = "no data" }
+            if s.source == .none {
+                // Attached, umcgtop runs no baselines of its own: they would take CPU from the process watched.
+                note = model.mode.isAttached && s.method != .umcg ? "not run" : "no data"
+            }
             buffer.put(note, x: x, y: y0 + i, style: CellStyle(color: .dim), maxWidth: max(0, graphX - x - 1))
         }
         guard graphWidth >= 8 else { return }
