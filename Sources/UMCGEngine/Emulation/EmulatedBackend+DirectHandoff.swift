@@ -31,7 +31,7 @@ extension EmulatedBackend {
         w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(TraceClock.now(), ordering: .relaxed)
+        next.switchedAt.pointee.store(clockNow(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with next's acquiring load in waitToRun; `onClaim`'s writes go with it.
         next.state.pointee.store(

@@ -70,7 +70,7 @@ extension EmulatedBackend {
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
-        let startedAt = TraceClock.now()
+        let startedAt = clockNow()
         w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         s.stopEvent.pointee.store(0, ordering: .relaxed)

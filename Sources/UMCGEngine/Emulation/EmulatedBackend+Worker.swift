@@ -95,7 +95,7 @@ extension EmulatedBackend {
         postIdle(w, type: .wait)
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(TraceClock.now(), ordering: .relaxed)
+        next.switchedAt.pointee.store(clockNow(), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with next's acquiring load in waitToRun.
         next.state.pointee.store(
@@ -236,7 +236,7 @@ extension EmulatedBackend {
         guard w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.running else { return false }
         // Relaxed: written by the server before its releasing RUNNING store, which we acquired.
         let since = w.switchedAt.pointee.load(ordering: .relaxed)
-        guard TraceClock.now() &- since >= options.sliceNanos else { return false }
+        guard clockNow() &- since >= options.sliceNanos else { return false }
         return preemptNow(w)
     }
 

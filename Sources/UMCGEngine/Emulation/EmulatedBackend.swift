@@ -92,6 +92,14 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     let observer: Unmanaged<EmulationObserver>?
     /// The strong reference behind `observer`.
     let observerOwner: EmulationObserver?
+    /// `TraceClock.shared`, unretained: reaching the global from this module goes through its lazy
+    /// initialiser (swift_once, about 30 instructions) at every switch otherwise. It lives as long
+    /// as the process.
+    let clock = Unmanaged.passUnretained(TraceClock.shared)
+
+    /// The trace clock's time now.
+    @inline(__always)
+    func clockNow() -> UInt64 { clock._withUnsafeGuaranteedRef { $0.nanos() } }
 
     struct Registry {
         var freeWorkers: [Int]  // used as a FIFO: slots are reused least recently freed first

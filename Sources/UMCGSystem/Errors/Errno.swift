@@ -19,32 +19,36 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
     @inlinable
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
-    public static let EPERM = Errno(rawValue: 1)
-    public static let ENOENT = Errno(rawValue: 2)
-    public static let ESRCH = Errno(rawValue: 3)
-    public static let EINTR = Errno(rawValue: 4)
-    public static let EIO = Errno(rawValue: 5)
-    public static let EBADF = Errno(rawValue: 9)
-    public static let EAGAIN = Errno(rawValue: 11)
-    public static let ENOMEM = Errno(rawValue: 12)
-    public static let EACCES = Errno(rawValue: 13)
-    public static let EFAULT = Errno(rawValue: 14)
-    public static let EBUSY = Errno(rawValue: 16)
-    public static let EEXIST = Errno(rawValue: 17)
-    public static let ENOTDIR = Errno(rawValue: 20)
-    public static let EISDIR = Errno(rawValue: 21)
-    public static let EINVAL = Errno(rawValue: 22)
-    public static let EMFILE = Errno(rawValue: 24)
-    public static let ENOTTY = Errno(rawValue: 25)
-    public static let EFBIG = Errno(rawValue: 27)
-    public static let ENOSPC = Errno(rawValue: 28)
-    public static let ESPIPE = Errno(rawValue: 29)
-    public static let EROFS = Errno(rawValue: 30)
-    public static let ENXIO = Errno(rawValue: 6)
-    public static let ENOSYS = Errno(rawValue: 38)
-    public static let ELOOP = Errno(rawValue: 40)
-    public static let ETIMEDOUT = Errno(rawValue: 110)
-    public static let EDQUOT = Errno(rawValue: 122)
+    // Computed, not `static let`: a stored static is reached from other modules through a lazy
+    // initialiser (swift_once, pthread_once: about 45 instructions per use), and the preload's
+    // entry points name ENOMEM on every umcg_ctl (callgrind of the C ping-pong under libumcg.so).
+
+    @inlinable public static var EPERM: Errno { Errno(rawValue: 1) }
+    @inlinable public static var ENOENT: Errno { Errno(rawValue: 2) }
+    @inlinable public static var ESRCH: Errno { Errno(rawValue: 3) }
+    @inlinable public static var EINTR: Errno { Errno(rawValue: 4) }
+    @inlinable public static var EIO: Errno { Errno(rawValue: 5) }
+    @inlinable public static var EBADF: Errno { Errno(rawValue: 9) }
+    @inlinable public static var EAGAIN: Errno { Errno(rawValue: 11) }
+    @inlinable public static var ENOMEM: Errno { Errno(rawValue: 12) }
+    @inlinable public static var EACCES: Errno { Errno(rawValue: 13) }
+    @inlinable public static var EFAULT: Errno { Errno(rawValue: 14) }
+    @inlinable public static var EBUSY: Errno { Errno(rawValue: 16) }
+    @inlinable public static var EEXIST: Errno { Errno(rawValue: 17) }
+    @inlinable public static var ENOTDIR: Errno { Errno(rawValue: 20) }
+    @inlinable public static var EISDIR: Errno { Errno(rawValue: 21) }
+    @inlinable public static var EINVAL: Errno { Errno(rawValue: 22) }
+    @inlinable public static var EMFILE: Errno { Errno(rawValue: 24) }
+    @inlinable public static var ENOTTY: Errno { Errno(rawValue: 25) }
+    @inlinable public static var EFBIG: Errno { Errno(rawValue: 27) }
+    @inlinable public static var ENOSPC: Errno { Errno(rawValue: 28) }
+    @inlinable public static var ESPIPE: Errno { Errno(rawValue: 29) }
+    @inlinable public static var EROFS: Errno { Errno(rawValue: 30) }
+    @inlinable public static var ENXIO: Errno { Errno(rawValue: 6) }
+    @inlinable public static var ENOSYS: Errno { Errno(rawValue: 38) }
+    @inlinable public static var ELOOP: Errno { Errno(rawValue: 40) }
+    @inlinable public static var ETIMEDOUT: Errno { Errno(rawValue: 110) }
+    @inlinable public static var EDQUOT: Errno { Errno(rawValue: 122) }
 
     private static let names: [Int32: String] = [
         1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 9: "EBADF", 11: "EAGAIN",
