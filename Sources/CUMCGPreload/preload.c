@@ -33,6 +33,7 @@ static inline uint64_t tsc_read(void) { return 0; }
 #endif
 
 __thread struct umcg_thread umcg_self __attribute__((tls_model("initial-exec")));
+void *umcg_preload_backend_pointer;
 
 typedef long (*syscall_fn)(long, ...);
 static syscall_fn real_syscall_fn;
@@ -383,12 +384,8 @@ static int futex_may_sleep(long op) {
     }
 }
 
-long syscall(long nr, ...) {
-    va_list ap;
-    va_start(ap, nr);
-    long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
-    long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
-    va_end(ap);
+/* What the syscall() interposer does (its entry is in syscall_entry.c on x86-64 and AArch64). */
+long umcg_syscall_dispatch(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
     if (!umcg_self.in_lib) {
         if (nr == umcg_nr) return ctl_impl((uint64_t)a1, (uint64_t)a2, (pid_t)a3, (uint64_t)a4, (uint64_t *)a5, (int)a6);
         if (nr == SYS_futex && umcg_self.worker && futex_may_sleep(a2) && umcg_block_enter(UMCG_BLOCK_FUTEX)) {
@@ -399,6 +396,18 @@ long syscall(long nr, ...) {
     }
     return umcg_real_syscall(nr, a1, a2, a3, a4, a5, a6);
 }
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+/* Elsewhere the portable entry: the arguments through va_arg. */
+long syscall(long nr, ...) {
+    va_list ap;
+    va_start(ap, nr);
+    long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
+    long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
+    va_end(ap);
+    return umcg_syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
+}
+#endif
 
 /* ---- load ---- */
 

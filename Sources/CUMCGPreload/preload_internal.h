@@ -46,4 +46,8 @@ void umcg_fork_init(void);
 /* Resolves the interposed libc functions (blocking.c); called from the library constructor. */
 void umcg_resolve_blocking(void);
 
+/* The syscall() interposer's work (preload.c), called by its entry (syscall_entry.c). */
+long umcg_syscall_dispatch(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+    __attribute__((visibility("hidden")));
+
 #endif

@@ -1,3 +1,4 @@
+import CUMCGPreload
 import UMCGEngine
 import UMCGSystem
 
@@ -23,11 +24,14 @@ enum PreloadEntry {
     /// pass back and forth on every handoff). Valid because `backend` is never released.
     static let unmanaged: Unmanaged<EmulatedBackend>? = backend.map { Unmanaged.passUnretained($0) }
 
-    /// Runs `body` on the backend without retaining it; `missing` when it could not be created.
+    /// Runs `body` on the backend without retaining it; `missing` when it could not be created (or
+    /// before `umcg_preload_init_backend`, which the C side calls before any other entry point).
+    /// The pointer comes from the C global `umcg_preload_backend_pointer`, not from `unmanaged`:
+    /// reading a `static let` from here runs its lazy-initialisation check at every call.
     @inline(__always)
     static func with(_ missing: Int32, _ body: (EmulatedBackend) -> Int32) -> Int32 {
-        guard let unmanaged else { return missing }
-        return unmanaged._withUnsafeGuaranteedRef(body)
+        guard let p = umcg_preload_backend() else { return missing }
+        return Unmanaged<EmulatedBackend>.fromOpaque(p)._withUnsafeGuaranteedRef(body)
     }
 
     /// The kernel's umcg_ctl number when `BackendSelector` finds one that passes the probe, else -1.
@@ -42,7 +46,7 @@ enum PreloadEntry {
 /// Creates the emulation now (the C side calls this once, under the process's load-time CPU mask).
 @_cdecl("umcg_preload_init_backend")
 public func umcgPreloadInitBackend() {
-    _ = PreloadEntry.backend
+    umcg_preload_set_backend(PreloadEntry.unmanaged?.toOpaque())
 }
 
 /// `umcg_ctl` on the emulation: 0, or the errno value the call fails with.

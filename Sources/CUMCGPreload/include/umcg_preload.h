@@ -10,6 +10,19 @@
 
 /* Creates the emulation (the first umcg_ctl calls it once). */
 void umcg_preload_init_backend(void);
+
+/* The emulation, unretained (an `Unmanaged<EmulatedBackend>` opaque pointer), or NULL when it could
+ * not be created: set once by umcg_preload_init_backend, read by every entry point. A C global and
+ * not a Swift `static let`: the Swift one is reached through its lazy initialiser (swift_once and
+ * pthread_once, about 30 instructions) at every call. */
+extern void *umcg_preload_backend_pointer;
+static inline void *umcg_preload_backend(void) {
+    /* Acquire: pairs with the release in umcg_preload_set_backend; the object is initialised. */
+    return __atomic_load_n(&umcg_preload_backend_pointer, __ATOMIC_ACQUIRE);
+}
+static inline void umcg_preload_set_backend(void *backend) {
+    __atomic_store_n(&umcg_preload_backend_pointer, backend, __ATOMIC_RELEASE);
+}
 /* umcg_ctl on the emulation: 0 or an errno value. */
 int32_t umcg_preload_ctl(uint64_t flags, uint64_t cmd, int32_t next_tid, uint64_t abs_timeout,
                          uint64_t *events, int32_t event_sz);
