@@ -310,7 +310,9 @@ static long ctl_impl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_
     if (k >= 0)
         return umcg_real_syscall(k, (long)flags, (long)cmd, (long)next_tid, (long)abs_timeout, (long)events,
                                  (long)event_sz);
-    pthread_once(&backend_once, backend_init);
+    /* backend_init sets the emulation's pointer (release) once the emulation exists: from then on
+     * the once-control's check is skipped (a thread racing the first call still goes through it). */
+    if (__builtin_expect(!umcg_preload_backend(), 0)) pthread_once(&backend_once, backend_init);
     if (cmd == 1 && !umcg_self.worker) worker_timer_create();
     umcg_self.in_lib++;
     int32_t err = umcg_preload_ctl(flags, cmd, (int32_t)next_tid, abs_timeout, events, (int32_t)event_sz);
