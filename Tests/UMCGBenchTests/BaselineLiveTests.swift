@@ -83,7 +83,9 @@ private func total(_ counters: [BaselineCounters], _ method: BaselineMethod) -> 
         func drain() {
             hub.drain { event in
                 kinds.insert(event.kind)
-                sums[UInt8(event.worker), default: 0] += event.arg
+                // Only samples name a method (a drop marker's worker is `noWorker`: not a UInt8).
+                guard event.kind == .baselineSample else { return }
+                sums[UInt8(truncatingIfNeeded: event.worker), default: 0] += event.arg
             }
         }
         try live.start()
