@@ -48,8 +48,8 @@ public struct EventFold: Sendable {
     /// Dense mode: the slot in `workers` of each id below its count, -1 for an id without a row.
     public private(set) var workerSlotTable: [Int32] = []
     private let isDense: Bool
-    private var denseServers: Int
-    private let maxRows: Int
+    var denseServers: Int
+    let maxRows: Int
     private let keepsLatencySamples: Bool
     private var workerSlots: [UInt32: Int] = [:]
     private var serverSlots: [UInt16: Int] = [:]

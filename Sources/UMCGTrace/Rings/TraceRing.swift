@@ -232,6 +232,28 @@ public final class TraceRing: @unchecked Sendable {
             cpu: UInt16(truncatingIfNeeded: location >> 16), arg: pending)
     }
 
+    /// Passes up to `limit` waiting events, oldest first, to `body` as at most two contiguous runs of
+    /// the ring's own slots (no copy; the second run starts where the ring wraps), then frees their
+    /// slots. Consumer only. Returns how many were passed. The buffers are valid only inside `body`.
+    @discardableResult
+    public func drainBatches(limit: Int = .max, _ body: (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int {
+        // Relaxed: only this thread writes readIndex.
+        let r = readIndex.pointee.load(ordering: .relaxed)
+        // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
+        let w = writeIndex.pointee.load(ordering: .acquiring)
+        let available = Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
+        let n = min(available, max(0, limit))
+        guard n > 0 else { return 0 }
+        let start = Int(r & mask)
+        let first = min(n, capacity - start)
+        body(UnsafeBufferPointer(start: slots + start, count: first))
+        if first < n { body(UnsafeBufferPointer(start: slots, count: n - first)) }
+        // Releasing: pairs with the producer's acquiring load of readIndex; we are done reading
+        // those slots, so it may overwrite them.
+        readIndex.pointee.store(r &+ UInt64(n), ordering: .releasing)
+        return n
+    }
+
     /// Passes up to `limit` waiting events, oldest first, to `body` and frees their slots. Consumer only.
     /// Returns how many were passed. If `body` throws, the event it threw on counts as consumed.
     @inline(__always)
