@@ -11,7 +11,9 @@ extension EventFold {
     /// and server-wake events are folded by one loop over raw pointers into the tables (one
     /// uniqueness check per table per run, not per access); the rare kinds (register, exit, drop
     /// markers, keyframes, baseline samples), and every event of a sparse fold, go through `ingest(_:)`.
-    public mutating func ingest(_ events: UnsafeBufferPointer<TraceEvent>, workerSlots: UnsafeMutablePointer<Int32>) {
+    public mutating func ingest(
+        _ events: UnsafeBufferPointer<TraceEvent>, workerSlots: UnsafeMutablePointer<Int32>
+    ) {
         guard maxRows == 0 else {
             for i in events.indices { workerSlots[i] = ingest(events[i]).map { Int32($0) } ?? -1 }
             return
@@ -21,7 +23,8 @@ extension EventFold {
             let next = Self.foldHotRun(
                 events, from: i, workerSlots, workers: &workers, servers: &servers, kindCounts: &kindCounts,
                 allWakeToRun: &allWakeToRun, allRunLength: &allRunLength, eventsTotal: &eventsTotal,
-                latestTimestamp: &latestTimestamp, slotTable: workerSlotTable, denseServers: denseServers)
+                latestTimestamp: &latestTimestamp, latency: &latencyBatch, slotTable: workerSlotTable,
+                denseServers: denseServers)
             if next > i {
                 i = next
             } else {
@@ -35,26 +38,32 @@ extension EventFold {
     /// Folds the hot events of `events` from `start` on; returns the index of the first other one
     /// (or where the run stopped: `events.count`, or its length cap). The tables are distinct stored properties, passed `inout` together.
     private static func foldHotRun(
-        _ events: UnsafeBufferPointer<TraceEvent>, from start: Int, _ slots: UnsafeMutablePointer<Int32>,
+        _ events: UnsafeBufferPointer<TraceEvent>, from start: Int,
+        _ slots: UnsafeMutablePointer<Int32>,
         workers: inout [WorkerFold], servers: inout [ServerFold], kindCounts: inout [UInt64],
         allWakeToRun: inout LatencyHistogram, allRunLength: inout LatencyHistogram,
-        eventsTotal: inout UInt64, latestTimestamp: inout UInt64, slotTable: [Int32], denseServers: Int
+        eventsTotal: inout UInt64, latestTimestamp: inout UInt64, latency: inout LatencyBatch,
+        slotTable: [Int32],
+        denseServers: Int
     ) -> Int {
-        workers.withUnsafeMutableBufferPointer { w in
-            servers.withUnsafeMutableBufferPointer { s in
-                kindCounts.withUnsafeMutableBufferPointer { k in
-                    slotTable.withUnsafeBufferPointer { table in
-                        withUnsafeMutablePointer(to: &allWakeToRun) { wakeToRun in
-                            withUnsafeMutablePointer(to: &allRunLength) { runLength in
-                                var hot = HotFold(
-                                    workers: w, servers: s, kindCounts: k, slotTable: table,
-                                    denseServers: min(denseServers, s.count), allWakeToRun: wakeToRun,
-                                    allRunLength: runLength, eventsTotal: eventsTotal,
-                                    latestTimestamp: latestTimestamp)
-                                let end = hot.run(events, from: start, slots)
-                                eventsTotal = hot.eventsTotal
-                                latestTimestamp = hot.latestTimestamp
-                                return end
+        let workerCount = workers.count
+        return latency.withRecorder(workers: workerCount) { recorder in
+            workers.withUnsafeMutableBufferPointer { w in
+                servers.withUnsafeMutableBufferPointer { s in
+                    kindCounts.withUnsafeMutableBufferPointer { k in
+                        slotTable.withUnsafeBufferPointer { table in
+                            withUnsafeMutablePointer(to: &allWakeToRun) { wakeToRun in
+                                withUnsafeMutablePointer(to: &allRunLength) { runLength in
+                                    var hot = HotFold(
+                                        workers: w, servers: s, kindCounts: k, slotTable: table,
+                                        denseServers: min(denseServers, s.count), allWakeToRun: wakeToRun,
+                                        allRunLength: runLength, latency: recorder, eventsTotal: eventsTotal,
+                                        latestTimestamp: latestTimestamp)
+                                    let end = hot.run(events, from: start, slots)
+                                    eventsTotal = hot.eventsTotal
+                                    latestTimestamp = hot.latestTimestamp
+                                    return end
+                                }
                             }
                         }
                     }
@@ -75,6 +84,8 @@ struct HotFold {
     let denseServers: Int
     let allWakeToRun: UnsafeMutablePointer<LatencyHistogram>
     let allRunLength: UnsafeMutablePointer<LatencyHistogram>
+    /// Wake→run and run-length values of this run, merged into the histograms before it returns.
+    var latency: LatencyRecorder
     var eventsTotal: UInt64
     var latestTimestamp: UInt64
 
@@ -91,11 +102,16 @@ struct HotFold {
     }
 
     /// Folds events from `start` until the first one of another kind; returns its index (or the count).
-    mutating func run(_ events: UnsafeBufferPointer<TraceEvent>, from start: Int, _ slots: UnsafeMutablePointer<Int32>)
+    mutating func run(
+        _ events: UnsafeBufferPointer<TraceEvent>, from start: Int, _ slots: UnsafeMutablePointer<Int32>
+    )
         -> Int
     {
         var i = start
-        while i < events.count {
+        // A run's bucket counts stay far below 2^32.
+        let end = min(events.count, start &+ 1 << 20)
+        defer { latency.merge(into: workers, wakeToRun: allWakeToRun, runLength: allRunLength) }
+        while i < end {
             let e = events[i]
             let kind = e.kind
             switch kind {
@@ -180,7 +196,7 @@ struct HotFold {
 
     /// A switch to worker `w` on server slot `s` (-1: none): `EventFold.switchIn`.
     @inline(__always)
-    func switchIn(_ e: TraceEvent, _ w: Int, _ s: Int) {
+    mutating func switchIn(_ e: TraceEvent, _ w: Int, _ s: Int) {
         workers[w].tally.count(e)
         let ts = e.timestamp
         if ts > workers[w].snapTime { workers[w].since.switches &+= 1 }
@@ -204,7 +220,7 @@ struct HotFold {
 
     /// Worker `w` blocks, waits or is preempted: `EventFold.workerEvent`'s cases for them.
     @inline(__always)
-    func stop(_ e: TraceEvent, _ w: Int) {
+    mutating func stop(_ e: TraceEvent, _ w: Int) {
         workers[w].tally.count(e)
         let ts = e.timestamp
         let counts = ts > workers[w].snapTime
@@ -228,12 +244,14 @@ struct HotFold {
         } else {
             endRun(w, at: ts, record: true)
         }
-        if workers[w].show(e.kind == .wait ? .waiting : .runnable, at: ts) { workers[w].runnableSince = ts }
+        if workers[w].show(e.kind == .wait ? .waiting : .runnable, at: ts) {
+            workers[w].runnableSince = ts
+        }
     }
 
     /// `w` hands its server to the worker in `arg`: `EventFold.handoff`.
     @inline(__always)
-    func handoff(_ e: TraceEvent, _ w: Int) {
+    mutating func handoff(_ e: TraceEvent, _ w: Int) {
         workers[w].tally.count(e)
         let ts = e.timestamp
         endRun(w, at: ts, record: true)
@@ -252,7 +270,7 @@ struct HotFold {
 
     /// `EventFold.endRun`.
     @inline(__always)
-    func endRun(_ w: Int, at ts: UInt64, record: Bool) {
+    mutating func endRun(_ w: Int, at ts: UInt64, record: Bool) {
         let start = workers[w].runStart
         if record, start > 0, ts >= start { recordRunLength(ts - start, w) }
         workers[w].runStart = 0
@@ -262,15 +280,21 @@ struct HotFold {
         }
     }
 
+    /// Worker `w`'s wake→run latency (and the all-workers one): pending until the run's merge.
     @inline(__always)
-    func recordWakeToRun(_ ns: UInt64, _ w: Int) {
-        workers[w].wakeToRun.record(ns)
-        allWakeToRun.pointee.record(ns)
+    mutating func recordWakeToRun(_ ns: UInt64, _ w: Int) {
+        if !latency.hasRoom {
+            latency.merge(into: workers, wakeToRun: allWakeToRun, runLength: allRunLength)
+        }
+        latency.add(ns, histogram: w &<< 1)
     }
 
+    /// Worker `w`'s run length (and the all-workers one): pending until the run's merge.
     @inline(__always)
-    func recordRunLength(_ ns: UInt64, _ w: Int) {
-        workers[w].runLength.record(ns)
-        allRunLength.pointee.record(ns)
+    mutating func recordRunLength(_ ns: UInt64, _ w: Int) {
+        if !latency.hasRoom {
+            latency.merge(into: workers, wakeToRun: allWakeToRun, runLength: allRunLength)
+        }
+        latency.add(ns, histogram: w &<< 1 | 1)
     }
 }

@@ -52,6 +52,8 @@ public struct EventFold: Sendable {
     let maxRows: Int
     private let keepsLatencySamples: Bool
     private var workerSlots: [UInt32: Int] = [:]
+    /// Scratch of the batch loop (`ingest(_:workerSlots:)`): latency values pending within a run, empty between runs.
+    var latencyBatch = LatencyBatch()
     private var serverSlots: [UInt16: Int] = [:]
 
     /// Dense mode's id limit (higher ids get no row): bounds the slot table at 4 MiB.
