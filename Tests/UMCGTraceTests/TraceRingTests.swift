@@ -44,4 +44,32 @@ import UMCGSystem
         #expect(ring.drainBatches(limit: 3) { runs.append($0.map(\.timestamp)) } == 3)
         #expect(runs == [[12, 13, 14]])
     }
+
+    /// `push(contentsOf:)` stores what `push` one by one would: all of it across the wrap when it
+    /// fits, and the same drops and gap marker when it does not.
+    @Test func pushContentsOfMatchesPushingOneByOne() {
+        func events(_ range: Range<Int>) -> [TraceEvent] {
+            range.map { TraceEvent(timestamp: UInt64($0), kind: .wake, server: UInt16($0 % 3), worker: UInt32($0)) }
+        }
+        let batched = TraceRing(minimumCapacity: 8)
+        let single = TraceRing(minimumCapacity: 8)
+        var seenBatched: [TraceEvent] = []
+        var seenSingle: [TraceEvent] = []
+        // Fits (the second batch wraps), does not fit (drops), fits again after a drain (marker first).
+        for (range, drainAfter) in [(0..<5, 3), (5..<11, 0), (11..<20, 8), (20..<23, 8)] {
+            let stored = events(range).withUnsafeBufferPointer { batched.push(contentsOf: $0) }
+            var expected = 0
+            for e in events(range) where single.push(e) { expected += 1 }
+            #expect(stored == expected)
+            #expect(batched.dropped == single.dropped && batched.count == single.count)
+            batched.drain(limit: drainAfter) { seenBatched.append($0) }
+            single.drain(limit: drainAfter) { seenSingle.append($0) }
+        }
+        batched.drain { seenBatched.append($0) }
+        single.drain { seenSingle.append($0) }
+        #expect(seenBatched == seenSingle)
+        #expect(batched.dropped > 0)
+        #expect(seenBatched.contains { $0.kind == .dropped })
+        #expect(seenBatched.map(\.timestamp).prefix(5) == [0, 1, 2, 3, 4])
+    }
 }

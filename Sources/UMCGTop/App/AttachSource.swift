@@ -20,7 +20,7 @@ import UMCGTrace
 /// turns true once the rings are empty (a headless run ends there).
 ///
 /// Threading rule: the UI thread calls everything. The pump thread calls only
-/// `AttachedRegion.drain`, which the UI thread never calls.
+/// `AttachedRegion.drainBatches`, which the UI thread never calls.
 public final class AttachSource: EventSource {
     /// The target's pid.
     public let pid: Int32
@@ -96,7 +96,7 @@ public final class AttachSource: EventSource {
         let (box, last) = (self.region, lastSnapshot)
         let start = SystemClock.monotonicNanos()
         pump = TracePump(
-            drain: { limit, body in box.region.drain(limit: limit, body) }, writer: writer,
+            drainBatches: { limit, body in box.region.drainBatches(limit: limit, body) }, writer: writer,
             snapshot: { last.withLock { $0 } ?? Snapshot(timestamp: start, servers: [], workers: []) },
             tapCapacity: 1 << 17)
     }

@@ -43,6 +43,8 @@ public final class TracePump: Sendable {
         case hub(TraceHub)
         /// A function that moves up to `limit` events into its body and returns how many.
         case drain(@Sendable (Int, (TraceEvent) -> Void) -> Int)
+        /// The same, a batch of events per call of the body.
+        case batches(@Sendable (Int, (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int)
     }
 
     /// Starts a pump thread draining `hub`, writing to `writer` (none: tap only), keyframes from `snapshot`.
@@ -64,6 +66,19 @@ public final class TracePump: Sendable {
     ) {
         self.init(
             input: .drain(drain), writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
+            keyframeInterval: .seconds(1), flushInterval: .milliseconds(250), passInterval: .milliseconds(2),
+            perRingLimit: 8192, clock: { TracePump.monotonicNanoseconds() }, startThread: true)
+    }
+
+    /// Like `init(drain:…)`, with a source that moves its events in batches: `drain(limit, body)` passes
+    /// up to `limit` events to `body`, a contiguous batch per call (valid only during the call), and
+    /// returns how many. The pump tees each batch into the tap with one copy.
+    public convenience init(
+        drainBatches drain: @escaping @Sendable (Int, (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int,
+        writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot, tapCapacity: Int
+    ) {
+        self.init(
+            input: .batches(drain), writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
             keyframeInterval: .seconds(1), flushInterval: .milliseconds(250), passInterval: .milliseconds(2),
             perRingLimit: 8192, clock: { TracePump.monotonicNanoseconds() }, startThread: true)
     }
@@ -113,7 +128,7 @@ public final class TracePump: Sendable {
         switch input {
         case .hub(let hub): hub.dropped
         // Relaxed: a statistic, pairs with nothing.
-        case .drain: markedDrops.load(ordering: .relaxed)
+        case .drain, .batches: markedDrops.load(ordering: .relaxed)
         }
     }
     /// The first write error; nil while writing works (or without a writer).
@@ -205,17 +220,41 @@ public final class TracePump: Sendable {
                 }
                 handle(event, &s)
             }
+        case .batches(let drain):
+            if s.marked.isEmpty { s.marked.append(0) }
+            return drain(limit) { batch in
+                let marked = s.marked[0]
+                handle(batch, ring: 0, &s)
+                if s.marked[0] != marked {
+                    // Relaxed: a statistic, pairs with nothing.
+                    markedDrops.store(s.marked[0], ordering: .relaxed)
+                }
+            }
         }
         let rings = hub.allRings
         while s.marked.count < rings.count { s.marked.append(0) }
         var total = 0
         for (i, ring) in rings.enumerated() {
-            total += ring.drain(limit: limit) { event in
-                if event.kind == .dropped { s.marked[i] = s.marked[i].saturatingAdd(event.arg) }
-                handle(event, &s)
-            }
+            total += ring.drainBatches(limit: limit) { batch in handle(batch, ring: i, &s) }
         }
         return total
+    }
+
+    /// `handle` for each event of `batch`, from ring `ring` (an index into `marked`), with one copy into the tap.
+    private func handle(_ batch: UnsafeBufferPointer<TraceEvent>, ring: Int, _ s: inout PumpState) {
+        var latest = s.lastTimestamp
+        for event in batch {
+            if event.kind == .dropped { s.marked[ring] = s.marked[ring].saturatingAdd(event.arg) }
+            if event.timestamp > latest { latest = event.timestamp }
+        }
+        s.lastTimestamp = latest
+        tap.push(contentsOf: batch)
+        if s.writing {
+            for event in batch {
+                write(&s) { (w) throws(TraceFileError) in try w.append(event) }
+                if !s.writing { break }
+            }
+        }
     }
 
     @inline(__always)
