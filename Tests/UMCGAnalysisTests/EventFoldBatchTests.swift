@@ -72,7 +72,8 @@ import UMCGTrace
 
     /// Folds `events` both ways, in random batches, with a snapshot between some batches.
     static func compare(
-        _ make: () -> EventFold, _ events: [TraceEvent], seed: UInt64, batchSizes: ClosedRange<UInt64> = 1...300
+        _ make: () -> EventFold, _ events: [TraceEvent], seed: UInt64, batchSizes: ClosedRange<UInt64> = 1...300,
+        merging: Bool = true
     ) {
         var one = make()
         var batched = make()
@@ -86,7 +87,9 @@ import UMCGTrace
             events.withUnsafeBufferPointer { all in
                 slots.withUnsafeMutableBufferPointer { out in
                     guard let base = out.baseAddress else { return }
-                    batched.ingest(UnsafeBufferPointer(rebasing: all[start..<end]), workerSlots: base + start)
+                    batched.ingest(
+                        UnsafeBufferPointer(rebasing: all[start..<end]), workerSlots: base + start,
+                        mergingLatencies: merging)
                 }
             }
             if rng.next(in: 0...9) == 0 {
@@ -96,6 +99,7 @@ import UMCGTrace
             }
             start = end
         }
+        batched.mergePendingLatencies()
         #expect(Array(slots) == expected)
         let a = fields(one)
         let b = fields(batched)

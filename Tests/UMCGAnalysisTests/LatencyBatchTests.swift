@@ -63,4 +63,14 @@ import UMCGTrace
         EventFoldBatchTests.compare(
             { EventFold(denseWorkers: 40, denseServers: 4) }, events, seed: 8, batchSizes: 1...20_000)
     }
+
+    /// Values left pending across calls (`mergingLatencies: false`, as the dashboard folds a tap
+    /// batch in chunks) and merged later, or by an event folded one by one, give the same fold.
+    @Test(arguments: [21, 22] as [UInt64])
+    func pendingValuesAcrossCallsFoldLikeSingleEvents(seed: UInt64) {
+        let events = EventFoldBatchTests.stream(seed: seed, count: 30_000, workerIds: 12, servers: 3)
+        EventFoldBatchTests.compare(
+            { EventFold(workerIds: [0, 1, 2, 5, 9, 3], denseServers: 3) }, events, seed: seed, batchSizes: 1...2_000,
+            merging: false)
+    }
 }

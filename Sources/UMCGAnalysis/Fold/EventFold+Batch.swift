@@ -11,8 +11,15 @@ extension EventFold {
     /// and server-wake events are folded by one loop over raw pointers into the tables (one
     /// uniqueness check per table per run, not per access); the rare kinds (register, exit, drop
     /// markers, keyframes, baseline samples), and every event of a sparse fold, go through `ingest(_:)`.
+    ///
+    /// With `mergingLatencies` false, the wake→run and run-length values of the last run stay
+    /// pending (counted per bucket, see `LatencyBatch`) for the next call, so that a stream folded in
+    /// chunks merges them once: the histograms (`workers[i].wakeToRun`, `runLength`, `allWakeToRun`,
+    /// `allRunLength`) lag until `mergePendingLatencies()`, which the caller must call before reading
+    /// them. Every other field is up to date; folding an event one by one merges first.
     public mutating func ingest(
-        _ events: UnsafeBufferPointer<TraceEvent>, workerSlots: UnsafeMutablePointer<Int32>
+        _ events: UnsafeBufferPointer<TraceEvent>, workerSlots: UnsafeMutablePointer<Int32>,
+        mergingLatencies: Bool = true
     ) {
         guard maxRows == 0 else {
             for i in events.indices { workerSlots[i] = ingest(events[i]).map { Int32($0) } ?? -1 }
@@ -24,7 +31,7 @@ extension EventFold {
                 events, from: i, workerSlots, workers: &workers, servers: &servers, kindCounts: &kindCounts,
                 allWakeToRun: &allWakeToRun, allRunLength: &allRunLength, eventsTotal: &eventsTotal,
                 latestTimestamp: &latestTimestamp, latency: &latencyBatch, slotTable: workerSlotTable,
-                denseServers: denseServers)
+                denseServers: denseServers, mergingAtEnd: mergingLatencies)
             if next > i {
                 i = next
             } else {
@@ -32,6 +39,20 @@ extension EventFold {
                 workerSlots[i] = ingest(events[i]).map { Int32($0) } ?? -1
                 i += 1
             }
+        }
+        if mergingLatencies { mergePendingLatencies() }
+    }
+
+    /// Merges the latency values the batch loop left pending (see `ingest(_:workerSlots:mergingLatencies:)`).
+    public mutating func mergePendingLatencies() {
+        guard !latencyBatch.isEmpty else { return }
+        var none: Int32 = 0
+        withUnsafeMutablePointer(to: &none) { slot in
+            _ = Self.foldHotRun(
+                UnsafeBufferPointer(start: nil, count: 0), from: 0, slot, workers: &workers, servers: &servers,
+                kindCounts: &kindCounts, allWakeToRun: &allWakeToRun, allRunLength: &allRunLength,
+                eventsTotal: &eventsTotal, latestTimestamp: &latestTimestamp, latency: &latencyBatch,
+                slotTable: workerSlotTable, denseServers: denseServers, mergingAtEnd: true)
         }
     }
 
@@ -44,7 +65,7 @@ extension EventFold {
         allWakeToRun: inout LatencyHistogram, allRunLength: inout LatencyHistogram,
         eventsTotal: inout UInt64, latestTimestamp: inout UInt64, latency: inout LatencyBatch,
         slotTable: [Int32],
-        denseServers: Int
+        denseServers: Int, mergingAtEnd: Bool
     ) -> Int {
         let workerCount = workers.count
         return latency.withRecorder(workers: workerCount) { recorder in
@@ -59,9 +80,10 @@ extension EventFold {
                                         denseServers: min(denseServers, s.count), allWakeToRun: wakeToRun,
                                         allRunLength: runLength, latency: recorder, eventsTotal: eventsTotal,
                                         latestTimestamp: latestTimestamp)
-                                    let end = hot.run(events, from: start, slots)
+                                    let end = hot.run(events, from: start, slots, mergingAtEnd: mergingAtEnd)
                                     eventsTotal = hot.eventsTotal
                                     latestTimestamp = hot.latestTimestamp
+                                    recorder = hot.latency
                                     return end
                                 }
                             }
@@ -101,17 +123,15 @@ struct HotFold {
         Int(id) < denseServers ? Int(id) : -1
     }
 
-    /// Folds events from `start` until the first one of another kind; returns its index (or the count).
+    /// Folds events from `start` until the first one of another kind; returns its index (or the
+    /// count). Pending latency values are merged before returning at another kind (which will be
+    /// folded one by one), and at the end if `mergingAtEnd`.
     mutating func run(
-        _ events: UnsafeBufferPointer<TraceEvent>, from start: Int, _ slots: UnsafeMutablePointer<Int32>
-    )
-        -> Int
-    {
+        _ events: UnsafeBufferPointer<TraceEvent>, from start: Int, _ slots: UnsafeMutablePointer<Int32>,
+        mergingAtEnd: Bool
+    ) -> Int {
         var i = start
-        // A run's bucket counts stay far below 2^32.
-        let end = min(events.count, start &+ 1 << 20)
-        defer { latency.merge(into: workers, wakeToRun: allWakeToRun, runLength: allRunLength) }
-        while i < end {
+        while i < events.count {
             let e = events[i]
             let kind = e.kind
             switch kind {
@@ -179,10 +199,12 @@ struct HotFold {
                 }
                 slots[i] = -1
             default:
+                latency.merge(into: workers, wakeToRun: allWakeToRun, runLength: allRunLength)
                 return i
             }
             i += 1
         }
+        if mergingAtEnd { latency.merge(into: workers, wakeToRun: allWakeToRun, runLength: allRunLength) }
         return i
     }
 

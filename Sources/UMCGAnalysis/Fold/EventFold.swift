@@ -189,6 +189,8 @@ public struct EventFold: Sendable {
     /// server, baseline, marker or keyframe event) names, nil otherwise.
     @discardableResult
     public mutating func ingest(_ e: TraceEvent) -> Int? {
+        // Values the batch loop left pending go first, so the histograms see the stream's order.
+        if !latencyBatch.isEmpty { mergePendingLatencies() }
         eventsTotal &+= 1
         let kind = e.kind
         kindCounts[Int(kind.rawValue)] &+= 1

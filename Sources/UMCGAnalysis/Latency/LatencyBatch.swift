@@ -8,7 +8,9 @@
 /// where the one-by-one order would have made it grow). Values go to a worker's histogram and to
 /// the all-workers one together: the latter's buckets come from the workers' tables at the merge.
 ///
-/// Scratch only: empty between runs (every table free, every count zero).
+/// Scratch only: empty after every merge (every table free, every count zero). Values may stay
+/// pending across calls of the batch loop (`EventFold.ingest(_:workerSlots:mergingLatencies:)`)
+/// until `EventFold.mergePendingLatencies()` or the next event folded one by one.
 struct LatencyBatch: Sendable {
     /// Histograms with pending values at once (a 65th merges everything first).
     static let tables = 64
@@ -24,6 +26,13 @@ struct LatencyBatch: Sendable {
     private var owners: [Int32] = []
     /// Per histogram id (2 × worker slot + kind): its table, -1 if none.
     private var tableOf: [Int32] = []
+    /// Tables, touched entries and values pending (kept between runs until a merge).
+    private var used = 0
+    private var touchedCount = 0
+    private var values = 0
+
+    /// Whether nothing is pending.
+    var isEmpty: Bool { used == 0 }
 
     /// The bucket level of `v` (0 for values below 256, then one per power of two).
     @inline(__always)
@@ -64,7 +73,14 @@ struct LatencyBatch: Sendable {
                         tableOf.withUnsafeMutableBufferPointer { of in
                             var recorder = LatencyRecorder(
                                 counts: c, touched: t, heads: h, owners: o, tableOf: of)
-                            return body(&recorder)
+                            recorder.used = used
+                            recorder.touchedCount = touchedCount
+                            recorder.values = values
+                            let result = body(&recorder)
+                            used = recorder.used
+                            touchedCount = recorder.touchedCount
+                            values = recorder.values
+                            return result
                         }
                     }
                 }
@@ -148,6 +164,8 @@ struct LatencyRecorder {
     let tableOf: UnsafeMutableBufferPointer<Int32>
     var used = 0
     var touchedCount = 0
+    /// Values pending (bounded so that no bucket count reaches 2^32).
+    var values = 0
 
     init(
         counts: UnsafeMutableBufferPointer<UInt32>, touched: UnsafeMutableBufferPointer<Int32>,
@@ -163,7 +181,9 @@ struct LatencyRecorder {
 
     /// Whether one more value certainly fits (a free table and a free touched entry).
     @inline(__always)
-    var hasRoom: Bool { used < LatencyBatch.tables && touchedCount < LatencyBatch.maxTouched }
+    var hasRoom: Bool {
+        used < LatencyBatch.tables && touchedCount < LatencyBatch.maxTouched && values < 1 << 30
+    }
 
     /// Records `value` for histogram `h` (2 × worker slot + kind) and the all-workers one of its kind.
     /// Needs `hasRoom`; `h` below `tableOf.count`.
@@ -186,6 +206,7 @@ struct LatencyRecorder {
             touchedCount &+= 1
         }
         counts[at] = c &+ 1
+        values &+= 1
         heads[t].add(v, level: level)
         heads[LatencyBatch.tables &+ (h & 1)].add(v, level: level)
     }
@@ -247,5 +268,6 @@ struct LatencyRecorder {
         heads[all + 1] = LatencyPending()
         used = 0
         touchedCount = 0
+        values = 0
     }
 }

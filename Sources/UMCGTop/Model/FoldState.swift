@@ -93,6 +93,8 @@ struct FoldState {
                 recentSlots: &recentSlots, recentAppended: &recentAppended)
             start = end
         }
+        // The chunks leave their latency values pending: merged once per batch, not per chunk.
+        events.mergePendingLatencies()
     }
 
     /// One chunk (at most `chunk` events). The tables are distinct stored properties, passed `inout` together.
@@ -102,7 +104,7 @@ struct FoldState {
     ) {
         slots.withUnsafeMutableBufferPointer { buffer in
             guard let slot = buffer.baseAddress, chunk.count <= buffer.count else { return }
-            events.ingest(chunk, workerSlots: slot)
+            events.ingest(chunk, workerSlots: slot, mergingLatencies: false)
             recentSlots.withUnsafeMutableBufferPointer { ring in
                 recentAppended.withUnsafeMutableBufferPointer { appended in
                     let capacity = RecentEvents.capacity
