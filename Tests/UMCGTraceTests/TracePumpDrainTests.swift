@@ -62,4 +62,23 @@ import UMCGSystem
         #expect(reader.summary.events == 3_000)
         #expect(reader.summary.dropped == 50)
     }
+
+    /// The pump's nap follows the rate: none after a pass that found half a ring's limit, the
+    /// interval's double when quiet, and in between the time half a limit takes to arrive.
+    @Test func napFollowsTheRate() {
+        let ms: UInt64 = 1_000_000
+        func nap(_ drained: Int, _ elapsed: UInt64) -> UInt64 {
+            TracePump.nap(drained: drained, since: elapsed, passInterval: 2 * ms, perRingLimit: 8192)
+        }
+        #expect(nap(4096, 2 * ms) == 0)
+        #expect(nap(9000, 2 * ms) == 0)
+        #expect(nap(0, 2 * ms) == 4 * ms)
+        // 1 M events/s: 2,000 events in 2 ms; 4,096 arrive in about 4.1 ms, capped at twice the interval.
+        #expect(nap(2000, 2 * ms) == 4 * ms)
+        // 1.5 M events/s: 3,000 in 2 ms; 4,096 arrive in about 2.73 ms.
+        #expect(nap(3000, 2 * ms) == 4096 * 2 * ms / 3000)
+        // 3 M events/s: never below the interval.
+        #expect(nap(3000, 1 * ms) == 2 * ms)
+        #expect(nap(1, .max) == 4 * ms)
+    }
 }

@@ -316,14 +316,31 @@ public final class TracePump: Sendable {
     }
 
     private func run() {
+        var last = clock()
         // Acquiring: pairs with stop()'s releasing store.
         while !stopRequested.load(ordering: .acquiring) {
-            let drained = pass(now: clock())
-            if drained < perRingLimit / 2 {
-                // A fixed nap between passes (not synchronisation: stop() joins the thread).
-                SystemClock.sleep(nanos: passInterval)
-            }
+            let now = clock()
+            let drained = pass(now: now)
+            let nap = Self.nap(
+                drained: drained, since: now &- last, passInterval: passInterval, perRingLimit: perRingLimit)
+            last = now
+            // A nap between passes (not synchronisation: stop() joins the thread).
+            if nap > 0 { SystemClock.sleep(nanos: nap) }
         }
+    }
+
+    /// The nap after a pass that moved `drained` events `elapsed` ns after the previous one: none
+    /// when it found half a ring's limit or more (more may be waiting); otherwise long enough for
+    /// about half a ring's limit to arrive at the rate just seen, between `passInterval` and twice
+    /// that. A steady million events a second then wakes the pump 250 times a second instead of
+    /// 500, and rings still fill no faster than in two intervals.
+    static func nap(drained: Int, since elapsed: UInt64, passInterval: UInt64, perRingLimit: Int) -> UInt64 {
+        let half = UInt64(max(1, perRingLimit / 2))
+        if drained >= Int(half) { return 0 }
+        guard drained > 0 else { return 2 &* passInterval }
+        let (scaled, overflow) = half.multipliedReportingOverflow(by: max(elapsed, 1))
+        let wanted = overflow ? UInt64.max : scaled / UInt64(drained)
+        return min(max(wanted, passInterval), 2 &* passInterval)
     }
 }
 
