@@ -4,9 +4,10 @@ import UMCGSystem
 /// Moves events from a `TraceHub` (or another source of events: `init(drain:…)`, e.g. another
 /// process's shared-memory rings) to a trace file and to the dashboard, on its own thread.
 ///
-/// Every `passInterval` the pump drains each ring (at most `perRingLimit` events per ring per pass), appends
-/// the events to the writer (a chunk at least every `flushInterval`), takes a keyframe via `snapshot()` every
-/// `keyframeInterval` (and one at the start), and tees every event into `tap`, a ring the dashboard drains.
+/// Every `passInterval` to twice that (by the rate, see `nap`) the pump drains each ring (at most
+/// `perRingLimit` events per ring per pass), appends the events to the writer (a chunk at least every
+/// `flushInterval`), takes a keyframe via `snapshot()` every `keyframeInterval` (and one at the start),
+/// and tees every event into `tap`, a ring the dashboard drains.
 /// A full tap drops for the UI only, never for the file. After a write error the pump stops writing, keeps
 /// draining and teeing, and reports the error in `writeError` and from `stop()`.
 ///
