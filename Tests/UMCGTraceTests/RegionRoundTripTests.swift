@@ -181,4 +181,31 @@ import UMCGSystem
         viewer.detach()
         #expect(viewer.consumerPID == nil)
     }
+
+    /// `drainBatches` passes what `drain` passes, in order, in batches of at most 1,024 events.
+    @Test func drainBatchesPassesTheSameEventsInBatches() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 2, capacity: 4096))
+        let a = try #require(region.makeRing(label: "srv0", tid: 1))
+        let b = try #require(region.makeRing(label: "srv1", tid: 2))
+        let events = Fixture.events(count: 3_000, seed: 11)
+        for e in events { #expect(a.push(e)) }
+        for e in events.prefix(5) { #expect(b.push(e)) }
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        var seen: [TraceEvent] = []
+        var sizes: [Int] = []
+        let passed = viewer.drainBatches(limit: 2_500) { batch in
+            sizes.append(batch.count)
+            seen += batch
+        }
+        #expect(passed == 2_505)
+        #expect(sizes.allSatisfy { $0 <= 1_024 } && sizes.count >= 3)
+        #expect(seen == Array(events.prefix(2_500)) + Array(events.prefix(5)))
+        seen.removeAll()
+        #expect(viewer.drainBatches { seen += $0 } == events.count - 2_500)
+        #expect(seen == Array(events[2_500...]))
+        viewer.detach()
+        region.close(exitStatus: nil)
+    }
 }

@@ -36,4 +36,49 @@ import UMCGSystem
         #expect(reader.summary.dropped == 42)
         #expect(reader.summary.keyframes >= 1)
     }
+
+    /// A batch source (`init(drainBatches:)`, what `umcgtop --attach` uses) is recorded, teed and
+    /// counted as a per-event one is.
+    @Test func aBatchInputIsRecordedTeedAndItsMarkersCountAsDrops() throws {
+        let feed = Feed()
+        for i in 0..<3_000 as Range<UInt64> {
+            feed.ring.push(TraceEvent(timestamp: 1_000 + i, kind: .wake, server: 0, worker: 1, cpu: 0, arg: i))
+        }
+        feed.ring.push(TraceEvent(timestamp: 5_000, kind: .dropped, arg: 42))
+        feed.ring.push(TraceEvent(timestamp: 5_001, kind: .dropped, arg: 8))
+        let sink = MemorySink()
+        let writer = try TraceWriter(sink: sink, path: "(memory)", info: Fixture.info(), chunkBytes: 4096)
+        let pump = TracePump(
+            drainBatches: { limit, body in feed.ring.drainBatches(limit: min(limit, 700), body) }, writer: writer,
+            snapshot: { Fixture.snapshot(at: 6_000) }, tapCapacity: 1 << 12)
+        #expect(pump.stop() == nil)
+        #expect(pump.droppedEvents == 50)
+        var teed: [TraceEvent] = []
+        _ = pump.tap.drain(limit: .max) { teed.append($0) }
+        #expect(teed.count == 3_002)
+        #expect(teed.prefix(3_000).map(\.arg) == Array(0..<3_000))
+        let reader = try TraceReader(bytes: sink.bytes)
+        #expect(reader.summary.cleanEnd)
+        #expect(reader.summary.events == 3_000)
+        #expect(reader.summary.dropped == 50)
+    }
+
+    /// The pump's nap follows the rate: none after a pass that found half a ring's limit, the
+    /// interval's double when quiet, and in between the time half a limit takes to arrive.
+    @Test func napFollowsTheRate() {
+        let ms: UInt64 = 1_000_000
+        func nap(_ drained: Int, _ elapsed: UInt64) -> UInt64 {
+            TracePump.nap(drained: drained, since: elapsed, passInterval: 2 * ms, perRingLimit: 8192)
+        }
+        #expect(nap(4096, 2 * ms) == 0)
+        #expect(nap(9000, 2 * ms) == 0)
+        #expect(nap(0, 2 * ms) == 4 * ms)
+        // 1 M events/s: 2,000 events in 2 ms; 4,096 arrive in about 4.1 ms, capped at twice the interval.
+        #expect(nap(2000, 2 * ms) == 4 * ms)
+        // 1.5 M events/s: 3,000 in 2 ms; 4,096 arrive in about 2.73 ms.
+        #expect(nap(3000, 2 * ms) == 4096 * 2 * ms / 3000)
+        // 3 M events/s: never below the interval.
+        #expect(nap(3000, 1 * ms) == 2 * ms)
+        #expect(nap(1, .max) == 4 * ms)
+    }
 }

@@ -48,10 +48,12 @@ public struct EventFold: Sendable {
     /// Dense mode: the slot in `workers` of each id below its count, -1 for an id without a row.
     public private(set) var workerSlotTable: [Int32] = []
     private let isDense: Bool
-    private var denseServers: Int
-    private let maxRows: Int
+    var denseServers: Int
+    let maxRows: Int
     private let keepsLatencySamples: Bool
     private var workerSlots: [UInt32: Int] = [:]
+    /// Scratch of the batch loop (`ingest(_:workerSlots:)`): latency values pending within a run, empty between runs.
+    var latencyBatch = LatencyBatch()
     private var serverSlots: [UInt16: Int] = [:]
 
     /// Dense mode's id limit (higher ids get no row): bounds the slot table at 4 MiB.
@@ -187,6 +189,8 @@ public struct EventFold: Sendable {
     /// server, baseline, marker or keyframe event) names, nil otherwise.
     @discardableResult
     public mutating func ingest(_ e: TraceEvent) -> Int? {
+        // Values the batch loop left pending go first, so the histograms see the stream's order.
+        if !latencyBatch.isEmpty { mergePendingLatencies() }
         eventsTotal &+= 1
         let kind = e.kind
         kindCounts[Int(kind.rawValue)] &+= 1

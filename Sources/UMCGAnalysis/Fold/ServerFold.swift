@@ -51,6 +51,7 @@ public struct ServerTally: Sendable, Equatable {
     public internal(set) var idleNanos: UInt64 = 0
 
     /// Counts `e`, a switch, server-idle or server-wake event of this server.
+    @inline(__always)
     mutating func count(_ e: TraceEvent) {
         switch e.kind {
         case .switchTo: switches += 1
@@ -72,6 +73,7 @@ public struct ServerWorkerEvents: Sendable, Equatable {
     public internal(set) var preemptions: UInt64 = 0
 
     /// Counts `e` if it is a block, wake, wait or preempt event.
+    @inline(__always)
     mutating func count(_ e: TraceEvent) {
         switch e.kind {
         case .block: blocks &+= 1

@@ -71,6 +71,7 @@ public struct WorkerFold: Sendable {
     /// Moves to `newState` at `ts`, booking the time spent in the old state.
     /// Events older than the current state's start don't change the state.
     /// An exited worker stays exited (late events of it only count) unless it registers again.
+    @inline(__always)
     mutating func transition(to newState: WorkerState, at ts: UInt64) -> Bool {
         guard ts >= stateSince else { return false }
         if eventState == .exited, newState != .idle { return false }
@@ -81,6 +82,7 @@ public struct WorkerFold: Sendable {
     }
 
     /// Moves to `newState` (see `transition`) and shows it unless the worker is unknown.
+    @inline(__always)
     mutating func show(_ newState: WorkerState, at ts: UInt64) -> Bool {
         guard transition(to: newState, at: ts) else { return false }
         if state != .unknown { state = newState }
@@ -119,6 +121,7 @@ public struct WorkerTally: Sendable, Equatable {
     }
 
     /// Counts `e`, an event of this worker.
+    @inline(__always)
     mutating func count(_ e: TraceEvent) {
         var runEnded: UInt64?
         switch e.kind {

@@ -41,6 +41,15 @@ public struct LatencyHistogram: Sendable, Equatable {
         sum &+= v &* n
     }
 
+    /// Records `n` occurrences of `value` (at most `maxTrackable`) in the buckets only, leaving the
+    /// sum to `addToSum` (`LatencyBatch` merges exact sums apart from the bucket counts).
+    mutating func recordBucket(_ value: UInt64, count n: UInt64) {
+        histogram.record(value, count: n)
+    }
+
+    /// Adds `total` (ns, already clamped values) to the sum.
+    mutating func addToSum(_ total: UInt64) { sum &+= total }
+
     /// The `q`-quantile (0…1) within 1% of the exact nearest-rank value, nil when empty.
     public func percentile(_ q: Double) -> UInt64? {
         guard count > 0 else { return nil }

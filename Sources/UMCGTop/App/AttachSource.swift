@@ -5,8 +5,8 @@ import UMCGTrace
 /// shared-memory region (`AttachedRegion`), read by this viewer.
 ///
 /// At the start the source takes the consumer lease when it is free. A `TracePump` thread (the
-/// machinery `LiveSource` uses) then drains the target's rings every 2 ms, writes the recording
-/// (`--record`) and tees every event into a tap the UI drains (bounded per tick): rings drained
+/// machinery `LiveSource` uses) then drains the target's rings every 2 to 4 ms (by the rate it
+/// sees), writes the recording (`--record`) and tees every event into a tap the UI drains (bounded per tick): rings drained
 /// that often keep up with a target doing millions of events per second, where a drain per
 /// 50 ms UI tick would let a 16,384-slot ring overflow. When another viewer holds the lease the
 /// source shows counters only, and the note says which pid has the events; the pump takes the
@@ -20,7 +20,7 @@ import UMCGTrace
 /// turns true once the rings are empty (a headless run ends there).
 ///
 /// Threading rule: the UI thread calls everything. The pump thread calls only
-/// `AttachedRegion.drain`, which the UI thread never calls.
+/// `AttachedRegion.drainBatches`, which the UI thread never calls.
 public final class AttachSource: EventSource {
     /// The target's pid.
     public let pid: Int32
@@ -96,7 +96,7 @@ public final class AttachSource: EventSource {
         let (box, last) = (self.region, lastSnapshot)
         let start = SystemClock.monotonicNanos()
         pump = TracePump(
-            drain: { limit, body in box.region.drain(limit: limit, body) }, writer: writer,
+            drainBatches: { limit, body in box.region.drainBatches(limit: limit, body) }, writer: writer,
             snapshot: { last.withLock { $0 } ?? Snapshot(timestamp: start, servers: [], workers: []) },
             tapCapacity: 1 << 17)
     }

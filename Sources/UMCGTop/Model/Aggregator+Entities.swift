@@ -12,8 +12,7 @@ extension Aggregator {
         var grew = false
         for e in entities where e.kind == .worker && e.id < UInt32(Self.maxWorkers) {
             guard !fold.events.addDenseWorkers([e.id]).isEmpty else { continue }
-            fold.workerRows.append(WorkerRow(id: e.id, name: e.name, historyCapacity: capacity))
-            fold.workerTracks.append(WorkerTrack())
+            fold.appendWorkerRow(WorkerRow(id: e.id, name: e.name, historyCapacity: capacity))
             grew = true
         }
         guard grew else { return false }

@@ -25,6 +25,17 @@ struct FoldState {
     var lastHistorySample: UInt64 = 0
     /// Next trace-time boundary for automatic sampling (replay), 0 before the first record.
     var nextAutoSample: UInt64 = 0
+    /// Every worker's recent-events ring, `RecentEvents.capacity` slots per worker slot, written in
+    /// place per event; a row's `recent` is filled from it when the rows are published (`syncRows`).
+    var recentSlots: [RecentEvent]
+    /// Per worker slot: events appended to its ring so far.
+    var recentAppended: [UInt64]
+    /// Per worker slot: `recentAppended` when its row's `recent` was last filled.
+    var recentSynced: [UInt64]
+    /// The worker slots `EventFold.ingest(_:workerSlots:)` hands back for one chunk of a batch.
+    var chunkSlots = [Int32](repeating: -1, count: FoldState.chunk)
+    /// Events folded per pass of a batch (the slots stay in cache between the fold and the rings).
+    static let chunk = 4096
 
     /// Empty tables shaped like `model`'s.
     init(model m: DashboardModel) {
@@ -35,6 +46,18 @@ struct FoldState {
         serverTracks = Array(repeating: ServerTrack(), count: m.servers.count)
         rates = m.rates
         baselines = Array(repeating: BaselineTrack(), count: 4)
+        recentSlots = Array(repeating: RecentEvents.filler, count: m.workers.count * RecentEvents.capacity)
+        recentAppended = Array(repeating: 0, count: m.workers.count)
+        recentSynced = recentAppended
+    }
+
+    /// Adds a row (and its rate windows and recent-events ring) after the fold added its worker.
+    mutating func appendWorkerRow(_ row: WorkerRow) {
+        workerRows.append(row)
+        workerTracks.append(WorkerTrack())
+        recentSlots += repeatElement(RecentEvents.filler, count: RecentEvents.capacity)
+        recentAppended.append(0)
+        recentSynced.append(0)
     }
 
     /// Events folded (every kind).
@@ -47,13 +70,56 @@ struct FoldState {
     /// Folds one event. Events with ids outside the entity table change nothing but counts.
     mutating func ingest(_ e: TraceEvent) {
         // The slot of the worker a worker-state event names (not a server, baseline, marker or keyframe event).
-        guard let w = events.ingest(e) else { return }
-        workerRows[w].recent.append(RecentEvent(timestamp: e.timestamp, kind: e.kind, server: e.server, arg: e.arg))
+        guard let w = events.ingest(e), w < recentAppended.count else { return }
+        let n = recentAppended[w]
+        recentSlots[w * RecentEvents.capacity + Int(n % UInt64(RecentEvents.capacity))] = RecentEvent(
+            timestamp: e.timestamp, kind: e.kind, server: e.server, arg: e.arg)
+        recentAppended[w] = n &+ 1
     }
 
-    /// Folds up to `limit` events waiting in `ring`, oldest first; returns how many.
+    /// Folds up to `limit` events waiting in `ring`, oldest first, straight from its slots; returns how many.
     mutating func ingest(draining ring: TraceRing, limit: Int) -> Int {
-        ring.drain(limit: limit) { ingest($0) }
+        ring.drainBatches(limit: limit) { ingest($0) }
+    }
+
+    /// Folds `batch` in order, as `ingest(_:)` would one by one, a chunk at a time: the shared
+    /// fold's batch loop, then the recent-events rings of the workers it names.
+    mutating func ingest(_ batch: UnsafeBufferPointer<TraceEvent>) {
+        var start = 0
+        while start < batch.count {
+            let end = min(batch.count, start + Self.chunk)
+            Self.fold(
+                UnsafeBufferPointer(rebasing: batch[start..<end]), events: &events, slots: &chunkSlots,
+                recentSlots: &recentSlots, recentAppended: &recentAppended)
+            start = end
+        }
+        // The chunks leave their latency values pending: merged once per batch, not per chunk.
+        events.mergePendingLatencies()
+    }
+
+    /// One chunk (at most `chunk` events). The tables are distinct stored properties, passed `inout` together.
+    private static func fold(
+        _ chunk: UnsafeBufferPointer<TraceEvent>, events: inout EventFold, slots: inout [Int32],
+        recentSlots: inout [RecentEvent], recentAppended: inout [UInt64]
+    ) {
+        slots.withUnsafeMutableBufferPointer { buffer in
+            guard let slot = buffer.baseAddress, chunk.count <= buffer.count else { return }
+            events.ingest(chunk, workerSlots: slot, mergingLatencies: false)
+            recentSlots.withUnsafeMutableBufferPointer { ring in
+                recentAppended.withUnsafeMutableBufferPointer { appended in
+                    let capacity = RecentEvents.capacity
+                    for i in chunk.indices {
+                        let w = Int(slot[i])
+                        guard w >= 0, w < appended.count else { continue }
+                        let e = chunk[i]
+                        let n = appended[w]
+                        ring[w &* capacity &+ Int(n % UInt64(capacity))] = RecentEvent(
+                            timestamp: e.timestamp, kind: e.kind, server: e.server, arg: e.arg)
+                        appended[w] = n &+ 1
+                    }
+                }
+            }
+        }
     }
 
     /// Folds a snapshot: the shared fold takes its counters; the baselines' rate windows too.
@@ -68,9 +134,15 @@ struct FoldState {
         }
     }
 
-    /// Copies what the shared fold knows (state, server, current worker…) into the rows; the latency
-    /// histograms follow once per refresh (`sample(at:refreshMillis:)`).
+    /// Copies what the shared fold knows (state, server, current worker…) and the recent events into
+    /// the rows; the latency histograms follow once per refresh (`sample(at:refreshMillis:)`).
     mutating func syncRows() {
+        for w in workerRows.indices where w < recentAppended.count && recentAppended[w] != recentSynced[w] {
+            let base = w * RecentEvents.capacity
+            workerRows[w].recent = RecentEvents(
+                slots: recentSlots[base..<base + RecentEvents.capacity], appended: recentAppended[w])
+            recentSynced[w] = recentAppended[w]
+        }
         for w in workerRows.indices {
             let f = events.workers[w]
             workerRows[w].state = f.state

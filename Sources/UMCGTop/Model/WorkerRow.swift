@@ -33,10 +33,20 @@ public struct RecentEvents: Equatable, Sendable {
 
     /// Creates an empty ring.
     public init() {
-        storage = Array(
-            repeating: RecentEvent(timestamp: 0, kind: .register, server: TraceEvent.noServer, arg: 0),
-            count: Self.capacity)
+        storage = Array(repeating: Self.filler, count: Self.capacity)
     }
+
+    /// The ring after `appended` appends, given its slots: slot `i` holds the latest event appended
+    /// at a position ≡ `i` (mod `capacity`), or the filler for positions not written yet. The same
+    /// value (`==` included) as appending those events one by one.
+    init(slots: ArraySlice<RecentEvent>, appended: UInt64) {
+        storage = Array(slots)
+        head = Int(appended % UInt64(Self.capacity))
+        count = Int(min(appended, UInt64(Self.capacity)))
+    }
+
+    /// What an empty ring's slots hold.
+    static let filler = RecentEvent(timestamp: 0, kind: .register, server: TraceEvent.noServer, arg: 0)
 
     /// Appends an event, dropping the oldest when full.
     public mutating func append(_ event: RecentEvent) {

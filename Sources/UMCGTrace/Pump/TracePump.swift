@@ -4,9 +4,10 @@ import UMCGSystem
 /// Moves events from a `TraceHub` (or another source of events: `init(drain:…)`, e.g. another
 /// process's shared-memory rings) to a trace file and to the dashboard, on its own thread.
 ///
-/// Every `passInterval` the pump drains each ring (at most `perRingLimit` events per ring per pass), appends
-/// the events to the writer (a chunk at least every `flushInterval`), takes a keyframe via `snapshot()` every
-/// `keyframeInterval` (and one at the start), and tees every event into `tap`, a ring the dashboard drains.
+/// Every `passInterval` to twice that (by the rate, see `nap`) the pump drains each ring (at most
+/// `perRingLimit` events per ring per pass), appends the events to the writer (a chunk at least every
+/// `flushInterval`), takes a keyframe via `snapshot()` every `keyframeInterval` (and one at the start),
+/// and tees every event into `tap`, a ring the dashboard drains.
 /// A full tap drops for the UI only, never for the file. After a write error the pump stops writing, keeps
 /// draining and teeing, and reports the error in `writeError` and from `stop()`.
 ///
@@ -43,6 +44,8 @@ public final class TracePump: Sendable {
         case hub(TraceHub)
         /// A function that moves up to `limit` events into its body and returns how many.
         case drain(@Sendable (Int, (TraceEvent) -> Void) -> Int)
+        /// The same, a batch of events per call of the body.
+        case batches(@Sendable (Int, (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int)
     }
 
     /// Starts a pump thread draining `hub`, writing to `writer` (none: tap only), keyframes from `snapshot`.
@@ -64,6 +67,19 @@ public final class TracePump: Sendable {
     ) {
         self.init(
             input: .drain(drain), writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
+            keyframeInterval: .seconds(1), flushInterval: .milliseconds(250), passInterval: .milliseconds(2),
+            perRingLimit: 8192, clock: { TracePump.monotonicNanoseconds() }, startThread: true)
+    }
+
+    /// Like `init(drain:…)`, with a source that moves its events in batches: `drain(limit, body)` passes
+    /// up to `limit` events to `body`, a contiguous batch per call (valid only during the call), and
+    /// returns how many. The pump tees each batch into the tap with one copy.
+    public convenience init(
+        drainBatches drain: @escaping @Sendable (Int, (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int,
+        writer: TraceWriter?, snapshot: @escaping @Sendable () -> Snapshot, tapCapacity: Int
+    ) {
+        self.init(
+            input: .batches(drain), writer: writer, snapshot: snapshot, tapCapacity: tapCapacity,
             keyframeInterval: .seconds(1), flushInterval: .milliseconds(250), passInterval: .milliseconds(2),
             perRingLimit: 8192, clock: { TracePump.monotonicNanoseconds() }, startThread: true)
     }
@@ -113,7 +129,7 @@ public final class TracePump: Sendable {
         switch input {
         case .hub(let hub): hub.dropped
         // Relaxed: a statistic, pairs with nothing.
-        case .drain: markedDrops.load(ordering: .relaxed)
+        case .drain, .batches: markedDrops.load(ordering: .relaxed)
         }
     }
     /// The first write error; nil while writing works (or without a writer).
@@ -205,17 +221,41 @@ public final class TracePump: Sendable {
                 }
                 handle(event, &s)
             }
+        case .batches(let drain):
+            if s.marked.isEmpty { s.marked.append(0) }
+            return drain(limit) { batch in
+                let marked = s.marked[0]
+                handle(batch, ring: 0, &s)
+                if s.marked[0] != marked {
+                    // Relaxed: a statistic, pairs with nothing.
+                    markedDrops.store(s.marked[0], ordering: .relaxed)
+                }
+            }
         }
         let rings = hub.allRings
         while s.marked.count < rings.count { s.marked.append(0) }
         var total = 0
         for (i, ring) in rings.enumerated() {
-            total += ring.drain(limit: limit) { event in
-                if event.kind == .dropped { s.marked[i] = s.marked[i].saturatingAdd(event.arg) }
-                handle(event, &s)
-            }
+            total += ring.drainBatches(limit: limit) { batch in handle(batch, ring: i, &s) }
         }
         return total
+    }
+
+    /// `handle` for each event of `batch`, from ring `ring` (an index into `marked`), with one copy into the tap.
+    private func handle(_ batch: UnsafeBufferPointer<TraceEvent>, ring: Int, _ s: inout PumpState) {
+        var latest = s.lastTimestamp
+        for event in batch {
+            if event.kind == .dropped { s.marked[ring] = s.marked[ring].saturatingAdd(event.arg) }
+            if event.timestamp > latest { latest = event.timestamp }
+        }
+        s.lastTimestamp = latest
+        tap.push(contentsOf: batch)
+        if s.writing {
+            for event in batch {
+                write(&s) { (w) throws(TraceFileError) in try w.append(event) }
+                if !s.writing { break }
+            }
+        }
     }
 
     @inline(__always)
@@ -277,14 +317,31 @@ public final class TracePump: Sendable {
     }
 
     private func run() {
+        var last = clock()
         // Acquiring: pairs with stop()'s releasing store.
         while !stopRequested.load(ordering: .acquiring) {
-            let drained = pass(now: clock())
-            if drained < perRingLimit / 2 {
-                // A fixed nap between passes (not synchronisation: stop() joins the thread).
-                SystemClock.sleep(nanos: passInterval)
-            }
+            let now = clock()
+            let drained = pass(now: now)
+            let nap = Self.nap(
+                drained: drained, since: now &- last, passInterval: passInterval, perRingLimit: perRingLimit)
+            last = now
+            // A nap between passes (not synchronisation: stop() joins the thread).
+            if nap > 0 { SystemClock.sleep(nanos: nap) }
         }
+    }
+
+    /// The nap after a pass that moved `drained` events `elapsed` ns after the previous one: none
+    /// when it found half a ring's limit or more (more may be waiting); otherwise long enough for
+    /// about half a ring's limit to arrive at the rate just seen, between `passInterval` and twice
+    /// that. A steady million events a second then wakes the pump 250 times a second instead of
+    /// 500, and rings still fill no faster than in two intervals.
+    static func nap(drained: Int, since elapsed: UInt64, passInterval: UInt64, perRingLimit: Int) -> UInt64 {
+        let half = UInt64(max(1, perRingLimit / 2))
+        if drained >= Int(half) { return 0 }
+        guard drained > 0 else { return 2 &* passInterval }
+        let (scaled, overflow) = half.multipliedReportingOverflow(by: max(elapsed, 1))
+        let wanted = overflow ? UInt64.max : scaled / UInt64(drained)
+        return min(max(wanted, passInterval), 2 &* passInterval)
     }
 }
 

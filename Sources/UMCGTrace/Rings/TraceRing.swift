@@ -179,6 +179,37 @@ public final class TraceRing: @unchecked Sendable {
         return true
     }
 
+    /// Appends `events` in order, as `push` would one by one (the same drops and markers), with one
+    /// copy and one store of the write index when they all fit. Producer only. Returns how many
+    /// were stored.
+    @discardableResult
+    public func push(contentsOf events: UnsafeBufferPointer<TraceEvent>) -> Int {
+        let priv = producerPrivate
+        let w = priv[Private.write]
+        let n = UInt64(events.count)
+        if priv[Private.pendingDrops] == 0, let source = events.baseAddress {
+            if w &+ n &- priv[Private.cachedRead] > UInt64(capacity) {
+                // Acquiring: pairs with the consumer's releasing store of readIndex,
+                // so the slots it freed are really free before we overwrite them.
+                priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
+            }
+            if w &+ n &- priv[Private.cachedRead] <= UInt64(capacity) {
+                let start = Int(w & mask)
+                let first = min(events.count, capacity - start)
+                (slots + start).update(from: source, count: first)
+                if first < events.count { slots.update(from: source + first, count: events.count - first) }
+                priv[Private.write] = w &+ n
+                // Releasing: pairs with the consumer's acquiring load of writeIndex,
+                // publishing the slot contents written above.
+                writeIndex.pointee.store(w &+ n, ordering: .releasing)
+                return events.count
+            }
+        }
+        var stored = 0
+        for e in events where push(e) { stored += 1 }
+        return stored
+    }
+
     /// Writes the `.dropped` marker for drops not yet announced, if there is room. Producer only.
     /// Returns true when nothing is pending any more. Call it before a producer goes quiet.
     @discardableResult
@@ -232,6 +263,28 @@ public final class TraceRing: @unchecked Sendable {
             server: UInt16(truncatingIfNeeded: location),
             worker: UInt32(truncatingIfNeeded: priv[Private.dropWorker]),
             cpu: UInt16(truncatingIfNeeded: location >> 16), arg: pending)
+    }
+
+    /// Passes up to `limit` waiting events, oldest first, to `body` as at most two contiguous runs of
+    /// the ring's own slots (no copy; the second run starts where the ring wraps), then frees their
+    /// slots. Consumer only. Returns how many were passed. The buffers are valid only inside `body`.
+    @discardableResult
+    public func drainBatches(limit: Int = .max, _ body: (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int {
+        // Relaxed: only this thread writes readIndex.
+        let r = readIndex.pointee.load(ordering: .relaxed)
+        // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
+        let w = writeIndex.pointee.load(ordering: .acquiring)
+        let available = Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
+        let n = min(available, max(0, limit))
+        guard n > 0 else { return 0 }
+        let start = Int(r & mask)
+        let first = min(n, capacity - start)
+        body(UnsafeBufferPointer(start: slots + start, count: first))
+        if first < n { body(UnsafeBufferPointer(start: slots, count: n - first)) }
+        // Releasing: pairs with the producer's acquiring load of readIndex; we are done reading
+        // those slots, so it may overwrite them.
+        readIndex.pointee.store(r &+ UInt64(n), ordering: .releasing)
+        return n
     }
 
     /// Passes up to `limit` waiting events, oldest first, to `body` and frees their slots. Consumer only.

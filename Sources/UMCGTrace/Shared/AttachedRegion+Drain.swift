@@ -57,6 +57,26 @@ extension AttachedRegion {
         return total
     }
 
+    /// `drain(limit:_:)`, passing the events in batches (up to 1,024, in order) instead of one by one;
+    /// each buffer is valid only during its call of `body`.
+    @discardableResult
+    public func drainBatches(limit: Int = .max, _ body: (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int {
+        withUnsafeTemporaryAllocation(of: TraceEvent.self, capacity: 1024) { buffer in
+            var n = 0
+            let passed = drain(limit: limit) { event in
+                buffer.initializeElement(at: n, to: event)
+                n += 1
+                if n == buffer.count {
+                    // A plain value (`BitwiseCopyable`): the slots are simply written over.
+                    body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+                    n = 0
+                }
+            }
+            if n > 0 { body(UnsafeBufferPointer(rebasing: buffer[0..<n])) }
+            return passed
+        }
+    }
+
     private func drain(_ ring: ValidatedRing, limit: Int, _ body: (TraceEvent) -> Void) -> Int {
         let writeIndex = memory.atomic64(ring.offset)
         let readIndex = memory.atomic64(ring.offset + 128)
