@@ -171,4 +171,40 @@ import UMCGTrace
             (error as? SharedRegionError).map { SourceFactory.exitCode($0) == 66 && $0.kind == .notFound } ?? false
         }
     }
+
+    /// A target that truncates its region while watched: the view ends saying so, and the run's exit
+    /// status is 65 (invalid data), not 0 as for a target that exited.
+    @Test func aRegionTruncatedWhileWatchedEndsTheViewWithStatus65() throws {
+        let target = try Target()
+        defer { target.remove() }
+        target.push(10)
+        // The viewer maps a copy, which the test truncates (truncating the file this process also
+        // publishes into would fault the publisher's own writes).
+        let copyDirectory = target.directory + "-copy"
+        mkdir(copyDirectory, 0o700)
+        defer { rmdir(copyDirectory) }
+        let bytes = try #require(FileManager.default.contents(atPath: target.region.path))
+        let copy = PublishedRegion.path(pid: getpid(), directory: copyDirectory)
+        let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        close(fd)
+        defer { unlink(copy) }
+        let source = try AttachSource(pid: getpid(), directory: copyDirectory, recordPath: nil)
+        source.infoIntervalNanos = 0
+        source.snapshotIntervalNanos = 0
+        var agg = Aggregator(
+            info: source.info, mode: .attached(pid: source.pid, command: source.commandName),
+            options: DashboardOptions(refreshMillis: 250))
+        #expect(fold(source, &agg, until: 10) == 10)
+        #expect(source.failureStatus == nil)
+        #expect(truncate(copy, off_t(bytes.count / 2)) == 0)
+        let finished = EndToEnd.wait(timeout: 30) {
+            _ = source.pump(into: &agg, budget: 1_000, now: SystemClock.monotonicNanos())
+            return source.finished
+        }
+        #expect(finished)
+        #expect(source.failureStatus == 65)
+        #expect(agg.model.status.targetEnded == "region truncated (hostile or broken target)")
+        source.stop()
+    }
 }

@@ -46,6 +46,8 @@ public final class AttachSource: EventSource {
     private var nextInfoAt: UInt64 = 0
     private var ended: String?
     private var exitStatus: Int32?
+    /// Whether the view ended because the target truncated its region.
+    private var truncated = false
     private var stalled = false
     private var holder: Int32?
     private var lastDrained = 0
@@ -190,7 +192,9 @@ public final class AttachSource: EventSource {
                     exitStatus = status
                     ended = status.map { "exited (exit status \($0))" } ?? "exited"
                 case .gone: ended = "exited"
-                case .truncated: ended = "region truncated (hostile or broken target)"
+                case .truncated:
+                    ended = "region truncated (hostile or broken target)"
+                    truncated = true
                 case .stalled, .live:
                     // A dead process its parent has not reaped yet still has its /proc entry.
                     if Self.isZombie(pid) { ended = "exited" } else { stalled = state == .stalled }
@@ -219,6 +223,10 @@ public final class AttachSource: EventSource {
 
     /// The target's exit status when it ended and it is known.
     public var targetExitStatus: Int32? { exitStatus }
+
+    /// 65 (invalid data, as when the region is refused at attach) once the target truncated its
+    /// region under us.
+    public var failureStatus: Int32? { truncated ? 65 : nil }
 
     /// How the target ended ("exited (exit status 7)"), nil while it runs.
     public var targetEnded: String? { ended }

@@ -91,7 +91,8 @@ public enum Dashboard {
                 source: source, aggregator: aggregator,
                 duration: p.duration, interval: p.interval, json: p.json, refreshMillis: p.refreshMillis,
                 pendingSignal: pendingSignal)
-            return runner.run()
+            let status = runner.run()
+            return status == 0 ? source.failureStatus ?? 0 : status
         }
         let unicode = p.ascii ? false : TerminalLocale.configure()
         let env = ProcessEnvironment.current
@@ -114,6 +115,6 @@ public enum Dashboard {
         let status = loop.run()
         source.stop()
         terminal.restore()
-        return status
+        return status == 0 ? source.failureStatus ?? 0 : status
     }
 }

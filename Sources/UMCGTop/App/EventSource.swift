@@ -26,6 +26,9 @@ public protocol EventSource: AnyObject {
     var finished: Bool { get }
     /// False when the source folds as fast as it reads (an unpaced replay): a headless run then does not nap.
     var paced: Bool { get }
+    /// The exit status a run that otherwise ends well should end with because the source's input
+    /// went bad meanwhile (an attached region truncated under the viewer: 65), nil when it did not.
+    var failureStatus: Int32? { get }
 }
 
 extension EventSource {
@@ -37,4 +40,7 @@ extension EventSource {
 
     /// Live default: events come in wall time.
     public var paced: Bool { true }
+
+    /// Default: the input never goes bad during a run.
+    public var failureStatus: Int32? { nil }
 }
