@@ -101,9 +101,14 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         ringTable[slot].store(UInt(bitPattern: Unmanaged.passUnretained(ring).toOpaque()), ordering: .relaxed)
     }
 
-    /// Pushes `event` into slot `slot`'s ring, or counts it in `row`'s unpublished field.
+    /// Pushes the event made of these fields into slot `slot`'s ring, or counts it in `row`'s
+    /// unpublished field. Into a full ring with drops pending (no viewer) the event is not built:
+    /// `TraceRing.dropIfFull` counts it as `push` would.
     @inline(__always)
-    func push(_ event: TraceEvent, slot: Int, row: PreloadRows.Row, unpublishedField: Int) {
+    func push(
+        slot: Int, row: PreloadRows.Row, unpublishedField: Int, timestamp: UInt64, kind: TraceEventKind,
+        server: UInt16, worker: UInt32, cpu: UInt16, arg: UInt64
+    ) {
         // Relaxed: see `ensureRing`.
         let bits = ringTable[slot].load(ordering: .relaxed)
         guard let p = UnsafeMutableRawPointer(bitPattern: bits) else {
@@ -111,7 +116,11 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
             return
         }
         // No retain: the ring is kept alive by `state.rings` (or leaked after fork).
-        Unmanaged<TraceRing>.fromOpaque(p)._withUnsafeGuaranteedRef { _ = $0.push(event) }
+        Unmanaged<TraceRing>.fromOpaque(p)._withUnsafeGuaranteedRef { ring in
+            if ring.dropIfFull(server: server, worker: worker, cpu: cpu) { return }
+            _ = ring.push(
+                TraceEvent(timestamp: timestamp, kind: kind, server: server, worker: worker, cpu: cpu, arg: arg))
+        }
     }
 
     @inline(__always)
@@ -126,18 +135,19 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
     }
 
     /// A worker event: timestamps kept non-decreasing in the worker's ring; the CPU is the one it
-    /// was on when it last resumed (read once per switch: a running worker rarely moves).
+    /// was on when it last resumed (read once per switch: a running worker rarely moves), `cpu` when
+    /// the caller has it (the row's field is not read back).
     @inline(__always)
     func workerEvent(
-        _ kind: TraceEventKind, worker: Int, row: PreloadRows.Row, at t: UInt64, server: UInt16, arg: UInt64
+        _ kind: TraceEventKind, worker: Int, row: PreloadRows.Row, at t: UInt64, server: UInt16, arg: UInt64,
+        cpu: UInt16? = nil
     ) {
         let ts = max(t, row.get(WorkerRow.lastTimestamp))
         row.set(WorkerRow.lastTimestamp, ts)
         push(
-            TraceEvent(
-                timestamp: ts, kind: kind, server: server, worker: UInt32(truncatingIfNeeded: worker),
-                cpu: UInt16(truncatingIfNeeded: row.get(WorkerRow.cpu)), arg: arg),
-            slot: worker, row: row, unpublishedField: WorkerRow.unpublished)
+            slot: worker, row: row, unpublishedField: WorkerRow.unpublished, timestamp: ts, kind: kind, server: server,
+            worker: UInt32(truncatingIfNeeded: worker),
+            cpu: cpu ?? UInt16(truncatingIfNeeded: row.get(WorkerRow.cpu)), arg: arg)
     }
 
     /// A server event: timestamps kept non-decreasing in the server's ring.
@@ -146,8 +156,9 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         let ts = max(t, row.get(ServerRow.lastTimestamp))
         row.set(ServerRow.lastTimestamp, ts)
         push(
-            TraceEvent(timestamp: ts, kind: kind, server: UInt16(truncatingIfNeeded: server), cpu: Self.cpu, arg: arg),
-            slot: workerCapacity + server, row: row, unpublishedField: ServerRow.unpublished)
+            slot: workerCapacity + server, row: row, unpublishedField: ServerRow.unpublished, timestamp: ts,
+            kind: kind, server: UInt16(truncatingIfNeeded: server), worker: TraceEvent.noWorker, cpu: Self.cpu,
+            arg: arg)
     }
 
     // MARK: EmulationObserver: workers
@@ -177,10 +188,11 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         row.bump(WorkerRow.switches)
         row.add(WorkerRow.runnableNanos, waited)
         row.set(WorkerRow.switchedAt, switchedAt)
-        row.set(WorkerRow.cpu, UInt64(Self.cpu))
+        let cpu = Self.cpu
+        row.set(WorkerRow.cpu, UInt64(cpu))
         row.set(WorkerRow.server, UInt64(sid))
         row.set(WorkerRow.state, UInt64(WorkerState.running.rawValue))
-        workerEvent(.switchTo, worker: worker, row: row, at: switchedAt, server: sid, arg: waited)
+        workerEvent(.switchTo, worker: worker, row: row, at: switchedAt, server: sid, arg: waited, cpu: cpu)
     }
 
     override func workerStopping(_ worker: Int, server: Int, as stop: EmulatedStop, next: Int) {

@@ -237,21 +237,60 @@ public final class TraceRing: @unchecked Sendable {
             priv[Private.firstDropTimestamp] = event.timestamp
             priv[Private.dropLocation] = location
             priv[Private.dropWorker] = UInt64(event.worker)
+            priv[Private.pendingDrops] = 1
+            countDropped()
         } else {
-            let old = priv[Private.dropLocation]
+            countFurtherDrop(location: location, worker: event.worker, pending: pending, priv)
+        }
+    }
+
+    /// Counts a lost event that joins a pending run of drops: merges its server, cpu (`location`,
+    /// as in `Private.dropLocation`) and worker into what the run shares. Producer only.
+    @inlinable @inline(__always)
+    func countFurtherDrop(location: UInt64, worker: UInt32, pending: UInt64, _ priv: UnsafeMutablePointer<UInt64>) {
+        let old = priv[Private.dropLocation]
+        if old != location {
             var merged = old
             if old & 0xFFFF != location & 0xFFFF { merged |= 0xFFFF }  // servers differ → noServer
             if old & 0xFFFF_0000 != location & 0xFFFF_0000 { merged |= 0xFFFF_0000 }  // cpus differ → noCPU
             priv[Private.dropLocation] = merged
-            if priv[Private.dropWorker] != UInt64(event.worker) {
-                priv[Private.dropWorker] = UInt64(TraceEvent.noWorker)
-            }
+        }
+        if priv[Private.dropWorker] != UInt64(worker) {
+            priv[Private.dropWorker] = UInt64(TraceEvent.noWorker)
         }
         priv[Private.pendingDrops] = pending &+ 1
+        countDropped()
+    }
+
+    /// Adds one to `dropped`. Producer only.
+    @inlinable @inline(__always)
+    func countDropped() {
         // Relaxed: a statistic; consumers that reconcile read it after joining the producer. A load
         // and a store, not an atomic add: only the producer writes it (a locked add per dropped
         // event was most of what a full ring cost a publishing program with no viewer).
         droppedTotal.pointee.store(droppedTotal.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+
+    /// Counts an event with this `server`, `worker` and `cpu` as lost, without the event, when `push`
+    /// would drop it and the drop joins a pending run (the ring is full and was full at the last
+    /// push: a producer nobody drains); returns false, counting nothing, when the caller must `push`
+    /// the event (there is room, or the drop would be the first of a run, whose marker needs the
+    /// event's timestamp). The counts and the marker are exactly those `push` would make; the event's
+    /// timestamp, kind and arg do not matter here. Producer only.
+    @inlinable @inline(__always)
+    public func dropIfFull(server: UInt16, worker: UInt32, cpu: UInt16) -> Bool {
+        let priv = producerPrivate
+        let pending = priv[Private.pendingDrops]
+        guard pending != 0 else { return false }
+        // With drops pending, a push needs room for the marker and the event.
+        let w = priv[Private.write] &+ 2
+        if w &- priv[Private.cachedRead] <= UInt64(capacity) { return false }
+        // Acquiring: pairs with the consumer's releasing store of readIndex (as in `push`).
+        let r = readIndex.pointee.load(ordering: .acquiring)
+        priv[Private.cachedRead] = r
+        if w &- r <= UInt64(capacity) { return false }
+        countFurtherDrop(location: UInt64(server) | UInt64(cpu) << 16, worker: worker, pending: pending, priv)
+        return true
     }
 
     /// The `.dropped` marker for `pending` unannounced drops.
