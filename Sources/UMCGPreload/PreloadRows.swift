@@ -83,13 +83,15 @@ struct PreloadRows: @unchecked Sendable {
     }
 }
 
-/// Fields of a worker's row (32: two cache lines), all written by the worker's thread.
+/// Fields of a worker's row (32: 256 bytes), all written by the worker's thread. What a switch
+/// touches (state, server, cpu, the times, the counters) is in the first two 64-byte cache lines.
 enum WorkerRow {
     /// A `WorkerState` raw value (0: never registered).
     static let state = 0
     /// The server it runs or last ran on (`TraceEvent.noServer` none).
     static let server = 1
-    static let tid = 2
+    /// The CPU it was on when it last resumed (`TraceEvent.noCPU` unknown).
+    static let cpu = 2
     /// When a server last switched to it (the switching thread's `TraceClock`).
     static let switchedAt = 3
     /// When it last became ready to run (registered, woke, waited, was preempted).
@@ -111,17 +113,18 @@ enum WorkerRow {
     static let handoffs = 17
     /// Its thread's name (two fields), read when it registered and when it exited.
     static let name = 18
-    /// The CPU it was on when it last resumed (`TraceEvent.noCPU` unknown).
-    static let cpu = 20
+    static let tid = 20
 
     static let count = 32
 }
 
-/// Fields of a server's row (16: one cache line), all written by the server's thread.
+/// Fields of a server's row (16: 128 bytes), all written by the server's thread. What a switch
+/// and a WAIT touch is in the first 64-byte cache line.
 enum ServerRow {
     /// A `ServerState` raw value (0: stopped or never registered).
     static let state = 0
-    static let tid = 1
+    /// Events written to its buffers.
+    static let events = 1
     /// When it went to sleep in WAIT (0: not idle).
     static let idleSince = 2
     /// The last timestamp pushed into its ring.
@@ -132,8 +135,7 @@ enum ServerRow {
     /// Busy ns of its earlier registrations (the current one's is computed: `busySinceRegistered`).
     static let busyNanos = 6
     static let idleNanos = 7
-    /// Events written to its buffers.
-    static let events = 8
+    static let tid = 8
     /// 1 once it registered.
     static let registered = 9
     /// Its thread's name (two fields), read when it registered and when it unregistered.

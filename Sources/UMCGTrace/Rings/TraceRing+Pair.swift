@@ -15,7 +15,7 @@ extension TraceRing {
     public func push(_ first: TraceEvent, _ second: TraceEvent) -> Bool {
         let priv = producerPrivate
         let w = priv[Private.write]
-        guard priv[Private.pendingDrops] == 0, w &+ 2 &- priv[Private.cachedRead] <= UInt64(capacity) else {
+        guard priv[Private.pendingDrops] == 0, w &+ 2 &- priv[Private.cachedRead] <= slotCount else {
             return pushOneByOne(first, second)
         }
         slots[Int(w & mask)] = first

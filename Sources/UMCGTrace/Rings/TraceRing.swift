@@ -29,6 +29,8 @@ public final class TraceRing: @unchecked Sendable {
     /// Slots in the ring (a power of two).
     public let capacity: Int
     @usableFromInline let mask: UInt64
+    /// `capacity` as the indices' type (no conversion check on the push path).
+    @inlinable var slotCount: UInt64 { mask &+ 1 }
     /// A label for the producer ("srv0", "worker 7"); shown in drop reports.
     public let label: String
 
@@ -145,7 +147,7 @@ public final class TraceRing: @unchecked Sendable {
         let r = readIndex.pointee.load(ordering: .acquiring)
         // Acquiring: pairs with the producer's releasing store of writeIndex.
         let w = writeIndex.pointee.load(ordering: .acquiring)
-        return Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
+        return Int(truncatingIfNeeded: min(w &- r, slotCount))
     }
 
     /// Appends `event`; returns false (and counts a drop) when the ring is full. Producer only.
@@ -157,11 +159,11 @@ public final class TraceRing: @unchecked Sendable {
         var w = priv[Private.write]
         let pending = priv[Private.pendingDrops]
         let needed: UInt64 = pending == 0 ? 1 : 2
-        if w &+ needed &- priv[Private.cachedRead] > UInt64(capacity) {
+        if w &+ needed &- priv[Private.cachedRead] > slotCount {
             // Acquiring: pairs with the consumer's releasing store of readIndex,
             // so the slots it freed are really free before we overwrite them.
             priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
-            if w &+ needed &- priv[Private.cachedRead] > UInt64(capacity) {
+            if w &+ needed &- priv[Private.cachedRead] > slotCount {
                 recordDrop(event, pending: pending, priv)
                 return false
             }
@@ -188,12 +190,12 @@ public final class TraceRing: @unchecked Sendable {
         let w = priv[Private.write]
         let n = UInt64(events.count)
         if priv[Private.pendingDrops] == 0, let source = events.baseAddress {
-            if w &+ n &- priv[Private.cachedRead] > UInt64(capacity) {
+            if w &+ n &- priv[Private.cachedRead] > slotCount {
                 // Acquiring: pairs with the consumer's releasing store of readIndex,
                 // so the slots it freed are really free before we overwrite them.
                 priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
             }
-            if w &+ n &- priv[Private.cachedRead] <= UInt64(capacity) {
+            if w &+ n &- priv[Private.cachedRead] <= slotCount {
                 let start = Int(w & mask)
                 let first = min(events.count, capacity - start)
                 (slots + start).update(from: source, count: first)
@@ -220,7 +222,7 @@ public final class TraceRing: @unchecked Sendable {
         let w = priv[Private.write]
         // Acquiring: pairs with the consumer's releasing store of readIndex (slots freed).
         priv[Private.cachedRead] = readIndex.pointee.load(ordering: .acquiring)
-        if w &+ 1 &- priv[Private.cachedRead] > UInt64(capacity) { return false }
+        if w &+ 1 &- priv[Private.cachedRead] > slotCount { return false }
         slots[Int(w & mask)] = marker(pending: pending, priv)
         priv[Private.pendingDrops] = 0
         priv[Private.write] = w &+ 1
@@ -284,11 +286,11 @@ public final class TraceRing: @unchecked Sendable {
         guard pending != 0 else { return false }
         // With drops pending, a push needs room for the marker and the event.
         let w = priv[Private.write] &+ 2
-        if w &- priv[Private.cachedRead] <= UInt64(capacity) { return false }
+        if w &- priv[Private.cachedRead] <= slotCount { return false }
         // Acquiring: pairs with the consumer's releasing store of readIndex (as in `push`).
         let r = readIndex.pointee.load(ordering: .acquiring)
         priv[Private.cachedRead] = r
-        if w &- r <= UInt64(capacity) { return false }
+        if w &- r <= slotCount { return false }
         countFurtherDrop(location: UInt64(server) | UInt64(cpu) << 16, worker: worker, pending: pending, priv)
         return true
     }
@@ -313,7 +315,7 @@ public final class TraceRing: @unchecked Sendable {
         let r = readIndex.pointee.load(ordering: .relaxed)
         // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
         let w = writeIndex.pointee.load(ordering: .acquiring)
-        let available = Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
+        let available = Int(truncatingIfNeeded: min(w &- r, slotCount))
         let n = min(available, max(0, limit))
         guard n > 0 else { return 0 }
         let start = Int(r & mask)
@@ -335,7 +337,7 @@ public final class TraceRing: @unchecked Sendable {
         let r = readIndex.pointee.load(ordering: .relaxed)
         // Acquiring: pairs with the producer's releasing store; the slots up to w are written.
         let w = writeIndex.pointee.load(ordering: .acquiring)
-        let available = Int(truncatingIfNeeded: min(w &- r, UInt64(capacity)))
+        let available = Int(truncatingIfNeeded: min(w &- r, slotCount))
         let n = min(available, max(0, limit))
         var i = 0
         defer {
