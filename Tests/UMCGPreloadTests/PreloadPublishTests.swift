@@ -164,6 +164,52 @@ struct PreloadPublishTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
+    @Test(
+        "with no viewer the rings fill: each keeps its first events, every later one counts as dropped, counters stay exact"
+    )
+    func fullRingsWithNoViewer() throws {
+        let dir = Self.regionDirectory()
+        // 256-slot rings; each worker makes 2N + 6 events (N = 200) before anyone drains.
+        let capacity = 256
+        let (running, go) = try Self.start(dir: dir, environment: ["UMCGTOP_RING_CAPACITY": "\(capacity)"])
+        var ended: Preload.Result?
+        defer { if ended == nil { _ = Self.release(running, go: go) } }
+        try #require(running.waitForLine(startingWith: "ready", timeout: 30) != nil, "\(running.stdout)")
+        let region = try AttachedRegion.open(pid: running.pid, directory: dir)
+        #expect(region.acquireConsumer())
+        var events: [TraceEvent] = []
+        _ = region.drain { events.append($0) }
+        let snapshot = try #require(Self.freshSnapshot(region))
+        let info = try #require(try region.readInfo())
+        let n = Self.rounds
+        #expect(2 * n + 6 > capacity, "the rings must overflow")
+        var lost: UInt64 = 0
+        for entity in info.entities where entity.kind == .worker {
+            let mine = events.filter { $0.worker == entity.id }
+            // No push succeeded after the first drop, so no marker yet: the run is pending.
+            #expect(mine.count == capacity, "\(entity.name)")
+            #expect(!mine.contains { $0.kind == .dropped }, "\(entity.name)")
+            // REGISTER, the switch after it, then a WAIT and a switch per round, in order.
+            #expect(mine.first?.kind == .register)
+            let rounds = mine.dropFirst(2)
+            #expect(rounds.enumerated().allSatisfy { $1.kind == ($0 % 2 == 0 ? .wait : .switchTo) }, "\(entity.name)")
+            lost += UInt64(2 * n + 6 - capacity)
+            let c = try #require(snapshot.workers.first { $0.id == entity.id })
+            #expect(c.switches == UInt64(n) + 2)
+            #expect(c.waits == UInt64(n))
+            #expect(c.blocks == 1 && c.wakes == 1)
+            #expect(c.state == .exited)
+        }
+        #expect(info.entities.filter { $0.kind == .worker }.count == 2)
+        let serverEvents = events.filter { $0.worker == TraceEvent.noWorker }
+        #expect(serverEvents.count < capacity, "the server's ring did not fill")
+        #expect(snapshot.droppedEvents == lost)
+        region.detach()
+        let result = Self.release(running, go: go)
+        ended = result
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
     @Test("without UMCGTOP_PUBLISH no region is created")
     func offByDefault() throws {
         let dir = Self.regionDirectory()
