@@ -33,7 +33,7 @@ struct PreloadRows: @unchecked Sendable {
 
     /// Row `index` (in range: the caller checks).
     @inline(__always)
-    func row(_ index: Int) -> Row { Row(base: base + index * fields) }
+    func row(_ index: Int) -> Row { Row(base: base + index &* fields) }
 
     /// One row's fields.
     struct Row {

@@ -181,6 +181,8 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
 
     override func workerResumed(_ worker: Int, server: Int, switchedAt: UInt64) {
         guard worker >= 0, worker < workerCapacity else { return }
+        // First: fewer values live across the call.
+        let cpu = Self.cpu
         let row = workers.row(worker)
         let ready = row.get(WorkerRow.readySince)
         let waited = ready != 0 && switchedAt > ready ? switchedAt - ready : 0
@@ -188,7 +190,6 @@ final class PreloadTracer: EmulationObserver, @unchecked Sendable {
         row.bump(WorkerRow.switches)
         row.add(WorkerRow.runnableNanos, waited)
         row.set(WorkerRow.switchedAt, switchedAt)
-        let cpu = Self.cpu
         row.set(WorkerRow.cpu, UInt64(cpu))
         row.set(WorkerRow.server, UInt64(sid))
         row.set(WorkerRow.state, UInt64(WorkerState.running.rawValue))
