@@ -81,7 +81,7 @@ import UMCGTrace
         let saved = BenchCommand.policyProbe
         BenchCommand.policyProbe = { _ in .EPERM }
         defer { BenchCommand.policyProbe = saved }
-        var command = try BenchCommand.parse(["--policy", "fifo", "--seconds", "30", "--rounds", "100"])
+        let command = try BenchCommand.parse(["--policy", "fifo", "--seconds", "30", "--rounds", "100"])
         do {
             try command.run()
             Issue.record("run() went on without the policy")

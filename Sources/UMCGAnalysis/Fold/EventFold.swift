@@ -46,15 +46,15 @@ public struct EventFold: Sendable {
     public internal(set) var lastSnapshot: Snapshot?
 
     /// Dense mode: the slot in `workers` of each id below its count, -1 for an id without a row.
-    public private(set) var workerSlotTable: [Int32] = []
+    public var workerSlotTable: [Int32] { lookup.slotTable }
+    /// The slot table, server count and sparse maps (one value, lent to `HotFold`).
+    var lookup = FoldLookup()
     private let isDense: Bool
-    var denseServers: Int
+    var denseServers: Int { lookup.denseServers }
     let maxRows: Int
     private let keepsLatencySamples: Bool
-    private var workerSlots: [UInt32: Int] = [:]
     /// Scratch of the batch loop (`ingest(_:workerSlots:)`): latency values pending within a run, empty between runs.
     var latencyBatch = LatencyBatch()
-    private var serverSlots: [UInt16: Int] = [:]
 
     /// Dense mode's id limit (higher ids get no row): bounds the slot table at 4 MiB.
     public static let maxDenseWorkerIds: UInt32 = 1 << 20
@@ -68,7 +68,7 @@ public struct EventFold: Sendable {
     /// without exact latency samples. Memory: one row per id given, plus 4 bytes per id up to the highest.
     public init(workerIds: [UInt32], denseServers: Int) {
         isDense = true
-        self.denseServers = max(0, min(denseServers, Int(TraceEvent.noServer)))
+        lookup.denseServers = max(0, min(denseServers, Int(TraceEvent.noServer)))
         maxRows = 0
         keepsLatencySamples = false
         servers = (0..<self.denseServers).map { ServerFold(id: UInt16($0)) }
@@ -84,10 +84,10 @@ public struct EventFold: Sendable {
         var added: [UInt32] = []
         for id in ids where id < Self.maxDenseWorkerIds && workerSlot(id) == nil {
             let i = Int(id)
-            if i >= workerSlotTable.count {
-                workerSlotTable += repeatElement(-1, count: i + 1 - workerSlotTable.count)
+            if i >= lookup.slotTable.count {
+                lookup.slotTable += repeatElement(-1, count: i + 1 - lookup.slotTable.count)
             }
-            workerSlotTable[i] = Int32(workers.count)
+            lookup.slotTable[i] = Int32(workers.count)
             workers.append(WorkerFold(id: id, keepsLatencySamples: false))
             added.append(id)
         }
@@ -102,7 +102,7 @@ public struct EventFold: Sendable {
         let target = min(count, Int(TraceEvent.noServer))
         guard isDense, target > denseServers else { return false }
         servers += (denseServers..<target).map { ServerFold(id: UInt16($0)) }
-        denseServers = target
+        lookup.denseServers = target
         return true
     }
 
@@ -118,8 +118,8 @@ public struct EventFold: Sendable {
     public init(
         declaredWorkers: [UInt32], declaredServers: [UInt16], maxRows: Int, keepsLatencySamples: Bool
     ) {
-        denseServers = 0
         isDense = false
+        lookup.isSparse = maxRows > 0
         self.maxRows = maxRows
         self.keepsLatencySamples = keepsLatencySamples
         for id in declaredWorkers { _ = addWorker(id) }
@@ -135,27 +135,27 @@ public struct EventFold: Sendable {
             let slot = workerSlotTable[Int(id)]
             return slot >= 0 ? Int(slot) : nil
         }
-        return maxRows > 0 ? workerSlots[id] : nil
+        return maxRows > 0 ? lookup.sparseWorkers[id] : nil
     }
 
     /// The index in `servers` of server `id`, nil if it has none.
     @inline(__always)
     public func serverSlot(_ id: UInt16) -> Int? {
         if Int(id) < denseServers { return Int(id) }
-        return maxRows > 0 ? serverSlots[id] : nil
+        return maxRows > 0 ? lookup.sparseServers[id] : nil
     }
 
     private mutating func addWorker(_ id: UInt32) -> Int {
-        if let slot = workerSlots[id] { return slot }
+        if let slot = lookup.sparseWorkers[id] { return slot }
         workers.append(WorkerFold(id: id, keepsLatencySamples: keepsLatencySamples))
-        workerSlots[id] = workers.count - 1
+        lookup.sparseWorkers[id] = workers.count - 1
         return workers.count - 1
     }
 
     private mutating func addServer(_ id: UInt16) -> Int {
-        if let slot = serverSlots[id] { return slot }
+        if let slot = lookup.sparseServers[id] { return slot }
         servers.append(ServerFold(id: id))
-        serverSlots[id] = servers.count - 1
+        lookup.sparseServers[id] = servers.count - 1
         return servers.count - 1
     }
 
@@ -164,11 +164,11 @@ public struct EventFold: Sendable {
     private mutating func addEntities(of e: TraceEvent) {
         guard maxRows > 0 else { return }
         if e.server != TraceEvent.noServer, e.kind == .switchTo || e.kind == .serverIdle || e.kind == .serverWake,
-            serverSlots[e.server] == nil, servers.count < maxRows
+            lookup.sparseServers[e.server] == nil, servers.count < maxRows
         {
             _ = addServer(e.server)
         }
-        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(e.kind), workerSlots[e.worker] == nil,
+        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(e.kind), lookup.sparseWorkers[e.worker] == nil,
             workers.count < maxRows
         {
             _ = addWorker(e.worker)
@@ -191,161 +191,27 @@ public struct EventFold: Sendable {
     public mutating func ingest(_ e: TraceEvent) -> Int? {
         // Values the batch loop left pending go first, so the histograms see the stream's order.
         if !latencyBatch.isEmpty { mergePendingLatencies() }
-        eventsTotal &+= 1
-        let kind = e.kind
-        kindCounts[Int(kind.rawValue)] &+= 1
-        if e.timestamp > latestTimestamp { latestTimestamp = e.timestamp }
         if maxRows > 0 { addEntities(of: e) }
-        if e.server != TraceEvent.noServer {
-            switch kind {
-            case .switchTo, .serverIdle, .serverWake:
-                if let s = serverSlot(e.server) { servers[s].tally.count(e) }
-            case .block, .wake, .wait, .preempt:
-                if let s = serverSlot(e.server) { servers[s].workerEvents.count(e) }
-            default: break
-            }
-        }
-        // One lookup for the whole event: the tables change only in `addEntities`, above.
-        let slot = workerSlot(e.worker)
-        if e.worker != TraceEvent.noWorker, Self.isWorkerEvent(kind), let w = slot {
-            workers[w].tally.count(e)
-        }
-        switch kind {
-        case .serverIdle:
-            serverIdle(e)
-            return nil
-        case .serverWake:
-            if let s = serverSlot(e.server) { servers[s].state = .running }
-            return nil
+        // Worker and server events: the state machine the batch loop runs too.
+        let (folded, _) = Self.withHotFold(
+            workers: &workers, servers: &servers, kindCounts: &kindCounts, allWakeToRun: &allWakeToRun,
+            allRunLength: &allRunLength, eventsTotal: &eventsTotal, latestTimestamp: &latestTimestamp,
+            lookup: &lookup, latency: DirectLatency()
+        ) { hot in hot.fold(e) }
+        if let folded { return folded >= 0 ? Int(folded) : nil }
+        eventsTotal &+= 1
+        kindCounts[Int(e.kind.rawValue)] &+= 1
+        if e.timestamp > latestTimestamp { latestTimestamp = e.timestamp }
+        switch e.kind {
         case .baselineSample:
             baselineSample(e)
-            return nil
         case .dropped:
             markerDropped = markerDropped.saturatingAdd(e.arg)
             markUnknown(server: e.server, worker: e.worker)
-            return nil
-        case .keyframe:
-            return nil
         default:
             break
         }
-        guard let w = slot else { return nil }
-        workerEvent(e, w)
-        return w
-    }
-
-    /// The state machine of one worker event (not a server, baseline, marker or keyframe event).
-    private mutating func workerEvent(_ e: TraceEvent, _ w: Int) {
-        let ts = e.timestamp
-        let counts = ts > workers[w].snapTime
-        switch e.kind {
-        case .register:
-            if workers[w].show(.idle, at: ts) { workers[w].runnableSince = ts }
-        case .exit:
-            endRun(w, at: ts, record: false)
-            _ = workers[w].show(.exited, at: ts)
-        case .switchTo:
-            switchIn(w, server: e.server, at: ts, waited: e.arg, counts: counts)
-        case .block:
-            if counts { workers[w].since.blocks &+= 1 }
-            workers[w].lastBlockReason = BlockReason(rawValue: e.arg) ?? .other
-            endRun(w, at: ts, record: true)
-            _ = workers[w].show(.blocked, at: ts)
-        case .wake:
-            if counts { workers[w].since.wakes &+= 1 }
-            if workers[w].show(.runnable, at: ts) { workers[w].runnableSince = ts }
-        case .wait, .preempt:
-            if counts {
-                if e.kind == .wait {
-                    workers[w].since.waits &+= 1
-                } else {
-                    workers[w].since.preemptions &+= 1
-                }
-            }
-            if e.arg > 0 {
-                recordRunLength(e.arg, w)
-                endRun(w, at: ts, record: false)
-            } else {
-                endRun(w, at: ts, record: true)
-            }
-            if workers[w].show(e.kind == .wait ? .waiting : .runnable, at: ts) { workers[w].runnableSince = ts }
-        case .timeout:
-            if counts { workers[w].since.timeouts &+= 1 }
-            if workers[w].eventState == .waiting { _ = workers[w].show(.runnable, at: ts) }
-        case .handoff:
-            handoff(e, w)
-        case .serverIdle, .serverWake, .baselineSample, .dropped, .keyframe:
-            break
-        }
-    }
-
-    /// `w` hands its server to the worker in `arg`, which now runs there.
-    private mutating func handoff(_ e: TraceEvent, _ w: Int) {
-        let ts = e.timestamp
-        endRun(w, at: ts, record: true)
-        if workers[w].show(.waiting, at: ts) { workers[w].runnableSince = ts }
-        // The engine counts no switch for a handoff (its `.wait` was already counted), so
-        // neither do we: counters stay consistent.
-        guard e.arg <= UInt64(UInt32.max), let target = workerSlot(UInt32(e.arg)) else { return }
-        if workers[target].show(.running, at: ts) {
-            workers[target].runStart = ts
-            workers[target].runnableSince = 0
-            if let s = serverSlot(e.server) {
-                workers[target].server = e.server
-                servers[s].currentWorker = workers[target].id
-            }
-        }
-    }
-
-    private mutating func switchIn(_ w: Int, server: UInt16, at ts: UInt64, waited: UInt64, counts: Bool) {
-        if counts { workers[w].since.switches &+= 1 }
-        let since = workers[w].runnableSince
-        if waited > 0 {
-            recordWakeToRun(waited, w)
-        } else if since > 0, ts >= since {
-            recordWakeToRun(ts - since, w)
-        }
-        if workers[w].show(.running, at: ts) {
-            workers[w].runStart = ts
-            workers[w].runnableSince = 0
-            if server != TraceEvent.noServer { workers[w].server = server }
-        }
-        guard let s = serverSlot(server) else { return }
-        if ts > servers[s].snapTime { servers[s].sinceSwitches &+= 1 }
-        servers[s].currentWorker = workers[w].id
-        servers[s].state = .running
-        if servers[s].busySince == 0 { servers[s].busySince = max(ts, servers[s].snapTime) }
-    }
-
-    private mutating func recordWakeToRun(_ ns: UInt64, _ w: Int) {
-        workers[w].wakeToRun.record(ns)
-        allWakeToRun.record(ns)
-    }
-
-    private mutating func recordRunLength(_ ns: UInt64, _ w: Int) {
-        workers[w].runLength.record(ns)
-        allRunLength.record(ns)
-    }
-
-    /// The worker stops running: optionally records the run length and clears its server's current worker.
-    private mutating func endRun(_ w: Int, at ts: UInt64, record: Bool) {
-        let start = workers[w].runStart
-        if record, start > 0, ts >= start { recordRunLength(ts - start, w) }
-        workers[w].runStart = 0
-        if let s = serverSlot(workers[w].server), servers[s].currentWorker == workers[w].id {
-            servers[s].currentWorker = TraceEvent.noWorker
-        }
-    }
-
-    private mutating func serverIdle(_ e: TraceEvent) {
-        guard let s = serverSlot(e.server) else { return }
-        servers[s].state = .idle
-        servers[s].currentWorker = TraceEvent.noWorker
-        let since = servers[s].busySince
-        if since > 0, e.timestamp > since, e.timestamp > servers[s].snapTime {
-            servers[s].sinceBusy &+= e.timestamp - since
-        }
-        servers[s].busySince = 0
+        return nil
     }
 
     private mutating func baselineSample(_ e: TraceEvent) {
