@@ -42,6 +42,36 @@ import UMCGTrace
         #expect(find(" LIVE ", in: b, row: 0)?.style.reverse == true)
     }
 
+    /// A running server between two workers (a fast ping-pong spends much of its time there) shows
+    /// the worker it ran last, dimmed, instead of "-"; an idle one shows "-".
+    @Test func aServerBetweenWorkersShowsItsLastWorkerDimmed() {
+        let agg = Aggregator(info: ModelFixtures.info(), mode: .live, options: DashboardOptions())
+        let t0 = ModelFixtures.t0
+        func at(_ dt: UInt64, _ kind: TraceEventKind, w: UInt32 = TraceEvent.noWorker) -> TraceEvent {
+            TraceEvent(timestamp: t0 + dt, kind: kind, server: 1, worker: w)
+        }
+        func workerCell(_ name: String, now: UInt64) -> (model: ServerRow?, cell: Cell?, dash: Bool) {
+            agg.tick(now: t0 + now)
+            let b = DashboardView.render(agg.model, width: 80, height: 24)
+            let y = DashboardLayout(model: agg.model, width: 80, height: 24).serversY + 2
+            return (agg.model.servers.first { $0.id == 1 }, find(name, in: b, row: y), b[10, y].scalar == "-")
+        }
+        for e in [at(1, .register, w: 3), at(10, .wake, w: 3), at(20, .switchTo, w: 3)] { agg.ingest(e) }
+        var shown = workerCell("cpu-3", now: 21)
+        #expect(shown.model?.currentWorker == 3)
+        #expect(shown.cell?.style.color == .normal)
+        agg.ingest(at(30, .wait, w: 3))
+        shown = workerCell("cpu-3", now: 31)
+        #expect(shown.model?.currentWorker == TraceEvent.noWorker)
+        #expect(shown.model?.lastWorker == 3)
+        #expect(shown.model?.state == .running)
+        #expect(shown.cell?.style.color == .dim)
+        agg.ingest(at(40, .serverIdle))
+        shown = workerCell("cpu-3", now: 41)
+        #expect(shown.cell == nil)
+        #expect(shown.dash)
+    }
+
     @Test func selectedRowIsReverseVideo() {
         var m = ModelFixtures.aggregator(seconds: 2).model
         _ = m.apply(.move(.bottom))

@@ -52,6 +52,7 @@ extension EventFold {
             servers[s].busySince = c.state == .running ? ts : 0
             servers[s].state = c.state
             servers[s].currentWorker = c.currentWorker
+            if c.currentWorker != TraceEvent.noWorker { servers[s].lastWorker = c.currentWorker }
             servers[s].runQueueDepth = c.runQueueDepth
         }
     }

@@ -137,6 +137,7 @@ struct HotFold<Latency: FoldLatencySink> {
         guard s >= 0 else { return }
         if ts > servers[s].snapTime { servers[s].sinceSwitches &+= 1 }
         servers[s].currentWorker = workers[w].id
+        servers[s].lastWorker = workers[w].id
         servers[s].state = .running
         if servers[s].busySince == 0 { servers[s].busySince = max(ts, servers[s].snapTime) }
     }
@@ -190,6 +191,7 @@ struct HotFold<Latency: FoldLatencySink> {
         if s >= 0 {
             workers[target].server = e.server
             servers[s].currentWorker = workers[target].id
+            servers[s].lastWorker = workers[target].id
         }
     }
 

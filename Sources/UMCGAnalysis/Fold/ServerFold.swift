@@ -11,6 +11,8 @@ public struct ServerFold: Sendable {
     public internal(set) var state: ServerState = .stopped
     /// The worker it runs, `TraceEvent.noWorker` if none.
     public internal(set) var currentWorker: UInt32 = TraceEvent.noWorker
+    /// The worker it ran last (still running or not), `TraceEvent.noWorker` if none yet.
+    public internal(set) var lastWorker: UInt32 = TraceEvent.noWorker
     /// Workers queued on it (from the latest snapshot).
     public internal(set) var runQueueDepth: UInt32 = 0
     /// Every switch/idle/wake event of this server, counted as it came.

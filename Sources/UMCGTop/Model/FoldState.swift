@@ -153,6 +153,7 @@ struct FoldState {
             let f = events.servers[s]
             serverRows[s].state = f.state
             serverRows[s].currentWorker = f.currentWorker
+            serverRows[s].lastWorker = f.lastWorker
             serverRows[s].runQueueDepth = f.runQueueDepth
         }
     }

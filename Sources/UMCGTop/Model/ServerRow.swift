@@ -11,6 +11,9 @@ public struct ServerRow: Equatable, Sendable {
     public var state: ServerState
     /// The worker it runs, `TraceEvent.noWorker` if none.
     public var currentWorker: UInt32
+    /// The worker it ran last, `TraceEvent.noWorker` if none yet: shown dimmed while a running
+    /// server is between two workers (a fast ping-pong spends much of its time there).
+    public var lastWorker: UInt32 = TraceEvent.noWorker
     /// Switches done by this server so far.
     public var switches: UInt64 = 0
     /// Switches per second over the last window.

@@ -24,8 +24,14 @@ enum ServersPanel {
             let y = layout.serversY + 1 + i
             var x = 0
             x += buffer.put(" " + Format.left(s.name, 8, ascii: ascii) + " ", x: x, y: y, style: CellStyle(bold: true))
-            let worker = s.currentWorker == TraceEvent.noWorker ? "-" : model.workerName(s.currentWorker)
-            x += buffer.put(Format.left(worker, 12, ascii: ascii) + " ", x: x, y: y)
+            // Between two workers, a running server shows the last one dimmed rather than "-".
+            let betweenWorkers =
+                s.currentWorker == TraceEvent.noWorker && s.state == .running && s.lastWorker != TraceEvent.noWorker
+            let shown = betweenWorkers ? s.lastWorker : s.currentWorker
+            let worker = shown == TraceEvent.noWorker ? "-" : model.workerName(shown)
+            x += buffer.put(
+                Format.left(worker, 12, ascii: ascii) + " ", x: x, y: y,
+                style: betweenWorkers ? CellStyle(color: .dim) : .plain)
             let stateColor: ColorRole = s.state == .running ? .good : (s.state == .idle ? .normal : .dim)
             x += buffer.put(Format.left(s.state.description, 7) + " ", x: x, y: y, style: CellStyle(color: stateColor))
             x += buffer.put(Format.right(Format.rate(s.switchesPerSecond), 8) + " ", x: x, y: y)
