@@ -182,6 +182,31 @@ import UMCGSystem
         #expect(viewer.consumerPID == nil)
     }
 
+    /// Slots decoded straight into the batches: a stretch that wraps around the ring's end and
+    /// spans several batches comes out whole and in order, in full batches but the last.
+    @Test func drainBatchesDecodesAcrossTheRingsEndAndBatchBoundaries() throws {
+        let dir = RegionFixture.directory()
+        defer { RegionFixture.remove(dir) }
+        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 1, capacity: 4096))
+        let ring = try #require(region.makeRing(label: "srv0", tid: 1))
+        let events = Fixture.events(count: 6_000, seed: 5)
+        let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
+        for e in events.prefix(3_000) { #expect(ring.push(e)) }
+        #expect(viewer.drainBatches { _ in } == 3_000)
+        for e in events.dropFirst(3_000) { #expect(ring.push(e)) }
+        var seen: [TraceEvent] = []
+        var sizes: [Int] = []
+        let passed = viewer.drainBatches { batch in
+            sizes.append(batch.count)
+            seen += batch
+        }
+        #expect(passed == events.count - 3_000)
+        #expect(seen == Array(events.dropFirst(3_000)))
+        #expect(sizes.dropLast().allSatisfy { $0 == 1_024 } && sizes.count == (passed + 1_023) / 1_024)
+        viewer.detach()
+        region.close(exitStatus: nil)
+    }
+
     /// `drainBatches` passes what `drain` passes, in order, in batches of at most 1,024 events.
     @Test func drainBatchesPassesTheSameEventsInBatches() throws {
         let dir = RegionFixture.directory()
