@@ -68,6 +68,32 @@ import UMCGTrace
         #expect(batched.model.workers.contains { $0.recent.count == RecentEvents.capacity })
     }
 
+    /// Big batches (whole 4,096-event chunks, many more events per worker than its recent-events
+    /// ring holds, a few workers named once): the rings written from the chunk's end hold what
+    /// appending every event would, so the published model is the same.
+    @Test(arguments: [21, 22] as [UInt64])
+    func bigBatchesKeepTheSameRecentEvents(seed: UInt64) {
+        let one = Aggregator(info: ModelFixtures.info(), mode: .live, options: DashboardOptions(refreshMillis: 250))
+        let batched = Aggregator(
+            info: ModelFixtures.info(), mode: .live, options: DashboardOptions(refreshMillis: 250))
+        let tap = TraceRing(minimumCapacity: 1 << 14, label: "tap")
+        var t = ModelFixtures.t0
+        for round in 0..<3 {
+            var events = Self.stream(seed: seed &* 1000 &+ UInt64(round), count: 9_000, start: t)
+            // Worker 11 appears only a few times, near the start: its ring is not filled by the chunk.
+            for i in events.indices where events[i].worker == 11 { events[i].worker = 10 }
+            for i in [5, 40, 300] { events[i].worker = 11 }
+            t = events.last?.timestamp ?? t
+            for e in events { one.ingest(e) }
+            for e in events { #expect(tap.push(e)) }
+            #expect(batched.ingest(draining: tap, limit: .max) == events.count)
+            one.tick(now: t)
+            batched.tick(now: t)
+            #expect(one.model == batched.model, "round \(round)")
+        }
+        #expect(batched.model.workers.contains { $0.recent.count == RecentEvents.capacity })
+    }
+
     /// A row's recent events are those a row appending every event would hold (`==` included),
     /// whether fewer than the ring's capacity came or many more.
     @Test func recentEventsFromTheFlatRingEqualAppendedOnes() {

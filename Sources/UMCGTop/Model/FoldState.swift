@@ -34,6 +34,9 @@ struct FoldState {
     var recentSynced: [UInt64]
     /// The worker slots `EventFold.ingest(_:workerSlots:)` hands back for one chunk of a batch.
     var chunkSlots = [Int32](repeating: -1, count: FoldState.chunk)
+    /// The recent-events pass's scratch: per worker slot, its events in the chunk (0 between chunks)
+    /// and those still to place; the worker slots the chunk names, in first-seen order.
+    var chunkScratch = RecentScratch(workers: 0)
     /// Events folded per pass of a batch (the slots stay in cache between the fold and the rings).
     static let chunk = 4096
 
@@ -49,6 +52,7 @@ struct FoldState {
         recentSlots = Array(repeating: RecentEvents.filler, count: m.workers.count * RecentEvents.capacity)
         recentAppended = Array(repeating: 0, count: m.workers.count)
         recentSynced = recentAppended
+        chunkScratch = RecentScratch(workers: m.workers.count)
     }
 
     /// Adds a row (and its rate windows and recent-events ring) after the fold added its worker.
@@ -58,6 +62,7 @@ struct FoldState {
         recentSlots += repeatElement(RecentEvents.filler, count: RecentEvents.capacity)
         recentAppended.append(0)
         recentSynced.append(0)
+        chunkScratch.appendWorker()
     }
 
     /// Events folded (every kind).
@@ -90,7 +95,7 @@ struct FoldState {
             let end = min(batch.count, start + Self.chunk)
             Self.fold(
                 UnsafeBufferPointer(rebasing: batch[start..<end]), events: &events, slots: &chunkSlots,
-                recentSlots: &recentSlots, recentAppended: &recentAppended)
+                recentSlots: &recentSlots, recentAppended: &recentAppended, scratch: &chunkScratch)
             start = end
         }
         // The chunks leave their latency values pending: merged once per batch, not per chunk.
@@ -100,23 +105,14 @@ struct FoldState {
     /// One chunk (at most `chunk` events). The tables are distinct stored properties, passed `inout` together.
     private static func fold(
         _ chunk: UnsafeBufferPointer<TraceEvent>, events: inout EventFold, slots: inout [Int32],
-        recentSlots: inout [RecentEvent], recentAppended: inout [UInt64]
+        recentSlots: inout [RecentEvent], recentAppended: inout [UInt64], scratch: inout RecentScratch
     ) {
         slots.withUnsafeMutableBufferPointer { buffer in
             guard let slot = buffer.baseAddress, chunk.count <= buffer.count else { return }
             events.ingest(chunk, workerSlots: slot, mergingLatencies: false)
             recentSlots.withUnsafeMutableBufferPointer { ring in
                 recentAppended.withUnsafeMutableBufferPointer { appended in
-                    let capacity = RecentEvents.capacity
-                    for i in chunk.indices {
-                        let w = Int(slot[i])
-                        guard w >= 0, w < appended.count else { continue }
-                        let e = chunk[i]
-                        let n = appended[w]
-                        ring[w &* capacity &+ Int(n % UInt64(capacity))] = RecentEvent(
-                            timestamp: e.timestamp, kind: e.kind, server: e.server, arg: e.arg)
-                        appended[w] = n &+ 1
-                    }
+                    scratch.place(chunk, slots: slot, ring: ring, appended: appended)
                 }
             }
         }
