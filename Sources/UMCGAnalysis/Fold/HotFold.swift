@@ -32,81 +32,55 @@ struct HotFold<Latency: FoldLatencySink> {
     /// keyframe or baseline sample (`EventFold.ingest(_:)` folds those).
     @inline(__always)
     mutating func fold(_ e: TraceEvent) -> Int32? {
-        switch e.kind {
-        case .switchTo:
-            count(e)
-            let s = serverSlot(e.server)
-            if s >= 0 { servers[s].tally.count(e) }
-            let w = workerSlot(e.worker)
-            if w >= 0 { switchIn(e, w, s) }
-            return Int32(truncatingIfNeeded: w)
-        case .block, .wait, .preempt:
-            count(e)
-            let s = serverSlot(e.server)
-            if s >= 0 { servers[s].workerEvents.count(e) }
-            let w = workerSlot(e.worker)
-            if w >= 0 { stop(e, w) }
-            return Int32(truncatingIfNeeded: w)
-        case .wake:
-            count(e)
-            let s = serverSlot(e.server)
-            if s >= 0 { servers[s].workerEvents.count(e) }
-            let w = workerSlot(e.worker)
-            if w >= 0 {
-                workers[w].tally.count(e)
-                let ts = e.timestamp
-                if ts > workers[w].snapTime { workers[w].since.wakes &+= 1 }
-                if workers[w].show(.runnable, at: ts) { workers[w].runnableSince = ts }
-            }
-            return Int32(truncatingIfNeeded: w)
-        case .handoff:
-            count(e)
-            let w = workerSlot(e.worker)
-            if w >= 0 { handoff(e, w) }
-            return Int32(truncatingIfNeeded: w)
-        case .timeout:
-            count(e)
-            let w = workerSlot(e.worker)
-            if w >= 0 {
-                workers[w].tally.count(e)
-                let ts = e.timestamp
-                if ts > workers[w].snapTime { workers[w].since.timeouts &+= 1 }
-                if workers[w].eventState == .waiting { _ = workers[w].show(.runnable, at: ts) }
-            }
-            return Int32(truncatingIfNeeded: w)
-        case .register:
-            count(e)
-            let w = workerSlot(e.worker)
-            if w >= 0 {
-                workers[w].tally.count(e)
-                if workers[w].show(.idle, at: e.timestamp) { workers[w].runnableSince = e.timestamp }
-            }
-            return Int32(truncatingIfNeeded: w)
-        case .exit:
-            count(e)
-            let w = workerSlot(e.worker)
-            if w >= 0 {
-                workers[w].tally.count(e)
-                endRun(w, at: e.timestamp, record: false)
-                _ = workers[w].show(.exited, at: e.timestamp)
-            }
-            return Int32(truncatingIfNeeded: w)
+        let kind = e.kind
+        if kind == .dropped || kind == .keyframe || kind == .baselineSample { return nil }
+        count(e)
+        // The server's side: its own events, and the worker events it counts.
+        let s = serverSlot(e.server)
+        switch kind {
         case .serverIdle:
-            count(e)
-            let s = serverSlot(e.server)
             if s >= 0 { serverIdle(e, s) }
             return -1
         case .serverWake:
-            count(e)
-            let s = serverSlot(e.server)
             if s >= 0 {
                 servers[s].tally.count(e)
                 servers[s].state = .running
             }
             return -1
-        case .dropped, .keyframe, .baselineSample:
-            return nil
+        case .switchTo:
+            if s >= 0 { servers[s].tally.count(e) }
+        case .block, .wait, .preempt, .wake:
+            if s >= 0 { servers[s].workerEvents.count(e) }
+        default:
+            break
         }
+        // The worker's side.
+        let w = workerSlot(e.worker)
+        guard w >= 0 else { return -1 }
+        workers[w].tally.count(e)
+        let ts = e.timestamp
+        switch kind {
+        case .switchTo:
+            switchIn(e, w, s)
+        case .block, .wait, .preempt:
+            stop(e, w)
+        case .wake:
+            if ts > workers[w].snapTime { workers[w].since.wakes &+= 1 }
+            if workers[w].show(.runnable, at: ts) { workers[w].runnableSince = ts }
+        case .handoff:
+            handoff(e, w, s)
+        case .timeout:
+            if ts > workers[w].snapTime { workers[w].since.timeouts &+= 1 }
+            if workers[w].eventState == .waiting { _ = workers[w].show(.runnable, at: ts) }
+        case .register:
+            if workers[w].show(.idle, at: ts) { workers[w].runnableSince = ts }
+        case .exit:
+            endRun(w, at: ts, record: false)
+            _ = workers[w].show(.exited, at: ts)
+        case .serverIdle, .serverWake, .dropped, .keyframe, .baselineSample:
+            break
+        }
+        return Int32(truncatingIfNeeded: w)
     }
 
     /// What every event adds: the totals, the kind's count, the newest timestamp.
@@ -120,7 +94,6 @@ struct HotFold<Latency: FoldLatencySink> {
     /// A switch to worker `w` on server row `s` (-1: none).
     @inline(__always)
     mutating func switchIn(_ e: TraceEvent, _ w: Int, _ s: Int) {
-        workers[w].tally.count(e)
         let ts = e.timestamp
         if ts > workers[w].snapTime { workers[w].since.switches &+= 1 }
         let since = workers[w].runnableSince
@@ -146,7 +119,6 @@ struct HotFold<Latency: FoldLatencySink> {
     /// (`arg`) records that instead of the one measured from the switch.
     @inline(__always)
     mutating func stop(_ e: TraceEvent, _ w: Int) {
-        workers[w].tally.count(e)
         let ts = e.timestamp
         let counts = ts > workers[w].snapTime
         if e.kind == .block {
@@ -174,11 +146,10 @@ struct HotFold<Latency: FoldLatencySink> {
         }
     }
 
-    /// `w` hands its server to the worker in `arg`, which now runs there. The engine counts no
+    /// `w` hands its server (row `s`, -1: none) to the worker in `arg`, which now runs there. The engine counts no
     /// switch for a handoff (its `.wait` was already counted), so neither does the fold.
     @inline(__always)
-    mutating func handoff(_ e: TraceEvent, _ w: Int) {
-        workers[w].tally.count(e)
+    mutating func handoff(_ e: TraceEvent, _ w: Int, _ s: Int) {
         let ts = e.timestamp
         endRun(w, at: ts, record: true)
         if workers[w].show(.waiting, at: ts) { workers[w].runnableSince = ts }
@@ -187,7 +158,6 @@ struct HotFold<Latency: FoldLatencySink> {
         guard target >= 0, workers[target].show(.running, at: ts) else { return }
         workers[target].runStart = ts
         workers[target].runnableSince = 0
-        let s = serverSlot(e.server)
         if s >= 0 {
             workers[target].server = e.server
             servers[s].currentWorker = workers[target].id
