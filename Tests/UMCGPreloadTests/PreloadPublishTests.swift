@@ -68,6 +68,20 @@ struct PreloadPublishTests {
         return nil
     }
 
+    /// Attaches to `pid`'s region as its consumer and takes what a viewer sees at once: every event
+    /// in the rings, a snapshot taken on request after them, and the run info.
+    static func consume(
+        pid: Int32, dir: String
+    ) throws -> (region: AttachedRegion, events: [TraceEvent], snapshot: Snapshot, info: RunInfo) {
+        let region = try AttachedRegion.open(pid: pid, directory: dir)
+        #expect(region.acquireConsumer())
+        var events: [TraceEvent] = []
+        _ = region.drain { events.append($0) }
+        let snapshot = try #require(freshSnapshot(region), "no snapshot published on request")
+        let info = try #require(try region.readInfo())
+        return (region, events, snapshot, info)
+    }
+
     @Test("events, counters and names of two workers match what the program did; the region goes at exit")
     func eventsCountersAndNames() throws {
         let dir = Self.regionDirectory()
@@ -77,13 +91,8 @@ struct PreloadPublishTests {
         let ready = running.waitForLine(startingWith: "ready", timeout: 30)
         try #require(ready != nil, "the program did not get ready: \(running.stdout)")
 
-        let region = try AttachedRegion.open(pid: running.pid, directory: dir)
+        let (region, events, snapshot, info) = try Self.consume(pid: running.pid, dir: dir)
         #expect(region.backendName == "emulated")
-        #expect(region.acquireConsumer())
-        var events: [TraceEvent] = []
-        _ = region.drain { events.append($0) }
-        let snapshot = try #require(Self.freshSnapshot(region), "no snapshot published on request")
-        let info = try #require(try region.readInfo())
         #expect(info.backend == "emulated")
 
         let workers = info.entities.filter { $0.kind == .worker }
@@ -142,12 +151,7 @@ struct PreloadPublishTests {
         var ended: Preload.Result?
         defer { if ended == nil { _ = Self.release(running, go: go) } }
         try #require(running.waitForLine(startingWith: "ready", timeout: 30) != nil, "\(running.stdout)")
-        let region = try AttachedRegion.open(pid: running.pid, directory: dir)
-        #expect(region.acquireConsumer())
-        var events: [TraceEvent] = []
-        _ = region.drain { events.append($0) }
-        let snapshot = try #require(Self.freshSnapshot(region))
-        let info = try #require(try region.readInfo())
+        let (region, events, snapshot, info) = try Self.consume(pid: running.pid, dir: dir)
         let beta = try #require(info.entities.first { $0.name == "pub-beta" })
         let n = UInt64(Self.rounds)
         #expect(!events.contains { $0.worker == beta.id }, "no ring, no events")
@@ -175,12 +179,7 @@ struct PreloadPublishTests {
         var ended: Preload.Result?
         defer { if ended == nil { _ = Self.release(running, go: go) } }
         try #require(running.waitForLine(startingWith: "ready", timeout: 30) != nil, "\(running.stdout)")
-        let region = try AttachedRegion.open(pid: running.pid, directory: dir)
-        #expect(region.acquireConsumer())
-        var events: [TraceEvent] = []
-        _ = region.drain { events.append($0) }
-        let snapshot = try #require(Self.freshSnapshot(region))
-        let info = try #require(try region.readInfo())
+        let (region, events, snapshot, info) = try Self.consume(pid: running.pid, dir: dir)
         let n = Self.rounds
         #expect(2 * n + 6 > capacity, "the rings must overflow")
         var lost: UInt64 = 0
