@@ -63,6 +63,39 @@ import UMCGSystem
         #expect(reader.summary.dropped == 50)
     }
 
+    /// `consume(with:)`: what waits in the tap goes to the sink first, then every pass and the
+    /// last one (`stop()`) hand their events to the sink, in order, and the tap stays empty.
+    @Test func aSinkTakesTheTapsBacklogThenEveryPass() {
+        let hub = TraceHub(ringCapacity: 1024)
+        let ring = hub.makeRing(label: "r")
+        let pump = TracePump(
+            hub: hub, info: Fixture.info(), writer: nil, snapshot: { Fixture.snapshot(at: 0) }, tapCapacity: 1 << 12,
+            keyframeInterval: .seconds(1), startThread: false)
+        func push(_ range: Range<UInt64>) {
+            for i in range {
+                ring.push(TraceEvent(timestamp: 1_000 + i, kind: .wake, server: 0, worker: 1, cpu: 0, arg: i))
+            }
+        }
+        push(0..<100)
+        #expect(pump.pass(now: 1) == 100)
+        #expect(pump.tap.count == 100)
+        let got = ThreadLock<[UInt64]>([])
+        let batches = ThreadLock(0)
+        pump.consume { batch in
+            got.withLock { $0 += batch.map(\.arg) }
+            batches.withLock { $0 += 1 }
+        }
+        #expect(got.withLock { $0 } == Array(0..<100))
+        #expect(pump.tap.count == 0)
+        push(100..<300)
+        #expect(pump.pass(now: 2) == 200)
+        push(300..<350)
+        #expect(pump.stop() == nil)
+        #expect(got.withLock { $0 } == Array(0..<350))
+        #expect(pump.tap.count == 0 && pump.tap.dropped == 0)
+        #expect(batches.withLock { $0 } >= 3)
+    }
+
     /// The pump's nap follows the rate: none after a pass that found half a ring's limit, the
     /// interval's double when quiet, and in between the time half a limit takes to arrive.
     @Test func napFollowsTheRate() {

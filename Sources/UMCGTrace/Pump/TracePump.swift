@@ -7,7 +7,7 @@ import UMCGSystem
 /// Every `passInterval` to twice that (by the rate, see `nap`) the pump drains each ring (at most
 /// `perRingLimit` events per ring per pass), appends the events to the writer (a chunk at least every
 /// `flushInterval`), takes a keyframe via `snapshot()` every `keyframeInterval` (and one at the start),
-/// and tees every event into `tap`, a ring the dashboard drains.
+/// and tees every event into `tap`, a ring the dashboard drains (or, after `consume(with:)`, hands it to a sink).
 /// A full tap drops for the UI only, never for the file. After a write error the pump stops writing, keeps
 /// draining and teeing, and reports the error in `writeError` and from `stop()`.
 ///
@@ -162,6 +162,18 @@ public final class TracePump: Sendable {
         announced.withLock { $0 += entities }
     }
 
+    /// From now on, passes hand every event to `sink` (on the thread that drains: the pump's, or
+    /// `stop()`'s caller for the last pass) instead of teeing it into `tap`; events already in the
+    /// tap go to `sink` first, in order. The dashboard folds as the pump drains this way, while the
+    /// events are still in cache (`umcgtop --attach`). Call it from the tap's consumer thread.
+    public func consume(with sink: @escaping @Sendable (UnsafeBufferPointer<TraceEvent>) -> Void) {
+        state.withLock { s in
+            // Under the pump's lock no pass pushes into the tap: what it holds now is all there is.
+            _ = tap.drainBatches(limit: .max) { sink($0) }
+            s.sink = sink
+        }
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds (the default clock).
     public static func monotonicNanoseconds() -> UInt64 { SystemClock.monotonicNanos() }
 
@@ -249,7 +261,7 @@ public final class TracePump: Sendable {
             if event.timestamp > latest { latest = event.timestamp }
         }
         s.lastTimestamp = latest
-        tap.push(contentsOf: batch)
+        if let sink = s.sink { sink(batch) } else { tap.push(contentsOf: batch) }
         if s.writing {
             for event in batch {
                 write(&s) { (w) throws(TraceFileError) in try w.append(event) }
@@ -261,7 +273,11 @@ public final class TracePump: Sendable {
     @inline(__always)
     private func handle(_ event: TraceEvent, _ s: inout PumpState) {
         s.lastTimestamp = max(s.lastTimestamp, event.timestamp)
-        tap.push(event)
+        if let sink = s.sink {
+            withUnsafePointer(to: event) { sink(UnsafeBufferPointer(start: $0, count: 1)) }
+        } else {
+            tap.push(event)
+        }
         if s.writing { write(&s) { (w) throws(TraceFileError) in try w.append(event) } }
     }
 
@@ -356,6 +372,8 @@ struct PumpState: Sendable {
     var lastKeyframe: UInt64?
     /// Largest event timestamp seen.
     var lastTimestamp: UInt64 = 0
+    /// Where events go instead of the tap, once `consume(with:)` named it.
+    var sink: (@Sendable (UnsafeBufferPointer<TraceEvent>) -> Void)?
 
     init(writer: TraceWriter?) {
         self.writer = writer
