@@ -7,6 +7,11 @@ extension Aggregator {
     /// `topWorkers` workers with the most switches (ties: lower id) get their own series;
     /// the rest are added up into one aggregate.
     public func metricsSnapshot(topWorkers: Int) -> MetricsSnapshot {
+        // One access: a consistent view while a pump may be folding, without copying the fold.
+        foldBox.access { fold in Self.metricsSnapshot(of: fold, topWorkers: topWorkers) }
+    }
+
+    private static func metricsSnapshot(of fold: FoldState, topWorkers: Int) -> MetricsSnapshot {
         var snap = MetricsSnapshot()
         let now = fold.folded.nowNanos
         let lastServers = fold.events.lastSnapshot?.servers ?? []

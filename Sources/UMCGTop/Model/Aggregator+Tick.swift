@@ -10,9 +10,13 @@ extension Aggregator {
     public func tick(now: UInt64) {
         if autoSampleNanos > 0 {
             autoSample(upTo: now)
-        } else if now >= fold.lastTick {
-            fold.sample(at: now, refreshMillis: model.options.refreshMillis)
-            fold.lastTick = now
+        } else {
+            let refreshMillis = model.options.refreshMillis
+            foldBox.access { fold in
+                guard now >= fold.lastTick else { return }
+                fold.sample(at: now, refreshMillis: refreshMillis)
+                fold.lastTick = now
+            }
         }
         publish()
         if let metricsSink { metricsSink.publish(metricsSnapshot(topWorkers: metricsSink.topWorkerCount)) }
@@ -21,17 +25,20 @@ extension Aggregator {
     /// Copies the folded tables into the model unless the live UI is paused.
     private func publish() {
         if model.ui.paused && !model.mode.isReplay { return }
-        fold.syncRows()
-        model.workers = fold.workerRows
-        model.workerSlots = fold.events.workerSlotTable
-        model.servers = fold.serverRows
-        model.rates = fold.rates
-        // Totals as of now; rates as of the last sample.
-        model.status.droppedTotal = fold.droppedTotal
-        model.status.droppedRecent = fold.folded.droppedRecent
-        model.status.eventsPerSecond = fold.folded.eventsPerSecond
-        model.status.eventsTotal = fold.eventsTotal
-        model.status.nowNanos = fold.folded.nowNanos
+        // One access: the tables and totals published together (a pump may be folding meanwhile).
+        foldBox.access { fold in
+            fold.syncRows()
+            model.workers = fold.workerRows
+            model.workerSlots = fold.events.workerSlotTable
+            model.servers = fold.serverRows
+            model.rates = fold.rates
+            // Totals as of now; rates as of the last sample.
+            model.status.droppedTotal = fold.droppedTotal
+            model.status.droppedRecent = fold.folded.droppedRecent
+            model.status.eventsPerSecond = fold.folded.eventsPerSecond
+            model.status.eventsTotal = fold.eventsTotal
+            model.status.nowNanos = fold.folded.nowNanos
+        }
         model.ensureSelection()
     }
 }

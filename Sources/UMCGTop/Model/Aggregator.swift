@@ -4,7 +4,9 @@ import UMCGTrace
 /// Folds trace events and lossless snapshots into a `DashboardModel`, deterministically: the
 /// shared `EventFold` keeps state and counters, `FoldState` the dashboard's windows and histories.
 ///
-/// Threading rule: one thread (the UI loop) calls everything. `ingest` never allocates in the
+/// Threading rule: one thread (the UI loop) calls everything, with one exception: `foldSink()`
+/// hands the folding of events to another thread (an attach pump, which then folds as it
+/// drains), after which the fold is behind a lock that every access takes. `ingest` never allocates in the
 /// steady state: entity tables are preallocated arrays indexed by dense id, and ids outside the
 /// entity table are ignored (replay input is untrusted). `tick(now:)` closes a rate window and
 /// publishes into `model` (unless the live UI is paused); the app may edit `model.ui` and the
@@ -34,14 +36,32 @@ public final class Aggregator {
     public let info: RunInfo
     /// Receives a metrics snapshot after every tick (even while the UI is paused), if set.
     public var metricsSink: (any MetricsSink)?
-    var fold: FoldState
+    /// The fold's state, accessed through `fold` (which locks once `foldSink()` shared it).
+    let foldBox: FoldBox
+
+    /// The fold's state; under the box's lock once shared. A read copies the state (a `_read`
+    /// yielding the box's value under the lock crashed in `publish` in debug and ASan builds, an
+    /// over-release of an `EventFold` copy, not reduced to a small case): the reads made per event
+    /// or per tick go through `foldBox.access` instead, in place.
+    var fold: FoldState {
+        get {
+            foldBox.lock()
+            defer { foldBox.unlock() }
+            return foldBox.state
+        }
+        _modify {
+            foldBox.lock()
+            defer { foldBox.unlock() }
+            yield &foldBox.state
+        }
+    }
 
     /// Creates an aggregator for the entities of `info`.
     public init(info: RunInfo, mode: DashboardMode, options: DashboardOptions) {
         self.info = info
         let m = DashboardModel(info: info, mode: mode, options: options)
         model = m
-        fold = FoldState(model: m)
+        foldBox = FoldBox(FoldState(model: m))
         autoSampleNanos = mode.isReplay ? 100_000_000 : 0
     }
 
@@ -66,11 +86,13 @@ public final class Aggregator {
     public func showReplay(_ clock: ReplayClock) { model.status.replay = clock.status }
 
     /// Timestamp of the newest event or snapshot seen.
-    public var latestTraceTime: UInt64 { fold.latestTimestamp }
+    public var latestTraceTime: UInt64 { foldBox.access { $0.latestTimestamp } }
 
     /// Folds one event. Events with ids outside the entity table change nothing but counts.
     public func ingest(_ event: TraceEvent) {
-        if autoSampleNanos > 0, event.timestamp >= fold.nextAutoSample { autoSample(upTo: event.timestamp) }
+        if autoSampleNanos > 0, event.timestamp >= foldBox.access({ $0.nextAutoSample }) {
+            autoSample(upTo: event.timestamp)
+        }
         fold.ingest(event)
     }
 
@@ -83,10 +105,23 @@ public final class Aggregator {
         return fold.ingest(draining: ring, limit: limit)
     }
 
+    /// A function that folds a batch of events into this aggregator from any thread, as
+    /// `ingest(_:)` would one by one: a pump calls it as it drains, so events are folded while
+    /// still in cache and never copied into a tap. From now on every access to the fold locks; the
+    /// caller folds nothing itself meanwhile. Nil for an aggregator that samples as it folds
+    /// (`autoSampleNanos` > 0, replay): that folds on its own thread, event by event.
+    public func foldSink() -> (@Sendable (UnsafeBufferPointer<TraceEvent>) -> Void)? {
+        guard autoSampleNanos == 0 else { return nil }
+        foldBox.share()
+        return { [foldBox] batch in foldBox.ingest(batch) }
+    }
+
     /// Folds a snapshot (live counters or a replay keyframe): its totals replace event-derived
     /// ones, and it ends "unknown" states. Snapshots older than one already folded are ignored per entity.
     public func ingest(snapshot: Snapshot) {
-        if autoSampleNanos > 0, snapshot.timestamp >= fold.nextAutoSample { autoSample(upTo: snapshot.timestamp) }
+        if autoSampleNanos > 0, snapshot.timestamp >= foldBox.access({ $0.nextAutoSample }) {
+            autoSample(upTo: snapshot.timestamp)
+        }
         fold.ingest(snapshot: snapshot)
     }
 
@@ -95,19 +130,22 @@ public final class Aggregator {
     func autoSample(upTo t: UInt64) {
         let period = autoSampleNanos
         guard period > 0 else { return }
-        if fold.nextAutoSample == 0 {
-            // Saturating: a timestamp within one period of 2^64 − 1 must not wrap the grid to 0.
-            let (next, overflow) = (t / period * period).addingReportingOverflow(period)
+        let refreshMillis = model.options.refreshMillis
+        foldBox.access { fold in
+            if fold.nextAutoSample == 0 {
+                // Saturating: a timestamp within one period of 2^64 − 1 must not wrap the grid to 0.
+                let (next, overflow) = (t / period * period).addingReportingOverflow(period)
+                fold.nextAutoSample = overflow ? .max : next
+                return
+            }
+            guard t >= fold.nextAutoSample else { return }
+            let boundary = t / period * period
+            if boundary >= fold.lastTick {
+                fold.sample(at: boundary, refreshMillis: refreshMillis)
+                fold.lastTick = boundary
+            }
+            let (next, overflow) = boundary.addingReportingOverflow(period)
             fold.nextAutoSample = overflow ? .max : next
-            return
         }
-        guard t >= fold.nextAutoSample else { return }
-        let boundary = t / period * period
-        if boundary >= fold.lastTick {
-            fold.sample(at: boundary, refreshMillis: model.options.refreshMillis)
-            fold.lastTick = boundary
-        }
-        let (next, overflow) = boundary.addingReportingOverflow(period)
-        fold.nextAutoSample = overflow ? .max : next
     }
 }

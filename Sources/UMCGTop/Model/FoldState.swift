@@ -42,7 +42,8 @@ struct FoldState {
 
     /// Empty tables shaped like `model`'s.
     init(model m: DashboardModel) {
-        events = EventFold(workerIds: m.workers.map(\.id), denseServers: m.servers.count)
+        // The rows show snapshot-corrected counts; the raw per-worker tallies are `report`'s.
+        events = EventFold(workerIds: m.workers.map(\.id), denseServers: m.servers.count, keepsWorkerTallies: false)
         workerRows = m.workers
         workerTracks = Array(repeating: WorkerTrack(), count: m.workers.count)
         serverRows = m.servers
@@ -88,8 +89,10 @@ struct FoldState {
     }
 
     /// Folds `batch` in order, as `ingest(_:)` would one by one, a chunk at a time: the shared
-    /// fold's batch loop, then the recent-events rings of the workers it names.
-    mutating func ingest(_ batch: UnsafeBufferPointer<TraceEvent>) {
+    /// fold's batch loop, then the recent-events rings of the workers it names. Without
+    /// `mergingLatencies` the latency values stay pending (`events.mergePendingLatencies()` merges
+    /// them; the histograms are behind until then).
+    mutating func ingest(_ batch: UnsafeBufferPointer<TraceEvent>, mergingLatencies: Bool = true) {
         var start = 0
         while start < batch.count {
             let end = min(batch.count, start + Self.chunk)
@@ -99,7 +102,7 @@ struct FoldState {
             start = end
         }
         // The chunks leave their latency values pending: merged once per batch, not per chunk.
-        events.mergePendingLatencies()
+        if mergingLatencies { events.mergePendingLatencies() }
     }
 
     /// One chunk (at most `chunk` events). The tables are distinct stored properties, passed `inout` together.
