@@ -1,3 +1,4 @@
+import Synchronization
 import UMCGSystem
 import UMCGTrace
 
@@ -6,9 +7,12 @@ import UMCGTrace
 ///
 /// At the start the source takes the consumer lease when it is free. A `TracePump` thread (the
 /// machinery `LiveSource` uses) then drains the target's rings every 2 to 4 ms (by the rate it
-/// sees), writes the recording (`--record`) and tees every event into a tap the UI drains (bounded per tick): rings drained
+/// sees), writes the recording (`--record`) and, from the first `pump(into:)` on, folds every
+/// event into the aggregator itself (`Aggregator.foldSink()`) while the event is still in cache,
+/// instead of copying it into a tap for the UI thread to fold from memory later: rings drained
 /// that often keep up with a target doing millions of events per second, where a drain per
-/// 50 ms UI tick would let a 16,384-slot ring overflow. When another viewer holds the lease the
+/// 50 ms UI tick would let a 16,384-slot ring overflow, and the viewer's CPU per event is what
+/// the fold costs. (Before the first `pump(into:)` events wait in the tap; the hand-over folds them first.) When another viewer holds the lease the
 /// source shows counters only, and the note says which pid has the events; the pump takes the
 /// lease over when that viewer leaves.
 ///
@@ -20,7 +24,8 @@ import UMCGTrace
 /// turns true once the rings are empty (a headless run ends there).
 ///
 /// Threading rule: the UI thread calls everything. The pump thread calls only
-/// `AttachedRegion.drainBatches`, which the UI thread never calls.
+/// `AttachedRegion.drainBatches`, which the UI thread never calls, and the aggregator's fold
+/// sink (which locks the fold; the aggregator's own accesses lock it too).
 public final class AttachSource: EventSource {
     /// The target's pid.
     public let pid: Int32
@@ -33,7 +38,8 @@ public final class AttachSource: EventSource {
     /// Re-read the target's run info (new entities) and its state this often, in ns.
     public var infoIntervalNanos: UInt64 = 1_000_000_000
     /// Events folded from the target's rings so far (gap markers included; events the tap dropped
-    /// because the UI fell behind by more than 131,072 events are not).
+    /// because the UI fell behind by more than 131,072 events before the fold was handed to the
+    /// pump are not).
     public private(set) var eventsReceived: UInt64 = 0
 
     private let region: RegionBox
@@ -54,6 +60,9 @@ public final class AttachSource: EventSource {
     private var stopped = false
     private var finalError: TraceFileError?
     private var infoError: String?
+    /// The aggregator the pump folds into (after the first `pump(into:)`), and the events it folded.
+    private var foldingInto: ObjectIdentifier?
+    private let folded = FoldedCount()
 
     /// Opens process `pid`'s region in `directory` (validated, permission-checked), registers as
     /// a viewer and takes the consumer lease if it is free. `recordPath` records what arrives;
@@ -124,19 +133,25 @@ public final class AttachSource: EventSource {
 
     /// Drains events (bounded), folds the target's latest snapshot when due, adds rows for new
     /// entities, and follows the target's state.
+    ///
+    /// The first call hands the folding to the pump thread (`Aggregator.foldSink()`); from then on
+    /// this returns the events the pump folded since the last call, and `budget` does not apply.
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
-        // After `stop()`: what the pump's last drain left in the tap, nothing from the region.
+        // After `stop()`: what the pump's last drain left in the tap (when it had no sink), nothing from the region.
         guard !stopped else {
-            let n = aggregator.ingest(draining: pump.tap, limit: budget)
+            let n = aggregator.ingest(draining: pump.tap, limit: budget) + takeFolded()
             eventsReceived &+= UInt64(n)
             return n
         }
+        handFold(to: aggregator)
         if now >= nextInfoAt {
             nextInfoAt = now &+ infoIntervalNanos
             refreshInfo(aggregator)
             followTarget()
         }
-        let n = aggregator.ingest(draining: pump.tap, limit: budget)
+        // Once the pump folds, the tap stays empty: not even an access to the fold (each one merges
+        // the latency values the pump left pending).
+        let n = (foldingInto == nil ? aggregator.ingest(draining: pump.tap, limit: budget) : 0) + takeFolded()
         if let recordPath {
             aggregator.model.status.recordingPath = recordPath
             aggregator.model.status.recordingBytes = pump.bytesWritten
@@ -155,6 +170,22 @@ public final class AttachSource: EventSource {
         aggregator.model.status.targetEnded = ended
         return n
     }
+
+    /// Has the pump fold into `aggregator` from now on (once per aggregator; nothing when it
+    /// cannot take a sink). Events waiting in the tap are folded first, in order.
+    private func handFold(to aggregator: Aggregator) {
+        let id = ObjectIdentifier(aggregator)
+        guard foldingInto != id, let sink = aggregator.foldSink() else { return }
+        foldingInto = id
+        let count = folded
+        pump.consume { batch in
+            count.add(batch.count)
+            sink(batch)
+        }
+    }
+
+    /// Events the pump folded since the last call.
+    private func takeFolded() -> Int { folded.take() }
 
     /// Rows for entities the target added since the last look (and an entity record when recording).
     private func refreshInfo(_ aggregator: Aggregator) {
@@ -276,4 +307,21 @@ final class RegionBox: Sendable {
     /// The region (itself `@unchecked Sendable`: one thread per operation, see `AttachSource`).
     let region: AttachedRegion
     init(_ region: AttachedRegion) { self.region = region }
+}
+
+/// Events the pump thread folded, taken by the UI thread.
+final class FoldedCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    /// Adds `n` (pump thread).
+    func add(_ n: Int) {
+        // Relaxed: a count for the status line; the events themselves are published by the fold's lock.
+        count.add(n, ordering: .relaxed)
+    }
+
+    /// Returns the count since the last call and restarts it (UI thread).
+    func take() -> Int {
+        // Relaxed: as in `add`.
+        count.exchange(0, ordering: .relaxed)
+    }
 }

@@ -57,11 +57,12 @@ extension AttachedRegion {
         return total
     }
 
-    /// `drain(limit:_:)`, passing the events in batches (up to 1,024, in order) instead of one by one;
-    /// each buffer is valid only during its call of `body`.
+    /// `drain(limit:_:)`, passing the events in batches (up to 4,096, in order) instead of one by one;
+    /// each buffer is valid only during its call of `body`. (A batch's consumer, the viewer's
+    /// fold, has a fixed cost per batch; 4,096 events are 128 KiB, still in the L2 cache.)
     @discardableResult
     public func drainBatches(limit: Int = .max, _ body: (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int {
-        withUnsafeTemporaryAllocation(of: TraceEvent.self, capacity: 1024) { buffer in
+        withUnsafeTemporaryAllocation(of: TraceEvent.self, capacity: 4096) { buffer in
             var n = 0
             let passed = drain(limit: limit) { event in
                 buffer.initializeElement(at: n, to: event)
