@@ -125,6 +125,35 @@ import UMCGTrace
             events, seed: 17)
     }
 
+    /// A dense fold without worker tallies (the dashboard's) leaves every tally empty and every
+    /// other field where a fold with them does, by the batch loop and event by event alike.
+    @Test func aFoldWithoutWorkerTalliesDiffersOnlyInThem() {
+        let events = Self.stream(seed: 11, count: 20_000, workerIds: 12, servers: 3)
+        let ids: [UInt32] = [0, 1, 2, 5, 9, 3]
+        var with = EventFold(workerIds: ids, denseServers: 3)
+        var without = EventFold(workerIds: ids, denseServers: 3, keepsWorkerTallies: false)
+        var oneByOne = EventFold(workerIds: ids, denseServers: 3, keepsWorkerTallies: false)
+        var slots = [Int32](repeating: -1, count: events.count)
+        events.withUnsafeBufferPointer { batch in
+            slots.withUnsafeMutableBufferPointer { s in
+                guard let slot = s.baseAddress else { return }
+                with.ingest(batch, workerSlots: slot, mergingLatencies: true)
+                without.ingest(batch, workerSlots: slot, mergingLatencies: true)
+            }
+        }
+        for e in events { oneByOne.ingest(e) }
+        #expect(with.workers.contains { $0.tally.switches > 0 && $0.tally.runNanos > 0 })
+        let empty = WorkerTally(keepsLatencySamples: false)
+        #expect(without.workers.allSatisfy { $0.tally == empty })
+        #expect(oneByOne.workers.allSatisfy { $0.tally == empty })
+        for w in with.workers.indices { with.workers[w].tally = empty }
+        let (a, b, c) = (Self.fields(with), Self.fields(without), Self.fields(oneByOne))
+        for i in a.indices {
+            #expect(a[i] == b[i], "field group \(i) differs (batch)")
+            #expect(a[i] == c[i], "field group \(i) differs (one by one)")
+        }
+    }
+
     /// The hot kinds really are folded (not all passed to `ingest(_:)`): a stream of only those
     /// records switches, run lengths and server state like the event-by-event fold.
     @Test func hotOnlyStreamFoldsAllItsEvents() {

@@ -100,7 +100,8 @@ extension EventFold {
                                                 denseServers: min(lookup.denseServers, s.count),
                                                 sparseWorkers: lookup.isSparse ? sparseWorkers : nil,
                                                 sparseServers: lookup.isSparse ? sparseServers : nil,
-                                                allWakeToRun: wakeToRun, allRunLength: runLength),
+                                                allWakeToRun: wakeToRun, allRunLength: runLength,
+                                                keepsWorkerTallies: lookup.keepsWorkerTallies),
                                             latency: latency, eventsTotal: eventsTotal,
                                             latestTimestamp: latestTimestamp)
                                         let result = body(&hot)
@@ -130,6 +131,8 @@ struct FoldLookup: Sendable {
     var sparseWorkers: [UInt32: Int] = [:]
     /// Sparse: the row of each server id.
     var sparseServers: [UInt16: Int] = [:]
+    /// Whether worker events are counted in their worker's `tally` too (see `EventFold.init(workerIds:denseServers:keepsWorkerTallies:)`).
+    var keepsWorkerTallies = true
 }
 
 /// A fold's tables as raw pointers (see `HotFold`).
@@ -145,6 +148,8 @@ struct FoldTables {
     let sparseServers: UnsafePointer<[UInt16: Int]>?
     let allWakeToRun: UnsafeMutablePointer<LatencyHistogram>
     let allRunLength: UnsafeMutablePointer<LatencyHistogram>
+    /// Whether worker events are counted in their worker's `tally`.
+    let keepsWorkerTallies: Bool
 }
 
 /// Where `HotFold` puts wake→run and run-length values.

@@ -66,8 +66,11 @@ public struct EventFold: Sendable {
 
     /// A dense fold with rows for `workerIds` (in that order; repeats ignored) and servers `0..<denseServers`,
     /// without exact latency samples. Memory: one row per id given, plus 4 bytes per id up to the highest.
-    public init(workerIds: [UInt32], denseServers: Int) {
+    /// Without `keepsWorkerTallies` the workers' `tally` (raw counts for `report`) stays empty, which
+    /// saves its update on every worker event: the dashboard shows the snapshot-corrected counts instead.
+    public init(workerIds: [UInt32], denseServers: Int, keepsWorkerTallies: Bool = true) {
         isDense = true
+        lookup.keepsWorkerTallies = keepsWorkerTallies
         lookup.denseServers = max(0, min(denseServers, Int(TraceEvent.noServer)))
         maxRows = 0
         keepsLatencySamples = false

@@ -57,7 +57,7 @@ struct HotFold<Latency: FoldLatencySink> {
         // The worker's side.
         let w = workerSlot(e.worker)
         guard w >= 0 else { return -1 }
-        workers[w].tally.count(e)
+        if tables.keepsWorkerTallies { workers[w].tally.count(e) }
         let ts = e.timestamp
         switch kind {
         case .switchTo:
