@@ -187,49 +187,52 @@ import UMCGSystem
     @Test func drainBatchesDecodesAcrossTheRingsEndAndBatchBoundaries() throws {
         let dir = RegionFixture.directory()
         defer { RegionFixture.remove(dir) }
-        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 1, capacity: 4096))
+        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 1, capacity: 16_384))
         let ring = try #require(region.makeRing(label: "srv0", tid: 1))
-        let events = Fixture.events(count: 6_000, seed: 5)
+        let events = Fixture.events(count: 20_000, seed: 5)
         let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
-        for e in events.prefix(3_000) { #expect(ring.push(e)) }
-        #expect(viewer.drainBatches { _ in } == 3_000)
-        for e in events.dropFirst(3_000) { #expect(ring.push(e)) }
+        for e in events.prefix(10_000) { #expect(ring.push(e)) }
+        #expect(viewer.drainBatches { _ in } == 10_000)
+        // Slots 10,000 to 19,999: across the end of the 16,384-slot ring.
+        for e in events.dropFirst(10_000) { #expect(ring.push(e)) }
         var seen: [TraceEvent] = []
         var sizes: [Int] = []
         let passed = viewer.drainBatches { batch in
             sizes.append(batch.count)
             seen += batch
         }
-        #expect(passed == events.count - 3_000)
-        #expect(seen == Array(events.dropFirst(3_000)))
-        #expect(sizes.dropLast().allSatisfy { $0 == 1_024 } && sizes.count == (passed + 1_023) / 1_024)
+        #expect(passed == events.count - 10_000)
+        #expect(seen == Array(events.dropFirst(10_000)))
+        let full = AttachedRegion.batchCapacity
+        #expect(sizes.dropLast().allSatisfy { $0 == full } && sizes.count == (passed + full - 1) / full)
+        #expect(sizes.count == 3)
         viewer.detach()
         region.close(exitStatus: nil)
     }
 
-    /// `drainBatches` passes what `drain` passes, in order, in batches of at most 1,024 events.
+    /// `drainBatches` passes what `drain` passes, in order, in batches of at most `batchCapacity` events.
     @Test func drainBatchesPassesTheSameEventsInBatches() throws {
         let dir = RegionFixture.directory()
         defer { RegionFixture.remove(dir) }
-        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 2, capacity: 4096))
+        let region = try PublishedRegion.create(RegionFixture.options(dir, rings: 2, capacity: 16_384))
         let a = try #require(region.makeRing(label: "srv0", tid: 1))
         let b = try #require(region.makeRing(label: "srv1", tid: 2))
-        let events = Fixture.events(count: 3_000, seed: 11)
+        let events = Fixture.events(count: 12_000, seed: 11)
         for e in events { #expect(a.push(e)) }
         for e in events.prefix(5) { #expect(b.push(e)) }
         let viewer = try AttachedRegion.open(pid: RegionFixture.pid, directory: dir)
         var seen: [TraceEvent] = []
         var sizes: [Int] = []
-        let passed = viewer.drainBatches(limit: 2_500) { batch in
+        let passed = viewer.drainBatches(limit: 10_000) { batch in
             sizes.append(batch.count)
             seen += batch
         }
-        #expect(passed == 2_505)
-        #expect(sizes.allSatisfy { $0 <= 1_024 } && sizes.count >= 3)
-        #expect(seen == Array(events.prefix(2_500)) + Array(events.prefix(5)))
+        #expect(passed == 10_005)
+        #expect(sizes.allSatisfy { $0 <= AttachedRegion.batchCapacity } && sizes.count >= 3)
+        #expect(seen == Array(events.prefix(10_000)) + Array(events.prefix(5)))
         seen.removeAll()
-        #expect(viewer.drainBatches { seen += $0 } == events.count - 2_500)
-        #expect(seen == Array(events[2_500...]))
+        #expect(viewer.drainBatches { seen += $0 } == events.count - 10_000)
+        #expect(seen == Array(events[10_000...]))
         viewer.detach()
         region.close(exitStatus: nil)
     }

@@ -57,12 +57,15 @@ extension AttachedRegion {
         return total
     }
 
-    /// `drain(limit:_:)`, passing the events in batches (up to 4,096, in order) instead of one by one;
-    /// each buffer is valid only during its call of `body`. (A batch's consumer, the viewer's
-    /// fold, has a fixed cost per batch; 4,096 events are 128 KiB, still in the L2 cache.)
+    /// The most events `drainBatches` passes in one batch: 4,096 (128 KiB, still in the L2 cache;
+    /// the viewer's fold, which consumes the batches, has a fixed cost per batch).
+    public static let batchCapacity = 4096
+
+    /// `drain(limit:_:)`, passing the events in batches (up to `batchCapacity`, in order) instead of
+    /// one by one; each buffer is valid only during its call of `body`.
     @discardableResult
     public func drainBatches(limit: Int = .max, _ body: (UnsafeBufferPointer<TraceEvent>) -> Void) -> Int {
-        withUnsafeTemporaryAllocation(of: TraceEvent.self, capacity: 4096) { buffer in
+        withUnsafeTemporaryAllocation(of: TraceEvent.self, capacity: Self.batchCapacity) { buffer in
             var n = 0
             let passed = drain(limit: limit) { event in
                 buffer.initializeElement(at: n, to: event)
