@@ -10,6 +10,8 @@ import UMCGSystem
         (["--workers", "-1", "--headless"], "--workers must be at least 1 (got -1)"),
         (["--duration", "-1", "--headless"], "--duration must be a positive number of seconds (got -1.0)"),
         (["bench", "--seconds", "-1"], "--seconds must be > 0 and at most 60 (got -1.0)"),
+        (["bench", "--spin-nanos", "-1"], "--spin-nanos must be between 0 and 10000000 (got -1)"),
+        (["bench", "--spin-nanos", "10000001"], "--spin-nanos must be between 0 and 10000000 (got 10000001)"),
         (["--servers", "65", "--headless"], "--servers must be at most 64 (got 65)"),
         (["--servers", "1025", "--headless"], "--servers must be at most 64 (got 1025)"),
         (["--workers", "100001", "--headless"], "--workers must be at most 100000 (got 100001)"),

@@ -47,13 +47,19 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         public var maxWorkers: Int
         /// Server control blocks (1…64).
         public var maxServers: Int
-        /// Bounded spin before FUTEX_WAIT in `.adaptive` mode when the peer is on another CPU.
+        /// Bounded spin before FUTEX_WAIT in `.adaptive` mode when the peer is on another CPU
+        /// (at most `maxSpinNanos`).
         public var spinNanos: UInt64
+
+        /// The default `spinNanos`.
+        public static let defaultSpinNanos: UInt64 = 5_000
+        /// The largest `spinNanos` a backend accepts (10 ms: beyond, a spin is a busy loop).
+        public static let maxSpinNanos: UInt64 = 10_000_000
 
         /// Creates options.
         public init(
             handoff: HandoffMode = .adaptive, sliceNanos: UInt64 = 100_000_000, maxWorkers: Int = 1024,
-            maxServers: Int = 64, spinNanos: UInt64 = 5_000
+            maxServers: Int = 64, spinNanos: UInt64 = defaultSpinNanos
         ) {
             self.handoff = handoff
             self.sliceNanos = sliceNanos
@@ -116,7 +122,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     /// out-of-range options.
     public init(options: Options = Options(), observer: EmulationObserver? = nil) throws(Errno) {
         guard options.maxWorkers >= 1, options.maxWorkers < 1 << 24,
-            (1...64).contains(options.maxServers), options.sliceNanos > 0
+            (1...64).contains(options.maxServers), options.sliceNanos > 0,
+            options.spinNanos <= Options.maxSpinNanos
         else { throw Errno.EINVAL }
         self.options = options
         self.observer = observer.map { Unmanaged.passUnretained($0) }
@@ -263,6 +270,23 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
             w.flags.pointee.bitwiseOr(WorkerBlock.flagInterrupt, ordering: .sequentiallyConsistent)
             w.parker.unpark(alwaysWake: true)
         }
+    }
+
+    /// How the parks of every thread that used this backend ended, summed over all control blocks
+    /// (see `ParkCounts`: exact once those threads were joined).
+    public func parkCounts() -> ParkCounts {
+        var sum = ParkCounts()
+        for i in 0..<options.maxWorkers {
+            sum = sum + ParkCounts.read(typedCounts(workerSlab + i * WorkerBlock.size))
+        }
+        for i in 0..<maxServers {
+            sum = sum + ParkCounts.read(typedCounts(serverSlab + i * ServerBlock.size))
+        }
+        return sum
+    }
+
+    private func typedCounts(_ block: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        (block + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
 
     /// Live registered workers and servers.
