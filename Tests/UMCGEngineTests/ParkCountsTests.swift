@@ -87,4 +87,29 @@ import UMCGSystem
         #expect(parks.spun > 0)
         #expect(r.cycles > 0)
     }
+
+    @Test func theEnvironmentsSpinBudgetFallsBackToTheDefaultOutOfRange() {
+        typealias O = EmulatedBackend.Options
+        #expect(O.spinNanos(orDefault: -1) == O.defaultSpinNanos)
+        #expect(O.spinNanos(orDefault: 0) == 0)
+        #expect(O.spinNanos(orDefault: 50_000) == 50_000)
+        #expect(O.spinNanos(orDefault: Int64(O.maxSpinNanos)) == O.maxSpinNanos)
+        #expect(O.spinNanos(orDefault: Int64(O.maxSpinNanos) + 1) == O.defaultSpinNanos)
+        #expect(O().spinNanos == O.defaultSpinNanos)
+    }
+}
+
+/// Where the adaptive handoff's yields apply: after a cross-CPU spin only.
+@Suite struct SpinYieldsTests {
+    @Test func yieldsFollowOnlyACrossCPUSpin() throws {
+        var o = EmulatedBackend.Options(handoff: .adaptive, maxWorkers: 2, maxServers: 1)
+        o.spinYields = 5
+        let adaptive = try EmulatedBackend(options: o)
+        #expect(adaptive.parkYields(spin: 1_000) == 5)
+        #expect(adaptive.parkYields(spin: 0) == 0)  // same CPU: no spin, no yields, straight to FUTEX_WAIT
+        let yieldMode = try EmulatedBackend(options: .init(handoff: .yield, maxWorkers: 2, maxServers: 1))
+        #expect(yieldMode.parkYields(spin: 0) == EmulatedBackend.yieldsBeforeSleep)
+        let futex = try EmulatedBackend(options: .init(handoff: .futex, maxWorkers: 2, maxServers: 1))
+        #expect(futex.parkYields(spin: 0) == 0)
+    }
 }

@@ -16,11 +16,18 @@ import UMCGSystem
         for bad in ["-1", "10000001", "lots"] {
             #expect(throws: (any Error).self) { try BenchCommand.parse(["--spin-nanos", bad]) }
         }
+        #expect(try BenchCommand.parse([]).runPlan.spinYields == 0)
+        #expect(try BenchCommand.parse(["--spin-yields", "8"]).runPlan.spinYields == 8)
+        for bad in ["-1", "10001", "some"] {
+            #expect(throws: (any Error).self) { try BenchCommand.parse(["--spin-yields", bad]) }
+        }
     }
 
     @Test func thePingPongBackendBuildsTheEmulationWithTheBudget() throws {
-        let backend = try #require(try PingPongBackend.emulated(spinNanos: 123_456).make(.adaptive) as? EmulatedBackend)
+        let backend = try #require(
+            try PingPongBackend.emulated(spinNanos: 123_456, spinYields: 3).make(.adaptive) as? EmulatedBackend)
         #expect(backend.options.spinNanos == 123_456)
+        #expect(backend.options.spinYields == 3)
         #expect(backend.options.handoff == .adaptive)
         let selected = PingPongBackend.selected(
             BackendSelection(kind: .emulated, reason: "test", syscallNumber: nil), spinNanos: 77_000)
@@ -31,6 +38,11 @@ import UMCGSystem
     @Test func theEmulationRefusesABudgetBeyondTheMaximum() {
         let tooLong = EmulatedBackend.Options(spinNanos: EmulatedBackend.Options.maxSpinNanos + 1)
         #expect(throws: Errno.EINVAL) { try EmulatedBackend(options: tooLong) }
+        var yields = EmulatedBackend.Options()
+        yields.spinYields = EmulatedBackend.Options.maxSpinYields + 1
+        #expect(throws: Errno.EINVAL) { try EmulatedBackend(options: yields) }
+        yields.spinYields = -1
+        #expect(throws: Errno.EINVAL) { try EmulatedBackend(options: yields) }
     }
 
     static func report() -> BenchReport {

@@ -12,6 +12,7 @@ import UMCGSystem
         (["bench", "--seconds", "-1"], "--seconds must be > 0 and at most 60 (got -1.0)"),
         (["bench", "--spin-nanos", "-1"], "--spin-nanos must be between 0 and 10000000 (got -1)"),
         (["bench", "--spin-nanos", "10000001"], "--spin-nanos must be between 0 and 10000000 (got 10000001)"),
+        (["bench", "--spin-yields", "-1"], "--spin-yields must be between 0 and 10000 (got -1)"),
         (["--servers", "65", "--headless"], "--servers must be at most 64 (got 65)"),
         (["--servers", "1025", "--headless"], "--servers must be at most 64 (got 1025)"),
         (["--workers", "100001", "--headless"], "--workers must be at most 100000 (got 100001)"),

@@ -51,10 +51,23 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         /// (at most `maxSpinNanos`).
         public var spinNanos: UInt64
 
+        /// sched_yield calls after an adaptive cross-CPU spin came up empty, before FUTEX_WAIT (at most
+        /// `maxSpinYields`; 0 = sleep right after the spin).
+        public var spinYields: Int = 0
+
         /// The default `spinNanos`.
         public static let defaultSpinNanos: UInt64 = 5_000
         /// The largest `spinNanos` a backend accepts (10 ms: beyond, a spin is a busy loop).
         public static let maxSpinNanos: UInt64 = 10_000_000
+        /// The largest `spinYields` a backend accepts.
+        public static let maxSpinYields = 10_000
+
+        /// `value` as a spin budget when it is one (0...`maxSpinNanos`), else `defaultSpinNanos`: how
+        /// libumcg.so reads `UMCG_SPIN_NS` (its C side passes -1 for unset or malformed).
+        public static func spinNanos(orDefault value: Int64) -> UInt64 {
+            guard value >= 0, UInt64(value) <= maxSpinNanos else { return defaultSpinNanos }
+            return UInt64(value)
+        }
 
         /// Creates options.
         public init(
@@ -123,7 +136,7 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     public init(options: Options = Options(), observer: EmulationObserver? = nil) throws(Errno) {
         guard options.maxWorkers >= 1, options.maxWorkers < 1 << 24,
             (1...64).contains(options.maxServers), options.sliceNanos > 0,
-            options.spinNanos <= Options.maxSpinNanos
+            options.spinNanos <= Options.maxSpinNanos, (0...Options.maxSpinYields).contains(options.spinYields)
         else { throw Errno.EINVAL }
         self.options = options
         self.observer = observer.map { Unmanaged.passUnretained($0) }
@@ -295,6 +308,11 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     }
 
     // MARK: spinning
+
+    /// The sched_yield calls of a park whose spin budget is `spin`: `options.spinYields` after a
+    /// cross-CPU spin, the `.yield` mode's count otherwise (0 in the other modes and on one CPU).
+    @inline(__always)
+    func parkYields(spin: UInt64) -> Int { spin > 0 ? options.spinYields : yields }
 
     /// The spin budget for a thread about to park waiting on a peer last seen on `peerCPU`.
     @inline(__always)

@@ -99,6 +99,12 @@ public struct BenchCommand: ParsableCommand {
     )
     public var spinNanos: Int?
 
+    /// sched_yield calls after the adaptive spin.
+    @Option(
+        name: .customLong("spin-yields"), parsing: .unconditional,
+        help: "sched_yield calls after an empty adaptive cross-CPU spin, before FUTEX_WAIT (0...10000).")
+    public var spinYields: Int = 0
+
     /// Backend choice.
     @Option(help: "UMCG backend: auto, emulated or kernel (kernel fails unless umcg_ctl is detected).")
     public var backend: String = "auto"
@@ -261,6 +267,11 @@ public struct BenchCommand: ParsableCommand {
                 }
                 p.spinNanos = UInt64(spinNanos)
             }
+            guard (0...EmulatedBackend.Options.maxSpinYields).contains(spinYields) else {
+                throw ValidationError(
+                    "--spin-yields must be between 0 and \(EmulatedBackend.Options.maxSpinYields) (got \(spinYields))")
+            }
+            p.spinYields = spinYields
             return p
         }
     }
@@ -305,7 +316,8 @@ public struct BenchCommand: ParsableCommand {
         let env = BenchEnvironment.current(selection: selection)
         let showProgress = FileDescriptor(rawValue: 2).isTerminal
         let runner = StandardBenchRunner(
-            policy: plan.policy, backend: .selected(selection, spinNanos: plan.spinNanos), stuckSeconds: stuckSeconds,
+            policy: plan.policy, backend: .selected(selection, spinNanos: plan.spinNanos, spinYields: plan.spinYields),
+            stuckSeconds: stuckSeconds,
             simulateStuck: try stuckMethod)
         let report = BenchHarness.run(plan, runner: runner) { p in
             guard showProgress else { return }

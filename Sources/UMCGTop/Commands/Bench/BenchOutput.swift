@@ -42,7 +42,10 @@ public enum BenchOutput {
             "umcgtop bench: backend \(env.backend) (\(env.backendReason)); \(env.kernel); \(env.cpus) CPUs; "
                 + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved; "
                 + "every row under \(plan.policy)"
-                + (plan.umcgBackend == .emulated ? "; adaptive spin \(plan.spinNanos) ns" : ""))
+                + (plan.umcgBackend == .emulated
+                    ? "; adaptive spin \(plan.spinNanos) ns"
+                        + (plan.spinYields > 0 ? " + \(plan.spinYields) yields" : "")
+                    : ""))
         let total = plan.seconds * Double(plan.rounds)
         for placement in plan.placements {
             let rows = report.results.filter { $0.benchCase.placement == placement }
@@ -197,6 +200,7 @@ public enum BenchOutput {
             ("seconds", .double(report.plan.seconds)),
             ("rounds", .int(Int64(report.plan.rounds))),
             ("spin_nanos", .int(Int64(clamping: report.plan.spinNanos))),
+            ("spin_yields", .int(Int64(report.plan.spinYields))),
             ("results", .array(untraced.map { .object(entry($0)) })),
         ]
         if !limit.isEmpty { top.append(("limit", .array(limit.map { .object(entry($0)) }))) }
