@@ -55,8 +55,11 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         /// `maxSpinYields`; 0 = sleep right after the spin).
         public var spinYields: Int = 0
 
-        /// The default `spinNanos`.
-        public static let defaultSpinNanos: UInt64 = 5_000
+        /// The default `spinNanos`: 20 µs. A cross-CPU handoff that ends in FUTEX_WAIT costs about 33 µs
+        /// on a 2-vCPU KVM guest (the sleeping vCPU idles; waking it takes an IPI and a VM entry) against
+        /// 0.2-0.4 µs spun, so at 5 µs the 1-4% of parks that outwaited the spin set a ping-pong's rate
+        /// (docs/PERFORMANCE.md, "Cross-CPU stability"); from 20 µs on, under 0.02% do.
+        public static let defaultSpinNanos: UInt64 = 20_000
         /// The largest `spinNanos` a backend accepts (10 ms: beyond, a spin is a busy loop).
         public static let maxSpinNanos: UInt64 = 10_000_000
         /// The largest `spinYields` a backend accepts.

@@ -95,7 +95,7 @@ public struct BenchCommand: ParsableCommand {
     @Option(
         name: .customLong("spin-nanos"), parsing: .unconditional,
         help:
-            "Nanoseconds the adaptive handoff spins before it sleeps in FUTEX_WAIT when its peer is on another CPU (0...10000000; default: the emulation's, 5000)."
+            "Nanoseconds the adaptive handoff spins before it sleeps in FUTEX_WAIT when its peer is on another CPU (0...10000000; default: the emulation's, 20000)."
     )
     public var spinNanos: Int?
 
