@@ -39,6 +39,10 @@ typedef long (*syscall_fn)(long, ...);
 static syscall_fn real_syscall_fn;
 /* The number umcg_ctl is caught at: UMCG_SYSCALL_NR, else 450. */
 static long umcg_nr = 450;
+/* UMCG_SPIN_NS, parsed at load (-1: unset or malformed). */
+static int64_t spin_nanos = -1;
+
+int64_t umcg_preload_spin_nanos(void) { return spin_nanos; }
 /* -2: not probed yet; -1: emulate; else the kernel's number. */
 static long kernel_nr = -2;
 static int preempt_signal;
@@ -420,6 +424,12 @@ __attribute__((constructor)) static void umcg_preload_init(void) {
         char *end = NULL;
         long v = strtol(nr, &end, 10);
         if (end && *end == '\0' && v > 0) umcg_nr = v;
+    }
+    const char *spin = getenv("UMCG_SPIN_NS");
+    if (spin && *spin) {
+        char *end = NULL;
+        long long v = strtoll(spin, &end, 10);
+        if (end && *end == '\0' && v >= 0) spin_nanos = v;
     }
     preempt_signal = SIGRTMAX - 2;
     const char *sig = getenv("UMCG_PREEMPT_SIGNAL");

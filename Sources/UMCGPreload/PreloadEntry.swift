@@ -10,8 +10,10 @@ import UMCGSystem
 /// reach libc untouched and a preemption signal arriving meanwhile is deferred.
 /// Every function returns 0 or a positive errno value; none throws across the C boundary.
 enum PreloadEntry {
-    /// The emulation's limits.
-    static let options = EmulatedBackend.Options()
+    /// The emulation's limits; the adaptive spin budget from `UMCG_SPIN_NS` when it was set to a
+    /// whole number of ns up to `EmulatedBackend.Options.maxSpinNanos` (else the default, as `bench`).
+    static let options = EmulatedBackend.Options(
+        spinNanos: EmulatedBackend.Options.spinNanos(orDefault: umcg_preload_spin_nanos()))
 
     /// The emulation every thread of the process shares (created on first use, never freed: the
     /// thread-exit destructors of registered threads name it until the process ends), observed by

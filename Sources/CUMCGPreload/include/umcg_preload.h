@@ -34,6 +34,9 @@ int32_t umcg_preload_leave_blocking(void);
 int32_t umcg_preload_preempt(void);
 /* In a forked child: the calling thread (the one that forked) is no worker or server of the child. */
 void umcg_preload_forget_thread(void);
+/* UMCG_SPIN_NS as the library loaded: the adaptive handoff's cross-CPU spin budget in ns, or -1
+ * when unset or not a whole number >= 0 (the emulation's default then). */
+int64_t umcg_preload_spin_nanos(void);
 /* The number of a kernel umcg_ctl that passed the probe, or -1. */
 int64_t umcg_preload_kernel_syscall(void);
 

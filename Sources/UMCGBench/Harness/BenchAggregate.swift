@@ -1,3 +1,4 @@
+import UMCGEngine
 import UMCGSystem
 import UMCGTrace
 
@@ -32,6 +33,10 @@ public struct BenchAggregate: Sendable, Equatable {
     public var roundsCyclesPerSecond: [Double] = []
     /// CPUs (main, peer) seen in each round.
     public var roundsCPUs: [[Int32]] = []
+    /// How the emulated backend's parks ended in each round (nil entries: not the emulation).
+    public var roundsParks: [ParkCounts?] = []
+    /// Cycles of each round, in round order.
+    public var roundsCycles: [UInt64] = []
     /// Trace events drained (traced runs).
     public var tracedEvents: UInt64 = 0
     /// Trace events dropped (traced runs).
@@ -47,6 +52,8 @@ public struct BenchAggregate: Sendable, Equatable {
         cpuNanos &+= run.result.cpuNanos
         roundsCyclesPerSecond.append(run.result.cyclesPerSecond)
         roundsCPUs.append(run.result.cpus)
+        roundsParks.append(run.result.parks)
+        roundsCycles.append(run.result.cycles)
         tracedEvents &+= run.tracedEvents
         droppedEvents &+= run.droppedEvents
     }

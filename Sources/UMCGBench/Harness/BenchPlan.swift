@@ -61,6 +61,10 @@ public struct BenchPlan: Sendable, Equatable {
     /// The backend of the UMCG cases (`--backend`): the emulation runs one case per handoff mode,
     /// the kernel one case (handoff modes are the emulation's).
     public var umcgBackend: BackendKind
+    /// The emulation's adaptive cross-CPU spin budget (`EmulatedBackend.Options.spinNanos`).
+    public var spinNanos: UInt64 = EmulatedBackend.Options.defaultSpinNanos
+    /// sched_yield calls after that spin, before FUTEX_WAIT (`EmulatedBackend.Options.spinYields`).
+    public var spinYields = 0
 
     /// Creates a plan (defaults: 1 s, 3 rounds, same-cpu and cross-cpu, all methods and handoffs, no tracing,
     /// no spin limit, the emulation).

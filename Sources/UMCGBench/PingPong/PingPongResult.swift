@@ -1,3 +1,5 @@
+import UMCGEngine
+
 /// What one timed ping-pong run measured. One cycle = main → peer → main (two switches).
 public struct PingPongResult: Sendable, Equatable {
     /// Cycles completed.
@@ -8,13 +10,16 @@ public struct PingPongResult: Sendable, Equatable {
     public var cpuNanos: UInt64
     /// CPUs the two threads were seen on (main, peer), -1 if unknown.
     public var cpus: [Int32]
+    /// How the emulated backend's parks ended during the run (UMCG on the emulation only, else nil).
+    public var parks: ParkCounts?
 
     /// Creates a result.
-    public init(cycles: UInt64, elapsedNanos: UInt64, cpuNanos: UInt64, cpus: [Int32]) {
+    public init(cycles: UInt64, elapsedNanos: UInt64, cpuNanos: UInt64, cpus: [Int32], parks: ParkCounts? = nil) {
         self.cycles = cycles
         self.elapsedNanos = elapsedNanos
         self.cpuNanos = cpuNanos
         self.cpus = cpus
+        self.parks = parks
     }
 
     /// Cycles per second of wall-clock time.

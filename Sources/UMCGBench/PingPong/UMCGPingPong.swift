@@ -135,6 +135,8 @@ public enum UMCGPingPong {
         var r = try outcome.get()
         r.cpuNanos &+= shared.workerCPUNanos.load(ordering: .relaxed)
         r.cpus.append(shared.workerCPU.load(ordering: .relaxed))
+        // Both threads were joined: the counts are exact (they include the registration's parks).
+        if let emulated = backend as? EmulatedBackend { r.parks = emulated.parkCounts() }
         return r
     }
 

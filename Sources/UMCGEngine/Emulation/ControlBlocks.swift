@@ -8,7 +8,8 @@ let noIndex: UInt32 = .max
 ///
 /// Layout (byte offsets): 0 park word · 4 state · 8 server (attached or home) · 12 tid ·
 /// 16 worker id · 24 switched-in time (the trace clock: the slice starts there) · 32 flags · 36 last CPU ·
-/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 owning backend.
+/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 owning backend ·
+/// 64 `ParkCounts` (4 words, the second line: written by the worker thread only).
 /// Only the worker thread moves its state out of RUNNING; servers move it into RUNNING (via a
 /// transient `switching` value) and timeouts/wakes are posted by the worker thread itself.
 @usableFromInline
@@ -44,7 +45,9 @@ struct WorkerBlock {
         (raw + off).assumingMemoryBound(to: Atomic<Int32>.self)
     }
 
-    @inline(__always) var parker: Parker { Parker(u32(0)) }
+    @inline(__always) var parker: Parker {
+        Parker(u32(0), counts: (raw + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self))
+    }
     @inline(__always) var state: UnsafeMutablePointer<Atomic<UInt32>> { u32(4) }
     @inline(__always) var server: UnsafeMutablePointer<Atomic<UInt32>> { u32(8) }
     @inline(__always) var tid: UnsafeMutablePointer<Atomic<Int32>> { i32(12) }
@@ -68,6 +71,7 @@ struct WorkerBlock {
         for off in [16, 24, 48, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
+        ParkCounts.initialize(in: raw)
         // Relaxed: not yet published (the tid table's releasing insert publishes it).
         b.server.pointee.store(noIndex, ordering: .relaxed)
         b.watcher.pointee.store(noIndex, ordering: .relaxed)
@@ -81,7 +85,8 @@ struct WorkerBlock {
 /// index · 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
 /// 32 stop event (written by the running worker: the event that ends CTX_SWITCH) ·
 /// 40 the page of the caller's event buffer last found writable (`page + 1`; 0 none; own thread only) ·
-/// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind).
+/// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind) ·
+/// 64 `ParkCounts` (4 words, the second line: written by the server thread only).
 @usableFromInline
 struct ServerBlock {
     // SAFETY: points into the backend's server slab, valid while the backend lives.
@@ -99,7 +104,9 @@ struct ServerBlock {
         (raw + off).assumingMemoryBound(to: Atomic<UInt32>.self)
     }
 
-    @inline(__always) var parker: Parker { Parker(u32(0)) }
+    @inline(__always) var parker: Parker {
+        Parker(u32(0), counts: (raw + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self))
+    }
     @inline(__always) var listening: UnsafeMutablePointer<Atomic<UInt32>> { u32(4) }
     @inline(__always) var current: UnsafeMutablePointer<Atomic<UInt32>> { u32(8) }
     @inline(__always) var tid: UnsafeMutablePointer<Atomic<Int32>> {
@@ -132,6 +139,7 @@ struct ServerBlock {
         for off in [32, 40, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
+        ParkCounts.initialize(in: raw)
         let b = ServerBlock(raw)
         // Relaxed: not yet published.
         b.current.pointee.store(noIndex, ordering: .relaxed)

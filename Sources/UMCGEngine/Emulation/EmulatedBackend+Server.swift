@@ -84,7 +84,7 @@ extension EmulatedBackend {
             // Acquiring: pairs with postStop's releasing store.
             ev = s.stopEvent.pointee.load(ordering: .acquiring)
             if ev != 0 { break }
-            _ = s.parker.park(spinNanos: spin, yields: yields)
+            _ = s.parker.park(spinNanos: spin, yields: parkYields(spin: spin))
         }
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)

@@ -170,7 +170,7 @@ extension EmulatedBackend {
                 }
                 parkDeadline = deadline
             }
-            _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: yields)
+            _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: parkYields(spin: spin))
         }
     }
 

@@ -47,13 +47,35 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         public var maxWorkers: Int
         /// Server control blocks (1…64).
         public var maxServers: Int
-        /// Bounded spin before FUTEX_WAIT in `.adaptive` mode when the peer is on another CPU.
+        /// Bounded spin before FUTEX_WAIT in `.adaptive` mode when the peer is on another CPU
+        /// (at most `maxSpinNanos`).
         public var spinNanos: UInt64
+
+        /// sched_yield calls after an adaptive cross-CPU spin came up empty, before FUTEX_WAIT (at most
+        /// `maxSpinYields`; 0 = sleep right after the spin).
+        public var spinYields: Int = 0
+
+        /// The default `spinNanos`: 20 µs. A cross-CPU handoff that ends in FUTEX_WAIT costs about 33 µs
+        /// on a 2-vCPU KVM guest (the sleeping vCPU idles; waking it takes an IPI and a VM entry) against
+        /// 0.2-0.4 µs spun, so at 5 µs the 1-4% of parks that outwaited the spin set a ping-pong's rate
+        /// (docs/PERFORMANCE.md, "Cross-CPU stability"); from 20 µs on, under 0.02% do.
+        public static let defaultSpinNanos: UInt64 = 20_000
+        /// The largest `spinNanos` a backend accepts (10 ms: beyond, a spin is a busy loop).
+        public static let maxSpinNanos: UInt64 = 10_000_000
+        /// The largest `spinYields` a backend accepts.
+        public static let maxSpinYields = 10_000
+
+        /// `value` as a spin budget when it is one (0...`maxSpinNanos`), else `defaultSpinNanos`: how
+        /// libumcg.so reads `UMCG_SPIN_NS` (its C side passes -1 for unset or malformed).
+        public static func spinNanos(orDefault value: Int64) -> UInt64 {
+            guard value >= 0, UInt64(value) <= maxSpinNanos else { return defaultSpinNanos }
+            return UInt64(value)
+        }
 
         /// Creates options.
         public init(
             handoff: HandoffMode = .adaptive, sliceNanos: UInt64 = 100_000_000, maxWorkers: Int = 1024,
-            maxServers: Int = 64, spinNanos: UInt64 = 5_000
+            maxServers: Int = 64, spinNanos: UInt64 = defaultSpinNanos
         ) {
             self.handoff = handoff
             self.sliceNanos = sliceNanos
@@ -116,7 +138,8 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     /// out-of-range options.
     public init(options: Options = Options(), observer: EmulationObserver? = nil) throws(Errno) {
         guard options.maxWorkers >= 1, options.maxWorkers < 1 << 24,
-            (1...64).contains(options.maxServers), options.sliceNanos > 0
+            (1...64).contains(options.maxServers), options.sliceNanos > 0,
+            options.spinNanos <= Options.maxSpinNanos, (0...Options.maxSpinYields).contains(options.spinYields)
         else { throw Errno.EINVAL }
         self.options = options
         self.observer = observer.map { Unmanaged.passUnretained($0) }
@@ -265,12 +288,34 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
         }
     }
 
+    /// How the parks of every thread that used this backend ended, summed over all control blocks
+    /// (see `ParkCounts`: exact once those threads were joined).
+    public func parkCounts() -> ParkCounts {
+        var sum = ParkCounts()
+        for i in 0..<options.maxWorkers {
+            sum = sum + ParkCounts.read(typedCounts(workerSlab + i * WorkerBlock.size))
+        }
+        for i in 0..<maxServers {
+            sum = sum + ParkCounts.read(typedCounts(serverSlab + i * ServerBlock.size))
+        }
+        return sum
+    }
+
+    private func typedCounts(_ block: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        (block + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
     /// Live registered workers and servers.
     public var registeredCounts: (workers: Int, servers: Int) {
         registry.withLock { ($0.liveWorkers, $0.liveServers) }
     }
 
     // MARK: spinning
+
+    /// The sched_yield calls of a park whose spin budget is `spin`: `options.spinYields` after a
+    /// cross-CPU spin, the `.yield` mode's count otherwise (0 in the other modes and on one CPU).
+    @inline(__always)
+    func parkYields(spin: UInt64) -> Int { spin > 0 ? options.spinYields : yields }
 
     /// The spin budget for a thread about to park waiting on a peer last seen on `peerCPU`.
     @inline(__always)

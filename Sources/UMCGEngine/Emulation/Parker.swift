@@ -19,9 +19,25 @@ import UMCGSystem
 struct Parker {
     // SAFETY: points into a control block the backend allocated and keeps alive for its lifetime.
     @usableFromInline let word: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Four `ParkCounts` words the owner adds each park's end to (nil: not counted).
+    // SAFETY: as `word`: in the same control block, written by the owner thread only.
+    @usableFromInline let counts: UnsafeMutablePointer<Atomic<UInt64>>?
 
     @inline(__always)
-    init(_ word: UnsafeMutablePointer<Atomic<UInt32>>) { self.word = word }
+    init(_ word: UnsafeMutablePointer<Atomic<UInt32>>, counts: UnsafeMutablePointer<Atomic<UInt64>>? = nil) {
+        self.word = word
+        self.counts = counts
+    }
+
+    /// Adds one to the counter of `stage`. Owner only.
+    @inline(__always)
+    func count(_ stage: ParkCounts.Stage) {
+        guard let counts else { return }
+        // Relaxed load and store, no read-modify-write: only the owner writes its counters (a nested
+        // park in a signal handler may lose one count); readers sum them after joining the owner.
+        let c = counts + stage.rawValue
+        c.pointee.store(c.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
 
     /// Why `park` returned.
     enum Result { case notified, timedOut }
@@ -41,9 +57,19 @@ struct Parker {
     /// CLOCK_REALTIME `deadline` (0 = none). Owner only.
     @inline(__always)
     func park(spinNanos: UInt64, deadline: UInt64 = 0, yields: Int = 0) -> Result {
-        if tryConsume() { return .notified }
-        if spinNanos > 0, spin(spinNanos) { return .notified }
-        if yields > 0, yieldWait(yields) { return .notified }
+        if tryConsume() {
+            count(.immediate)
+            return .notified
+        }
+        if spinNanos > 0, spin(spinNanos) {
+            count(.spun)
+            return .notified
+        }
+        if yields > 0, yieldWait(yields) {
+            count(.yielded)
+            return .notified
+        }
+        count(.slept)
         return sleep(deadline: deadline)
     }
 

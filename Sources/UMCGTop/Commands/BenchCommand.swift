@@ -91,6 +91,20 @@ public struct BenchCommand: ParsableCommand {
     )
     public var workerHandoff = false
 
+    /// The adaptive handoff's cross-CPU spin budget.
+    @Option(
+        name: .customLong("spin-nanos"), parsing: .unconditional,
+        help:
+            "Nanoseconds the adaptive handoff spins before it sleeps in FUTEX_WAIT when its peer is on another CPU (0...10000000; default: the emulation's, 20000)."
+    )
+    public var spinNanos: Int?
+
+    /// sched_yield calls after the adaptive spin.
+    @Option(
+        name: .customLong("spin-yields"), parsing: .unconditional,
+        help: "sched_yield calls after an empty adaptive cross-CPU spin, before FUTEX_WAIT (0...10000).")
+    public var spinYields: Int = 0
+
     /// Backend choice.
     @Option(help: "UMCG backend: auto, emulated or kernel (kernel fails unless umcg_ctl is detected).")
     public var backend: String = "auto"
@@ -246,6 +260,18 @@ public struct BenchCommand: ParsableCommand {
                 throw ValidationError("--policy must be other, fifo or rr (got \(policy))")
             }
             p.policy = chosen
+            if let spinNanos {
+                guard spinNanos >= 0, UInt64(spinNanos) <= EmulatedBackend.Options.maxSpinNanos else {
+                    throw ValidationError(
+                        "--spin-nanos must be between 0 and \(EmulatedBackend.Options.maxSpinNanos) (got \(spinNanos))")
+                }
+                p.spinNanos = UInt64(spinNanos)
+            }
+            guard (0...EmulatedBackend.Options.maxSpinYields).contains(spinYields) else {
+                throw ValidationError(
+                    "--spin-yields must be between 0 and \(EmulatedBackend.Options.maxSpinYields) (got \(spinYields))")
+            }
+            p.spinYields = spinYields
             return p
         }
     }
@@ -290,7 +316,8 @@ public struct BenchCommand: ParsableCommand {
         let env = BenchEnvironment.current(selection: selection)
         let showProgress = FileDescriptor(rawValue: 2).isTerminal
         let runner = StandardBenchRunner(
-            policy: plan.policy, backend: .selected(selection), stuckSeconds: stuckSeconds,
+            policy: plan.policy, backend: .selected(selection, spinNanos: plan.spinNanos, spinYields: plan.spinYields),
+            stuckSeconds: stuckSeconds,
             simulateStuck: try stuckMethod)
         let report = BenchHarness.run(plan, runner: runner) { p in
             guard showProgress else { return }

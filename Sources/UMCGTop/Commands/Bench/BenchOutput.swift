@@ -41,7 +41,11 @@ public enum BenchOutput {
         lines.append(
             "umcgtop bench: backend \(env.backend) (\(env.backendReason)); \(env.kernel); \(env.cpus) CPUs; "
                 + "\(plan.rounds) round(s) x \(CFormat.g(plan.seconds)) s per run, interleaved; "
-                + "every row under \(plan.policy)")
+                + "every row under \(plan.policy)"
+                + (plan.umcgBackend == .emulated
+                    ? "; adaptive spin \(plan.spinNanos) ns"
+                        + (plan.spinYields > 0 ? " + \(plan.spinYields) yields" : "")
+                    : ""))
         let total = plan.seconds * Double(plan.rounds)
         for placement in plan.placements {
             let rows = report.results.filter { $0.benchCase.placement == placement }
@@ -60,6 +64,11 @@ public enum BenchOutput {
         }
         lines.append("")
         lines.append(table(report))
+        let parks = parkLines(report)
+        if !parks.isEmpty {
+            lines.append("")
+            lines += parks
+        }
         let ratios = report.ratios
         if !ratios.isEmpty {
             lines.append("")
@@ -103,6 +112,31 @@ public enum BenchOutput {
         return lines.joined(separator: "\n")
     }
 
+    /// Per emulated UMCG case and round: cycles/s next to how its parks ended (% of parks that found
+    /// the notification at once, in the spin, after a yield, in the sleep path), round by round.
+    static func parkLines(_ report: BenchReport) -> [String] {
+        let rows = report.results.filter { $0.roundsParks.contains { $0 != nil } }
+        guard !rows.isEmpty else { return [] }
+        var lines = ["Park ends per round (cycles/s: % immediate/spun/yielded/slept of parks, parks per cycle):"]
+        for a in rows {
+            lines.append("  \(a.benchCase.description)")
+            for (i, parks) in a.roundsParks.enumerated() {
+                guard let parks, i < a.roundsCyclesPerSecond.count else { continue }
+                let cps = a.roundsCyclesPerSecond[i]
+                let total = Double(max(parks.total, 1))
+                let shares = [parks.immediate, parks.spun, parks.yielded, parks.slept].map {
+                    fixed(100 * Double($0) / total, 1)
+                }
+                let cycles = i < a.roundsCycles.count ? a.roundsCycles[i] : 0
+                let perCycle = cycles > 0 ? fixed(Double(parks.total) / Double(cycles), 2) : "-"
+                lines.append(
+                    "    round \(i + 1): " + fixed(cps, 0).benchPadLeft(9) + "  "
+                        + shares.joined(separator: "/") + "  " + perCycle)
+            }
+        }
+        return lines
+    }
+
     /// `value` with `digits` decimals (no Foundation).
     static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return "-" }
@@ -143,6 +177,9 @@ public enum BenchOutput {
                 ("cpus", .array(a.roundsCPUs.map { .array($0.map { .int(Int64($0)) }) })),
             ]
             if a.benchCase.method == .umcg, let r = report.ratioToLimit(a) { o.append(("ratio_to_limit", .double(r))) }
+            if a.roundsParks.contains(where: { $0 != nil }) {
+                o.append(("rounds_parks", .array(a.roundsParks.map { parksJSON($0) })))
+            }
             return o
         }
         let untraced = report.results.filter { !$0.benchCase.tracing && $0.benchCase.method != .spin }
@@ -162,6 +199,8 @@ public enum BenchOutput {
             ("cpus", .int(Int64(env.cpus))),
             ("seconds", .double(report.plan.seconds)),
             ("rounds", .int(Int64(report.plan.rounds))),
+            ("spin_nanos", .int(Int64(clamping: report.plan.spinNanos))),
+            ("spin_yields", .int(Int64(report.plan.spinYields))),
             ("results", .array(untraced.map { .object(entry($0)) })),
         ]
         if !limit.isEmpty { top.append(("limit", .array(limit.map { .object(entry($0)) }))) }
@@ -193,6 +232,17 @@ public enum BenchOutput {
         top.append(("skipped", .array(report.skipped.filter { !$0.stuck }.map(skip))))
         top.append(("stuck", .array(report.stuck.map(skip))))
         return .object(top)
+    }
+}
+
+extension BenchOutput {
+    /// One round's park ends as `{immediate, spun, yielded, slept}`, or null.
+    static func parksJSON(_ p: ParkCounts?) -> JSONValue {
+        guard let p else { return .null }
+        return .object([
+            ("immediate", .int(Int64(clamping: p.immediate))), ("spun", .int(Int64(clamping: p.spun))),
+            ("yielded", .int(Int64(clamping: p.yielded))), ("slept", .int(Int64(clamping: p.slept))),
+        ])
     }
 }
 
