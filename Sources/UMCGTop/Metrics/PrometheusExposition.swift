@@ -133,14 +133,16 @@ public final class PrometheusExposition {
             entry.value = value
             counters[key] = entry
         } else {
-            let c =
-                labels.isEmpty
-                ? registry.makeCounter(name: name, help: help)
-                : registry.makeCounter(name: name, labels: labels, help: help)
+            let c = registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
             if value > 0 { c.increment(by: value) }
             counters[key] = (c, value)
         }
         return key
+    }
+
+    /// The metric `name` as the registry names it (no namespace, subsystem or unit: `name` is complete).
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)], _ value: Double, _ help: String) {
@@ -149,10 +151,7 @@ public final class PrometheusExposition {
         if let existing = gauges[key] {
             g = existing
         } else {
-            g =
-                labels.isEmpty
-                ? registry.makeGauge(name: name, help: help)
-                : registry.makeGauge(name: name, labels: labels, help: help)
+            g = registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
             gauges[key] = g
         }
         g.set(value)
