@@ -88,6 +88,30 @@ import UMCGTrace
         source.stop()
     }
 
+    /// From the first `pump(into:)` on, the pump thread folds what it drains into the aggregator
+    /// itself: later events reach the fold with no call from the UI thread, whatever its budget,
+    /// and nothing goes through the tap.
+    @Test func thePumpFoldsIntoTheAggregatorAfterTheFirstTick() throws {
+        let target = try Target()
+        defer { target.remove() }
+        target.push(50)
+        let source = try attach(target)
+        var agg = Aggregator(
+            info: source.info, mode: .attached(pid: source.pid, command: source.commandName),
+            options: DashboardOptions(refreshMillis: 250))
+        #expect(fold(source, &agg, until: 50) == 50)
+        target.push(70)
+        // No pump(into:) meanwhile: the pump thread folds the 70 on its own.
+        #expect(EndToEnd.wait(timeout: 30) { agg.latestTraceTime > 0 && agg.fold.eventsTotal >= 120 })
+        #expect(source.pump(into: &agg, budget: 0, now: SystemClock.monotonicNanos()) == 70)
+        #expect(source.eventsReceived == 120)
+        let fields = Dictionary(uniqueKeysWithValues: source.summaryFields)
+        #expect(fields["dropped_by_viewer"] == .uint(0))
+        agg.tick(now: SystemClock.monotonicNanos())
+        #expect(agg.model.status.eventsTotal == 120)
+        source.stop()
+    }
+
     @Test func lateEntitiesGetRowsAndTheExitIsShownThenFinishes() throws {
         let target = try Target()
         defer { target.remove() }

@@ -61,7 +61,7 @@ public final class AttachSource: EventSource {
     private var finalError: TraceFileError?
     private var infoError: String?
     /// The aggregator the pump folds into (after the first `pump(into:)`), and the events it folded.
-    private var foldingInto: ObjectIdentifier?
+    private weak var foldingInto: Aggregator?
     private let folded = FoldedCount()
 
     /// Opens process `pid`'s region in `directory` (validated, permission-checked), registers as
@@ -174,9 +174,9 @@ public final class AttachSource: EventSource {
     /// Has the pump fold into `aggregator` from now on (once per aggregator; nothing when it
     /// cannot take a sink). Events waiting in the tap are folded first, in order.
     private func handFold(to aggregator: Aggregator) {
-        let id = ObjectIdentifier(aggregator)
-        guard foldingInto != id, let sink = aggregator.foldSink() else { return }
-        foldingInto = id
+        // By reference, not by address: a later aggregator at a freed one's address is another one.
+        guard foldingInto !== aggregator, let sink = aggregator.foldSink() else { return }
+        foldingInto = aggregator
         let count = folded
         pump.consume { batch in
             count.add(batch.count)
