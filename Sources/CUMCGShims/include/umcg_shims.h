@@ -166,8 +166,7 @@ static inline int umcg_shim_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs
 
 /// An address in the caller's current stack frame (close to its stack pointer).
 static inline uintptr_t umcg_shim_stack_address(void) {
-    volatile char here = 0;
-    return (uintptr_t)&here;
+    return (uintptr_t)__builtin_frame_address(0);
 }
 
 /// Room for a saved signal mask (glibc's sigset_t is 128 bytes).

@@ -49,7 +49,6 @@ public enum Futex {
     }
 
     @inlinable @inline(__always)
-    @usableFromInline
     static func outcome(_ r: Int32) throws(Errno) -> WaitOutcome {
         switch r {
         case 0: return .woken
