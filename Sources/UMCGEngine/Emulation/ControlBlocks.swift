@@ -45,9 +45,7 @@ struct WorkerBlock {
         (raw + off).assumingMemoryBound(to: Atomic<Int32>.self)
     }
 
-    @inline(__always) var parker: Parker {
-        Parker(u32(0), counts: (raw + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self))
-    }
+    @inline(__always) var parker: Parker { Parker(u32(0), counts: ParkCounts.words(in: raw)) }
     @inline(__always) var state: UnsafeMutablePointer<Atomic<UInt32>> { u32(4) }
     @inline(__always) var server: UnsafeMutablePointer<Atomic<UInt32>> { u32(8) }
     @inline(__always) var tid: UnsafeMutablePointer<Atomic<Int32>> { i32(12) }
@@ -104,9 +102,7 @@ struct ServerBlock {
         (raw + off).assumingMemoryBound(to: Atomic<UInt32>.self)
     }
 
-    @inline(__always) var parker: Parker {
-        Parker(u32(0), counts: (raw + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self))
-    }
+    @inline(__always) var parker: Parker { Parker(u32(0), counts: ParkCounts.words(in: raw)) }
     @inline(__always) var listening: UnsafeMutablePointer<Atomic<UInt32>> { u32(4) }
     @inline(__always) var current: UnsafeMutablePointer<Atomic<UInt32>> { u32(8) }
     @inline(__always) var tid: UnsafeMutablePointer<Atomic<Int32>> {

@@ -293,16 +293,12 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     public func parkCounts() -> ParkCounts {
         var sum = ParkCounts()
         for i in 0..<options.maxWorkers {
-            sum = sum + ParkCounts.read(typedCounts(workerSlab + i * WorkerBlock.size))
+            sum = sum + ParkCounts.read(ParkCounts.words(in: workerSlab + i * WorkerBlock.size))
         }
         for i in 0..<maxServers {
-            sum = sum + ParkCounts.read(typedCounts(serverSlab + i * ServerBlock.size))
+            sum = sum + ParkCounts.read(ParkCounts.words(in: serverSlab + i * ServerBlock.size))
         }
         return sum
-    }
-
-    private func typedCounts(_ block: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<UInt64>> {
-        (block + ParkCounts.blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
 
     /// Live registered workers and servers.

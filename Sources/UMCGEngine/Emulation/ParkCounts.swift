@@ -54,6 +54,12 @@ public struct ParkCounts: Sendable, Equatable {
             yielded: words[2].load(ordering: .relaxed), slept: words[3].load(ordering: .relaxed))
     }
 
+    /// The four words of the control block at `raw`.
+    @inline(__always)
+    static func words(in raw: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        (raw + blockOffset).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
     /// Binds and zeroes the four words at `raw + blockOffset` of a fresh block.
     static func initialize(in raw: UnsafeMutableRawPointer) {
         let words = (raw + blockOffset).bindMemory(to: Atomic<UInt64>.self, capacity: 4)
