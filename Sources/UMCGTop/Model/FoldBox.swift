@@ -15,7 +15,7 @@ final class FoldBox: @unchecked Sendable {
     // thread, before the sink (the only other way in) is handed to another thread under a lock,
     // and never written again.
     var state: FoldState
-    private let mutex = RecursiveMutex()
+    private let mutex = ThreadMutex(recursive: true)
     private var shared = false
     /// The sink folded events whose latency values are still pending (merged by the next `lock()`).
     private var unmerged = false
