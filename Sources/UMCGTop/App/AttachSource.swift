@@ -139,7 +139,7 @@ public final class AttachSource: EventSource {
     public func pump(into aggregator: inout Aggregator, budget: Int, now: UInt64) -> Int {
         // After `stop()`: what the pump's last drain left in the tap (when it had no sink), nothing from the region.
         guard !stopped else {
-            let n = aggregator.ingest(draining: pump.tap, limit: budget) + takeFolded()
+            let n = aggregator.ingest(draining: pump.tap, limit: budget) + folded.take()
             eventsReceived &+= UInt64(n)
             return n
         }
@@ -151,7 +151,7 @@ public final class AttachSource: EventSource {
         }
         // Once the pump folds, the tap stays empty: not even an access to the fold (each one merges
         // the latency values the pump left pending).
-        let n = (foldingInto == nil ? aggregator.ingest(draining: pump.tap, limit: budget) : 0) + takeFolded()
+        let n = (foldingInto == nil ? aggregator.ingest(draining: pump.tap, limit: budget) : 0) + folded.take()
         if let recordPath {
             aggregator.model.status.recordingPath = recordPath
             aggregator.model.status.recordingBytes = pump.bytesWritten
@@ -183,9 +183,6 @@ public final class AttachSource: EventSource {
             sink(batch)
         }
     }
-
-    /// Events the pump folded since the last call.
-    private func takeFolded() -> Int { folded.take() }
 
     /// Rows for entities the target added since the last look (and an entity record when recording).
     private func refreshInfo(_ aggregator: Aggregator) {

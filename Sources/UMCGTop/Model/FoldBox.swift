@@ -17,8 +17,6 @@ final class FoldBox: @unchecked Sendable {
     var state: FoldState
     private let mutex = ThreadMutex(recursive: true)
     private var shared = false
-    /// The sink folded events whose latency values are still pending (merged by the next `lock()`).
-    private var unmerged = false
 
     init(_ state: FoldState) { self.state = state }
 
@@ -31,10 +29,8 @@ final class FoldBox: @unchecked Sendable {
     func lock() {
         guard shared else { return }
         mutex.lock()
-        if unmerged {
-            unmerged = false
-            state.events.mergePendingLatencies()
-        }
+        // Returns at once when nothing is pending.
+        state.events.mergePendingLatencies()
     }
 
     /// Releases the lock when shared.
@@ -52,11 +48,10 @@ final class FoldBox: @unchecked Sendable {
 
     /// Folds `batch` under the lock (the sink's body). Its latency values stay pending until the
     /// aggregator's next access: merging them costs about as much per merge whatever the batch,
-    /// and a pump's batches are small (up to 1,024 events) and frequent.
+    /// and a pump's batches are small (up to `AttachedRegion.batchCapacity` events) and frequent.
     func ingest(_ batch: UnsafeBufferPointer<TraceEvent>) {
         mutex.lock()
         defer { mutex.unlock() }
         state.ingest(batch, mergingLatencies: false)
-        unmerged = true
     }
 }
