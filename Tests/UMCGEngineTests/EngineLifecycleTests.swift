@@ -83,7 +83,9 @@ import UMCGTrace
     @Test func snapshotCountsRunTimeAndServerBusyTime() throws {
         let engine = try Engine(Self.config(.mixed, workers: 4))
         try engine.start()
-        #expect(waitUntil(seconds: 10) { engine.snapshot().servers.allSatisfy { $0.busyNanos > 1_000_000 } })
+        // 50 ms of busy time per server: a server descheduled for a millisecond or two between a
+        // worker's stop and its own stamp (a loaded CI machine) stays within the 5% below.
+        #expect(waitUntil(seconds: 10) { engine.snapshot().servers.allSatisfy { $0.busyNanos > 50_000_000 } })
         engine.stop()
         let s = engine.snapshot()
         let busy = s.servers.reduce(UInt64(0)) { $0 + $1.busyNanos }
