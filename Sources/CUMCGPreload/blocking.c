@@ -129,6 +129,9 @@ static int fd_nonblocking(int fd) {
     return flags >= 0 && (flags & O_NONBLOCK);
 }
 
+int umcg_fd_may_block(int fd, short events) { return fd_may_block(fd, events); }
+int umcg_fd_nonblocking(int fd) { return fd_nonblocking(fd); }
+
 static int zero_timespec(const struct timespec *ts) { return ts && ts->tv_sec == 0 && ts->tv_nsec == 0; }
 
 /* ---- sleeping ---- */

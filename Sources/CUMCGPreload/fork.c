@@ -116,6 +116,9 @@ static void on_fork_child(void) {
      * Relaxed: the child has one thread; fork() ordered the parent's store before this. */
     int had_backend = __atomic_load_n(&umcg_backend_created, __ATOMIC_RELAXED);
     umcg_self.worker = 0;
+    /* Dispatch is not inherited; the copied selector must not be set again either. */
+    umcg_self.sud = 0;
+    umcg_sud_selector = 0;
     umcg_self.timer_ok = 0;
     umcg_self.armed = 0;
     umcg_self.pending = 0;

@@ -170,6 +170,7 @@ static void on_preempt_signal(int sig, siginfo_t *info, void *context) {
     (void)info;
     (void)context;
     int saved = errno;
+    char selector = umcg_sud_enter();
     umcg_self.armed = 0;
     if (umcg_self.worker && !umcg_self.exiting) {
         if (umcg_self.in_lib)
@@ -177,6 +178,7 @@ static void on_preempt_signal(int sig, siginfo_t *info, void *context) {
         else
             maybe_preempt();
     }
+    umcg_sud_selector = selector; /* as the interrupted code had it (ALLOW in library code) */
     errno = saved;
 }
 
@@ -215,6 +217,7 @@ static void worker_timer_delete(void) {
  * EXIT path reaches libc directly. */
 static void on_thread_exit(void *value) {
     (void)value;
+    umcg_sud_thread_off();
     umcg_self.exiting = 1;
     umcg_self.worker = 0;
     worker_timer_delete();
@@ -309,11 +312,15 @@ static void publish_child(void) {
  * have syscall() call that wrapper back, forever. */
 static long ctl_impl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout, uint64_t *events,
                      int event_sz) {
+    (void)umcg_sud_enter();
     long k = kernel_syscall();
     if (__builtin_expect(__atomic_load_n(&publish_state, __ATOMIC_RELAXED) == 1, 0)) publish_start(k);
-    if (k >= 0)
-        return umcg_real_syscall(k, (long)flags, (long)cmd, (long)next_tid, (long)abs_timeout, (long)events,
-                                 (long)event_sz);
+    if (k >= 0) {
+        long r = umcg_real_syscall(k, (long)flags, (long)cmd, (long)next_tid, (long)abs_timeout, (long)events,
+                                   (long)event_sz);
+        umcg_sud_leave();
+        return r;
+    }
     /* backend_init sets the emulation's pointer (release) once the emulation exists: from then on
      * the once-control's check is skipped (a thread racing the first call still goes through it). */
     if (__builtin_expect(!umcg_preload_backend(), 0)) pthread_once(&backend_once, backend_init);
@@ -324,9 +331,11 @@ static long ctl_impl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_
     if (err == 0) {
         if (cmd == 1) {
             umcg_self.worker = 1;
+            umcg_sud_thread_on();
         } else if (cmd == 3 && umcg_self.worker) {
             umcg_self.worker = 0;
             timer_disarm();
+            umcg_sud_thread_off();
         }
     }
     /* A worker's REGISTER, WAIT or CTX_SWITCH that did not fail on its arguments returns running. */
@@ -334,6 +343,7 @@ static long ctl_impl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_
         (err == 0 || err == ETIMEDOUT || err == EINTR))
         switched_in();
     library_exit();
+    umcg_sud_leave();
     if (err) {
         errno = err;
         return -1;
@@ -350,6 +360,7 @@ long umcg_ctl(uint64_t flags, uint64_t cmd, pid_t next_tid, uint64_t abs_timeout
 
 int umcg_block_enter(int reason) {
     if (!umcg_worker_active() || umcg_self.exiting) return 0;
+    (void)umcg_sud_enter();
     timer_disarm();
     umcg_self.in_lib++;
     if (umcg_preload_enter_blocking(reason) != 0) {
@@ -358,6 +369,7 @@ int umcg_block_enter(int reason) {
         uint64_t ran = ns_since(umcg_self.switched_in);
         timer_arm(ran < UMCG_PRELOAD_SLICE_NS ? UMCG_PRELOAD_SLICE_NS - ran : 1);
         library_exit();
+        umcg_sud_leave();
         return 0;
     }
     /* in_lib stays raised through the real call: calls libc makes from it pass through. */
@@ -370,10 +382,16 @@ void umcg_block_leave(void) {
     umcg_self.in_lib--;
     switched_in();
     library_exit();
+    umcg_sud_leave();
     errno = saved;
 }
 
 /* ---- syscall() ---- */
+
+long umcg_syscall_number(void) { return umcg_nr; }
+
+static int futex_may_sleep(long op);
+int umcg_futex_may_sleep(long op) { return futex_may_sleep(op); }
 
 static int futex_may_sleep(long op) {
     switch (op & FUTEX_CMD_MASK) {
@@ -438,6 +456,7 @@ __attribute__((constructor)) static void umcg_preload_init(void) {
         if (v >= SIGRTMIN && v <= SIGRTMAX) preempt_signal = (int)v;
     }
     exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
+    umcg_sud_init(preempt_signal);
     load_affinity_ok = sched_getaffinity(0, sizeof load_affinity, &load_affinity) == 0;
     stamps_init();
     umcg_resolve_blocking();

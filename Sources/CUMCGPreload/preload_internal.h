@@ -19,6 +19,7 @@ struct umcg_thread {
     int armed;                     /* `timer` is armed (cleared by the signal handler) */
     timer_t timer;                 /* CLOCK_MONOTONIC, SIGEV_THREAD_ID to this thread */
     uint64_t switched_in;          /* when this worker last resumed: a TSC or CLOCK_MONOTONIC stamp (preload.c) */
+    int sud;                       /* Syscall User Dispatch is on for this thread (sud.c) */
 };
 
 extern __thread struct umcg_thread umcg_self __attribute__((tls_model("initial-exec")));
@@ -33,6 +34,34 @@ static inline int umcg_worker_active(void) {
  * a UMCG_BLOCK_* value (the published BLOCK event's). */
 int umcg_block_enter(int reason);
 void umcg_block_leave(void);
+
+/* Syscall User Dispatch (sud.c, UMCG_SUD=1): the thread's selector byte, BLOCK (1) only while a
+ * dispatched worker runs its own code. */
+extern __thread volatile char umcg_sud_selector __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern int umcg_sud_enabled __attribute__((visibility("hidden")));
+void umcg_sud_init(int preempt_signal) __attribute__((visibility("hidden")));
+void umcg_sud_thread_on(void) __attribute__((visibility("hidden")));
+void umcg_sud_thread_off(void) __attribute__((visibility("hidden")));
+
+/* Library code starts on this thread: its system calls must pass. Returns the selector it found. */
+static inline char umcg_sud_enter(void) {
+    char old = umcg_sud_selector;
+    if (__builtin_expect(umcg_self.sud, 0)) umcg_sud_selector = 0;
+    return old;
+}
+
+/* Library code returns to the worker's own code (not while an outer library frame still runs). */
+static inline void umcg_sud_leave(void) {
+    if (__builtin_expect(umcg_self.sud, 0) && !umcg_self.in_lib) umcg_sud_selector = 1;
+}
+
+/* Whether a futex operation may sleep (preload.c). */
+int umcg_futex_may_sleep(long op) __attribute__((visibility("hidden")));
+/* The number umcg_ctl is caught at (preload.c). */
+long umcg_syscall_number(void) __attribute__((visibility("hidden")));
+/* Whether an I/O call on `fd` waiting for `events` may sleep, and whether `fd` is non-blocking (blocking.c). */
+int umcg_fd_may_block(int fd, short events) __attribute__((visibility("hidden")));
+int umcg_fd_nonblocking(int fd) __attribute__((visibility("hidden")));
 
 /* libc's syscall(), found with dlsym(RTLD_NEXT). */
 long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);

@@ -1,0 +1,295 @@
+/*
+ * libumcg.so: Syscall User Dispatch, an opt-in mode that catches every system call a worker makes
+ * (UMCG_SUD=1 at load; Linux >= 5.11, x86-64).
+ *
+ * The interposers see only the libc functions a program calls; a raw `syscall` instruction (inline
+ * assembly, a static binary's own wrappers, libc calling itself: fread -> read) passes them by. With
+ * this mode each registered worker thread turns on PR_SET_SYSCALL_USER_DISPATCH: while its selector
+ * byte says BLOCK, every system call outside one small allowed region raises SIGSYS, and the handler
+ * here runs it, as a blocking section when it may sleep (the same rules as the interposers: a ready
+ * or non-blocking descriptor, a zero timeout get none), and puts the result in the interrupted rax.
+ *
+ * The selector is BLOCK only while the worker runs its own code: library code (umcg_ctl, blocking
+ * sections, the preemption handler, this handler) sets ALLOW on entry and BLOCK on its way out.
+ * The allowed region is glibc's signal restorer (__restore_rt, found from the kernel's copy of our
+ * handler's sigaction), so every handler's rt_sigreturn, ours included, passes.
+ *
+ * rt_sigprocmask works on the mask the interrupted code runs under (SIGSYS cannot be blocked).
+ * Not run from the handler, but executed again with the selector ALLOW (so uncaught): clone, clone3,
+ * fork, vfork (a child returning into this handler's frame, or on another stack, cannot work),
+ * rt_sigreturn through another restorer, execve and execveat (dispatch is turned off for the thread
+ * first). The worker's next entry into the library sets BLOCK again. A thread created by a worker is
+ * not dispatched (the kernel does not inherit the setting; it is turned on at REGISTER_WORKER).
+ */
+#include "preload_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef SYSCALL_DISPATCH_FILTER_ALLOW
+#define SYSCALL_DISPATCH_FILTER_ALLOW 0
+#define SYSCALL_DISPATCH_FILTER_BLOCK 1
+#endif
+
+__thread volatile char umcg_sud_selector __attribute__((tls_model("initial-exec")));
+int umcg_sud_enabled;
+
+#if defined(__x86_64__)
+
+static unsigned long allowed_start;
+static unsigned long allowed_len;
+
+/* A system call from this handler, with the kernel's raw result (-errno on failure). */
+static long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    register long r9 __asm__("r9") = a6;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* Whether the struct timespec (or timeval: the same two words) at `p` is zero. */
+static int zero_time(long p) {
+    const long *t = (const long *)p;
+    return t != NULL && t[0] == 0 && t[1] == 0;
+}
+
+/* Whether an absolute or relative clock_nanosleep request returns at once. */
+static int sleep_returns_at_once(long clock, long flags, long req) {
+    if (zero_time(req)) return 1;
+    if (!(flags & TIMER_ABSTIME) || req == 0) return 0;
+    struct timespec now;
+    if (clock_gettime((clockid_t)clock, &now) != 0) return 0;
+    const struct timespec *t = (const struct timespec *)req;
+    return t->tv_sec < now.tv_sec || (t->tv_sec == now.tv_sec && t->tv_nsec <= now.tv_nsec);
+}
+
+/* Whether system call `nr` with these arguments may sleep, and why (a UMCG_BLOCK_* value; 0: no).
+ * The interposers' rules: zero timeouts, MSG_DONTWAIT, ready or non-blocking descriptors get none. */
+static int sleeping_reason(long nr, long a1, long a2, long a3, long a4, long a5) {
+    switch (nr) {
+    case SYS_nanosleep:
+        return zero_time(a1) ? 0 : UMCG_BLOCK_SLEEP;
+    case SYS_clock_nanosleep:
+        return sleep_returns_at_once(a1, a2, a3) ? 0 : UMCG_BLOCK_SLEEP;
+    case SYS_futex:
+        return umcg_futex_may_sleep(a2) ? UMCG_BLOCK_FUTEX : 0;
+    case SYS_recvfrom:
+    case SYS_recvmmsg:
+        if (a4 & MSG_DONTWAIT) return 0;
+        return umcg_fd_may_block((int)a1, POLLIN) ? UMCG_BLOCK_READ : 0;
+    case SYS_recvmsg:
+        if (a3 & MSG_DONTWAIT) return 0;
+        return umcg_fd_may_block((int)a1, POLLIN) ? UMCG_BLOCK_READ : 0;
+    case SYS_read:
+    case SYS_readv:
+    case SYS_pread64:
+    case SYS_preadv:
+    case SYS_accept:
+    case SYS_accept4:
+        return umcg_fd_may_block((int)a1, POLLIN) ? UMCG_BLOCK_READ : 0;
+    case SYS_sendto:
+    case SYS_sendmmsg:
+        if (a4 & MSG_DONTWAIT) return 0;
+        return umcg_fd_may_block((int)a1, POLLOUT) ? UMCG_BLOCK_IO : 0;
+    case SYS_sendmsg:
+        if (a3 & MSG_DONTWAIT) return 0;
+        return umcg_fd_may_block((int)a1, POLLOUT) ? UMCG_BLOCK_IO : 0;
+    case SYS_write:
+    case SYS_writev:
+    case SYS_pwrite64:
+    case SYS_pwritev:
+        return umcg_fd_may_block((int)a1, POLLOUT) ? UMCG_BLOCK_IO : 0;
+    case SYS_connect:
+        return umcg_fd_nonblocking((int)a1) ? 0 : UMCG_BLOCK_IO;
+    case SYS_poll:
+        return a3 == 0 ? 0 : UMCG_BLOCK_IO;
+    case SYS_ppoll:
+        return zero_time(a3) ? 0 : UMCG_BLOCK_IO;
+    case SYS_select:
+    case SYS_pselect6:
+        return zero_time(a5) ? 0 : UMCG_BLOCK_IO;
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+        return a4 == 0 ? 0 : UMCG_BLOCK_IO;
+    case SYS_wait4:
+        return (a3 & WNOHANG) ? 0 : UMCG_BLOCK_IO;
+    case SYS_waitid:
+        return (a4 & WNOHANG) ? 0 : UMCG_BLOCK_IO;
+    case SYS_pause:
+    case SYS_rt_sigsuspend:
+    case SYS_rt_sigtimedwait:
+    case SYS_flock:
+    case SYS_msgrcv:
+    case SYS_msgsnd:
+    case SYS_semop:
+    case SYS_semtimedop:
+        return UMCG_BLOCK_IO;
+    default:
+        return 0;
+    }
+}
+
+/* rt_sigprocmask on the mask the interrupted code runs under (the one sigreturn restores), not on
+ * this handler's own: run here, glibc's pthread_create would save and later restore a mask with
+ * SIGSYS blocked, and the next dispatched call would kill the process. SIGSYS itself stays
+ * deliverable (dispatch needs it), as SIGKILL and SIGSTOP stay in the kernel. */
+static long sigprocmask_of_interrupted(ucontext_t *uc, long how, long set, long old, long size) {
+    if (size != 8) return -EINVAL;
+    uint64_t cur;
+    memcpy(&cur, &uc->uc_sigmask, sizeof cur);
+    uint64_t next = cur;
+    if (set != 0) {
+        uint64_t s;
+        memcpy(&s, (const void *)set, sizeof s);
+        switch (how) {
+        case SIG_BLOCK:
+            next = cur | s;
+            break;
+        case SIG_UNBLOCK:
+            next = cur & ~s;
+            break;
+        case SIG_SETMASK:
+            next = s;
+            break;
+        default:
+            return -EINVAL;
+        }
+    }
+    if (old != 0) memcpy((void *)old, &cur, sizeof cur);
+    next &= ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)) | (1ULL << (SIGSYS - 1)));
+    memcpy(&uc->uc_sigmask, &next, sizeof next);
+    return 0;
+}
+
+static void on_sigsys(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    umcg_sud_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    int saved = errno;
+    greg_t *g = ((ucontext_t *)context)->uc_mcontext.gregs;
+    long nr = info->si_syscall;
+    long a1 = g[REG_RDI], a2 = g[REG_RSI], a3 = g[REG_RDX], a4 = g[REG_R10], a5 = g[REG_R8], a6 = g[REG_R9];
+    switch (nr) {
+    case SYS_execve:
+    case SYS_execveat:
+        umcg_sud_thread_off();
+        /* fall through */
+    case SYS_clone:
+    case SYS_clone3:
+    case SYS_fork:
+    case SYS_vfork:
+    case SYS_rt_sigreturn:
+        /* Executed again, uncaught: back to the syscall instruction (2 bytes), number in rax. */
+        g[REG_RIP] -= 2;
+        g[REG_RAX] = nr;
+        errno = saved;
+        return;
+    default:
+        break;
+    }
+    long r;
+    if (nr == SYS_rt_sigprocmask) {
+        r = sigprocmask_of_interrupted((ucontext_t *)context, a1, a2, a3, a4);
+    } else if (nr == umcg_syscall_number() || nr == SYS_futex) {
+        /* umcg_ctl, or a futex wait as a blocking section: what the syscall() interposer does. */
+        errno = 0;
+        r = umcg_syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
+        if (r == -1 && errno != 0) r = -errno;
+    } else {
+        int reason = umcg_self.in_lib ? 0 : sleeping_reason(nr, a1, a2, a3, a4, a5);
+        if (reason && umcg_block_enter(reason)) {
+            r = raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+            umcg_block_leave();
+        } else {
+            r = raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+        }
+    }
+    g[REG_RAX] = r;
+    errno = saved;
+    umcg_sud_leave();
+}
+
+/* The restorer glibc's sigaction() gave our handler, as the kernel keeps it. */
+struct kernel_sigaction_x86_64 {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
+void umcg_sud_init(int preempt_signal) {
+    const char *env = getenv("UMCG_SUD");
+    if (!env || strcmp(env, "1") != 0) return;
+    /* The kernel refuses an unknown prctl with EINVAL: probe with OFF, which changes nothing. */
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0) != 0) {
+        fprintf(stderr, "libumcg.so: UMCG_SUD=1: Syscall User Dispatch is not available here (%s); running without it\n",
+                strerror(errno));
+        return;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, preempt_signal); /* no preemption inside this handler */
+    struct kernel_sigaction_x86_64 k;
+    memset(&k, 0, sizeof k);
+    if (sigaction(SIGSYS, &sa, NULL) != 0 || umcg_real_syscall(SYS_rt_sigaction, SIGSYS, 0, (long)&k, 8, 0, 0) != 0 ||
+        k.restorer == NULL) {
+        fprintf(stderr, "libumcg.so: UMCG_SUD=1: cannot install the SIGSYS handler (%s); running without it\n",
+                strerror(errno));
+        return;
+    }
+    allowed_start = (unsigned long)k.restorer;
+    allowed_len = 16; /* __restore_rt: mov $15, %rax; syscall */
+    umcg_sud_enabled = 1;
+}
+
+void umcg_sud_thread_on(void) {
+    if (!umcg_sud_enabled || umcg_self.sud) return;
+    umcg_sud_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, allowed_start, allowed_len,
+              (unsigned long)&umcg_sud_selector) == 0)
+        umcg_self.sud = 1;
+}
+
+void umcg_sud_thread_off(void) {
+    if (!umcg_self.sud) return;
+    umcg_sud_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    umcg_self.sud = 0;
+    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+}
+
+#else
+
+void umcg_sud_init(int preempt_signal) {
+    (void)preempt_signal;
+    const char *env = getenv("UMCG_SUD");
+    if (env && strcmp(env, "1") == 0)
+        fprintf(stderr, "libumcg.so: UMCG_SUD=1: Syscall User Dispatch is supported on x86-64 only; running without it\n");
+}
+
+void umcg_sud_thread_on(void) {}
+void umcg_sud_thread_off(void) {}
+
+#endif
