@@ -43,10 +43,12 @@ void umcg_sud_init(int preempt_signal) __attribute__((visibility("hidden")));
 void umcg_sud_thread_on(void) __attribute__((visibility("hidden")));
 void umcg_sud_thread_off(void) __attribute__((visibility("hidden")));
 
-/* Library code starts on this thread: its system calls must pass. Returns the selector it found. */
+/* Library code starts on this thread: its system calls must pass. Returns the selector it found
+ * (the volatile byte is touched only on a dispatched thread). */
 static inline char umcg_sud_enter(void) {
+    if (__builtin_expect(!umcg_self.sud, 1)) return 0;
     char old = umcg_sud_selector;
-    if (__builtin_expect(umcg_self.sud, 0)) umcg_sud_selector = 0;
+    umcg_sud_selector = 0;
     return old;
 }
 
