@@ -142,10 +142,10 @@ int umcg_shim_isatty(int fd) { return isatty(fd) ? 1 : 0; }
 
 // ---- Appended by the engine helper (additive only) ----
 
-// initial-exec: one TLS access without __tls_get_addr; the engine reads this on every umcg_ctl.
-static __thread void *umcg_tls_slot __attribute__((tls_model("initial-exec")));
+// initial-exec: one TLS access without __tls_get_addr; the engine reads this on every umcg_ctl
+// (through the inline umcg_shim_tls_get in the header).
+__thread void *umcg_tls_slot __attribute__((tls_model("initial-exec")));
 
-void *umcg_shim_tls_get(void) { return umcg_tls_slot; }
 void umcg_shim_tls_set(void *value) { umcg_tls_slot = value; }
 
 int64_t umcg_shim_read(int fd, void *buf, uint64_t count) {

@@ -18,10 +18,10 @@ public enum CPU {
         return ids.isEmpty ? [0] : ids
     }
 
-    /// The CPU the caller runs on now, or -1 when unknown (cheap: glibc reads it from rseq).
+    /// The CPU the caller runs on now, or -1 when unknown (cheap: read from the thread's rseq area).
     @inlinable @inline(__always)
     public static func current() -> Int32 {
-        let c = umcg_shim_getcpu()
+        let c = umcg_shim_current_cpu()
         return c < 0 ? -1 : c
     }
 
