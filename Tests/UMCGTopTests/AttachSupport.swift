@@ -50,13 +50,13 @@ enum AttachTargets {
         unlink(regionPath(child.pid))
     }
 
-    /// Compiles Tests/UMCGTopTests/c/`source` with cc into a scratch directory (the program keeps
-    /// its name: its command name is what the status line shows); returns its path.
-    static func compile(_ source: String) throws -> String {
+    /// Compiles `directory`/`source` (by default Tests/UMCGTopTests/c) with cc into a scratch directory
+    /// (the program keeps its name: its command name is what the status line shows); returns its path.
+    static func compile(_ source: String, in directory: String = "Tests/UMCGTopTests/c") throws -> String {
         let dir = EndToEnd.scratch("bin")
         mkdir(dir, 0o755)
         let out = "\(dir)/\((source as NSString).deletingPathExtension)"
-        let path = EndToEnd.packageRoot.appendingPathComponent("Tests/UMCGTopTests/c/\(source)").path
+        let path = EndToEnd.packageRoot.appendingPathComponent("\(directory)/\(source)").path
         let r = try EndToEnd.Child("cc", ["-O2", "-Wall", "-pthread", "-o", out, path]).finish(timeout: 120)
         try #require(r.status == 0, "cc failed:\n\(r.stderr)")
         return out
@@ -81,5 +81,10 @@ enum AttachTargets {
     /// The summary's total switches (engine.switches).
     static func switches(_ summary: [String: Any]) -> Int {
         ((summary["engine"] as? [String: Any])?["switches"] as? NSNumber)?.intValue ?? -1
+    }
+
+    /// The summary's total BLOCK events (engine.blocks).
+    static func blocks(_ summary: [String: Any]) -> Int {
+        ((summary["engine"] as? [String: Any])?["blocks"] as? NSNumber)?.intValue ?? -1
     }
 }

@@ -46,6 +46,25 @@ struct RunEndToEndTests {
         #expect(AttachTargets.switches(summary) > 0, "\(r.stdout)")
     }
 
+    /// `--sud`: the raw `nanosleep` instructions of Tests/UMCGPreloadTests/c/sud_raw.c become BLOCKs
+    /// the view counts (that program fails unless they do); without it the same sleep goes unseen.
+    @Test(.enabled(if: AttachTargets.compilerExists, "needs cc"))
+    func sudShowsBlocksTheInterposersCannotSee() throws {
+        let exe = try AttachTargets.compile("sud_raw.c", in: "Tests/UMCGPreloadTests/c")
+        defer { AttachTargets.removeProgram(exe) }
+        let dispatched = try EndToEnd.run(
+            ["run", "--headless", "--json", "--sud", "--refresh", "200", "--", exe, "dispatched"], timeout: 120)
+        #expect(dispatched.status == 0, "stderr: \(dispatched.stderr)")
+        let summary = try #require(EndToEnd.jsonObject(dispatched.stdout), "not JSON: \(dispatched.stdout)")
+        #expect(AttachTargets.blocks(summary) >= 2, "\(dispatched.stdout)")
+        let plain = try EndToEnd.run(
+            ["run", "--headless", "--json", "--refresh", "200", "--", exe, "plain"], timeout: 120)
+        #expect(plain.status == 0, "stderr: \(plain.stderr)")
+        let plainSummary = try #require(EndToEnd.jsonObject(plain.stdout), "not JSON: \(plain.stdout)")
+        #expect(AttachTargets.blocks(plainSummary) == 0, "\(plain.stdout)")
+        #expect(AttachTargets.switches(plainSummary) > 0, "\(plain.stdout)")
+    }
+
     @Test(.enabled(if: AttachTargets.compilerExists, "needs cc"))
     func aCProgramsNamedWorkersAreWatchedHeadless() throws {
         let exe = try AttachTargets.compile("named_workers.c")

@@ -28,7 +28,8 @@ enum CommandRun {
         let child: ChildProcess
         do {
             child = try ChildProcess(
-                path: name, arguments: command.command, environment: environment(preload: library),
+                path: name, arguments: command.command,
+                environment: environment(preload: library, dispatch: command.syscallDispatch),
                 output: command.headless ? nil : (command.output ?? "/dev/null"), newProcessGroup: true,
                 stdoutToStderr: command.json)
         } catch {
@@ -126,14 +127,17 @@ enum CommandRun {
         child.signal(sig)
     }
 
-    /// The environment of CMD: ours, with libumcg.so first in LD_PRELOAD and UMCGTOP_PUBLISH=1.
-    static func environment(preload library: String) -> [String] {
+    /// The environment of CMD: ours, with libumcg.so first in LD_PRELOAD and UMCGTOP_PUBLISH=1, and
+    /// UMCG_SUD=1 when `dispatch` (`--sud`; without it an UMCG_SUD of ours passes on as it is).
+    static func environment(preload library: String, dispatch: Bool = false) -> [String] {
         var entries = ProcessEnvironment.all.filter {
             !$0.hasPrefix("LD_PRELOAD=") && !$0.hasPrefix("UMCGTOP_PUBLISH=")
+                && !(dispatch && $0.hasPrefix("UMCG_SUD="))
         }
         let existing = getenv("LD_PRELOAD").map { String(cString: $0) } ?? ""
         entries.append("LD_PRELOAD=" + (existing.isEmpty ? library : library + ":" + existing))
         entries.append("UMCGTOP_PUBLISH=1")
+        if dispatch { entries.append("UMCG_SUD=1") }
         return entries
     }
 
