@@ -18,12 +18,14 @@
  * Not run from the handler, but executed again with the selector ALLOW (so uncaught): clone, clone3,
  * fork, vfork (a child returning into this handler's frame, or on another stack, cannot work),
  * rt_sigreturn through another restorer, execve and execveat (dispatch is turned off for the thread
- * first). The worker's next entry into the library sets BLOCK again. A thread created by a worker is
- * not dispatched (the kernel does not inherit the setting; it is turned on at REGISTER_WORKER).
+ * first), and an i386 system call (`int $0x80`). The worker's next entry into the library sets
+ * BLOCK again. A thread created by a worker is not dispatched (the kernel does not pass the setting
+ * on; it is turned on at REGISTER_WORKER).
  */
 #include "preload_internal.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -189,6 +191,13 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
     greg_t *g = ((ucontext_t *)context)->uc_mcontext.gregs;
     long nr = info->si_syscall;
     long a1 = g[REG_RDI], a2 = g[REG_RSI], a3 = g[REG_RDX], a4 = g[REG_R10], a5 = g[REG_R8], a6 = g[REG_R9];
+    if (info->si_arch != AUDIT_ARCH_X86_64) {
+        /* `int $0x80` from 64-bit code: i386 numbers and registers. Executed again (also 2 bytes), uncaught. */
+        g[REG_RIP] -= 2;
+        g[REG_RAX] = nr;
+        errno = saved;
+        return;
+    }
     switch (nr) {
     case SYS_execve:
     case SYS_execveat:
