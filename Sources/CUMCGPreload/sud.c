@@ -44,6 +44,9 @@
 #define PR_SYS_DISPATCH_OFF 0
 #define PR_SYS_DISPATCH_ON 1
 #endif
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2 /* si_code of a dispatched call's SIGSYS */
+#endif
 #ifndef SYSCALL_DISPATCH_FILTER_ALLOW
 #define SYSCALL_DISPATCH_FILTER_ALLOW 0
 #define SYSCALL_DISPATCH_FILTER_BLOCK 1
@@ -191,6 +194,13 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
     greg_t *g = ((ucontext_t *)context)->uc_mcontext.gregs;
     long nr = info->si_syscall;
     long a1 = g[REG_RDI], a2 = g[REG_RSI], a3 = g[REG_RDX], a4 = g[REG_R10], a5 = g[REG_R8], a6 = g[REG_R9];
+    if (info->si_code != SYS_USER_DISPATCH) {
+        /* Not ours (seccomp's SECCOMP_RET_TRAP, a kill): what SIGSYS does without a handler. */
+        signal(SIGSYS, SIG_DFL);
+        raise(SIGSYS);
+        errno = saved;
+        return;
+    }
     if (info->si_arch != AUDIT_ARCH_X86_64) {
         /* `int $0x80` from 64-bit code: i386 numbers and registers. Executed again (also 2 bytes), uncaught. */
         g[REG_RIP] -= 2;
