@@ -133,6 +133,15 @@ int umcg_fd_may_block(int fd, short events) { return fd_may_block(fd, events); }
 int umcg_fd_nonblocking(int fd) { return fd_nonblocking(fd); }
 
 static int zero_timespec(const struct timespec *ts) { return ts && ts->tv_sec == 0 && ts->tv_nsec == 0; }
+int umcg_zero_timespec(const struct timespec *ts) { return zero_timespec(ts); }
+
+int umcg_sleep_returns_at_once(clockid_t clock, int flags, const struct timespec *req) {
+    if (zero_timespec(req)) return 1;
+    if (!(flags & TIMER_ABSTIME) || req == NULL) return 0;
+    struct timespec now;
+    if (clock_gettime(clock, &now) != 0) return 0;
+    return req->tv_sec < now.tv_sec || (req->tv_sec == now.tv_sec && req->tv_nsec <= now.tv_nsec);
+}
 
 /* ---- sleeping ---- */
 
@@ -143,7 +152,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem) {
 
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem) {
     if (!umcg_worker_active()) return REAL(clock_nanosleep)(clock, flags, req, rem);
-    BLOCKING(int, (flags & TIMER_ABSTIME) || !zero_timespec(req), REAL(clock_nanosleep)(clock, flags, req, rem));
+    BLOCKING(int, !umcg_sleep_returns_at_once(clock, flags, req), REAL(clock_nanosleep)(clock, flags, req, rem));
 }
 
 int usleep(useconds_t usec) {

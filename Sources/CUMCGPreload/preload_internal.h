@@ -38,7 +38,6 @@ void umcg_block_leave(void);
 /* Syscall User Dispatch (sud.c, UMCG_SUD=1): the thread's selector byte, BLOCK (1) only while a
  * dispatched worker runs its own code. */
 extern __thread volatile char umcg_sud_selector __attribute__((tls_model("initial-exec"), visibility("hidden")));
-extern int umcg_sud_enabled __attribute__((visibility("hidden")));
 void umcg_sud_init(int preempt_signal) __attribute__((visibility("hidden")));
 void umcg_sud_thread_on(void) __attribute__((visibility("hidden")));
 void umcg_sud_thread_off(void) __attribute__((visibility("hidden")));
@@ -64,6 +63,11 @@ long umcg_syscall_number(void) __attribute__((visibility("hidden")));
 /* Whether an I/O call on `fd` waiting for `events` may sleep, and whether `fd` is non-blocking (blocking.c). */
 int umcg_fd_may_block(int fd, short events) __attribute__((visibility("hidden")));
 int umcg_fd_nonblocking(int fd) __attribute__((visibility("hidden")));
+/* Whether a timespec is zero, and whether a clock_nanosleep request returns at once: a zero relative
+ * time, or an absolute one already past (blocking.c; the interposers' and dispatch's rule). */
+int umcg_zero_timespec(const struct timespec *ts) __attribute__((visibility("hidden")));
+int umcg_sleep_returns_at_once(clockid_t clock, int flags, const struct timespec *req)
+    __attribute__((visibility("hidden")));
 
 /* libc's syscall(), found with dlsym(RTLD_NEXT). */
 long umcg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);

@@ -53,7 +53,7 @@
 #endif
 
 __thread volatile char umcg_sud_selector __attribute__((tls_model("initial-exec")));
-int umcg_sud_enabled;
+static int umcg_sud_enabled;
 
 #if defined(__x86_64__)
 
@@ -73,21 +73,8 @@ static long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, lo
     return ret;
 }
 
-/* Whether the struct timespec (or timeval: the same two words) at `p` is zero. */
-static int zero_time(long p) {
-    const long *t = (const long *)p;
-    return t != NULL && t[0] == 0 && t[1] == 0;
-}
-
-/* Whether an absolute or relative clock_nanosleep request returns at once. */
-static int sleep_returns_at_once(long clock, long flags, long req) {
-    if (zero_time(req)) return 1;
-    if (!(flags & TIMER_ABSTIME) || req == 0) return 0;
-    struct timespec now;
-    if (clock_gettime((clockid_t)clock, &now) != 0) return 0;
-    const struct timespec *t = (const struct timespec *)req;
-    return t->tv_sec < now.tv_sec || (t->tv_sec == now.tv_sec && t->tv_nsec <= now.tv_nsec);
-}
+/* Whether the struct timespec at `p` is zero (a struct timeval too: the same two longs here). */
+static int zero_time(long p) { return umcg_zero_timespec((const struct timespec *)p); }
 
 /* Whether system call `nr` with these arguments may sleep, and why (a UMCG_BLOCK_* value; 0: no).
  * The interposers' rules: zero timeouts, MSG_DONTWAIT, ready or non-blocking descriptors get none. */
@@ -96,7 +83,7 @@ static int sleeping_reason(long nr, long a1, long a2, long a3, long a4, long a5)
     case SYS_nanosleep:
         return zero_time(a1) ? 0 : UMCG_BLOCK_SLEEP;
     case SYS_clock_nanosleep:
-        return sleep_returns_at_once(a1, a2, a3) ? 0 : UMCG_BLOCK_SLEEP;
+        return umcg_sleep_returns_at_once((clockid_t)a1, (int)a2, (const struct timespec *)a3) ? 0 : UMCG_BLOCK_SLEEP;
     case SYS_futex:
         return umcg_futex_may_sleep(a2) ? UMCG_BLOCK_FUTEX : 0;
     case SYS_recvfrom:
@@ -187,6 +174,13 @@ static long sigprocmask_of_interrupted(ucontext_t *uc, long how, long set, long 
     return 0;
 }
 
+/* Sends the interrupted system call back to run again, uncaught: the instruction (`syscall` and
+ * `int $0x80` are both 2 bytes) with its number in rax; the selector stays ALLOW. */
+static void execute_again(greg_t *g, long nr) {
+    g[REG_RIP] -= 2;
+    g[REG_RAX] = nr;
+}
+
 static void on_sigsys(int sig, siginfo_t *info, void *context) {
     (void)sig;
     umcg_sud_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
@@ -194,6 +188,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
     greg_t *g = ((ucontext_t *)context)->uc_mcontext.gregs;
     long nr = info->si_syscall;
     long a1 = g[REG_RDI], a2 = g[REG_RSI], a3 = g[REG_RDX], a4 = g[REG_R10], a5 = g[REG_R8], a6 = g[REG_R9];
+    long r;
     if (info->si_code != SYS_USER_DISPATCH) {
         /* Not ours (seccomp's SECCOMP_RET_TRAP, a kill): what SIGSYS does without a handler. */
         signal(SIGSYS, SIG_DFL);
@@ -202,9 +197,8 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
         return;
     }
     if (info->si_arch != AUDIT_ARCH_X86_64) {
-        /* `int $0x80` from 64-bit code: i386 numbers and registers. Executed again (also 2 bytes), uncaught. */
-        g[REG_RIP] -= 2;
-        g[REG_RAX] = nr;
+        /* `int $0x80` from 64-bit code: i386 numbers and registers. */
+        execute_again(g, nr);
         errno = saved;
         return;
     }
@@ -218,23 +212,19 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
     case SYS_fork:
     case SYS_vfork:
     case SYS_rt_sigreturn:
-        /* Executed again, uncaught: back to the syscall instruction (2 bytes), number in rax. */
-        g[REG_RIP] -= 2;
-        g[REG_RAX] = nr;
+        execute_again(g, nr);
         errno = saved;
         return;
-    default:
-        break;
-    }
-    long r;
-    if (nr == SYS_rt_sigprocmask) {
+    case SYS_rt_sigprocmask:
         r = sigprocmask_of_interrupted((ucontext_t *)context, a1, a2, a3, a4);
-    } else if (nr == umcg_syscall_number() || nr == SYS_futex) {
-        /* umcg_ctl, or a futex wait as a blocking section: what the syscall() interposer does. */
-        errno = 0;
-        r = umcg_syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
-        if (r == -1 && errno != 0) r = -errno;
-    } else {
+        break;
+    default:
+        if (nr == umcg_syscall_number()) {
+            /* umcg_ctl: what the syscall() interposer does with it (0, or -1 and errno). */
+            r = umcg_syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
+            if (r == -1) r = -errno;
+            break;
+        }
         int reason = umcg_self.in_lib ? 0 : sleeping_reason(nr, a1, a2, a3, a4, a5);
         if (reason && umcg_block_enter(reason)) {
             r = raw_syscall(nr, a1, a2, a3, a4, a5, a6);
@@ -242,6 +232,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
         } else {
             r = raw_syscall(nr, a1, a2, a3, a4, a5, a6);
         }
+        break;
     }
     g[REG_RAX] = r;
     errno = saved;
