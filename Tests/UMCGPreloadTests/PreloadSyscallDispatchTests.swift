@@ -7,9 +7,20 @@ import Testing
 /// shows what the mode adds: there the raw sleep goes unseen.
 @Suite(.enabled(if: Preload.libraryExists, "build the library first: swift build --product umcg (scripts/test does)"))
 struct PreloadSyscallDispatchTests {
+    /// sud_raw.c, compiled once per test process.
+    static let program: Result<String, Preload.CompileError> = {
+        do {
+            return .success(try Preload.compile("sud_raw.c"))
+        } catch let error as Preload.CompileError {
+            return .failure(error)
+        } catch {
+            return .failure(Preload.CompileError(output: "\(error)"))
+        }
+    }()
+
     @Test("UMCG_SUD=1: a raw nanosleep is BLOCK then WAKE, raw umcg_ctl works, clone from a worker runs")
     func rawSyscallsAreDispatched() throws {
-        let exe = try Preload.compile("sud_raw.c")
+        let exe = try Self.program.get()
         for _ in 0..<3 {
             let result = try Preload.runPreloaded(exe, ["dispatched"], environment: ["UMCG_SUD": "1"], timeout: 30)
             #expect(!result.timedOut, "sud_raw dispatched hung (killed after 30 s)")
@@ -20,7 +31,7 @@ struct PreloadSyscallDispatchTests {
 
     @Test("without UMCG_SUD the same raw nanosleep is not seen: the server's CTX_SWITCH ends with the WAIT")
     func rawSyscallsPassUnseenWithoutDispatch() throws {
-        let exe = try Preload.compile("sud_raw.c")
+        let exe = try Self.program.get()
         let plain = try Preload.runPreloaded(exe, ["plain"], timeout: 30)
         #expect(plain.status == 0, "\(plain.stderr)\(plain.stdout)")
         #expect(plain.stdout == "PASS plain\n")
