@@ -18,15 +18,7 @@ struct PreloadConformanceTests {
     ]
 
     /// The program, compiled once per test process.
-    static let program: Result<String, Preload.CompileError> = {
-        do {
-            return .success(try Preload.compile("conformance.c"))
-        } catch let error as Preload.CompileError {
-            return .failure(error)
-        } catch {
-            return .failure(Preload.CompileError(output: "\(error)"))
-        }
-    }()
+    static let program = Preload.compiled("conformance.c")
 
     @Test("conformance --list names exactly the cases this suite runs")
     func listMatches() throws {

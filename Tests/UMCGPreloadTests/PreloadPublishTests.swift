@@ -16,15 +16,7 @@ struct PreloadPublishTests {
     static let rounds = 200
 
     /// The program, compiled once per test process.
-    static let program: Result<String, Preload.CompileError> = {
-        do {
-            return .success(try Preload.compile("publish.c"))
-        } catch let error as Preload.CompileError {
-            return .failure(error)
-        } catch {
-            return .failure(Preload.CompileError(output: "\(error)"))
-        }
-    }()
+    static let program = Preload.compiled("publish.c")
 
     /// A fresh region directory.
     /// (On tmpfs, as /dev/shm itself: a region is reserved in full when it is made.)

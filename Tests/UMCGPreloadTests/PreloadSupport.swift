@@ -46,6 +46,17 @@ enum Preload {
         return out
     }
 
+    /// `compile(source)` as a result, for a suite's `static let` (compiled once per test process).
+    static func compiled(_ source: String) -> Swift.Result<String, CompileError> {
+        do {
+            return .success(try compile(source))
+        } catch let error as CompileError {
+            return .failure(error)
+        } catch {
+            return .failure(CompileError(output: "\(error)"))
+        }
+    }
+
     /// The compiler refused a program.
     struct CompileError: Error, CustomStringConvertible {
         var output: String

@@ -8,15 +8,7 @@ import Testing
 @Suite(.enabled(if: Preload.libraryExists, "build the library first: swift build --product umcg (scripts/test does)"))
 struct PreloadSyscallDispatchTests {
     /// sud_raw.c, compiled once per test process.
-    static let program: Result<String, Preload.CompileError> = {
-        do {
-            return .success(try Preload.compile("sud_raw.c"))
-        } catch let error as Preload.CompileError {
-            return .failure(error)
-        } catch {
-            return .failure(Preload.CompileError(output: "\(error)"))
-        }
-    }()
+    static let program = Preload.compiled("sud_raw.c")
 
     @Test("UMCG_SUD=1: a raw nanosleep is BLOCK then WAKE, raw umcg_ctl works, clone from a worker runs")
     func rawSyscallsAreDispatched() throws {
