@@ -7,13 +7,13 @@ import UMCGSystem
 /// Stale regions (their process gone, or their pid now another process) are removed by the next
 /// creation and by listing; another user's region is refused unless we have CAP_SYS_PTRACE.
 @Suite struct RegionOwnershipTests {
-    /// The pid of a process that has exited (and been reaped).
+    /// The pid of a process that has exited (and been reaped). Started with our own posix_spawn
+    /// wrapper: Foundation's `Process` keeps a weak-reference side table LeakSanitizer sometimes
+    /// reports as leaked, and this suite runs under AddressSanitizer in CI.
     static func deadPID() throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
-        try p.run()
-        p.waitUntilExit()
-        return p.processIdentifier
+        let child = try ChildProcess(path: "/bin/true", arguments: ["true"], environment: [])
+        #expect(child.wait() == .exited(0))
+        return child.pid
     }
 
     /// A valid region image rewritten to name `pid` (and `startTime`).
