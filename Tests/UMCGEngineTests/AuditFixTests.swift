@@ -174,6 +174,81 @@ import UMCGSystem
     }
 }
 
+/// A server remembers the worker it switched to last (`ServerBlock.lastTarget`) and switches to it
+/// again without the tid table. The hint must never decide an answer the table would not give.
+@Suite struct LastTargetHintTests {
+    /// The worker exits and a new worker takes its block: CTX_SWITCH to the old tid is ESRCH (the
+    /// hint names a block that is now another thread's), the new worker is left RUNNABLE, and the
+    /// server then runs it.
+    @Test func aStaleHintAfterBlockReuseIsESRCHAndLeavesTheNewOwnerAlone() throws {
+        // One worker block, so the second worker must take the first one's.
+        let b = try EmulatedBackend(options: .init(handoff: .futex, maxWorkers: 1, maxServers: 1))
+        let script: @Sendable (WorkerProbe) throws(Errno) -> Void = { _ throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            try b.ctl(.unregister)
+        }
+        let (t1, p1) = try spawnWorker(script)
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            var seen: [UMCGEvent] = []
+            let oldTid = p1.tid.load(ordering: .acquiring)
+            try s.waitFor(.wake, id: p1.id, seen: &seen)
+            let (_, oldRef) = try b.lookupWorker(oldTid)
+            #expect(try s.switchTo(oldTid) == [UMCGEvent(workerID: p1.id, type: .exit)])
+            t1.join()
+            let (t2, p2) = try spawnWorker(script)
+            defer { t2.join() }
+            try s.waitFor(.wake, id: p2.id, seen: &seen)
+            let newTid = p2.tid.load(ordering: .acquiring)
+            let (w, newRef) = try b.lookupWorker(newTid)
+            // The case under test: the freed block went to the new worker.
+            #expect(newRef == oldRef)
+            #expect(throws: Errno.ESRCH) { _ = try s.switchTo(oldTid) }
+            // Relaxed: read on the server thread; only a claim could have changed it.
+            #expect(w.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.runnable)
+            #expect(try s.switchTo(newTid) == [UMCGEvent(workerID: p2.id, type: .exit)])
+        }
+        #expect(p1.loggedErrors.isEmpty)
+    }
+
+    /// A hint whose tid matches but whose block belongs to another worker (forged here; in life a
+    /// block reused by a thread that got a recycled tid) is checked before the claim: the switch goes
+    /// to the right worker through the table and the other worker's block is not touched.
+    @Test func aHintNamingAnotherWorkersBlockFallsBackToTheTable() throws {
+        let b = try ConformanceTests.backend()
+        let script: @Sendable (WorkerProbe) throws(Errno) -> Void = { _ throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            try b.ctl(.unregister)
+        }
+        let (t1, p1) = try spawnWorker(script)
+        let (t2, p2) = try spawnWorker(script)
+        try onThread {
+            let s = ServerSide(backend: b)
+            defer { s.free() }
+            try b.ctl(.registerServer)
+            defer { try? b.ctl(.unregister) }
+            var seen: [UMCGEvent] = []
+            try s.waitFor(.wake, id: p1.id, seen: &seen)
+            try s.waitFor(.wake, id: p2.id, seen: &seen)
+            let tid1 = p1.tid.load(ordering: .acquiring)
+            let tid2 = p2.tid.load(ordering: .acquiring)
+            let (w1, ref1) = try b.lookupWorker(tid1)
+            guard case .server(let block) = b.currentRole() else { throw Errno.EINVAL }
+            // Relaxed: the server's own hint, forged to name worker 1's block under worker 2's tid.
+            block.lastTarget.pointee.store(UInt64(UInt32(bitPattern: tid2)) << 32 | UInt64(ref1), ordering: .relaxed)
+            #expect(try s.switchTo(tid2) == [UMCGEvent(workerID: p2.id, type: .exit)])
+            // Relaxed: read on the server thread.
+            #expect(w1.state.pointee.load(ordering: .relaxed) == UMCGWorkerState.runnable)
+            #expect(try s.switchTo(tid1) == [UMCGEvent(workerID: p1.id, type: .exit)])
+        }
+        t1.join()
+        t2.join()
+    }
+}
+
 @Suite struct AuditFixInterruptTests {
     /// After EINTR a worker runs plain code while its server already has its WAIT. Before the fix it
     /// stayed WAITING, so a server could switch to it while it ran that code (the switch succeeded);

@@ -83,6 +83,7 @@ struct WorkerBlock {
 /// index · 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
 /// 32 stop event (written by the running worker: the event that ends CTX_SWITCH) ·
 /// 40 the page of the caller's event buffer last found writable (`page + 1`; 0 none; own thread only) ·
+/// 48 the last CTX_SWITCH target (`tid << 32 | worker index`; 0 none; own thread only) ·
 /// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind) ·
 /// 64 `ParkCounts` (4 words, the second line: written by the server thread only).
 @usableFromInline
@@ -120,6 +121,12 @@ struct ServerBlock {
     @inline(__always) var probedPage: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 40).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
+    /// The last worker this server switched to, `tid << 32 | worker index` (0: none), so a server
+    /// switching to the same worker again skips the tid table. A hint: the block it names may have
+    /// been reused since, which the claim's tid re-check finds. Own thread only.
+    @inline(__always) var lastTarget: UnsafeMutablePointer<Atomic<UInt64>> {
+        (raw + 48).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
     /// The owning backend (an unretained reference), for the thread-exit destructor.
     @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 56).assumingMemoryBound(to: Atomic<UInt64>.self)
@@ -132,7 +139,7 @@ struct ServerBlock {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         for off in [12, 16] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
-        for off in [32, 40, 56] {
+        for off in [32, 40, 48, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
         ParkCounts.initialize(in: raw)

@@ -16,6 +16,7 @@ extension EmulatedBackend {
             s.cpu.pointee.store(CPU.current(), ordering: .relaxed)
             s.flags.pointee.store(0, ordering: .relaxed)
             s.stopEvent.pointee.store(0, ordering: .relaxed)
+            s.lastTarget.pointee.store(0, ordering: .relaxed)
             s.parker.word.pointee.store(0, ordering: .relaxed)
             // Relaxed: read by chooseServer as a hint; the table insert publishes.
             s.registered.pointee.store(1, ordering: .relaxed)

@@ -55,6 +55,35 @@ extension EmulatedBackend {
         }
     }
 
+    /// The lookup, argument and state checks of a server CTX_SWITCH, in the klib's order (see
+    /// `serverSwitch`); on success the worker is claimed (`switching`) and its previous state returned.
+    /// A server switching to the worker it switched to last (the ping-pong, a server running one
+    /// worker) skips the tid table: its `lastTarget` names the block, and the claim's tid re-check
+    /// proves the block still belongs to `tid`. Any failure on that path is decided again by the full
+    /// lookup, so the errors are those of the table (a stale hint only costs the retry).
+    @inline(__always)
+    func claimTarget(
+        _ s: ServerBlock, tid: Int32, deadline: UInt64, count: Int32
+    ) throws(Errno) -> (WorkerBlock, UInt32, UInt32) {
+        // Relaxed: own thread's hint.
+        let hint = s.lastTarget.pointee.load(ordering: .relaxed)
+        if hint != 0, UInt32(truncatingIfNeeded: hint >> 32) == UInt32(bitPattern: tid), deadline == 0, count >= 1 {
+            let ref = UInt32(truncatingIfNeeded: hint)
+            let w = worker(Int(ref))
+            // Relaxed: a pre-check, so a stale hint does not claim another thread's block (which would
+            // make that worker's own servers see `switching` for a moment); the claim re-checks.
+            if w.tid.pointee.load(ordering: .relaxed) == tid, let claimed = try? claim(w, tid: tid) {
+                return (w, ref, claimed)
+            }
+        }
+        let (w, ref) = try lookupWorker(tid)
+        guard deadline == 0, count >= 1 else { throw .EINVAL }
+        let claimed = try claim(w, tid: tid)
+        // Relaxed: own thread's hint.
+        s.lastTarget.pointee.store(UInt64(UInt32(bitPattern: tid)) << 32 | UInt64(ref), ordering: .relaxed)
+        return (w, ref, claimed)
+    }
+
     /// Server CTX_SWITCH: run the worker until it blocks, waits, exits or is preempted. The klib's
     /// order: the thread lookup (ESRCH, EINVAL for a non-worker), the arguments (abs_timeout must be 0,
     /// event_sz >= 1), the target's state (RUNNABLE or WAITING); the buffer last, as the klib finds
@@ -63,9 +92,7 @@ extension EmulatedBackend {
     func serverSwitch(
         _ s: ServerBlock, to tid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
     ) throws(Errno) {
-        let (w, ref) = try lookupWorker(tid)
-        guard deadline == 0, count >= 1 else { throw .EINVAL }
-        let claimed = try claim(w, tid: tid)
+        let (w, ref, claimed) = try claimTarget(s, tid: tid, deadline: deadline, count: count)
         let timeoutBit = claimed & UMCGWorkerState.timeoutBit
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
