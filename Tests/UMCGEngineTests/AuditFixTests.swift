@@ -177,16 +177,21 @@ import UMCGSystem
 /// A server remembers the worker it switched to last (`ServerBlock.lastTarget`) and switches to it
 /// again without the tid table. The hint must never decide an answer the table would not give.
 @Suite struct LastTargetHintTests {
+    /// A worker script: register, and unregister once a server runs it (its EXIT).
+    static func registerThenLeave(_ b: EmulatedBackend) -> @Sendable (WorkerProbe) throws(Errno) -> Void {
+        { _ throws(Errno) in
+            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
+            try b.ctl(.unregister)
+        }
+    }
+
     /// The worker exits and a new worker takes its block: CTX_SWITCH to the old tid is ESRCH (the
     /// hint names a block that is now another thread's), the new worker is left RUNNABLE, and the
     /// server then runs it.
     @Test func aStaleHintAfterBlockReuseIsESRCHAndLeavesTheNewOwnerAlone() throws {
         // One worker block, so the second worker must take the first one's.
         let b = try EmulatedBackend(options: .init(handoff: .futex, maxWorkers: 1, maxServers: 1))
-        let script: @Sendable (WorkerProbe) throws(Errno) -> Void = { _ throws(Errno) in
-            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
-            try b.ctl(.unregister)
-        }
+        let script = Self.registerThenLeave(b)
         let (t1, p1) = try spawnWorker(script)
         try onThread {
             let s = ServerSide(backend: b)
@@ -219,10 +224,7 @@ import UMCGSystem
     /// to the right worker through the table and the other worker's block is not touched.
     @Test func aHintNamingAnotherWorkersBlockFallsBackToTheTable() throws {
         let b = try ConformanceTests.backend()
-        let script: @Sendable (WorkerProbe) throws(Errno) -> Void = { _ throws(Errno) in
-            try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
-            try b.ctl(.unregister)
-        }
+        let script = Self.registerThenLeave(b)
         let (t1, p1) = try spawnWorker(script)
         let (t2, p2) = try spawnWorker(script)
         try onThread {
