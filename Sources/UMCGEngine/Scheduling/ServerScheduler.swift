@@ -9,6 +9,11 @@ import UMCGTrace
 /// Every transition updates the lossless counters and is traced into this server's ring.
 struct ServerScheduler {
     let engine: Engine
+    /// `engine.backend` and `TraceClock.shared`, held here so the per-switch path neither copies the
+    /// engine's existential (a retain and a release around every CTX_SWITCH) nor runs the global's
+    /// lazy-initialisation check on each clock read.
+    let backend: any UMCGBackend
+    let clock: TraceClock
     let index: Int
     let ring: TraceRing?
     let rows: CounterSlab
@@ -39,6 +44,8 @@ struct ServerScheduler {
 
     init(engine: Engine, index: Int) {
         self.engine = engine
+        backend = engine.backend
+        clock = TraceClock.shared
         self.index = index
         ring = engine.rings[index]
         rows = engine.workerRows
@@ -58,7 +65,6 @@ struct ServerScheduler {
         srv.set(index, ServerField.tid, UInt64(UInt32(bitPattern: ThreadID.current())))
         engine.reached(.publishedTid)
         srv.set(index, ServerField.cpu, UInt64(c + 1))
-        let backend = engine.backend
         do throws(Errno) {
             try backend.ctl(.registerServer)
         } catch {
@@ -105,14 +111,14 @@ struct ServerScheduler {
         let tid = Int32(truncatingIfNeeded: rows.get(w, WorkerField.tid))
         let previousState = rows.get(w, WorkerField.state)
         let previousSwitchIn = rows.get(w, WorkerField.switchedInAt)
-        let t0 = TraceClock.now()
+        let t0 = clock.nanos()
         rows.set(w, WorkerField.state, UInt64(WorkerState.running.rawValue))
         rows.set(w, WorkerField.server, UInt64(index))
         rows.set(w, WorkerField.switchedInAt, t0)
         srv.set(index, ServerField.state, UInt64(ServerState.running.rawValue))
         srv.set(index, ServerField.current, UInt64(w + 1))
         do throws(Errno) {
-            try engine.backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: Self.eventSlots)
+            try backend.ctl(.ctxSwitch, nextTid: tid, events: events, eventCount: Self.eventSlots)
         } catch {
             // A stale entry: the worker ran by handoff or blocked meanwhile; its next event requeues it.
             // Relaxed: best-effort restore of the displayed state.
@@ -125,7 +131,7 @@ struct ServerScheduler {
             srv.set(index, ServerField.current, 0)
             return
         }
-        let t1 = TraceClock.now()
+        let t1 = clock.nanos()
         let waited = t0 &- min(t0, rows.get(w, WorkerField.runnableSince))
         rows.add(w, WorkerField.switches, 1)
         rows.add(w, WorkerField.runnableNanos, waited)
@@ -159,7 +165,7 @@ struct ServerScheduler {
             CPU.prefetch(rows.field(w, 24))
         }
         guard let n = q.peek(), n < UInt64(workerCount) else { return }
-        engine.backend.prefetch(worker: Int32(truncatingIfNeeded: rows.get(Int(n), WorkerField.tid)))
+        backend.prefetch(worker: Int32(truncatingIfNeeded: rows.get(Int(n), WorkerField.tid)))
         let sp = rows.get(Int(n), WorkerField.parkSP)
         let top = rows.get(Int(n), WorkerField.stackTop)
         // The backend's frames below the recorded address (ctl, park, the futex call): 1.5 KiB.
@@ -172,7 +178,7 @@ struct ServerScheduler {
     }
 
     mutating func idleWait(events: UnsafeMutablePointer<UInt64>) {
-        let t0 = TraceClock.now()
+        let t0 = clock.nanos()
         if !idle {
             idle = true
             idleSince = t0
@@ -182,14 +188,14 @@ struct ServerScheduler {
         var got = false
         do throws(Errno) {
             // A deadline so that stop() is noticed even without a UMCG_WAKE.
-            try engine.backend.ctl(
+            try backend.ctl(
                 .wait, absTimeout: SystemClock.realtimeNanos() &+ 50_000_000, events: events,
                 eventCount: Self.eventSlots)
             got = events[0] != 0
         } catch {
             got = false  // ETIMEDOUT / EINTR: look at the stop flag and the queues again
         }
-        let t1 = TraceClock.now()
+        let t1 = clock.nanos()
         srv.add(index, ServerField.idleNanos, t1 &- t0)
         // The CPU in trace events: refreshed after each idle period (cheap: glibc reads it from rseq).
         let c = CPU.current()
@@ -316,7 +322,7 @@ struct ServerScheduler {
 
     /// Counts a late event of an exited worker (and traces it) without touching its state or queues.
     mutating func setCountersOnly(_ type: UMCGEventType, _ w: Int) {
-        let t = TraceClock.now()
+        let t = clock.nanos()
         switch type {
         case .block:
             rows.add(w, WorkerField.blocks, 1)
@@ -397,7 +403,7 @@ struct ServerScheduler {
         if srv.get(q, ServerField.state) == UInt64(ServerState.idle.rawValue) {
             // An idle server sleeps in WAIT until an event; UMCG_WAKE pokes one (EAGAIN: none is
             // idle any more, so the queue will be looked at). Any server steals from any queue.
-            try? engine.backend.ctl(.wake)
+            try? backend.ctl(.wake)
         }
     }
 
