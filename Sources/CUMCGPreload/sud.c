@@ -60,17 +60,12 @@ static int umcg_sud_enabled;
 static unsigned long allowed_start;
 static unsigned long allowed_len;
 
-/* A system call from this handler, with the kernel's raw result (-errno on failure). */
-static long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-    register long r10 __asm__("r10") = a4;
-    register long r8 __asm__("r8") = a5;
-    register long r9 __asm__("r9") = a6;
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-                     : "rcx", "r11", "memory");
-    return ret;
+/* A system call from this handler, with the kernel's raw result (-errno on failure), as the
+ * interrupted code expects it in rax: libc's syscall() (the selector is ALLOW here) says -1 and errno
+ * only for the kernel's -4095..-1, so the conversion back is exact. */
+static long kernel_result(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+    long r = umcg_real_syscall(nr, a1, a2, a3, a4, a5, a6);
+    return r == -1 ? -errno : r;
 }
 
 /* Whether the struct timespec at `p` is zero (a struct timeval too: the same two longs here). */
@@ -219,7 +214,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
         r = sigprocmask_of_interrupted((ucontext_t *)context, a1, a2, a3, a4);
         break;
     default:
-        if (nr == umcg_syscall_number()) {
+        if (nr == umcg_nr) {
             /* umcg_ctl: what the syscall() interposer does with it (0, or -1 and errno). */
             r = umcg_syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
             if (r == -1) r = -errno;
@@ -227,10 +222,10 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
         }
         int reason = umcg_self.in_lib ? 0 : sleeping_reason(nr, a1, a2, a3, a4, a5);
         if (reason && umcg_block_enter(reason)) {
-            r = raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+            r = kernel_result(nr, a1, a2, a3, a4, a5, a6);
             umcg_block_leave();
         } else {
-            r = raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+            r = kernel_result(nr, a1, a2, a3, a4, a5, a6);
         }
         break;
     }
