@@ -112,7 +112,7 @@ static int block_reason(const char *fn) {
 
 /* Whether an I/O call on `fd` waiting for `events` may sleep: not when poll() says the descriptor is
  * ready or when it is non-blocking (both checked with one system call each, on workers only). */
-static int fd_may_block(int fd, short events) {
+int umcg_fd_may_block(int fd, short events) {
     struct pollfd p = {.fd = fd, .events = events, .revents = 0};
     int saved = errno;
     int ready = REAL(poll)(&p, 1, 0);
@@ -122,21 +122,18 @@ static int fd_may_block(int fd, short events) {
     return flags >= 0 && !(flags & O_NONBLOCK);
 }
 
-static int fd_nonblocking(int fd) {
+int umcg_fd_nonblocking(int fd) {
     int saved = errno;
     int flags = fcntl(fd, F_GETFL);
     errno = saved;
     return flags >= 0 && (flags & O_NONBLOCK);
 }
 
-int umcg_fd_may_block(int fd, short events) { return fd_may_block(fd, events); }
-int umcg_fd_nonblocking(int fd) { return fd_nonblocking(fd); }
 
-static int zero_timespec(const struct timespec *ts) { return ts && ts->tv_sec == 0 && ts->tv_nsec == 0; }
-int umcg_zero_timespec(const struct timespec *ts) { return zero_timespec(ts); }
+int umcg_zero_timespec(const struct timespec *ts) { return ts && ts->tv_sec == 0 && ts->tv_nsec == 0; }
 
 int umcg_sleep_returns_at_once(clockid_t clock, int flags, const struct timespec *req) {
-    if (zero_timespec(req)) return 1;
+    if (umcg_zero_timespec(req)) return 1;
     if (!(flags & TIMER_ABSTIME) || req == NULL) return 0;
     struct timespec now;
     if (clock_gettime(clock, &now) != 0) return 0;
@@ -147,7 +144,7 @@ int umcg_sleep_returns_at_once(clockid_t clock, int flags, const struct timespec
 
 int nanosleep(const struct timespec *req, struct timespec *rem) {
     if (!umcg_worker_active()) return REAL(nanosleep)(req, rem);
-    BLOCKING(int, !zero_timespec(req), REAL(nanosleep)(req, rem));
+    BLOCKING(int, !umcg_zero_timespec(req), REAL(nanosleep)(req, rem));
 }
 
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem) {
@@ -178,13 +175,13 @@ ssize_t read(int fd, void *buf, size_t count) {
     ssize_t r = preadv2(fd, &io, 1, -1, RWF_NOWAIT);
     if (r >= 0) return r;
     if (errno == EAGAIN) {
-        if (fd_nonblocking(fd)) return -1;
+        if (umcg_fd_nonblocking(fd)) return -1;
         errno = saved;
         BLOCKING(ssize_t, 1, REAL(read)(fd, buf, count));
     }
     if (errno != EOPNOTSUPP && errno != EINVAL) return -1; /* EBADF, EFAULT, ...: what read says too */
     errno = saved;
-    BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(read)(fd, buf, count));
+    BLOCKING(ssize_t, umcg_fd_may_block(fd, POLLIN), REAL(read)(fd, buf, count));
 }
 
 ssize_t write(int fd, const void *buf, size_t count) {
@@ -196,7 +193,7 @@ ssize_t write(int fd, const void *buf, size_t count) {
     if (r == (ssize_t)count) return r;
     if (r > 0) {
         /* Part went at once; a blocking write would wait to write the rest. */
-        if (fd_nonblocking(fd)) return r;
+        if (umcg_fd_nonblocking(fd)) return r;
         if (!umcg_block_enter(UMCG_BLOCK_IO)) {
             ssize_t more = REAL(write)(fd, (const char *)buf + r, count - (size_t)r);
             return more < 0 ? r : r + more;
@@ -207,23 +204,23 @@ ssize_t write(int fd, const void *buf, size_t count) {
         return more < 0 ? r : r + more;
     }
     if (r < 0 && errno == EAGAIN) {
-        if (fd_nonblocking(fd)) return -1;
+        if (umcg_fd_nonblocking(fd)) return -1;
         errno = saved;
         BLOCKING(ssize_t, 1, REAL(write)(fd, buf, count));
     }
     if (r < 0 && errno != EOPNOTSUPP && errno != EINVAL) return -1;
     errno = saved;
-    BLOCKING(ssize_t, fd_may_block(fd, POLLOUT), REAL(write)(fd, buf, count));
+    BLOCKING(ssize_t, umcg_fd_may_block(fd, POLLOUT), REAL(write)(fd, buf, count));
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags) {
     if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(recv)(fd, buf, len, flags);
     /* MSG_WAITALL: a try without waiting could return less than a blocking call; poll instead. */
-    if (flags & MSG_WAITALL) BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(recv)(fd, buf, len, flags));
+    if (flags & MSG_WAITALL) BLOCKING(ssize_t, umcg_fd_may_block(fd, POLLIN), REAL(recv)(fd, buf, len, flags));
     /* First without waiting (one system call, as the plain call); EAGAIN on a blocking socket: sleep. */
     int saved = errno;
     ssize_t r = REAL(recv)(fd, buf, len, flags | MSG_DONTWAIT);
-    if (r >= 0 || errno != EAGAIN || fd_nonblocking(fd)) return r;
+    if (r >= 0 || errno != EAGAIN || umcg_fd_nonblocking(fd)) return r;
     errno = saved;
     BLOCKING(ssize_t, 1, REAL(recv)(fd, buf, len, flags));
 }
@@ -231,11 +228,11 @@ ssize_t recv(int fd, void *buf, size_t len, int flags) {
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *alen) {
     if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(recvfrom)(fd, buf, len, flags, addr, alen);
     /* MSG_WAITALL: a try without waiting could return less than a blocking call; poll instead. */
-    if (flags & MSG_WAITALL) BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(recvfrom)(fd, buf, len, flags, addr, alen));
+    if (flags & MSG_WAITALL) BLOCKING(ssize_t, umcg_fd_may_block(fd, POLLIN), REAL(recvfrom)(fd, buf, len, flags, addr, alen));
     /* First without waiting (one system call, as the plain call); EAGAIN on a blocking socket: sleep. */
     int saved = errno;
     ssize_t r = REAL(recvfrom)(fd, buf, len, flags | MSG_DONTWAIT, addr, alen);
-    if (r >= 0 || errno != EAGAIN || fd_nonblocking(fd)) return r;
+    if (r >= 0 || errno != EAGAIN || umcg_fd_nonblocking(fd)) return r;
     errno = saved;
     BLOCKING(ssize_t, 1, REAL(recvfrom)(fd, buf, len, flags, addr, alen));
 }
@@ -243,11 +240,11 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     if (!umcg_worker_active() || (flags & MSG_DONTWAIT)) return REAL(recvmsg)(fd, msg, flags);
     /* MSG_WAITALL: a try without waiting could return less than a blocking call; poll instead. */
-    if (flags & MSG_WAITALL) BLOCKING(ssize_t, fd_may_block(fd, POLLIN), REAL(recvmsg)(fd, msg, flags));
+    if (flags & MSG_WAITALL) BLOCKING(ssize_t, umcg_fd_may_block(fd, POLLIN), REAL(recvmsg)(fd, msg, flags));
     /* First without waiting (one system call, as the plain call); EAGAIN on a blocking socket: sleep. */
     int saved = errno;
     ssize_t r = REAL(recvmsg)(fd, msg, flags | MSG_DONTWAIT);
-    if (r >= 0 || errno != EAGAIN || fd_nonblocking(fd)) return r;
+    if (r >= 0 || errno != EAGAIN || umcg_fd_nonblocking(fd)) return r;
     errno = saved;
     BLOCKING(ssize_t, 1, REAL(recvmsg)(fd, msg, flags));
 }
@@ -261,14 +258,14 @@ static ssize_t send_on_worker(int fd, const void *buf, size_t len, int flags, co
     ssize_t r = REAL(sendto)(fd, buf, len, flags | MSG_DONTWAIT, addr, alen);
     if (r == (ssize_t)len || r == 0) return r;
     if (r > 0) {
-        if (fd_nonblocking(fd)) return r;
+        if (umcg_fd_nonblocking(fd)) return r;
         int entered = umcg_block_enter(UMCG_BLOCK_IO);
         ssize_t more = REAL(sendto)(fd, (const char *)buf + r, len - (size_t)r, flags, addr, alen);
         if (entered) umcg_block_leave();
         errno = saved;
         return more < 0 ? r : r + more;
     }
-    if (errno != EAGAIN || fd_nonblocking(fd)) return r;
+    if (errno != EAGAIN || umcg_fd_nonblocking(fd)) return r;
     errno = saved;
     BLOCKING(ssize_t, 1, REAL(sendto)(fd, buf, len, flags, addr, alen));
 }
@@ -285,22 +282,22 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     if (!umcg_worker_active()) return REAL(sendmsg)(fd, msg, flags);
-    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && fd_may_block(fd, POLLOUT), REAL(sendmsg)(fd, msg, flags));
+    BLOCKING(ssize_t, !(flags & MSG_DONTWAIT) && umcg_fd_may_block(fd, POLLOUT), REAL(sendmsg)(fd, msg, flags));
 }
 
 int accept(int fd, struct sockaddr *addr, socklen_t *alen) {
     if (!umcg_worker_active()) return REAL(accept)(fd, addr, alen);
-    BLOCKING(int, fd_may_block(fd, POLLIN), REAL(accept)(fd, addr, alen));
+    BLOCKING(int, umcg_fd_may_block(fd, POLLIN), REAL(accept)(fd, addr, alen));
 }
 
 int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags) {
     if (!umcg_worker_active()) return REAL(accept4)(fd, addr, alen, flags);
-    BLOCKING(int, fd_may_block(fd, POLLIN), REAL(accept4)(fd, addr, alen, flags));
+    BLOCKING(int, umcg_fd_may_block(fd, POLLIN), REAL(accept4)(fd, addr, alen, flags));
 }
 
 int connect(int fd, const struct sockaddr *addr, socklen_t alen) {
     if (!umcg_worker_active()) return REAL(connect)(fd, addr, alen);
-    BLOCKING(int, !fd_nonblocking(fd), REAL(connect)(fd, addr, alen));
+    BLOCKING(int, !umcg_fd_nonblocking(fd), REAL(connect)(fd, addr, alen));
 }
 
 /* ---- waiting for descriptors ---- */
@@ -312,7 +309,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout) {
 
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask) {
     if (!umcg_worker_active()) return REAL(ppoll)(fds, n, tmo, mask);
-    BLOCKING(int, !zero_timespec(tmo), REAL(ppoll)(fds, n, tmo, mask));
+    BLOCKING(int, !umcg_zero_timespec(tmo), REAL(ppoll)(fds, n, tmo, mask));
 }
 
 int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {

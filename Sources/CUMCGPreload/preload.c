@@ -38,7 +38,7 @@ void *umcg_preload_backend_pointer;
 typedef long (*syscall_fn)(long, ...);
 static syscall_fn real_syscall_fn;
 /* The number umcg_ctl is caught at: UMCG_SYSCALL_NR, else 450. */
-static long umcg_nr = 450;
+long umcg_nr = 450;
 /* UMCG_SPIN_NS, parsed at load (-1: unset or malformed). */
 static int64_t spin_nanos = -1;
 
@@ -392,12 +392,7 @@ void umcg_block_leave(void) {
 
 /* ---- syscall() ---- */
 
-long umcg_syscall_number(void) { return umcg_nr; }
-
-static int futex_may_sleep(long op);
-int umcg_futex_may_sleep(long op) { return futex_may_sleep(op); }
-
-static int futex_may_sleep(long op) {
+int umcg_futex_may_sleep(long op) {
     switch (op & FUTEX_CMD_MASK) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET:
@@ -415,7 +410,7 @@ static int futex_may_sleep(long op) {
 /* Every number but umcg_ctl's (or any number while library code runs): out of line, so the umcg_ctl
  * path below saves no registers and jumps to ctl_impl (callgrind: 28 -> 13 instructions a call). */
 __attribute__((noinline)) static long dispatch_other(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-    if (!umcg_self.in_lib && nr == SYS_futex && umcg_self.worker && futex_may_sleep(a2) &&
+    if (!umcg_self.in_lib && nr == SYS_futex && umcg_self.worker && umcg_futex_may_sleep(a2) &&
         umcg_block_enter(UMCG_BLOCK_FUTEX)) {
         long r = umcg_real_syscall(nr, a1, a2, a3, a4, a5, a6);
         umcg_block_leave();

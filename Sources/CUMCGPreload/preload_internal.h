@@ -58,8 +58,8 @@ static inline void umcg_sud_leave(void) {
 
 /* Whether a futex operation may sleep (preload.c). */
 int umcg_futex_may_sleep(long op) __attribute__((visibility("hidden")));
-/* The number umcg_ctl is caught at (preload.c). */
-long umcg_syscall_number(void) __attribute__((visibility("hidden")));
+/* The number umcg_ctl is caught at (preload.c; UMCG_SYSCALL_NR at load, else 450). */
+extern long umcg_nr __attribute__((visibility("hidden")));
 /* Whether an I/O call on `fd` waiting for `events` may sleep, and whether `fd` is non-blocking (blocking.c). */
 int umcg_fd_may_block(int fd, short events) __attribute__((visibility("hidden")));
 int umcg_fd_nonblocking(int fd) __attribute__((visibility("hidden")));
