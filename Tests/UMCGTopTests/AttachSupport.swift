@@ -78,13 +78,14 @@ enum AttachTargets {
         return list.first { ($0["pid"] as? NSNumber)?.int32Value == pid }
     }
 
-    /// The summary's total switches (engine.switches).
-    static func switches(_ summary: [String: Any]) -> Int {
-        ((summary["engine"] as? [String: Any])?["switches"] as? NSNumber)?.intValue ?? -1
+    /// The summary's engine counter `name` (engine.switches, engine.blocks, …); -1 when absent.
+    static func engineCount(_ summary: [String: Any], _ name: String) -> Int {
+        ((summary["engine"] as? [String: Any])?[name] as? NSNumber)?.intValue ?? -1
     }
 
+    /// The summary's total switches (engine.switches).
+    static func switches(_ summary: [String: Any]) -> Int { engineCount(summary, "switches") }
+
     /// The summary's total BLOCK events (engine.blocks).
-    static func blocks(_ summary: [String: Any]) -> Int {
-        ((summary["engine"] as? [String: Any])?["blocks"] as? NSNumber)?.intValue ?? -1
-    }
+    static func blocks(_ summary: [String: Any]) -> Int { engineCount(summary, "blocks") }
 }
