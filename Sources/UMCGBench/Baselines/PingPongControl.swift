@@ -1,8 +1,8 @@
 import Synchronization
 import UMCGSystem
 
-/// Shared between a running ping-pong and whoever watches it: a stop request checked every
-/// cycle and the live cycle count published every cycle.
+/// Shared between a running ping-pong and whoever watches it: a stop request checked and the live
+/// cycle count published every 64 cycles (and at the end of a run).
 ///
 /// Threading rule: one ping-pong main thread at a time calls `publish`; `requestStop`, `reset`
 /// and the readers may be called from any thread.
@@ -28,10 +28,10 @@ public final class PingPongControl: Sendable {
         words.word32(0).pointee.store(0, ordering: .sequentiallyConsistent)
     }
 
-    /// True once a stop was requested (checked by the main thread every cycle).
+    /// True once a stop was requested (checked by the main thread every 64 cycles).
     @inline(__always)
     public var stopRequested: Bool {
-        // Relaxed: a hint polled every cycle; seeing it one cycle late is fine.
+        // Relaxed: a hint polled every 64 cycles; seeing it one poll late is fine.
         words.word32(0).pointee.load(ordering: .relaxed) != 0
     }
 
