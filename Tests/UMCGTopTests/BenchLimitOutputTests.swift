@@ -50,6 +50,74 @@ import UMCGTrace
         #expect(ratios["cross-cpu"]?["umcg-adaptive/spin"] == 0.25)
     }
 
+    /// cross-cpu, three rounds of 1 s: umcg-adaptive 1 M, 2 M, 8 M against the limit's 4 M, 4 M, 32 M
+    /// cycles/s (the last round on hyperthreads of one core, where everything runs faster).
+    static func movedReport(
+        umcgRounds: [UInt64] = [1_000_000, 2_000_000, 8_000_000],
+        spinRounds: [UInt64] = [4_000_000, 4_000_000, 32_000_000]
+    ) -> BenchReport {
+        let plan = BenchPlan(
+            seconds: 1, rounds: 3, placements: [.crossCPU], methods: [.umcg], handoffs: [.adaptive], limit: true)
+        func agg(_ c: BenchCase, _ rounds: [UInt64]) -> BenchAggregate {
+            var a = BenchAggregate(benchCase: c)
+            for cycles in rounds {
+                a.add(
+                    BenchRun(
+                        result: PingPongResult(
+                            cycles: cycles, elapsedNanos: 1_000_000_000, cpuNanos: 1, cpus: [0, 1])))
+            }
+            return a
+        }
+        return BenchReport(
+            plan: plan,
+            results: [
+                agg(BenchCase(method: .umcg, placement: .crossCPU, handoff: .adaptive), umcgRounds),
+                agg(BenchCase(method: .spin, placement: .crossCPU), spinRounds),
+            ],
+            skipped: [])
+    }
+
+    @Test func eachRoundIsReportedAgainstTheLimitOfItsOwnRound() throws {
+        let report = Self.movedReport()
+        let umcg = try #require(report.result(.umcg, .crossCPU, handoff: .adaptive))
+        let spin = try #require(report.result(.spin, .crossCPU))
+        // Whole runs: 11 M over 40 M cycles. Round by round: 0.25, 0.5, 0.25, median 0.25.
+        #expect(abs((report.ratioToLimit(umcg) ?? 0) - 0.275) < 1e-12)
+        #expect(report.roundsRatioToLimit(umcg) == [0.25, 0.5, 0.25])
+        #expect(report.pairedRatioToLimit(umcg) == 0.25)
+        #expect(report.roundsRatioToLimit(spin) == nil)
+        let paired = report.ratios.first { $0.name == "umcg-adaptive/spin paired" }
+        #expect(paired?.value == 0.25)
+        #expect(paired?.placement == .crossCPU)
+
+        let env = BenchEnvironment(backend: "emulated", backendReason: "r", kernel: "Linux 6.18", cpus: 2)
+        let text = BenchOutput.json(report, environment: env).rendered
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.first?["rounds_ratio_to_limit"] as? [Double] == [0.25, 0.5, 0.25])
+        let ratios = try #require(object["ratios"] as? [String: [String: Double]])
+        #expect(ratios["cross-cpu"]?["umcg-adaptive/spin paired"] == 0.25)
+        #expect(BenchOutput.text(report, environment: env).contains("umcg-adaptive/spin paired"))
+    }
+
+    @Test func roundsThatDoNotPairGiveNoPairedRatio() throws {
+        // A limit with a round missing, or a round of 0 cycles/s: nothing to pair, nothing reported.
+        for spinRounds: [UInt64] in [[4_000_000, 4_000_000], [4_000_000, 0, 32_000_000]] {
+            let report = Self.movedReport(spinRounds: spinRounds)
+            let umcg = try #require(report.result(.umcg, .crossCPU, handoff: .adaptive))
+            #expect(report.roundsRatioToLimit(umcg) == nil)
+            #expect(report.pairedRatioToLimit(umcg) == nil)
+            #expect(!report.ratios.contains { $0.name.hasSuffix("paired") })
+        }
+        // An even count of rounds: the mean of the middle two.
+        let even = Self.movedReport(
+            umcgRounds: [1_000_000, 2_000_000, 3_000_000, 8_000_000],
+            spinRounds: [4_000_000, 4_000_000, 4_000_000, 32_000_000])
+        let umcg = try #require(even.result(.umcg, .crossCPU, handoff: .adaptive))
+        #expect(even.roundsRatioToLimit(umcg) == [0.25, 0.5, 0.75, 0.25])
+        #expect(even.pairedRatioToLimit(umcg) == 0.375)
+    }
+
     @Test func tableShowsTheLimitColumn() {
         let env = BenchEnvironment(backend: "emulated", backendReason: "r", kernel: "Linux 6.18", cpus: 2)
         let text = BenchOutput.text(Self.crossReport(), environment: env)

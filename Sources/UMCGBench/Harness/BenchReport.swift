@@ -64,6 +64,27 @@ public struct BenchReport: Sendable, Equatable {
         return a.cyclesPerSecond / spin.cyclesPerSecond
     }
 
+    /// `a`'s cycles/s in each round as a fraction of the spin limit's in the same round (the limit runs
+    /// last in every cross-cpu round, seconds after `a`). nil as `ratioToLimit`, or when a round of
+    /// either is missing or the limit's is 0.
+    /// The host may move the two vCPUs between one physical core's hyperthreads and two cores in the
+    /// middle of a run (the limit then reads 28–36 M instead of 6–8 M cycles/s here), which the ratio
+    /// of whole-run aggregates mixes; a round's own ratio does not.
+    public func roundsRatioToLimit(_ a: BenchAggregate) -> [Double]? {
+        guard a.benchCase.method != .spin, let spin = result(.spin, a.benchCase.placement),
+            spin.roundsCyclesPerSecond.count == a.roundsCyclesPerSecond.count, !a.roundsCyclesPerSecond.isEmpty,
+            !spin.roundsCyclesPerSecond.contains(where: { $0 <= 0 })
+        else { return nil }
+        return zip(a.roundsCyclesPerSecond, spin.roundsCyclesPerSecond).map { $0 / $1 }
+    }
+
+    /// The median of `roundsRatioToLimit(a)` (the mean of the middle two for an even count).
+    public func pairedRatioToLimit(_ a: BenchAggregate) -> Double? {
+        guard let r = roundsRatioToLimit(a)?.sorted() else { return nil }
+        let n = r.count
+        return n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2
+    }
+
     /// The aggregate of a case, if it ran (UMCG: on the plan's backend).
     public func result(
         _ method: BenchMethod, _ placement: Placement, handoff: HandoffMode? = nil, tracing: Bool = false
@@ -106,6 +127,11 @@ public struct BenchReport: Sendable, Equatable {
                 traced.tracing = true
                 add("\(c.label)/spin", p, result(c), spin)
                 add("\(c.label) traced/spin", p, result(traced), spin)
+                for (name, a) in [("\(c.label)/spin", result(c)), ("\(c.label) traced/spin", result(traced))] {
+                    if let a, let v = pairedRatioToLimit(a) {
+                        out.append(BenchRatio(name: "\(name) paired", placement: p, value: v))
+                    }
+                }
             }
         }
         func best(_ m: BenchMethod) -> BenchAggregate? {

@@ -154,7 +154,8 @@ public enum BenchOutput {
 
     /// The `--json` object (one line). Keys: backend, backend_reason, kernel, cpus, seconds, rounds,
     /// results[{method, placement, handoff (emulated umcg only), backend (umcg only: "emulated" or "kernel"), cycles, cycles_per_sec, ns_per_switch,
-    /// cpu_seconds, rounds_cycles_per_sec, cpus, policy ("SCHED_OTHER", "SCHED_FIFO", "SCHED_RR"), ratio_to_limit (umcg rows where the limit ran)}],
+    /// cpu_seconds, rounds_cycles_per_sec, cpus, policy ("SCHED_OTHER", "SCHED_FIFO", "SCHED_RR"), ratio_to_limit and
+    /// rounds_ratio_to_limit (umcg rows where the limit ran: whole runs, and round by round)}],
     /// limit[{method: "spin", placement: "cross-cpu", the same measurement keys}] (when it ran),
     /// ratios, tracing (when asked), skipped[{method, placement, handoff, backend, reason}],
     /// stuck[{the same keys}] (runs the watchdog abandoned: no progress for --stuck-seconds). The limit is a reference, not a method under test,
@@ -177,6 +178,9 @@ public enum BenchOutput {
                 ("cpus", .array(a.roundsCPUs.map { .array($0.map { .int(Int64($0)) }) })),
             ]
             if a.benchCase.method == .umcg, let r = report.ratioToLimit(a) { o.append(("ratio_to_limit", .double(r))) }
+            if a.benchCase.method == .umcg, let r = report.roundsRatioToLimit(a) {
+                o.append(("rounds_ratio_to_limit", .array(r.map { .double($0) })))
+            }
             if a.roundsParks.contains(where: { $0 != nil }) {
                 o.append(("rounds_parks", .array(a.roundsParks.map { parksJSON($0) })))
             }
