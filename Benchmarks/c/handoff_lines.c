@@ -9,8 +9,14 @@
 //              line, then spins on its own block's park word; the worker consumes its notification
 //              (CAS), stops (CAS, store), and writes the stop event and the notification into the
 //              server's line. Two lines, each moved both ways per cycle.
+//   lean       as two-line, but each side spins on the condition itself (the worker on its state, the
+//              server on its stop event) and writes the other's line once: no consuming CAS, and the
+//              park words only read (a sleeper would be woken through them).
 //   mailbox    as two-line, but the stop event goes to a word in the worker's own line, which the
 //              server spins on: one line, several writes each way.
+//   two-write  one line: the server claims and publishes (CAS, stores) and spins on the worker's
+//              state; the worker spins on it and stops with a CAS to `stopping`, the event in a latch
+//              word and the releasing store of WAITING, back to back. The server's line is not touched.
 //   one-write  one line, written back to back once each way: the server spins on the worker's state,
 //              then claims and publishes it (CAS, stores); the worker spins on it and stops with one CAS.
 //
@@ -36,8 +42,8 @@
 #endif
 
 enum { RUNNING = 1, WAITING = 2, SWITCHING = 7, STOPPING = 9 };
-enum mode { SPIN, TWO_LINE, MAILBOX, ONE_WRITE, MODES };
-static const char *const names[MODES] = {"spin", "two-line", "mailbox", "one-write"};
+enum mode { SPIN, TWO_LINE, LEAN, MAILBOX, TWO_WRITE, ONE_WRITE, MODES };
+static const char *const names[MODES] = {"spin", "two-line", "lean", "mailbox", "two-write", "one-write"};
 
 struct worker_block {
     _Alignas(128) _Atomic uint32_t park;
@@ -110,6 +116,26 @@ static void *worker(void *arg) {
             }
             break;
         }
+        case LEAN:
+        case TWO_WRITE: {
+            while (atomic_load_explicit(&W.state, memory_order_acquire) != RUNNING) {
+                if (atomic_load_explicit(&stop, memory_order_relaxed)) return NULL;
+                RELAX();
+            }
+            uint32_t running = RUNNING;
+            atomic_compare_exchange_strong_explicit(&W.state, &running, STOPPING, memory_order_acq_rel,
+                                                    memory_order_relaxed);
+            (void)atomic_load_explicit(&W.server, memory_order_relaxed);
+            if (mode == TWO_WRITE) {
+                atomic_store_explicit(&W.mailbox, 42, memory_order_relaxed);
+                atomic_store_explicit(&W.state, WAITING, memory_order_release);
+            } else {
+                atomic_store_explicit(&W.state, WAITING, memory_order_release);
+                atomic_exchange_explicit(&S.stop_event, 42, memory_order_seq_cst);
+                (void)atomic_load_explicit(&S.park, memory_order_seq_cst);  // asleep? (never, here)
+            }
+            break;
+        }
         case ONE_WRITE: {
             while (atomic_load_explicit(&W.state, memory_order_acquire) != RUNNING) {
                 if (atomic_load_explicit(&stop, memory_order_relaxed)) return NULL;
@@ -164,6 +190,21 @@ static double run(enum mode m, double seconds, int server_cpu) {
             if (m == ONE_WRITE) {
                 atomic_store_explicit(&W.state, RUNNING, memory_order_release);
                 while (atomic_load_explicit(&W.state, memory_order_acquire) == RUNNING) RELAX();
+            } else if (m == TWO_WRITE) {
+                atomic_store_explicit(&W.mailbox, 0, memory_order_relaxed);
+                atomic_store_explicit(&W.state, RUNNING, memory_order_release);
+                for (;;) {
+                    uint32_t st = atomic_load_explicit(&W.state, memory_order_acquire);
+                    if (st != RUNNING && st != STOPPING) break;
+                    RELAX();
+                }
+                (void)atomic_load_explicit(&W.mailbox, memory_order_relaxed);  // the latched event
+            } else if (m == LEAN) {
+                atomic_store_explicit(&S.current, 0, memory_order_relaxed);
+                atomic_store_explicit(&S.stop_event, 0, memory_order_relaxed);
+                atomic_exchange_explicit(&W.state, RUNNING, memory_order_seq_cst);
+                (void)atomic_load_explicit(&W.park, memory_order_seq_cst);  // asleep? (never, here)
+                while (atomic_load_explicit(&S.stop_event, memory_order_acquire) == 0) RELAX();
             } else {
                 atomic_store_explicit(&W.mailbox, 0, memory_order_relaxed);
                 atomic_store_explicit(&S.current, 0, memory_order_relaxed);
