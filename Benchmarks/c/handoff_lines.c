@@ -88,6 +88,15 @@ static int consume(_Atomic uint32_t *word) {
     }
 }
 
+// Spins until the server published RUNNING; 0 when the run is over.
+static int await_running(void) {
+    while (atomic_load_explicit(&W.state, memory_order_acquire) != RUNNING) {
+        if (atomic_load_explicit(&stop, memory_order_relaxed)) return 0;
+        RELAX();
+    }
+    return 1;
+}
+
 static void *worker(void *arg) {
     (void)arg;
     pin(worker_cpu);
@@ -118,10 +127,7 @@ static void *worker(void *arg) {
         }
         case LEAN:
         case TWO_WRITE: {
-            while (atomic_load_explicit(&W.state, memory_order_acquire) != RUNNING) {
-                if (atomic_load_explicit(&stop, memory_order_relaxed)) return NULL;
-                RELAX();
-            }
+            if (!await_running()) return NULL;
             uint32_t running = RUNNING;
             atomic_compare_exchange_strong_explicit(&W.state, &running, STOPPING, memory_order_acq_rel,
                                                     memory_order_relaxed);
@@ -137,10 +143,7 @@ static void *worker(void *arg) {
             break;
         }
         case ONE_WRITE: {
-            while (atomic_load_explicit(&W.state, memory_order_acquire) != RUNNING) {
-                if (atomic_load_explicit(&stop, memory_order_relaxed)) return NULL;
-                RELAX();
-            }
+            if (!await_running()) return NULL;
             uint32_t running = RUNNING;
             atomic_compare_exchange_strong_explicit(&W.state, &running, WAITING, memory_order_acq_rel,
                                                     memory_order_relaxed);
