@@ -156,11 +156,7 @@ import UMCGSystem
             try b.ctl(.unregister)
         }
         let tid = p.tid.load(ordering: .acquiring)
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             // Claimable only once its WAKE was taken (#10: IDLE until then).
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -193,11 +189,7 @@ import UMCGSystem
         let b = try EmulatedBackend(options: .init(handoff: .futex, maxWorkers: 1, maxServers: 1))
         let script = Self.registerThenLeave(b)
         let (t1, p1) = try spawnWorker(script)
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             let oldTid = p1.tid.load(ordering: .acquiring)
             try s.waitFor(.wake, id: p1.id, seen: &seen)
@@ -227,11 +219,7 @@ import UMCGSystem
         let script = Self.registerThenLeave(b)
         let (t1, p1) = try spawnWorker(script)
         let (t2, p2) = try spawnWorker(script)
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p1.id, seen: &seen)
             try s.waitFor(.wake, id: p2.id, seen: &seen)
@@ -264,11 +252,7 @@ import UMCGSystem
             try b.ctl(.wait, flags: UMCGABI.waitFlagInterrupted)
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -326,11 +310,7 @@ import UMCGSystem
             try b.ctl(.unregister)
         }
         #expect(waitUntil(seconds: 10) { b.list.approximateCount > 0 })
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             #expect(try s.waitEvents().first == UMCGEvent(workerID: p2.id, type: .wake))
             #expect(try s.switchTo(p2.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: p2.id, type: .exit)])
         }

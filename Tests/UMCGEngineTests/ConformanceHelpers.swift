@@ -18,6 +18,20 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws ->
     return try r.get()
 }
 
+/// Runs `body` on a fresh OS thread registered as a server of `backend`, with a `ServerSide` for its
+/// calls; the server unregisters and the event buffer is freed when `body` returns or throws.
+func onServerThread<T: Sendable>(
+    _ backend: any UMCGBackend, _ body: @escaping @Sendable (ServerSide) throws -> T
+) throws -> T {
+    try onThread {
+        let s = ServerSide(backend: backend)
+        defer { s.free() }
+        try backend.ctl(.registerServer)
+        defer { try? backend.ctl(.unregister) }
+        return try body(s)
+    }
+}
+
 /// Shared state of a scripted worker.
 final class WorkerProbe: Sendable {
     let tid = Atomic<Int32>(0)

@@ -77,11 +77,7 @@ import UMCGTrace
             do throws(Errno) { try b.ctl(.wait, events: slot) } catch { p.log(error) }
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: 0, seen: &seen)
             #expect(try s.switchTo(p.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: 0, type: .exit)])
@@ -114,11 +110,7 @@ import UMCGTrace
     @Test(arguments: ConformanceBackends.available)
     func serverWaitPollAndDeadlines(_ backend: ConformanceBackend) throws {
         let b = try backend.make()
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             #expect(throws: Errno.ETIMEDOUT) { try b.ctl(.wait, absTimeout: 1, events: s.events, eventCount: 2) }
             // The klib (#10): a NULL buffer blocks like any other and fails EFAULT only once there is an
             // event to write (KlibRuleConformanceTests), so with nothing pending a poll times out; CTX_SWITCH
@@ -149,11 +141,7 @@ import UMCGTrace
             do throws(Errno) { try b.ctl(.wait, absTimeout: 1) } catch { p.log(error) }
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             let id = UMCGABI.workerID(forTid: tid)
             var seen: [UMCGEvent] = []
@@ -186,11 +174,7 @@ import UMCGTrace
             try b.ctl(.ctxSwitch, nextTid: pb.tid.load(ordering: .acquiring))
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let a = pa.tid.load(ordering: .acquiring)
             let bt = pb.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
@@ -247,11 +231,7 @@ import UMCGTrace
         // The emulation shows the registration; on the kernel the worker's tid (awaited by spawnWorker)
         // is all there is to wait for.
         _ = waitUntil(seconds: 10) { ConformanceBackend.registeredCounts(b).map { $0.workers == 1 } ?? true }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
             #expect(try s.switchTo(p.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: p.id, type: .exit)])

@@ -65,11 +65,7 @@ import UMCGTrace
             if !preempted { p.log(.ETIMEDOUT) }
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -93,11 +89,7 @@ import UMCGTrace
             try b.leaveBlocking()
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -176,11 +168,7 @@ import UMCGTrace
             if n != 1 || byte != 42 { p.log(.EINVAL) }
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)

@@ -53,11 +53,7 @@ import UMCGSystem
             try b.ctl(.unregister)
         }
         caller.withLock { $0 = p0 }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             for p in [p0, p1] { try s.waitFor(.wake, id: p.id, seen: &seen) }
             #expect(
@@ -84,11 +80,7 @@ import UMCGSystem
             }
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -139,11 +131,7 @@ import UMCGSystem
         }
         let probes = spawned.map(\.1)
         _ = waitUntil(seconds: 10) { b.list.approximateCount == 3 }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let bad = UnsafeMutablePointer<UInt64>(bitPattern: badAddress)
             let readOnly = UnsafeMutablePointer<UInt64>(bitPattern: readOnlyAddress)
             let lastGood = try #require(UnsafeMutablePointer<UInt64>(bitPattern: lastGoodAddress))

@@ -14,11 +14,7 @@ import UMCGSystem
     @Test(arguments: ConformanceBackends.available)
     func serverWaitNeedsTwoSlotsAndPolls(_ backend: ConformanceBackend) throws {
         let b = try backend.make()
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             for n: Int32 in [1, 0, -1] {
                 #expect(throws: Errno.EINVAL) {
                     try b.ctl(.wait, absTimeout: UMCGABI.pollTimeout, events: s.events, eventCount: n)
@@ -41,11 +37,7 @@ import UMCGSystem
     @Test(arguments: ConformanceBackends.available)
     func serverWaitForAWorkerTakesNoTimeoutOrBuffer(_ backend: ConformanceBackend) throws {
         let b = try backend.make()
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = Self.unknownTid
             #expect(throws: Errno.ESRCH) { try b.ctl(.wait, nextTid: tid) }
             #expect(throws: Errno.EINVAL) { try b.ctl(.wait, nextTid: tid, absTimeout: 5) }
@@ -65,11 +57,7 @@ import UMCGSystem
             try b.ctl(.registerWorker, absTimeout: UMCGABI.workerID(forTid: ThreadID.current()))
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             #expect(throws: Errno.ESRCH) { try b.ctl(.ctxSwitch, nextTid: Self.unknownTid, events: nil, eventCount: 0) }
             #expect(throws: Errno.ESRCH) { try b.ctl(.ctxSwitch, nextTid: Self.unknownTid, absTimeout: 5) }
             // This thread is a server, not a worker.
@@ -102,11 +90,7 @@ import UMCGSystem
         if ConformanceBackend.registeredCounts(b) != nil {
             _ = waitUntil(seconds: 10) { ConformanceBackend.registeredCounts(b)?.workers == 1 }
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             #expect(throws: Errno.EINVAL) { try b.ctl(.ctxSwitch, nextTid: tid, events: s.events, eventCount: 8) }
             var seen: [UMCGEvent] = []
@@ -179,11 +163,7 @@ import UMCGSystem
             try b.ctl(.ctxSwitch, nextTid: next.load(ordering: .acquiring))  // hands the server to worker 1
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var wakes: [UMCGEvent] = []
             while wakes.count < 2 {
                 s.events[1] = 0xdead
@@ -234,11 +214,7 @@ import UMCGSystem
             try b.ctl(.ctxSwitch, nextTid: runnable)
             try b.ctl(.unregister)
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             for p in [p0, p1, p2] { try s.waitFor(.wake, id: p.id, seen: &seen) }
             #expect(try s.switchTo(p1.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: p1.id, type: .wait)])

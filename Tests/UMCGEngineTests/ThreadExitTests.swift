@@ -17,11 +17,7 @@ import UMCGSystem
             try b.enterBlocking()
             // Ends inside a blocking section.
         }
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             let tid = p.tid.load(ordering: .acquiring)
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
@@ -71,11 +67,7 @@ import UMCGSystem
         gate.store(true, ordering: .releasing)
         dead.join()
         #expect(b.registeredCounts.servers == 0)
-        try onThread {
-            let s = ServerSide(backend: b)
-            defer { s.free() }
-            try b.ctl(.registerServer)
-            defer { try? b.ctl(.unregister) }
+        try onServerThread(b) { (s) throws in
             var seen: [UMCGEvent] = []
             try s.waitFor(.wake, id: p.id, seen: &seen)
             #expect(try s.switchTo(p.tid.load(ordering: .acquiring)) == [UMCGEvent(workerID: p.id, type: .exit)])
