@@ -129,7 +129,6 @@ int umcg_fd_nonblocking(int fd) {
     return flags >= 0 && (flags & O_NONBLOCK);
 }
 
-
 int umcg_zero_timespec(const struct timespec *ts) { return ts && ts->tv_sec == 0 && ts->tv_nsec == 0; }
 
 int umcg_sleep_returns_at_once(clockid_t clock, int flags, const struct timespec *req) {
