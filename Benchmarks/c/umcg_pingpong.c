@@ -80,14 +80,21 @@ int main(int argc, char **argv) {
         fprintf(stderr, "umcg_pingpong: --seconds must be in (0, 60]\n");
         return 64;
     }
+    // The CPUs umcgtop bench uses (CPUPlan): same-cpu on the last allowed CPU, cross-cpu main on the
+    // one before it and the worker on the last, so the two sides of scripts/bench-preload run on the
+    // same CPUs (the vCPUs of these machines do not run at the same speed at the same time).
     cpu_set_t allowed;
     sched_getaffinity(0, sizeof allowed, &allowed);
-    int cpus[2], n = 0;
-    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-        if (CPU_ISSET(c, &allowed)) cpus[n++] = c;
+    int cpus[2] = {-1, -1}, n = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &allowed)) {
+            cpus[0] = cpus[1];
+            cpus[1] = c;
+            n++;
+        }
     int main_cpu;
     if (!strcmp(placement, "same-cpu")) {
-        main_cpu = worker_cpu = cpus[0];
+        main_cpu = worker_cpu = cpus[1];
     } else if (!strcmp(placement, "cross-cpu")) {
         if (n < 2) {
             fprintf(stderr, "umcg_pingpong: cross-cpu placement needs 2 CPUs\n");
