@@ -11,6 +11,8 @@ extension EmulatedBackend {
     public func directHandoff(to tid: Int32, onClaim: () -> Void) throws(Errno) -> Bool {
         guard case .worker(let w) = currentRole() else { throw .EINVAL }
         guard let si = beginStop(w) else { throw .EINVAL }
+        // Read before the claim, like serverSwitch's: the target's line then takes back-to-back stores.
+        let startedAt = clockNow()
         let next: WorkerBlock
         let ref: UInt32
         let claimed: UInt32
@@ -31,7 +33,7 @@ extension EmulatedBackend {
         w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(clockNow(), ordering: .relaxed)
+        next.switchedAt.pointee.store(startedAt, ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with next's acquiring load in waitToRun; `onClaim`'s writes go with it.
         next.state.pointee.store(

@@ -92,12 +92,14 @@ extension EmulatedBackend {
     func serverSwitch(
         _ s: ServerBlock, to tid: Int32, deadline: UInt64, events: UnsafeMutablePointer<UInt64>?, count: Int32
     ) throws(Errno) {
+        // Read before the claim: from the claim to RUNNING the worker's line is ours, and the stores
+        // into it go back to back (the worker spinning on it takes it back between any two).
+        let startedAt = clockNow()
         let (w, ref, claimed) = try claimTarget(s, tid: tid, deadline: deadline, count: count)
         let timeoutBit = claimed & UMCGWorkerState.timeoutBit
         let si = UInt32(serverIndex(s))
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
-        let startedAt = clockNow()
         w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         s.stopEvent.pointee.store(0, ordering: .relaxed)

@@ -70,6 +70,8 @@ extension EmulatedBackend {
     /// returns ETIMEDOUT once a server switches back to the caller.
     func workerSwitch(_ w: WorkerBlock, to tid: Int32, deadline: UInt64) throws(Errno) {
         guard let si = beginStop(w) else { throw .EINVAL }
+        // Read before the claim, like serverSwitch's: the target's line then takes back-to-back stores.
+        let startedAt = clockNow()
         let next: WorkerBlock
         let ref: UInt32
         let claimedFrom: UInt32
@@ -95,7 +97,7 @@ extension EmulatedBackend {
         postIdle(w, type: .wait)
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(clockNow(), ordering: .relaxed)
+        next.switchedAt.pointee.store(startedAt, ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with next's acquiring load in waitToRun.
         next.state.pointee.store(

@@ -318,8 +318,9 @@ public final class EmulatedBackend: UMCGBackend, @unchecked Sendable {
     func spinBudget(own cpuField: UnsafeMutablePointer<Atomic<Int32>>, peerCPU: Int32) -> UInt64 {
         guard adaptive else { return 0 }
         let mine = CPU.current()
-        // Relaxed: a placement hint only.
-        cpuField.pointee.store(mine, ordering: .relaxed)
+        // Relaxed: a placement hint only; stored when it changed, so a thread that stays on its CPU
+        // does not write its control block's line while the peer reads it.
+        if cpuField.pointee.load(ordering: .relaxed) != mine { cpuField.pointee.store(mine, ordering: .relaxed) }
         return (peerCPU >= 0 && mine >= 0 && peerCPU != mine) ? options.spinNanos : 0
     }
 }
