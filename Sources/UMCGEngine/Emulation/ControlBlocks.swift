@@ -8,7 +8,8 @@ let noIndex: UInt32 = .max
 ///
 /// Layout (byte offsets): 0 park word · 4 state · 8 server (attached or home) · 12 tid ·
 /// 16 worker id · 24 switched-in time (the trace clock: the slice starts there) · 32 flags · 36 last CPU ·
-/// 40 watcher (a server in WAIT(next_tid) on this worker) · 48 WAIT deadline · 56 owning backend ·
+/// 40 watcher (a server in WAIT(next_tid) on this worker) · 44 the CPU of the server that switched to it
+/// last (a placement hint in the worker's own line) · 48 WAIT deadline · 56 owning backend ·
 /// 64 `ParkCounts` (4 words, the second line: written by the worker thread only).
 /// Only the worker thread moves its state out of RUNNING; servers move it into RUNNING (via a
 /// transient `switching` value) and timeouts/wakes are posted by the worker thread itself.
@@ -54,6 +55,10 @@ struct WorkerBlock {
     @inline(__always) var flags: UnsafeMutablePointer<Atomic<UInt32>> { u32(32) }
     @inline(__always) var cpu: UnsafeMutablePointer<Atomic<Int32>> { i32(36) }
     @inline(__always) var watcher: UnsafeMutablePointer<Atomic<UInt32>> { u32(40) }
+    /// The CPU its server last ran on, written by the switching server with the other fields it
+    /// publishes: the worker sizes its spin from it without reading the server's block, a line the
+    /// server writes on every switch (the read would make the server's next store wait for it).
+    @inline(__always) var serverCPU: UnsafeMutablePointer<Atomic<Int32>> { i32(44) }
     @inline(__always) var deadline: UnsafeMutablePointer<Atomic<UInt64>> { u64(48) }
     /// The owning backend (an unretained reference), for the thread-exit destructor.
     @inline(__always) var owner: UnsafeMutablePointer<Atomic<UInt64>> { u64(56) }
@@ -65,7 +70,7 @@ struct WorkerBlock {
         for off in [0, 4, 8, 32, 40] {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
-        for off in [12, 36] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
+        for off in [12, 36, 44] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
         for off in [16, 24, 48, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }
@@ -74,6 +79,7 @@ struct WorkerBlock {
         b.server.pointee.store(noIndex, ordering: .relaxed)
         b.watcher.pointee.store(noIndex, ordering: .relaxed)
         b.cpu.pointee.store(-1, ordering: .relaxed)
+        b.serverCPU.pointee.store(-1, ordering: .relaxed)
     }
 }
 

@@ -34,6 +34,8 @@ extension EmulatedBackend {
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
         next.switchedAt.pointee.store(startedAt, ordering: .relaxed)
+        // Relaxed: a placement hint, published with the fields above.
+        next.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with next's acquiring load in waitToRun; `onClaim`'s writes go with it.
         next.state.pointee.store(

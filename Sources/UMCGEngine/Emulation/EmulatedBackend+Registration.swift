@@ -62,6 +62,7 @@ extension EmulatedBackend {
             w.switchedAt.pointee.store(0, ordering: .relaxed)
             w.flags.pointee.store(0, ordering: .relaxed)
             w.cpu.pointee.store(CPU.current(), ordering: .relaxed)
+            w.serverCPU.pointee.store(-1, ordering: .relaxed)
             w.watcher.pointee.store(noIndex, ordering: .relaxed)
             w.deadline.pointee.store(0, ordering: .relaxed)
             guard table.insert(tid, UInt32(index)) else {

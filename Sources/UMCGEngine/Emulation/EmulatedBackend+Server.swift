@@ -101,6 +101,8 @@ extension EmulatedBackend {
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
         w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
+        // Relaxed: own field (the CPU this server last ran on); a hint for the worker's spin.
+        w.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         s.stopEvent.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.

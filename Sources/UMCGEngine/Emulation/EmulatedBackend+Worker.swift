@@ -98,6 +98,8 @@ extension EmulatedBackend {
         // Relaxed: published by the releasing RUNNING store below.
         next.server.pointee.store(si, ordering: .relaxed)
         next.switchedAt.pointee.store(startedAt, ordering: .relaxed)
+        // Relaxed: a placement hint, published with the fields above.
+        next.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with next's acquiring load in waitToRun.
         next.state.pointee.store(
@@ -110,10 +112,8 @@ extension EmulatedBackend {
     /// with TIMEOUT on the global list; IDLE → IDLE|TIMEOUT, whose TIMEOUT the drainer puts behind the
     /// WAIT) and interrupts when `interruptible`.
     func waitToRun(_ w: WorkerBlock, deadline: UInt64, interruptible: Bool) throws(Errno) {
-        // Relaxed: placement hint of the server it expects to be picked by.
-        let home = w.server.pointee.load(ordering: .relaxed)
-        let peer = home == noIndex ? -1 : server(Int(home)).cpu.pointee.load(ordering: .relaxed)
-        let spin = spinBudget(own: w.cpu, peerCPU: peer)
+        // Relaxed: placement hint of the server it expects to be picked by (its last one's CPU).
+        let spin = spinBudget(own: w.cpu, peerCPU: w.serverCPU.pointee.load(ordering: .relaxed))
         while true {
             // Acquiring: pairs with the server's releasing RUNNING store (serverSwitch / workerSwitch).
             let s = w.state.pointee.load(ordering: .acquiring)
