@@ -114,6 +114,8 @@ extension EmulatedBackend {
     func waitToRun(_ w: WorkerBlock, deadline: UInt64, interruptible: Bool) throws(Errno) {
         // Relaxed: placement hint of the server it expects to be picked by (its last one's CPU).
         let spin = spinBudget(own: w.cpu, peerCPU: w.serverCPU.pointee.load(ordering: .relaxed))
+        // The switch that made it RUNNING last time was seen on its state, its notification left.
+        w.parker.dropStale()
         while true {
             // Acquiring: pairs with the server's releasing RUNNING store (serverSwitch / workerSwitch).
             let s = w.state.pointee.load(ordering: .acquiring)
@@ -172,7 +174,10 @@ extension EmulatedBackend {
                 }
                 parkDeadline = deadline
             }
-            _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: parkYields(spin: spin))
+            // Relaxed: a peek; the loop's acquiring load reads the state again.
+            _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: parkYields(spin: spin)) {
+                w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running
+            }
         }
     }
 

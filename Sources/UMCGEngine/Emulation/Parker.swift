@@ -73,6 +73,36 @@ struct Parker {
         return sleep(deadline: deadline)
     }
 
+    /// `park` for an owner that waits on a condition its waker sets before it unparks (a worker
+    /// waiting to be switched to): the spin and the sleep also end on `ready()`, so the owner
+    /// sees the condition one store earlier and does not consume the notification on its way out
+    /// (a read-modify-write of the line the waker just wrote); the caller drops the stale
+    /// notification later with `dropStale()`.
+    @inline(__always)
+    func park(spinNanos: UInt64, deadline: UInt64, yields: Int, until ready: () -> Bool) -> Result {
+        if tryConsume() {
+            count(.immediate)
+            return .notified
+        }
+        // Relaxed peek; the consuming CAS acquires.
+        if spinNanos > 0, spin(spinNanos, until: { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }) {
+            count(.spun)
+            return .notified
+        }
+        if yields > 0, yieldWait(yields) {
+            count(.yielded)
+            return .notified
+        }
+        count(.slept)
+        return sleep(deadline: deadline)
+    }
+
+    /// Consumes a notification left by a waker whose condition the owner already saw (see
+    /// `park(…until:)`). Owner only; every park's caller re-checks its condition, so consuming a
+    /// notification that is not stale loses nothing either.
+    @inline(__always)
+    func dropStale() { _ = tryConsume() }
+
     /// Yields the CPU up to `count` times, consuming a notification as soon as one is there.
     @inline(never)
     func yieldWait(_ count: Int) -> Bool {
@@ -88,12 +118,18 @@ struct Parker {
     /// usually ends within that batch, without any clock read.
     @inline(never)
     func spin(_ spinNanos: UInt64) -> Bool {
+        // Relaxed peek; the consuming CAS acquires.
+        spin(spinNanos) { word.pointee.load(ordering: .relaxed) == 1 && tryConsume() }
+    }
+
+    /// `spin(_:)` until `ready()`.
+    @inline(__always)
+    func spin(_ spinNanos: UInt64, until ready: () -> Bool) -> Bool {
         var deadline: UInt64 = 0
         while true {
             for _ in 0..<32 {
                 CPU.relax()
-                // Relaxed peek; the consuming CAS acquires.
-                if word.pointee.load(ordering: .relaxed) == 1, tryConsume() { return true }
+                if ready() { return true }
             }
             let now = TraceClock.shared.nanos()
             if deadline == 0 {
