@@ -70,7 +70,9 @@ struct WorkerBlock {
         for off in [0, 4, 8, 32, 40] {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
-        for off in [12, 36, 44] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }
+        for off in [12, 36, 44] {
+            (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0))
+        }
         for off in [16, 24, 48, 56] {
             (raw + off).bindMemory(to: Atomic<UInt64>.self, capacity: 1).initialize(to: Atomic(0))
         }

@@ -57,35 +57,30 @@ struct Parker {
     /// CLOCK_REALTIME `deadline` (0 = none). Owner only.
     @inline(__always)
     func park(spinNanos: UInt64, deadline: UInt64 = 0, yields: Int = 0) -> Result {
-        if tryConsume() {
-            count(.immediate)
-            return .notified
-        }
-        if spinNanos > 0, spin(spinNanos) {
-            count(.spun)
-            return .notified
-        }
-        if yields > 0, yieldWait(yields) {
-            count(.yielded)
-            return .notified
-        }
-        count(.slept)
-        return sleep(deadline: deadline)
+        park(deadline: deadline, yields: yields) { spinNanos > 0 && spin(spinNanos) }
     }
 
     /// `park` for an owner that waits on a condition its waker sets before it unparks (a worker
-    /// waiting to be switched to): the spin and the sleep also end on `ready()`, so the owner
-    /// sees the condition one store earlier and does not consume the notification on its way out
-    /// (a read-modify-write of the line the waker just wrote); the caller drops the stale
-    /// notification later with `dropStale()`.
+    /// waiting to be switched to): the spin also ends on `ready()`, so the owner sees the condition
+    /// one store earlier and does not consume the notification on its way out (a read-modify-write
+    /// of the line the waker just wrote); the caller drops the stale notification later with
+    /// `dropStale()`.
     @inline(__always)
     func park(spinNanos: UInt64, deadline: UInt64, yields: Int, until ready: () -> Bool) -> Result {
+        park(deadline: deadline, yields: yields) {
+            // Relaxed peek; the consuming CAS acquires.
+            spinNanos > 0 && spin(spinNanos) { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }
+        }
+    }
+
+    /// The stages of a park, with `spun()` as the spin stage, each counted.
+    @inline(__always)
+    private func park(deadline: UInt64, yields: Int, spun: () -> Bool) -> Result {
         if tryConsume() {
             count(.immediate)
             return .notified
         }
-        // Relaxed peek; the consuming CAS acquires.
-        if spinNanos > 0, spin(spinNanos, until: { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }) {
+        if spun() {
             count(.spun)
             return .notified
         }
