@@ -31,16 +31,8 @@ extension EmulatedBackend {
         w.deadline.pointee.store(0, ordering: .relaxed)
         // Releasing: pairs with claim's acquiring CAS (a handoff back, or a server's CTX_SWITCH).
         w.state.pointee.store(UMCGWorkerState.waiting, ordering: .releasing)
-        // Relaxed: published by the releasing RUNNING store below.
-        next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(startedAt, ordering: .relaxed)
-        // Relaxed: a placement hint, published with the fields above.
-        next.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
-        s.current.pointee.store(ref, ordering: .relaxed)
-        // Releasing: pairs with next's acquiring load in waitToRun; `onClaim`'s writes go with it.
-        next.state.pointee.store(
-            UMCGWorkerState.running | claimed & UMCGWorkerState.timeoutBit, ordering: .releasing)
-        next.parker.unpark(alwaysWake: alwaysWake)
+        // `onClaim`'s writes go with the RUNNING store.
+        publishRunning(next, ref: ref, claimed: claimed, on: s, index: si, startedAt: startedAt)
         try waitToRun(w, deadline: 0, interruptible: false)
         return true
     }

@@ -95,19 +95,12 @@ extension EmulatedBackend {
         // Read before the claim: from the claim to RUNNING the worker's line is ours, and the stores
         // into it go back to back (the worker spinning on it takes it back between any two).
         let startedAt = clockNow()
-        let (w, ref, claimed) = try claimTarget(s, tid: tid, deadline: deadline, count: count)
-        let timeoutBit = claimed & UMCGWorkerState.timeoutBit
-        let si = UInt32(serverIndex(s))
-        // Relaxed: published by the releasing RUNNING store below.
-        w.server.pointee.store(si, ordering: .relaxed)
-        w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
-        // Relaxed: own field (the CPU this server last ran on); a hint for the worker's spin.
-        w.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
-        s.current.pointee.store(ref, ordering: .relaxed)
+        // Relaxed: own slot; no worker of this server runs now, so nothing writes it until the
+        // RUNNING store below publishes this reset.
         s.stopEvent.pointee.store(0, ordering: .relaxed)
-        // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.
-        w.state.pointee.store(UMCGWorkerState.running | timeoutBit, ordering: .releasing)
-        w.parker.unpark(alwaysWake: alwaysWake)
+        let (w, ref, claimed) = try claimTarget(s, tid: tid, deadline: deadline, count: count)
+        let si = UInt32(serverIndex(s))
+        publishRunning(w, ref: ref, claimed: claimed, on: s, index: si, startedAt: startedAt)
         // Relaxed: a placement hint.
         let spin = spinBudget(own: s.cpu, peerCPU: w.cpu.pointee.load(ordering: .relaxed))
         var ev: UInt64
@@ -136,6 +129,26 @@ extension EmulatedBackend {
                 $0.serverSwitched(Int(si), worker: Int(ref), startedAt: startedAt, events: 1 + drained)
             }
         }
+    }
+
+    /// Makes the claimed worker `w` (index `ref`; `claimed` the state its claim found) run on server
+    /// `s` (index `si`), its slice starting at `startedAt`: the worker names the server and its CPU
+    /// (the worker's spin hint), the server names the worker, and RUNNING (with the TIMEOUT bit the
+    /// claim found) publishes all of it before the unpark. Every site that switches to a worker ends
+    /// here: the stores into the worker's line go back to back, since the worker spins on that line
+    /// and takes it back between any two that something else separates.
+    @inline(__always)
+    func publishRunning(
+        _ w: WorkerBlock, ref: UInt32, claimed: UInt32, on s: ServerBlock, index si: UInt32, startedAt: UInt64
+    ) {
+        // Relaxed: published by the releasing RUNNING store below.
+        w.server.pointee.store(si, ordering: .relaxed)
+        w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
+        w.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
+        s.current.pointee.store(ref, ordering: .relaxed)
+        // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.
+        w.state.pointee.store(UMCGWorkerState.running | claimed & UMCGWorkerState.timeoutBit, ordering: .releasing)
+        w.parker.unpark(alwaysWake: alwaysWake)
     }
 
     /// Server WAIT: events (next_tid == 0) or a worker's unblocking (next_tid != 0), with the klib's

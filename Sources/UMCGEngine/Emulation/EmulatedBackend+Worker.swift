@@ -95,16 +95,7 @@ extension EmulatedBackend {
         // Releasing: the drainer's acquiring load/CAS sees IDLE before it sees the entry.
         w.state.pointee.store(UMCGWorkerState.idle, ordering: .releasing)
         postIdle(w, type: .wait)
-        // Relaxed: published by the releasing RUNNING store below.
-        next.server.pointee.store(si, ordering: .relaxed)
-        next.switchedAt.pointee.store(startedAt, ordering: .relaxed)
-        // Relaxed: a placement hint, published with the fields above.
-        next.serverCPU.pointee.store(s.cpu.pointee.load(ordering: .relaxed), ordering: .relaxed)
-        s.current.pointee.store(ref, ordering: .relaxed)
-        // Releasing: pairs with next's acquiring load in waitToRun.
-        next.state.pointee.store(
-            UMCGWorkerState.running | claimedFrom & UMCGWorkerState.timeoutBit, ordering: .releasing)
-        next.parker.unpark(alwaysWake: alwaysWake)
+        publishRunning(next, ref: ref, claimed: claimedFrom, on: s, index: si, startedAt: startedAt)
         try waitToRun(w, deadline: deadline, interruptible: false)
     }
 
