@@ -46,10 +46,11 @@ extension EmulatedBackend {
             guard base == UMCGWorkerState.runnable || (orWaiting && base == UMCGWorkerState.waiting) else {
                 throw .EINVAL
             }
-            // AcquiringAndReleasing: acquires the releasing store of WAITING/RUNNABLE; other claimers
-            // see `switching` and fail.
+            // SequentiallyConsistent: acquires the releasing store of WAITING/RUNNABLE, other claimers
+            // see `switching` and fail; and it comes before publishRunning's look at the worker's
+            // park word in the total order (the worker's sleep pairs with it: `Parker.park(…begun:)`).
             let (done, current) = w.state.pointee.compareExchange(
-                expected: s, desired: WorkerBlock.switching, ordering: .acquiringAndReleasing)
+                expected: s, desired: WorkerBlock.switching, ordering: .sequentiallyConsistent)
             if done { return s }
             s = current
         }
@@ -100,9 +101,8 @@ extension EmulatedBackend {
         s.stopEvent.pointee.store(0, ordering: .relaxed)
         let (w, ref, claimed) = try claimTarget(s, tid: tid, deadline: deadline, count: count)
         let si = UInt32(serverIndex(s))
-        publishRunning(w, ref: ref, claimed: claimed, on: s, index: si, startedAt: startedAt)
-        // Relaxed: a placement hint.
-        let spin = spinBudget(own: s.cpu, peerCPU: w.cpu.pointee.load(ordering: .relaxed))
+        let peerCPU = publishRunning(w, ref: ref, claimed: claimed, on: s, index: si, startedAt: startedAt)
+        let spin = spinBudget(own: s.cpu, peerCPU: peerCPU)
         var ev: UInt64
         while true {
             // Acquiring: pairs with postStop's releasing store.
@@ -134,13 +134,23 @@ extension EmulatedBackend {
     /// Makes the claimed worker `w` (index `ref`; `claimed` the state its claim found) run on server
     /// `s` (index `si`), its slice starting at `startedAt`: the worker names the server and its CPU
     /// (the worker's spin hint), the server names the worker, and RUNNING (with the TIMEOUT bit the
-    /// claim found) publishes all of it before the unpark. Every site that switches to a worker ends
-    /// here: the stores into the worker's line go back to back, since the worker spins on that line
-    /// and takes it back between any two that something else separates.
+    /// claim found) publishes all of it. Every site that switches to a worker ends here: the stores
+    /// into the worker's line go back to back, since the worker spins on that line and takes it back
+    /// between any two that something else separates. The worker is unparked only when it announced
+    /// sleep before the claim (or in `.futex` mode, which always calls FUTEX_WAKE): a worker that spins
+    /// sees RUNNING on its state, and one that announces sleep after the claim sees `switching` and
+    /// stays awake (`Parker.park(…begun:)`), so the exchange on its line (a locked instruction that
+    /// waits for the line the worker keeps reading) is saved on the hot path. Returns the CPU the
+    /// worker last ran on, read while the line is ours (a placement hint).
+    @discardableResult
     @inline(__always)
     func publishRunning(
         _ w: WorkerBlock, ref: UInt32, claimed: UInt32, on s: ServerBlock, index si: UInt32, startedAt: UInt64
-    ) {
+    ) -> Int32 {
+        // After the claim's sequentially consistent CAS (see Parker.asleep()).
+        let asleep = w.parker.asleep()
+        // Relaxed: a placement hint.
+        let peerCPU = w.cpu.pointee.load(ordering: .relaxed)
         // Relaxed: published by the releasing RUNNING store below.
         w.server.pointee.store(si, ordering: .relaxed)
         w.switchedAt.pointee.store(startedAt, ordering: .relaxed)
@@ -148,7 +158,8 @@ extension EmulatedBackend {
         s.current.pointee.store(ref, ordering: .relaxed)
         // Releasing: pairs with the worker's acquiring load in waitToRun; it sees the fields above.
         w.state.pointee.store(UMCGWorkerState.running | claimed & UMCGWorkerState.timeoutBit, ordering: .releasing)
-        w.parker.unpark(alwaysWake: alwaysWake)
+        if asleep || alwaysWake { w.parker.unpark(alwaysWake: alwaysWake) }
+        return peerCPU
     }
 
     /// Server WAIT: events (next_tid == 0) or a worker's unblocking (next_tid != 0), with the klib's

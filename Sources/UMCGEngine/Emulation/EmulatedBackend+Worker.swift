@@ -105,7 +105,7 @@ extension EmulatedBackend {
     func waitToRun(_ w: WorkerBlock, deadline: UInt64, interruptible: Bool) throws(Errno) {
         // Relaxed: placement hint of the server it expects to be picked by (its last one's CPU).
         let spin = spinBudget(own: w.cpu, peerCPU: w.serverCPU.pointee.load(ordering: .relaxed))
-        // The switch that made it RUNNING last time was seen on its state, its notification left.
+        // The switch that made it RUNNING last time was seen on its state, its notification (if any) left.
         w.parker.dropStale()
         while true {
             // Acquiring: pairs with the server's releasing RUNNING store (serverSwitch / workerSwitch).
@@ -165,9 +165,14 @@ extension EmulatedBackend {
                 }
                 parkDeadline = deadline
             }
-            // Relaxed: a peek; the loop's acquiring load reads the state again.
             _ = w.parker.park(spinNanos: spin, deadline: parkDeadline, yields: parkYields(spin: spin)) {
+                // Relaxed: a peek; the loop's acquiring load reads the state again.
                 w.state.pointee.load(ordering: .relaxed) & UMCGWorkerState.mask == UMCGWorkerState.running
+            } begun: {
+                // SequentiallyConsistent: after the park's announcement; pairs with a claimer's CAS and
+                // its look at the park word (publishRunning), which unparks only a worker asleep then.
+                let base = w.state.pointee.load(ordering: .sequentiallyConsistent) & UMCGWorkerState.mask
+                return base == UMCGWorkerState.running || base == WorkerBlock.switching
             }
         }
     }

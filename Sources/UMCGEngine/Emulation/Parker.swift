@@ -57,25 +57,44 @@ struct Parker {
     /// CLOCK_REALTIME `deadline` (0 = none). Owner only.
     @inline(__always)
     func park(spinNanos: UInt64, deadline: UInt64 = 0, yields: Int = 0) -> Result {
-        park(deadline: deadline, yields: yields) { spinNanos > 0 && spin(spinNanos) }
+        park(
+            spun: { spinNanos > 0 && spin(spinNanos) }, yielded: { yields > 0 && yieldWait(yields) },
+            slept: { sleep(deadline: deadline) })
     }
 
-    /// `park` for an owner that waits on a condition its waker sets before it unparks (a worker
-    /// waiting to be switched to): the spin also ends on `ready()`, so the owner sees the condition
-    /// one store earlier and does not consume the notification on its way out (a read-modify-write
-    /// of the line the waker just wrote); the caller drops the stale notification later with
-    /// `dropStale()`.
+    /// `park` for an owner that waits on a condition its waker makes true (a worker waiting to be
+    /// switched to), where the waker notifies only an owner that announced sleep: the spin and the
+    /// yields end on `ready()`, and the sleep, once announced (the word 2, sequentially consistent),
+    /// looks at `begun()` first, which must hold from the waker's first sequentially consistent
+    /// read-modify-write on (its claim) and tells that the waker will not look at the word again.
+    /// The waker reads the word after that read-modify-write (`asleep()`) and unparks only when it
+    /// was 2: one of the two sees the other, so either the owner stays awake or the waker wakes it.
+    /// An owner that sees `begun()` without `ready()` (the waker between its claim and its
+    /// publication) yields before it returns, since the waker may need its CPU.
+    /// A notification that came all the same (a sleeper's, or one of the other wakers) is left on
+    /// the word when the spin sees `ready()` first; the caller drops it later with `dropStale()`.
     @inline(__always)
-    func park(spinNanos: UInt64, deadline: UInt64, yields: Int, until ready: () -> Bool) -> Result {
-        park(deadline: deadline, yields: yields) {
-            // Relaxed peek; the consuming CAS acquires.
-            spinNanos > 0 && spin(spinNanos) { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }
-        }
+    func park(
+        spinNanos: UInt64, deadline: UInt64, yields: Int, until ready: () -> Bool, begun: () -> Bool
+    ) -> Result {
+        // Relaxed peeks; the consuming CAS acquires.
+        func done() -> Bool { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }
+        return park(
+            spun: { spinNanos > 0 && spin(spinNanos, until: done) },
+            yielded: { yields > 0 && yieldWait(yields, until: done) },
+            slept: {
+                sleep(deadline: deadline) {
+                    guard begun() else { return false }
+                    if !ready() { CPU.yield() }
+                    return true
+                }
+            })
     }
 
-    /// The stages of a park, with `spun()` as the spin stage, each counted.
+    /// The stages of a park, each counted: a notification already there, then `spun()`, `yielded()`
+    /// and `slept()`.
     @inline(__always)
-    private func park(deadline: UInt64, yields: Int, spun: () -> Bool) -> Result {
+    private func park(spun: () -> Bool, yielded: () -> Bool, slept: () -> Result) -> Result {
         if tryConsume() {
             count(.immediate)
             return .notified
@@ -84,16 +103,21 @@ struct Parker {
             count(.spun)
             return .notified
         }
-        if yields > 0, yieldWait(yields) {
+        if yielded() {
             count(.yielded)
             return .notified
         }
         count(.slept)
-        return sleep(deadline: deadline)
+        return slept()
     }
 
+    /// Whether the owner announced sleep: for a waker of `park(…until:begun:)`, sequentially
+    /// consistent, read after its own sequentially consistent read-modify-write.
+    @inline(__always)
+    func asleep() -> Bool { word.pointee.load(ordering: .sequentiallyConsistent) == 2 }
+
     /// Consumes a notification left by a waker whose condition the owner already saw (see
-    /// `park(…until:)`). Owner only; every park's caller re-checks its condition, so consuming a
+    /// `park(…until:begun:)`). Owner only; every park's caller re-checks its condition, so consuming a
     /// notification that is not stale loses nothing either.
     @inline(__always)
     func dropStale() { _ = tryConsume() }
@@ -101,9 +125,15 @@ struct Parker {
     /// Yields the CPU up to `count` times, consuming a notification as soon as one is there.
     @inline(never)
     func yieldWait(_ count: Int) -> Bool {
+        yieldWait(count) { tryConsume() }
+    }
+
+    /// `yieldWait(_:)` until `ready()`.
+    @inline(__always)
+    func yieldWait(_ count: Int, until ready: () -> Bool) -> Bool {
         for _ in 0..<count {
             CPU.yield()
-            if tryConsume() { return true }
+            if ready() { return true }
         }
         return false
     }
@@ -141,11 +171,26 @@ struct Parker {
     /// a 0 it returns `.notified`, and its caller re-checks its condition like after any wake-up.
     @inline(never)
     func sleep(deadline: UInt64) -> Result {
-        // SequentiallyConsistent: pairs with unpark's exchange (see the type comment).
+        sleep(deadline: deadline) { false }
+    }
+
+    /// `sleep(deadline:)` that, once the sleep is announced, returns without sleeping when
+    /// `awake()` (see `park(…until:begun:)`).
+    @inline(__always)
+    func sleep(deadline: UInt64, unless awake: () -> Bool) -> Result {
+        // SequentiallyConsistent: pairs with unpark's exchange (see the type comment) and with the
+        // `asleep()` of a waker that does not unpark.
         let (announced, seen) = word.pointee.compareExchange(
             expected: 0, desired: 2, ordering: .sequentiallyConsistent)
         if !announced && seen != 2 {
             _ = tryConsume()  // the word is 1 and only we clear it
+            return .notified
+        }
+        if awake() {
+            // Relaxed: retracting our own announcement; if it fails the word is 1 (a notification).
+            if !word.pointee.compareExchange(expected: 2, desired: 0, ordering: .relaxed).exchanged {
+                _ = tryConsume()
+            }
             return .notified
         }
         let address = Futex.address(of: word)
