@@ -37,22 +37,35 @@ extension EmulatedBackend {
 
     /// Moves a worker from RUNNABLE (or WAITING when `orWaiting`: the server form of CTX_SWITCH) to the
     /// transient `switching` state (EINVAL otherwise). Returns the state it had.
+    /// The first access is the CAS itself, expecting the likely state (WAITING, or RUNNABLE): a read
+    /// first would fetch the line shared and the CAS fetch it again exclusive, two trips to the worker's
+    /// CPU instead of one; a CAS that guessed wrong leaves the line here, and the retry is local.
+    /// A worker another claimer holds in `switching` is waited out: that claimer publishes RUNNING
+    /// (EINVAL here, as before) or hands the block back (a stale target, see `claim(_:tid:)`), so a
+    /// claim that did not stick never makes a concurrent one fail.
     @inline(__always)
     func claim(_ w: WorkerBlock, orWaiting: Bool = true) throws(Errno) -> UInt32 {
-        // Relaxed: the CAS below re-checks.
-        var s = w.state.pointee.load(ordering: .relaxed)
+        var s = orWaiting ? UMCGWorkerState.waiting : UMCGWorkerState.runnable
+        var waited = 0
         while true {
-            let base = s & UMCGWorkerState.mask
-            guard base == UMCGWorkerState.runnable || (orWaiting && base == UMCGWorkerState.waiting) else {
-                throw .EINVAL
-            }
             // SequentiallyConsistent: acquires the releasing store of WAITING/RUNNABLE, other claimers
-            // see `switching` and fail; and it comes before publishRunning's look at the worker's
+            // see `switching` and wait; and it comes before publishRunning's look at the worker's
             // park word in the total order (the worker's sleep pairs with it: `Parker.park(…begun:)`).
             let (done, current) = w.state.pointee.compareExchange(
                 expected: s, desired: WorkerBlock.switching, ordering: .sequentiallyConsistent)
             if done { return s }
             s = current
+            while s & UMCGWorkerState.mask == WorkerBlock.switching {
+                waited &+= 1
+                // The other claimer's stores take nanoseconds, unless it lost its CPU (maybe to us).
+                if waited & 63 == 0 { CPU.yield() } else { CPU.relax() }
+                // Relaxed: the CAS above re-checks.
+                s = w.state.pointee.load(ordering: .relaxed)
+            }
+            let base = s & UMCGWorkerState.mask
+            guard base == UMCGWorkerState.runnable || (orWaiting && base == UMCGWorkerState.waiting) else {
+                throw .EINVAL
+            }
         }
     }
 
@@ -71,9 +84,9 @@ extension EmulatedBackend {
         if hint != 0, UInt32(truncatingIfNeeded: hint >> 32) == UInt32(bitPattern: tid), deadline == 0, count >= 1 {
             let ref = UInt32(truncatingIfNeeded: hint)
             let w = worker(Int(ref))
-            // Relaxed: a pre-check, so a stale hint does not claim another thread's block (which would
-            // make that worker's own servers see `switching` for a moment); the claim re-checks.
-            if w.tid.pointee.load(ordering: .relaxed) == tid, let claimed = try? claim(w, tid: tid) {
+            // No look at the tid first (see `claim`): a stale hint claims another thread's block for a
+            // moment, which its own claimers wait out, and hands it back.
+            if let claimed = try? claim(w, tid: tid) {
                 return (w, ref, claimed)
             }
         }
