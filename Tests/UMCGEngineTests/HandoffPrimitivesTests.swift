@@ -4,8 +4,8 @@ import UMCGSystem
 
 @testable import UMCGEngine
 
-/// The waits of a switch's hot path: a worker waiting to be switched to (`Parker.park(…until:begun:)`,
-/// whose waker unparks only a sleeper).
+/// The two waits of a switch's hot path: a worker waiting to be switched to (`Parker.park(…until:begun:)`,
+/// whose waker unparks only a sleeper) and a server waiting for its worker's stop (`StopSlot`).
 @Suite struct HandoffPrimitivesTests {
     /// Raw words for one test: eight 32-bit words, then twelve 64-bit ones.
     final class Words: @unchecked Sendable {
@@ -92,5 +92,59 @@ import UMCGSystem
         let slept = ParkCounts.read(counts).slept
         if spinNanos == 0 { #expect(slept > 0 && unparked > 0) }
         #expect(UInt64(unparked) <= slept)
+    }
+
+    /// Every post reaches the server once, in order, whether the server spins or sleeps; each wait
+    /// is counted in exactly one stage; the sleep bit is gone after each wake-up.
+    @Test(arguments: [0, 2_000] as [UInt64])
+    func stopSlotDeliversEveryPostOnce(spinNanos: UInt64) throws {
+        let words = Words()
+        let slot = StopSlot(sequence: words.u32(0), event: words.u64(0))
+        let counts = words.u64(1)  // 1...4
+        let parker = Parker(words.u32(1), counts: counts)
+        let go = words.u32(2)
+        let rounds: UInt32 = 20_000
+        let poster = try OSThread(name: "test-poster") {
+            let slot = StopSlot(sequence: words.u32(0), event: words.u64(0))
+            let go = words.u32(2)
+            for i in 0..<rounds {
+                while go.pointee.load(ordering: .acquiring) != i + 1 { CPU.relax() }
+                slot.post(UInt64(i) << 5 | UMCGEventType.wait.rawValue, alwaysWake: false)
+            }
+        }
+        var wrong = 0
+        for i in 0..<rounds {
+            let mark = slot.mark()
+            go.pointee.store(i + 1, ordering: .releasing)
+            let ev = slot.await(after: mark, spinNanos: spinNanos, yields: 0, counting: parker)
+            if ev != UInt64(i) << 5 | UMCGEventType.wait.rawValue { wrong += 1 }
+            #expect(words.u32(0).pointee.load(ordering: .relaxed) & 1 == 0)
+        }
+        poster.join()
+        #expect(wrong == 0)
+        let c = ParkCounts.read(counts)
+        #expect(c.immediate + c.spun + c.yielded + c.slept == UInt64(rounds))
+    }
+
+    /// A server asleep on the slot (its announcement seen on the sequence) is woken by the post.
+    @Test func stopSlotWakesAnAnnouncedSleeper() throws {
+        let words = Words()
+        let slot = StopSlot(sequence: words.u32(0), event: words.u64(0))
+        let got = words.u64(5)
+        for round in 1...20 {
+            let mark = slot.mark()
+            let server = try OSThread(name: "test-server") {
+                let slot = StopSlot(sequence: words.u32(0), event: words.u64(0))
+                let ev = slot.await(after: mark, spinNanos: 0, yields: 0, counting: Parker(words.u32(1), counts: words.u64(1)))
+                words.u64(5).pointee.store(ev, ordering: .releasing)
+            }
+            // The server sets bit 0 before FUTEX_WAIT: wait for it, then post.
+            while words.u32(0).pointee.load(ordering: .acquiring) & 1 == 0 { CPU.yield() }
+            slot.post(UInt64(round) << 5 | UMCGEventType.block.rawValue, alwaysWake: false)
+            server.join()
+            #expect(got.pointee.load(ordering: .acquiring) == UInt64(round) << 5 | UMCGEventType.block.rawValue)
+            #expect(words.u32(0).pointee.load(ordering: .relaxed) & 1 == 0)
+        }
+        #expect(ParkCounts.read(words.u64(1)).slept == 20)
     }
 }

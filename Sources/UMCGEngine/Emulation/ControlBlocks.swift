@@ -89,7 +89,8 @@ struct WorkerBlock {
 ///
 /// Layout: 0 park word · 4 listening (1 while it watches a worker in WAIT(next_tid)) · 8 current worker
 /// index · 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
-/// 32 stop event (written by the running worker: the event that ends CTX_SWITCH) ·
+/// 28 stop sequence (`StopSlot`) · 32 stop event (written by the running worker: the event that ends
+/// CTX_SWITCH) ·
 /// 40 the page of the caller's event buffer last found writable (`page + 1`; 0 none; own thread only) ·
 /// 48 the last CTX_SWITCH target (`tid << 32 | worker index`; 0 none; own thread only) ·
 /// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind) ·
@@ -125,6 +126,8 @@ struct ServerBlock {
     @inline(__always) var stopEvent: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 32).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
+    /// The stop event and the sequence that publishes it.
+    @inline(__always) var stopSlot: StopSlot { StopSlot(sequence: u32(28), event: stopEvent) }
     /// `page + 1` of the event buffer page this server last probed writable (0: none). Own thread only.
     @inline(__always) var probedPage: UnsafeMutablePointer<Atomic<UInt64>> {
         (raw + 40).assumingMemoryBound(to: Atomic<UInt64>.self)
@@ -143,7 +146,7 @@ struct ServerBlock {
     /// Binds and zeroes a block.
     static func initialize(_ raw: UnsafeMutableRawPointer) {
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-        for off in [0, 4, 8, 20, 24] {
+        for off in [0, 4, 8, 20, 24, 28] {
             (raw + off).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         for off in [12, 16] { (raw + off).bindMemory(to: Atomic<Int32>.self, capacity: 1).initialize(to: Atomic(0)) }

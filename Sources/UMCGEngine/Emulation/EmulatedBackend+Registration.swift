@@ -15,7 +15,6 @@ extension EmulatedBackend {
             s.tid.pointee.store(tid, ordering: .relaxed)
             s.cpu.pointee.store(CPU.current(), ordering: .relaxed)
             s.flags.pointee.store(0, ordering: .relaxed)
-            s.stopEvent.pointee.store(0, ordering: .relaxed)
             s.lastTarget.pointee.store(0, ordering: .relaxed)
             s.parker.word.pointee.store(0, ordering: .relaxed)
             // Relaxed: read by chooseServer as a hint; the table insert publishes.
@@ -139,8 +138,7 @@ extension EmulatedBackend {
         let s = server(Int(index))
         // Relaxed: own id, set at registration.
         let ev = w.id.pointee.load(ordering: .relaxed) | type.rawValue
-        // Releasing: pairs with the server's acquiring load in serverSwitch; our state store is visible first.
-        s.stopEvent.pointee.store(ev, ordering: .releasing)
-        s.parker.unpark(alwaysWake: alwaysWake)
+        // Our state store is visible first (the post releases).
+        s.stopSlot.post(ev, alwaysWake: alwaysWake)
     }
 }

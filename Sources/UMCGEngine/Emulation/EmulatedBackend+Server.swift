@@ -109,20 +109,14 @@ extension EmulatedBackend {
         // Read before the claim: from the claim to RUNNING the worker's line is ours, and the stores
         // into it go back to back (the worker spinning on it takes it back between any two).
         let startedAt = clockNow()
-        // Relaxed: own slot; no worker of this server runs now, so nothing writes it until the
-        // RUNNING store below publishes this reset.
-        s.stopEvent.pointee.store(0, ordering: .relaxed)
+        let stop = s.stopSlot
+        // Before the publication: the worker posts its stop after it.
+        let mark = stop.mark()
         let (w, ref, claimed) = try claimTarget(s, tid: tid, deadline: deadline, count: count)
         let si = UInt32(serverIndex(s))
         let peerCPU = publishRunning(w, ref: ref, claimed: claimed, on: s, index: si, startedAt: startedAt)
         let spin = spinBudget(own: s.cpu, peerCPU: peerCPU)
-        var ev: UInt64
-        while true {
-            // Acquiring: pairs with postStop's releasing store.
-            ev = s.stopEvent.pointee.load(ordering: .acquiring)
-            if ev != 0 { break }
-            _ = s.parker.park(spinNanos: spin, yields: parkYields(spin: spin))
-        }
+        let ev = stop.await(after: mark, spinNanos: spin, yields: parkYields(spin: spin), counting: s.parker)
         // Relaxed: a statistic for observers.
         s.current.pointee.store(noIndex, ordering: .relaxed)
         // The stop event is the call's first write: like the klib, a bad buffer loses it (EFAULT).
