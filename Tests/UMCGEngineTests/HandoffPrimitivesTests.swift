@@ -135,7 +135,8 @@ import UMCGSystem
             let mark = slot.mark()
             let server = try OSThread(name: "test-server") {
                 let slot = StopSlot(sequence: words.u32(0), event: words.u64(0))
-                let ev = slot.await(after: mark, spinNanos: 0, yields: 0, counting: Parker(words.u32(1), counts: words.u64(1)))
+                let parker = Parker(words.u32(1), counts: words.u64(1))
+                let ev = slot.await(after: mark, spinNanos: 0, yields: 0, counting: parker)
                 words.u64(5).pointee.store(ev, ordering: .releasing)
             }
             // The server sets bit 0 before FUTEX_WAIT: wait for it, then post.

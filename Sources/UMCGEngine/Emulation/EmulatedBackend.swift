@@ -10,22 +10,23 @@ import UMCGTrace
 ///
 /// Design: every worker and server has a control block (128 bytes of raw, padded memory) holding
 /// atomics only; a thread finds its own block through one initial-exec TLS slot and other threads'
-/// blocks through a lock-free tid table. A server's CTX_SWITCH publishes RUNNING in the worker's
-/// state word and unparks it, then parks on its own word until the worker writes the event that
-/// stops it (BLOCK, WAIT, EXIT, PREEMPT) into the server's stop slot. Every other event (WAKE,
-/// TIMEOUT, the WAIT of a worker that handed its server on, the EXIT of a worker that was not
-/// running) goes on one global bounded lock-free list, as in the klib: the worker is IDLE (no server
-/// may switch to it) until a server takes its event off the list, which makes it RUNNABLE. Any
-/// server drains the list: an idle WAIT, and every CTX_SWITCH return behind its stop event. Posting
+/// blocks through a lock-free tid table. A server's CTX_SWITCH claims the worker, publishes RUNNING
+/// in its state word (unparking it only if it announced sleep), then waits until the worker posts the
+/// event that stops it (BLOCK, WAIT, EXIT, PREEMPT) into the server's stop slot (`StopSlot`). Every
+/// other event (WAKE, TIMEOUT, the WAIT of a worker that handed its server on, the EXIT of a worker
+/// that was not running) goes on one global bounded lock-free list, as in the klib: the worker is
+/// IDLE (no server may switch to it) until a server takes its event off the list, which makes it
+/// RUNNABLE. Any server drains the list: an idle WAIT, and every CTX_SWITCH return behind its stop
+/// event. Posting
 /// wakes one idle server (an idle-bit claim, like the klib's `blockq_wake_one`). Sleeping and waking
-/// are futex calls on the park words (see `Parker`); the switch path takes no lock and allocates
-/// nothing, and `preemptCurrentWorker()` may run from a signal handler.
+/// are futex calls on the park words (see `Parker`) and on the stop slots' sequences; the switch path
+/// takes no lock and allocates nothing, and `preemptCurrentWorker()` may run from a signal handler.
 ///
 /// What the handoff does: in `.futex` mode each switch is a store, FUTEX_WAKE of the peer and
 /// FUTEX_WAIT of the caller (the cost of the futex ping-pong). In `.adaptive` mode, when the peer
-/// last ran on another CPU, the caller spins up to `spinNanos` on its park word before sleeping,
-/// and the waker skips FUTEX_WAKE when the peer is not asleep, so a cross-CPU handoff with both
-/// threads hot costs two cache-line transfers and no system call. The kernel's "wake the next
+/// last ran on another CPU, the caller spins up to `spinNanos` on its condition (the worker's state,
+/// the stop sequence) before sleeping, and the waker skips FUTEX_WAKE when the peer is not asleep, so
+/// a cross-CPU handoff with both threads hot costs a few cache-line transfers and no system call. The kernel's "wake the next
 /// thread on this CPU and sleep the caller in one step" cannot be had in user space.
 ///
 /// A worker thread that ends without UNREGISTER still sends EXIT (a pthread-key destructor), so a
