@@ -118,14 +118,6 @@ uint64_t umcg_shim_monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t umcg_shim_realtime_ns(void) { return clock_ns(CLOCK_REALTIME); }
 uint64_t umcg_shim_thread_cputime_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
-void umcg_shim_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 int umcg_shim_sched_yield(void) { return sched_yield() == -1 ? -errno : 0; }
 
 int umcg_shim_sched_setscheduler(int32_t tid, int32_t policy, int32_t priority) {
