@@ -26,8 +26,9 @@ import UMCGTrace
 /// FUTEX_WAIT of the caller (the cost of the futex ping-pong). In `.adaptive` mode, when the peer
 /// last ran on another CPU, the caller spins up to `spinNanos` on its condition (the worker's state,
 /// the stop sequence) before sleeping, and the waker skips FUTEX_WAKE when the peer is not asleep, so
-/// a cross-CPU handoff with both threads hot costs a few cache-line transfers and no system call. The kernel's "wake the next
-/// thread on this CPU and sleep the caller in one step" cannot be had in user space.
+/// a cross-CPU handoff with both threads hot costs a few cache-line transfers and no system call.
+/// The kernel's "wake the next thread on this CPU and sleep the caller in one step" cannot be had
+/// in user space.
 ///
 /// A worker thread that ends without UNREGISTER still sends EXIT (a pthread-key destructor), so a
 /// backend must outlive the threads registered with it.

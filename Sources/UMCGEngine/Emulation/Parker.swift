@@ -57,9 +57,9 @@ struct Parker {
     /// CLOCK_REALTIME `deadline` (0 = none). Owner only.
     @inline(__always)
     func park(spinNanos: UInt64, deadline: UInt64 = 0, yields: Int = 0) -> Result {
-        park(
-            spun: { spinNanos > 0 && spin(spinNanos) }, yielded: { yields > 0 && yieldWait(yields) },
-            slept: { sleep(deadline: deadline) })
+        stages(
+            immediate: tryConsume, spun: { spinNanos > 0 && spin(spinNanos) },
+            yielded: { yields > 0 && yieldWait(yields) }, slept: { sleep(deadline: deadline) })
     }
 
     /// `park` for an owner that waits on a condition its waker makes true (a worker waiting to be
@@ -79,8 +79,8 @@ struct Parker {
     ) -> Result {
         // Relaxed peeks; the consuming CAS acquires.
         func done() -> Bool { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }
-        return park(
-            spun: { spinNanos > 0 && spin(spinNanos, until: done) },
+        return stages(
+            immediate: tryConsume, spun: { spinNanos > 0 && spin(spinNanos, until: done) },
             yielded: { yields > 0 && yieldWait(yields, until: done) },
             slept: {
                 sleep(deadline: deadline) {
@@ -91,11 +91,14 @@ struct Parker {
             })
     }
 
-    /// The stages of a park, each counted: a notification already there, then `spun()`, `yielded()`
-    /// and `slept()`.
+    /// The stages of a wait, each counted in this parker's `ParkCounts`: `immediate()` (already there),
+    /// then `spun()`, `yielded()` and `slept()`, the first that ends it. The parks here, and a server
+    /// waiting on its `StopSlot`, which counts its waits as the server's parks. Owner only.
     @inline(__always)
-    private func park(spun: () -> Bool, yielded: () -> Bool, slept: () -> Result) -> Result {
-        if tryConsume() {
+    func stages(
+        immediate: () -> Bool, spun: () -> Bool, yielded: () -> Bool, slept: () -> Result
+    ) -> Result {
+        if immediate() {
             count(.immediate)
             return .notified
         }

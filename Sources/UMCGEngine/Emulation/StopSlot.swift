@@ -47,16 +47,13 @@ struct StopSlot {
     func await(after mark: UInt32, spinNanos: UInt64, yields: Int, counting parker: Parker) -> UInt64 {
         // Relaxed peek; the acquiring load below orders the event read.
         func posted() -> Bool { sequence.pointee.load(ordering: .relaxed) & ~1 != mark }
-        if posted() {
-            parker.count(.immediate)
-        } else if spinNanos > 0 && parker.spin(spinNanos, until: posted) {
-            parker.count(.spun)
-        } else if yields > 0 && parker.yieldWait(yields, until: posted) {
-            parker.count(.yielded)
-        } else {
-            parker.count(.slept)
-            sleep(after: mark)
-        }
+        _ = parker.stages(
+            immediate: posted, spun: { spinNanos > 0 && parker.spin(spinNanos, until: posted) },
+            yielded: { yields > 0 && parker.yieldWait(yields, until: posted) },
+            slept: {
+                sleep(after: mark)
+                return .notified
+            })
         // Acquiring: pairs with post's add; the event stored before it is visible.
         _ = sequence.pointee.load(ordering: .acquiring)
         // Relaxed: after the acquiring load above.
