@@ -58,7 +58,7 @@ struct Parker {
     @inline(__always)
     func park(spinNanos: UInt64, deadline: UInt64 = 0, yields: Int = 0) -> Result {
         stages(
-            immediate: tryConsume, spun: { spinNanos > 0 && spin(spinNanos) },
+            immediate: { tryConsume() }, spun: { spinNanos > 0 && spin(spinNanos) },
             yielded: { yields > 0 && yieldWait(yields) }, slept: { sleep(deadline: deadline) })
     }
 
@@ -77,11 +77,12 @@ struct Parker {
     func park(
         spinNanos: UInt64, deadline: UInt64, yields: Int, until ready: () -> Bool, begun: () -> Bool
     ) -> Result {
-        // Relaxed peeks; the consuming CAS acquires.
-        func done() -> Bool { ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume()) }
-        return stages(
-            immediate: tryConsume, spun: { spinNanos > 0 && spin(spinNanos, until: done) },
-            yielded: { yields > 0 && yieldWait(yields, until: done) },
+        // Closure literals only (no method reference, no local function passed on): this runs in the
+        // preemption signal handler, and a debug build allocates the context of those (swift_slowAlloc).
+        stages(
+            immediate: { tryConsume() },
+            spun: { spinNanos > 0 && spin(spinNanos) { notified(or: ready) } },
+            yielded: { yields > 0 && yieldWait(yields) { notified(or: ready) } },
             slept: {
                 sleep(deadline: deadline) {
                     guard begun() else { return false }
@@ -89,6 +90,13 @@ struct Parker {
                     return true
                 }
             })
+    }
+
+    /// `ready()`, or else a notification there and consumed. Owner only.
+    @inline(__always)
+    func notified(or ready: () -> Bool) -> Bool {
+        // Relaxed peek; the consuming CAS acquires.
+        ready() || (word.pointee.load(ordering: .relaxed) == 1 && tryConsume())
     }
 
     /// The stages of a wait, each counted in this parker's `ParkCounts`: `immediate()` (already there),

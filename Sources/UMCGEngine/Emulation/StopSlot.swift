@@ -47,9 +47,10 @@ struct StopSlot {
     func await(after mark: UInt32, spinNanos: UInt64, yields: Int, counting parker: Parker) -> UInt64 {
         // Relaxed peek; the acquiring load below orders the event read.
         func posted() -> Bool { sequence.pointee.load(ordering: .relaxed) & ~1 != mark }
+        // Closure literals, as in Parker.park(…begun:): no context a debug build would allocate.
         _ = parker.stages(
-            immediate: posted, spun: { spinNanos > 0 && parker.spin(spinNanos, until: posted) },
-            yielded: { yields > 0 && parker.yieldWait(yields, until: posted) },
+            immediate: { posted() }, spun: { spinNanos > 0 && parker.spin(spinNanos) { posted() } },
+            yielded: { yields > 0 && parker.yieldWait(yields) { posted() } },
             slept: {
                 sleep(after: mark)
                 return .notified
