@@ -166,3 +166,35 @@ enum ConformanceBackends {
         [ConformanceBackend(kind: .emulated, syscallNumber: nil)] + (kernel.map { [$0] } ?? [])
     }
 }
+
+/// A stress test's hang guard that measures progress, not total time: `stalled` once `progressed()`
+/// has not been called for `seconds`. A slow run (sanitizers on a loaded CI machine) keeps going as
+/// long as events keep coming; a lost event or wake-up stops them, and the test then records what it
+/// saw instead of hanging at a join on a thread that nothing will ever switch to again.
+final class StallGuard: Sendable {
+    /// The guard's limit.
+    let seconds: UInt64
+    private let last: Atomic<UInt64>
+    private let count = Atomic<Int>(0)
+
+    init(seconds: UInt64 = 60) {
+        self.seconds = seconds
+        last = Atomic(SystemClock.monotonicNanos())
+    }
+
+    /// Something happened (an event arrived).
+    func progressed() {
+        // Relaxed: a timestamp and a counter for the guard and its report.
+        last.store(SystemClock.monotonicNanos(), ordering: .relaxed)
+        count.add(1, ordering: .relaxed)
+    }
+
+    /// Whether nothing happened for the guard's whole limit.
+    var stalled: Bool {
+        // Relaxed: see progressed().
+        SystemClock.monotonicNanos() &- last.load(ordering: .relaxed) > seconds * 1_000_000_000
+    }
+
+    /// How many times `progressed()` was called.
+    var events: Int { count.load(ordering: .relaxed) }
+}

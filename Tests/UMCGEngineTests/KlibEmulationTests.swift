@@ -252,6 +252,7 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
         let errors = ThreadLock<[Errno]>([])
         let tid = p.tid.load(ordering: .acquiring)
         let id = UMCGABI.workerID(forTid: tid)
+        let progress = StallGuard()
         @Sendable func serve() {
             let s = ServerSide(backend: b)
             defer { s.free() }
@@ -259,6 +260,7 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
                 for ev in events {
                     if ev.workerID != id { errors.withLock { $0.append(.EINVAL) } }
                     guard let type = ev.type else { continue }
+                    progress.progressed()
                     seen.withLock { $0[type, default: 0] += 1 }
                     switch type {
                     case .exit: done.store(true, ordering: .releasing)
@@ -270,8 +272,7 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
             do throws(Errno) {
                 try b.ctl(.registerServer)
                 defer { try? b.ctl(.unregister) }
-                let giveUp = SystemClock.monotonicNanos() + 120_000_000_000  // a hang guard, not a measure
-                while !done.load(ordering: .acquiring) && SystemClock.monotonicNanos() < giveUp {
+                while !done.load(ordering: .acquiring) && !progress.stalled {
                     if runnable.compareExchange(expected: tid, desired: 0, ordering: .acquiringAndReleasing).exchanged {
                         do throws(Errno) { handle(try s.switchTo(tid)) } catch { errors.withLock { $0.append(error) } }
                         continue
@@ -284,12 +285,22 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
         }
         let servers = try (0..<2).map { _ in try OSThread(name: "test-thread") { serve() } }
         for s in servers { s.join() }
+        let finished = done.load(ordering: .acquiring)
         done.store(true, ordering: .releasing)
         pelter.join()
+        let counts = seen.withLock { $0 }
+        guard finished else {
+            // Nothing will switch to the worker again: record where it stopped instead of hanging at
+            // its join (the thread is detached when `t` goes).
+            let state = (try? b.lookupWorker(tid)).map { $0.0.state.pointee.load(ordering: .relaxed) }
+            Issue.record(
+                "no event for \(progress.seconds) s after \(progress.events): \(counts), worker state \(state.map(String.init) ?? "gone")"
+            )
+            return
+        }
         t.join()
         #expect(errors.withLock { $0 }.isEmpty)
         #expect(p.loggedErrors.isEmpty)
-        let counts = seen.withLock { $0 }
         #expect(counts[.block] == rounds)
         #expect(counts[.wake] == rounds + 1)
         #expect(counts[.wait] == rounds)
@@ -322,15 +333,16 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
         let runnable = ThreadLock<[Int32]>([])
         let exits = Atomic<Int>(0)
         let errors = ThreadLock<[Errno]>([])
-        let giveUp = SystemClock.monotonicNanos() + 120_000_000_000  // a hang guard, not a measure
+        let progress = StallGuard()
         var servers = 0
-        while exits.load(ordering: .acquiring) < workers && SystemClock.monotonicNanos() < giveUp {
+        while exits.load(ordering: .acquiring) < workers && !progress.stalled {
             servers += 1
             let server = try OSThread(name: "test-thread") {
                 let s = ServerSide(backend: b)
                 defer { s.free() }
                 func handle(_ events: [UMCGEvent]) {
                     for ev in events {
+                        if ev.type != nil { progress.progressed() }
                         let tid = Int32(truncatingIfNeeded: ev.workerID >> UMCGABI.workerIDShift)
                         switch ev.type {
                         case .exit: exits.add(1, ordering: .acquiringAndReleasing)
@@ -342,9 +354,7 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
                 do throws(Errno) {
                     try b.ctl(.registerServer)
                     var switches = 0
-                    while switches < 5 && exits.load(ordering: .acquiring) < workers
-                        && SystemClock.monotonicNanos() < giveUp
-                    {
+                    while switches < 5 && exits.load(ordering: .acquiring) < workers && !progress.stalled {
                         if let tid = runnable.withLock({ $0.popLast() }) {
                             handle(try s.switchTo(tid))
                             switches += 1
@@ -358,6 +368,13 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
                 }
             }
             server.join()
+        }
+        guard exits.load(ordering: .acquiring) == workers else {
+            // Stalled: the workers left waiting would hang their joins (they are detached instead).
+            Issue.record(
+                "no event for \(progress.seconds) s after \(progress.events), \(exits.load(ordering: .acquiring)) of \(workers) exits"
+            )
+            return
         }
         for t in threads { t.join() }
         #expect(errors.withLock { $0 }.isEmpty)
