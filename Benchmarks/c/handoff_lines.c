@@ -19,12 +19,18 @@
 //              word and the releasing store of WAITING, back to back. The server's line is not touched.
 //   one-write  one line, written back to back once each way: the server spins on the worker's state,
 //              then claims and publishes it (CAS, stores); the worker spins on it and stops with one CAS.
+//   spin+work  (with a work argument) the spin loop with the same work on each side as the protocols.
+//
+// A third argument, work-ns, makes each side run that many nanoseconds of plain ALU work (a calibrated
+// dependent multiply chain, no memory and no clock read) between seeing the other side's write and
+// making its own, in every protocol but `spin`: the instructions the engine runs there (the call's
+// return, the caller's loop, the next call's checks). The ratios stay against the bare `spin` row.
 //
 // No sleeping path, no timeouts, no tracing: the protocols' floors. The engine pays its instructions
 // on top (docs/PERFORMANCE.md, "Where a cross-CPU cycle goes").
 //
 //   cc -O2 -Wall -Wextra -pthread -o .build-c/handoff_lines Benchmarks/c/handoff_lines.c
-//   .build-c/handoff_lines [seconds-per-run] [rounds]      (default 0.3 s, 5 rounds; needs 2 CPUs)
+//   .build-c/handoff_lines [seconds-per-run] [rounds] [work-ns]   (default 0.3 s, 5 rounds, 0 ns; needs 2 CPUs)
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -42,8 +48,8 @@
 #endif
 
 enum { RUNNING = 1, WAITING = 2, SWITCHING = 7, STOPPING = 9 };
-enum mode { SPIN, TWO_LINE, LEAN, MAILBOX, TWO_WRITE, ONE_WRITE, MODES };
-static const char *const names[MODES] = {"spin", "two-line", "lean", "mailbox", "two-write", "one-write"};
+enum mode { SPIN, TWO_LINE, LEAN, MAILBOX, TWO_WRITE, ONE_WRITE, SPIN_WORK, MODES };
+static const char *const names[MODES] = {"spin", "two-line", "lean", "mailbox", "two-write", "one-write", "spin+work"};
 
 struct worker_block {
     _Alignas(128) _Atomic uint32_t park;
@@ -88,6 +94,25 @@ static int consume(_Atomic uint32_t *word) {
     }
 }
 
+// Iterations of the work loop per side (0: none), calibrated in main().
+static uint64_t work_iterations;
+// Where each side's chain ends up, so the compiler keeps it: per thread, so that no line is shared.
+static _Thread_local uint64_t work_sink;
+
+static uint64_t work_chain(uint64_t n) {
+    uint64_t x = n | 1;
+    for (uint64_t i = 0; i < n; i++) {
+        x = x * 3 + 1;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
+
+// The side's own instructions between seeing the peer's write and making its own (not in `spin`).
+static inline void work(void) {
+    if (work_iterations) work_sink += work_chain(work_iterations);
+}
+
 // Spins until the server published RUNNING; 0 when the run is over.
 static int await_running(void) {
     while (atomic_load_explicit(&W.state, memory_order_acquire) != RUNNING) {
@@ -103,15 +128,18 @@ static void *worker(void *arg) {
     for (uint32_t v = 1;; v += 2) {
         switch (mode) {
         case SPIN:
+        case SPIN_WORK:
             while (atomic_load_explicit(&line, memory_order_acquire) != v) {
                 if (atomic_load_explicit(&stop, memory_order_relaxed)) return NULL;
                 RELAX();
             }
+            if (mode == SPIN_WORK) work();
             atomic_store_explicit(&line, v + 1, memory_order_release);
             break;
         case TWO_LINE:
         case MAILBOX: {
             if (!consume(&W.park)) return NULL;
+            work();
             uint32_t running = RUNNING;
             atomic_compare_exchange_strong_explicit(&W.state, &running, STOPPING, memory_order_acq_rel,
                                                     memory_order_relaxed);
@@ -128,6 +156,7 @@ static void *worker(void *arg) {
         case LEAN:
         case TWO_WRITE: {
             if (!await_running()) return NULL;
+            work();
             uint32_t running = RUNNING;
             atomic_compare_exchange_strong_explicit(&W.state, &running, STOPPING, memory_order_acq_rel,
                                                     memory_order_relaxed);
@@ -144,6 +173,7 @@ static void *worker(void *arg) {
         }
         case ONE_WRITE: {
             if (!await_running()) return NULL;
+            work();
             uint32_t running = RUNNING;
             atomic_compare_exchange_strong_explicit(&W.state, &running, WAITING, memory_order_acq_rel,
                                                     memory_order_relaxed);
@@ -179,10 +209,11 @@ static double run(enum mode m, double seconds, int server_cpu) {
     uint32_t v = 0;
     double start = now(), end = start;
     for (;;) {
-        if (m == SPIN) {
+        if (m == SPIN || m == SPIN_WORK) {
             atomic_store_explicit(&line, v + 1, memory_order_release);
             while (atomic_load_explicit(&line, memory_order_acquire) != v + 2) RELAX();
             v += 2;
+            if (m == SPIN_WORK) work();
         } else {
             uint32_t waiting = WAITING;
             if (!atomic_compare_exchange_strong_explicit(&W.state, &waiting, SWITCHING, memory_order_acq_rel,
@@ -220,11 +251,12 @@ static double run(enum mode m, double seconds, int server_cpu) {
                     while (atomic_load_explicit(&W.mailbox, memory_order_acquire) == 0) RELAX();
                 }
             }
+            work();  // from the stop seen to the next claim
         }
         if ((++n & 1023) == 0 && (end = now()) - start >= seconds) break;
     }
     atomic_store(&stop, 1);
-    if (m == SPIN) atomic_store(&line, v + 1);
+    if (m == SPIN || m == SPIN_WORK) atomic_store(&line, v + 1);
     pthread_join(t, NULL);
     return (double)n / (end - start);
 }
@@ -237,9 +269,26 @@ static int compare(const void *a, const void *b) {
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 0.3;
     int rounds = argc > 2 ? atoi(argv[2]) : 5;
-    if (!(seconds > 0 && seconds <= 60) || rounds < 1 || rounds > 100) {
-        fprintf(stderr, "usage: handoff_lines [seconds-per-run (0-60]] [rounds (1-100)]\n");
+    double work_ns = argc > 3 ? atof(argv[3]) : 0;
+    if (!(seconds > 0 && seconds <= 60) || rounds < 1 || rounds > 100 || !(work_ns >= 0 && work_ns <= 10000)) {
+        fprintf(stderr, "usage: handoff_lines [seconds-per-run (0-60]] [rounds (1-100)] [work-ns (0-10000)]\n");
         return 2;
+    }
+    int modes = work_ns > 0 ? MODES : SPIN_WORK;
+    if (work_ns > 0) {
+        // Calibrated here, on this thread: the best of three timed runs of a long chain.
+        uint64_t n = 50000000;
+        double best = 1e9;
+        for (int i = 0; i < 3; i++) {
+            double t0 = now();
+            work_sink += work_chain(n);
+            double t = now() - t0;
+            if (t < best) best = t;
+        }
+        work_iterations = (uint64_t)(work_ns * 1e-9 * (double)n / best + 0.5);
+        if (work_iterations == 0) work_iterations = 1;
+        printf("work: %llu iterations per side (%.1f ns each)\n", (unsigned long long)work_iterations,
+               best / (double)n * 1e9);
     }
     cpu_set_t allowed;
     if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2) {
@@ -253,16 +302,16 @@ int main(int argc, char **argv) {
     double ratio[MODES][100];
     for (int r = 0; r < rounds; r++) {
         double rate[MODES];
-        for (int m = 0; m < MODES; m++) rate[m] = run((enum mode)m, seconds, cpus[0]);
+        for (int m = 0; m < modes; m++) rate[m] = run((enum mode)m, seconds, cpus[0]);
         printf("round %d:", r + 1);
-        for (int m = 0; m < MODES; m++) {
+        for (int m = 0; m < modes; m++) {
             ratio[m][r] = rate[m] / rate[SPIN];
             printf("  %s %.2f M", names[m], rate[m] / 1e6);
         }
         printf("\n");
     }
     printf("median ratio to spin:");
-    for (int m = 1; m < MODES; m++) {
+    for (int m = 1; m < modes; m++) {
         qsort(ratio[m], (size_t)rounds, sizeof(double), compare);
         printf("  %s %.2f", names[m], ratio[m][rounds / 2]);
     }
