@@ -294,7 +294,7 @@ let preemptionSignalHandler: @convention(c) (Int32) -> Void = { _ in
             // its join (the thread is detached when `t` goes).
             let state = (try? b.lookupWorker(tid)).map { $0.0.state.pointee.load(ordering: .relaxed) }
             Issue.record(
-                "no event for \(progress.seconds) s after \(progress.events): \(counts), worker state \(state.map(String.init) ?? "gone")"
+                "no event for \(progress.seconds) s after \(progress.events): \(counts), worker state \(state.map(String.init) ?? "gone"), errors \(errors.withLock { $0 }) and \(p.loggedErrors)"
             )
             return
         }
