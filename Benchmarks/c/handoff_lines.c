@@ -26,8 +26,8 @@
 // making its own, in every protocol but `spin`: the instructions the engine runs there (the call's
 // return, the caller's loop, the next call's checks). The ratios stay against the bare `spin` row.
 //
-// No sleeping path, no timeouts, no tracing: the protocols' floors. The engine pays its instructions
-// on top (docs/PERFORMANCE.md, "Where a cross-CPU cycle goes").
+// No sleeping path, no timeouts, no tracing: the protocols' floors. The engine's own instructions are
+// what work-ns stands for (docs/PERFORMANCE.md, "What any code between two handoffs costs").
 //
 //   cc -O2 -Wall -Wextra -pthread -o .build-c/handoff_lines Benchmarks/c/handoff_lines.c
 //   .build-c/handoff_lines [seconds-per-run] [rounds] [work-ns]   (default 0.3 s, 5 rounds, 0 ns; needs 2 CPUs)

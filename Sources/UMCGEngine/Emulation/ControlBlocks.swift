@@ -89,9 +89,8 @@ struct WorkerBlock {
 ///
 /// Layout: 0 park word · 4 listening (1 while it watches a worker in WAIT(next_tid)) · 8 current worker
 /// index · 12 tid · 16 last CPU · 20 flags (interrupt, poked by UMCG_WAKE) · 24 registered ·
-/// 28 stop sequence (`StopSlot`) · 32 stop event (written by the running worker: the event that ends
-/// CTX_SWITCH) ·
-/// 40 the page of the caller's event buffer last found writable (`page + 1`; 0 none; own thread only) ·
+/// 28 stop sequence and 32 stop event (`StopSlot`: written by the running worker, the event that
+/// ends CTX_SWITCH) · 40 the page of the caller's event buffer last found writable (`page + 1`; 0 none; own thread only) ·
 /// 48 the last CTX_SWITCH target (`tid << 32 | worker index`; 0 none; own thread only) ·
 /// 56 owning backend (as in `WorkerBlock`, so the thread-exit destructor reads either kind) ·
 /// 64 `ParkCounts` (4 words, the second line: written by the server thread only).
